@@ -1,0 +1,61 @@
+"""create_app(settings): routes, middleware and the lifespan that owns the database."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+
+from axonql.database import connect
+from axonql.graphql_view import AxonGraphQL
+from axonql.middleware import RequestIdMiddleware
+from axonql.schema.root import build_schema
+from axonql.services.bootstrap import bootstrap
+from axonql.settings import Settings
+from axonql.state import AppState
+
+log = logging.getLogger("axonql")
+
+GRAPHQL_PATHS = ("/graphql", "/api/graphql")
+
+
+def graphql_routes(settings: Settings) -> list[BaseRoute]:
+    view = AxonGraphQL(
+        build_schema(introspection=settings.introspection_enabled),
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
+        keep_alive=True,
+        keep_alive_interval=15,
+    )
+    routes: list[BaseRoute] = []
+    for path in GRAPHQL_PATHS:
+        routes.append(Route(path, view, methods=["GET", "POST"]))
+        routes.append(WebSocketRoute(path, view))
+    return routes
+
+
+def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> Starlette:
+    """The ASGI application for one instance; tests pass their own settings."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        database = await connect(settings)
+        state = AppState(settings=settings, database=database)
+        app.state.axon = state
+        try:
+            await bootstrap(state, load_demo=load_demo)
+            yield
+        finally:
+            await database.close()
+
+    return Starlette(
+        routes=graphql_routes(settings),
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,96 @@
+"""The `axonql` command: serve, user, demo, export-schema."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from axonql.settings import Settings
+
+app = typer.Typer(help="AxonQL: GraphQL-first real-time API server.", no_args_is_help=True)
+user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [AXONQL_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [AXONQL_PORT]")] = None,
+    demo: Annotated[bool, typer.Option(help="Load demo data on first start")] = False,
+) -> None:
+    """Start the server (embedded SecantusDB unless AXONQL_MONGODB_URL is set)."""
+    from axonql.app import create_app
+
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    application = create_app(settings, load_demo=demo)
+    where = f"http://{settings.host}:{settings.port}/graphql"
+    if settings.graphiql_enabled:
+        typer.echo(f"AxonQL GraphiQL: {where}")
+    else:
+        typer.echo(f"AxonQL GraphQL endpoint: {where}")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
+    scope: Annotated[list[str] | None, typer.Option(help="Scope to grant (repeatable)")] = None,
+    admin: Annotated[bool, typer.Option(help="Grant every scope")] = False,
+    user_id: Annotated[str | None, typer.Option("--id", help="Choose the user id")] = None,
+) -> None:
+    """Create a user account."""
+    from axonql.database import connect
+    from axonql.scopes import ALL_SCOPES
+    from axonql.services.users import create_account
+
+    settings = Settings()
+    scopes = sorted(ALL_SCOPES) if admin else list(scope or [])
+
+    async def run() -> None:
+        database = await connect(settings)
+        try:
+            user = await create_account(
+                settings, username=username, password=password, user_id=user_id, scopes=scopes
+            )
+            typer.echo(f"created user {user.id} ({user.username}) with scopes {' '.join(user.scopes)}")
+        finally:
+            await database.close()
+
+    asyncio.run(run())
+
+
+@app.command()
+def demo() -> None:
+    """Load the demo data (idempotent)."""
+    from axonql.database import connect
+    from axonql.services.demo import load_demo
+
+    settings = Settings()
+
+    async def run() -> None:
+        database = await connect(settings)
+        try:
+            await load_demo(settings, progress=True)
+        finally:
+            await database.close()
+
+    asyncio.run(run())
+
+
+@app.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from axonql.schema.root import build_schema
+
+    typer.echo(build_schema().as_str())

@@ -1,0 +1,44 @@
+"""Beanie documents, one module per entity; indexes are declared next to the fields."""
+
+from beanie import Document
+
+from axonql.models.agent import Agent
+from axonql.models.event import Event
+from axonql.models.memory import Memory
+from axonql.models.population import GenerationRecord, Individual, Population
+from axonql.models.system import MetricSample, System
+from axonql.models.task import Task
+from axonql.models.user import ApiKey, LearningSession, RefreshToken, User
+
+ALL_DOCUMENTS: list[type[Document]] = [
+    System,
+    MetricSample,
+    Task,
+    Agent,
+    User,
+    LearningSession,
+    RefreshToken,
+    ApiKey,
+    Population,
+    Individual,
+    GenerationRecord,
+    Memory,
+    Event,
+]
+
+__all__ = [
+    "ALL_DOCUMENTS",
+    "Agent",
+    "ApiKey",
+    "Event",
+    "GenerationRecord",
+    "Individual",
+    "LearningSession",
+    "Memory",
+    "MetricSample",
+    "Population",
+    "RefreshToken",
+    "System",
+    "Task",
+    "User",
+]

@@ -1,0 +1,45 @@
+"""Stored memories: content, tags, importance, drift, access statistics and relations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from axonql.ids import new_id
+from axonql.models.base import Entity
+
+
+class Memory(Entity):
+    """A memory of a user or system, in a pool (short_term, long_term, episodic)."""
+
+    id: str = Field(default_factory=lambda: new_id("mem"))  # type: ignore[assignment]
+    type: str = "episodic"
+    title: str = ""
+    content: str
+    context: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    importance: float = 0.5
+    drift_score: float = 0.0
+    access_count: int = 0
+    last_accessed: datetime | None = None
+    related_ids: list[str] = Field(default_factory=list)
+    owner_user_id: str | None = None
+    owner_system_id: str | None = None
+    pool: str = "short_term"
+
+    class Settings:
+        name = "memories"
+        indexes = [
+            "type",
+            "tags",
+            "importance",
+            "drift_score",
+            "pool",
+            "owner_user_id",
+            "owner_system_id",
+            "last_accessed",
+            "created_at",
+            "updated_at",
+        ]

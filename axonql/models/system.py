@@ -1,0 +1,78 @@
+"""Registered cognitive systems (and the server itself), their components and metrics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pymongo
+from pydantic import BaseModel, Field
+
+from axonql.ids import new_id
+from axonql.models.base import Entity, utcnow
+
+SERVER_SYSTEM_ID = "axonql"
+
+
+class Component(BaseModel):
+    """A part of a system: a NexusNet plugin, a LUKHAS module or pipeline stage …"""
+
+    component_id: str
+    type: str = "module"
+    state: str = "active"
+    health_score: float = 1.0
+    last_heartbeat: datetime | None = None
+    response_time_ms: float = 0.0
+    throughput: float = 0.0
+    error_rate: float = 0.0
+    configuration: dict[str, Any] = Field(default_factory=dict)
+
+
+class System(Entity):
+    """A cognitive system: status, consciousness level, components and configuration."""
+
+    id: str = Field(default_factory=lambda: new_id("sys"))  # type: ignore[assignment]
+    name: str
+    kind: str = "external"
+    status: str = "healthy"
+    version: str = "1.0.0"
+    environment: str = "development"
+    description: str = ""
+    consciousness_level: float = 0.5
+    awareness_state: str = "aware"
+    components: list[Component] = Field(default_factory=list)
+    config: dict[str, Any] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    started_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "systems"
+        indexes = [
+            pymongo.IndexModel("name", unique=True),
+            "kind",
+            "status",
+            "tags",
+            "consciousness_level",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class MetricSample(Entity):
+    """One measured value of one metric at one time."""
+
+    id: str = Field(default_factory=lambda: new_id("met"))  # type: ignore[assignment]
+    system_id: str = SERVER_SYSTEM_ID
+    metric: str
+    value: float
+    component_id: str | None = None
+    app_id: str | None = None
+    timestamp: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "metric_samples"
+        indexes = [
+            [("system_id", 1), ("metric", 1), ("timestamp", -1)],
+            [("app_id", 1), ("metric", 1), ("timestamp", -1)],
+            [("component_id", 1), ("metric", 1), ("timestamp", -1)],
+        ]

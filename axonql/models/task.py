@@ -1,0 +1,122 @@
+"""Tasks: units of work with a lifecycle, a schedule and (for automations) triggers and steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import pymongo
+from pydantic import BaseModel, Field
+
+from axonql.ids import new_id
+from axonql.models.base import Entity
+
+
+class TaskStatus(StrEnum):
+    CREATED = "created"
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class TaskPriority(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+PRIORITY_RANK = {
+    TaskPriority.LOW: 0,
+    TaskPriority.MEDIUM: 1,
+    TaskPriority.HIGH: 2,
+    TaskPriority.CRITICAL: 3,
+}
+
+
+class Schedule(BaseModel):
+    """Run every `value` seconds (`interval`) or on a cron expression (`cron`)."""
+
+    type: str
+    value: str
+
+
+class Trigger(BaseModel):
+    """What starts an automation: a schedule (cron) or a matching event type."""
+
+    type: str
+    value: str
+    next_trigger: datetime | None = None
+
+
+class Step(BaseModel):
+    """One ordered step of an automation."""
+
+    name: str
+    type: str
+    parameters: dict[str, Any] = Field(default_factory=dict)
+
+
+class TaskStatistics(BaseModel):
+    total_runs: int = 0
+    successful_runs: int = 0
+    failed_runs: int = 0
+    average_duration: float = 0.0
+
+
+class Task(Entity):
+    """A unit of work; automations are tasks with `is_automation` and triggers/steps."""
+
+    id: str = Field(default_factory=lambda: new_id("task"))  # type: ignore[assignment]
+    name: str
+    description: str = ""
+    type: str = "process"
+    status: TaskStatus = TaskStatus.CREATED
+    priority: TaskPriority = TaskPriority.MEDIUM
+    priority_rank: int = 1
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    required_capabilities: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    schedule: Schedule | None = None
+    next_run: datetime | None = None
+    last_run: datetime | None = None
+    progress: int = 0
+    statistics: TaskStatistics = Field(default_factory=TaskStatistics)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    agent_id: str | None = None
+    system_id: str | None = None
+    lease_expires_at: datetime | None = None
+    attempts: int = 0
+    max_attempts: int = 3
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    is_automation: bool = False
+    triggers: list[Trigger] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
+
+    class Settings:
+        name = "tasks"
+        indexes = [
+            "status",
+            "type",
+            "agent_id",
+            "system_id",
+            "tags",
+            "required_capabilities",
+            "created_at",
+            "updated_at",
+            "next_run",
+            "lease_expires_at",
+            "is_automation",
+            [("priority_rank", pymongo.DESCENDING), ("created_at", pymongo.ASCENDING)],
+            [
+                ("status", pymongo.ASCENDING),
+                ("priority_rank", pymongo.DESCENDING),
+                ("created_at", pymongo.ASCENDING),
+            ],
+        ]

@@ -1,0 +1,100 @@
+"""Users: accounts (password hash, scopes), learning context, sessions; tokens and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pymongo
+from pydantic import BaseModel, Field
+
+from axonql.ids import new_id
+from axonql.models.base import Entity
+
+
+class LearningContext(BaseModel):
+    """Seed 000's user context: skills, preferences, goals and progress."""
+
+    skill_levels: dict[str, float] = Field(default_factory=dict)
+    preferences: dict[str, Any] = Field(default_factory=dict)
+    goals: list[str] = Field(default_factory=list)
+    consciousness_level: float = 0.5
+    time_spent: float = 0.0
+    achievements: list[str] = Field(default_factory=list)
+    current_session_id: str | None = None
+
+
+class User(Entity):
+    """An account; `id` may be chosen by the client (`user123`)."""
+
+    id: str = Field(default_factory=lambda: new_id("user"))  # type: ignore[assignment]
+    username: str
+    email: str | None = None
+    password_hash: str | None = None
+    scopes: list[str] = Field(default_factory=list)
+    is_active: bool = True
+    learning: LearningContext = Field(default_factory=LearningContext)
+    tags: list[str] = Field(default_factory=list)
+
+    class Settings:
+        name = "users"
+        indexes = [
+            pymongo.IndexModel("username", unique=True),
+            "email",
+            "scopes",
+            "is_active",
+            "tags",
+            "created_at",
+        ]
+
+
+class LearningSession(Entity):
+    """One learning session of one user; at most one is active at a time."""
+
+    id: str = Field(default_factory=lambda: new_id("session"))  # type: ignore[assignment]
+    user_id: str
+    status: str = "active"
+    module_id: str | None = None
+    started_at: datetime
+    ended_at: datetime | None = None
+    duration_seconds: float = 0.0
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    class Settings:
+        name = "learning_sessions"
+        indexes = [[("user_id", 1), ("started_at", -1)], "status"]
+
+
+class RefreshToken(Entity):
+    """A stored refresh token (by hash). Rotation revokes it; reuse revokes its family."""
+
+    id: str  # type: ignore[assignment]
+    user_id: str
+    family: str
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+    class Settings:
+        name = "refresh_tokens"
+        indexes = [
+            "user_id",
+            "family",
+            pymongo.IndexModel("expires_at", expireAfterSeconds=0),
+        ]
+
+
+class ApiKey(Entity):
+    """An API key (stored hashed) for an agent or a user."""
+
+    id: str = Field(default_factory=lambda: new_id("key"))  # type: ignore[assignment]
+    name: str = ""
+    secret_hash: str
+    scopes: list[str] = Field(default_factory=list)
+    agent_id: str | None = None
+    user_id: str | None = None
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+    class Settings:
+        name = "api_keys"
+        indexes = ["agent_id", "user_id"]

@@ -1,0 +1,132 @@
+"""Agent logic: validated create/update/delete and list filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from axonql import models
+from axonql.errors import NotFound
+from axonql.models.agent import AgentConfiguration, AgentStatus
+from axonql.services import validation as v
+from axonql.services.events import emit
+from axonql.settings import Settings
+
+
+@dataclass
+class AgentFilterArgs:
+    status: AgentStatus | None = None
+    type: str | None = None
+    capability: str | None = None
+    system_id: str | None = None
+    tags: list[str] | None = None
+    heartbeat_after: datetime | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    search: str | None = None
+
+
+def agent_query(f: AgentFilterArgs) -> dict[str, Any]:
+    import re
+
+    query: dict[str, Any] = {}
+    if f.status is not None:
+        query["status"] = f.status.value
+    if f.type:
+        query["type"] = f.type
+    if f.capability:
+        query["capabilities"] = f.capability
+    if f.system_id:
+        query["system_id"] = f.system_id
+    if f.tags:
+        query["tags"] = {"$all": f.tags}
+    if f.heartbeat_after:
+        query["last_heartbeat"] = {"$gte": f.heartbeat_after}
+    created: dict[str, Any] = {}
+    if f.created_after:
+        created["$gte"] = f.created_after
+    if f.created_before:
+        created["$lt"] = f.created_before
+    if created:
+        query["created_at"] = created
+    if f.search:
+        query["name"] = {"$regex": re.escape(f.search[:100]), "$options": "i"}
+    return query
+
+
+@dataclass
+class AgentDraft:
+    name: str | None = None
+    type: str | None = None
+    status: AgentStatus | None = None
+    capabilities: list[str] | None = None
+    max_concurrent_tasks: int | None = None
+    timeout: int | None = None
+    retry_attempts: int | None = None
+    system_id: str | None = None
+    tags: list[str] | None = None
+    metadata: dict[str, Any] | None = None
+
+
+def _apply(settings: Settings, agent: models.Agent, d: AgentDraft) -> None:
+    if d.name is not None:
+        agent.name = v.text("name", d.name, settings.max_name_length)
+    if d.type is not None:
+        agent.type = v.text("type", d.type, 100)
+    if d.status is not None:
+        agent.status = d.status
+    if d.capabilities is not None:
+        agent.capabilities = v.strings("capabilities", d.capabilities)
+    config: AgentConfiguration = agent.configuration
+    if d.max_concurrent_tasks is not None:
+        config.max_concurrent_tasks = v.int_in(
+            "configuration.maxConcurrentTasks", d.max_concurrent_tasks, 1, 1000
+        )
+    if d.timeout is not None:
+        config.timeout = v.int_in("configuration.timeout", d.timeout, 1, 7 * 24 * 3600)
+    if d.retry_attempts is not None:
+        config.retry_attempts = v.int_in("configuration.retryAttempts", d.retry_attempts, 0, 100)
+    if d.system_id is not None:
+        agent.system_id = v.text("systemId", d.system_id, 100)
+    if d.tags is not None:
+        agent.tags = v.strings("tags", d.tags)
+    if d.metadata is not None:
+        agent.metadata = v.json_object("metadata", d.metadata)
+
+
+async def get_agent(agent_id: str) -> models.Agent:
+    agent = await models.Agent.get(agent_id)
+    if agent is None:
+        raise NotFound(f"agent {agent_id} not found", details={"id": agent_id})
+    return agent
+
+
+async def create_agent(settings: Settings, draft: AgentDraft) -> models.Agent:
+    agent = models.Agent(name="")
+    if draft.name is None:
+        draft.name = ""
+    _apply(settings, agent, draft)
+    await agent.insert()
+    await emit("AGENT_STATUS", {"status": agent.status.value, "change": "created"}, agent_id=agent.id)
+    return agent
+
+
+async def update_agent(settings: Settings, agent_id: str, draft: AgentDraft) -> models.Agent:
+    agent = await get_agent(agent_id)
+    before = agent.status
+    _apply(settings, agent, draft)
+    await agent.save()
+    await emit(
+        "AGENT_STATUS",
+        {"status": agent.status.value, "previous": before.value, "change": "updated"},
+        agent_id=agent.id,
+    )
+    return agent
+
+
+async def delete_agent(agent_id: str) -> bool:
+    agent = await get_agent(agent_id)
+    await agent.delete()
+    await emit("AGENT_STATUS", {"change": "deleted"}, agent_id=agent_id)
+    return True

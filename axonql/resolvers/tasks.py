@@ -1,0 +1,169 @@
+"""Task logic: validated create/update/delete and the filters a frontend needs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from axonql import models
+from axonql.errors import NotFound
+from axonql.models.base import utcnow
+from axonql.models.task import PRIORITY_RANK, Schedule, TaskPriority, TaskStatus
+from axonql.services import validation as v
+from axonql.services.events import emit
+from axonql.services.schedule import check_schedule, next_run
+from axonql.settings import Settings
+
+
+@dataclass
+class TaskFilterArgs:
+    """Filter values, already typed; None means 'any'."""
+
+    status: TaskStatus | None = None
+    statuses: list[TaskStatus] | None = None
+    type: str | None = None
+    priority: TaskPriority | None = None
+    agent_id: str | None = None
+    system_id: str | None = None
+    tags: list[str] | None = None
+    capability: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    search: str | None = None
+    automation: bool | None = False
+
+
+def task_query(f: TaskFilterArgs) -> dict[str, Any]:
+    """The MongoDB filter for a TaskFilter."""
+    query: dict[str, Any] = {}
+    if f.automation is not None:
+        query["is_automation"] = f.automation
+    if f.status is not None:
+        query["status"] = f.status.value
+    elif f.statuses:
+        query["status"] = {"$in": [s.value for s in f.statuses]}
+    if f.type:
+        query["type"] = f.type
+    if f.priority is not None:
+        query["priority"] = f.priority.value
+    if f.agent_id:
+        query["agent_id"] = f.agent_id
+    if f.system_id:
+        query["system_id"] = f.system_id
+    if f.tags:
+        query["tags"] = {"$all": f.tags}
+    if f.capability:
+        query["required_capabilities"] = f.capability
+    created: dict[str, Any] = {}
+    if f.created_after:
+        created["$gte"] = f.created_after
+    if f.created_before:
+        created["$lt"] = f.created_before
+    if created:
+        query["created_at"] = created
+    if f.updated_after:
+        query["updated_at"] = {"$gte": f.updated_after}
+    if f.search:
+        query["name"] = {"$regex": _escape(f.search), "$options": "i"}
+    return query
+
+
+def _escape(text: str) -> str:
+    import re
+
+    return re.escape(text[:100])
+
+
+@dataclass
+class TaskDraft:
+    """Validated-on-apply fields of a create or update; None leaves a field unchanged."""
+
+    name: str | None = None
+    description: str | None = None
+    type: str | None = None
+    priority: TaskPriority | None = None
+    parameters: dict[str, Any] | None = None
+    schedule: tuple[str, str] | None = None
+    clear_schedule: bool = False
+    required_capabilities: list[str] | None = None
+    tags: list[str] | None = None
+    system_id: str | None = None
+    max_attempts: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _apply(settings: Settings, task: models.Task, draft: TaskDraft) -> None:
+    if draft.name is not None:
+        task.name = v.text("name", draft.name, settings.max_name_length)
+    if draft.description is not None:
+        task.description = v.text(
+            "description", draft.description, settings.max_text_length, required=False
+        )
+    if draft.type is not None:
+        task.type = v.text("type", draft.type, 100)
+    if draft.priority is not None:
+        task.priority = draft.priority
+        task.priority_rank = PRIORITY_RANK[draft.priority]
+    if draft.parameters is not None:
+        task.parameters = v.json_object("parameters", draft.parameters)
+    if draft.required_capabilities is not None:
+        task.required_capabilities = v.strings("requiredCapabilities", draft.required_capabilities)
+    if draft.tags is not None:
+        task.tags = v.strings("tags", draft.tags)
+    if draft.system_id is not None:
+        task.system_id = v.text("systemId", draft.system_id, 100)
+    if draft.max_attempts is not None:
+        task.max_attempts = v.int_in("maxAttempts", draft.max_attempts, 1, 100)
+    if draft.clear_schedule:
+        task.schedule = None
+        task.next_run = None
+    elif draft.schedule is not None:
+        kind, value = check_schedule(*draft.schedule)
+        task.schedule = Schedule(type=kind, value=value)
+        task.next_run = next_run(kind, value, utcnow())
+
+
+async def create_task(settings: Settings, draft: TaskDraft, **fields: Any) -> models.Task:
+    if draft.name is None:
+        draft.name = ""
+    task = models.Task(name="", **fields)
+    _apply(settings, task, draft)
+    await task.insert()
+    await emit(
+        "TASK_STATE_CHANGED",
+        {"status": task.status.value, "name": task.name, "change": "created"},
+        task_id=task.id,
+        system_id=task.system_id,
+    )
+    return task
+
+
+async def get_task(task_id: str, *, automation: bool | None = None) -> models.Task:
+    task = await models.Task.get(task_id)
+    if task is None or (automation is not None and task.is_automation != automation):
+        raise NotFound(f"task {task_id} not found", details={"id": task_id})
+    return task
+
+
+async def update_task(
+    settings: Settings, task_id: str, draft: TaskDraft, *, automation: bool = False
+) -> models.Task:
+    task = await get_task(task_id, automation=automation)
+    _apply(settings, task, draft)
+    await task.save()
+    await emit(
+        "TASK_STATE_CHANGED",
+        {"status": task.status.value, "name": task.name, "change": "updated"},
+        task_id=task.id,
+        system_id=task.system_id,
+    )
+    return task
+
+
+async def delete_task(task_id: str, *, automation: bool = False) -> bool:
+    task = await get_task(task_id, automation=automation)
+    await task.delete()
+    await emit("TASK_STATE_CHANGED", {"change": "deleted"}, task_id=task_id)
+    return True

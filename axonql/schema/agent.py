@@ -1,0 +1,238 @@
+"""Agent types, inputs and root fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from axonql import models
+from axonql.models.agent import AgentStatus as AgentStatusModel
+from axonql.models.task import TaskStatus as TaskStatusModel
+from axonql.resolvers import agents as logic
+from axonql.schema.context import Info
+from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
+from axonql.schema.permissions import mutation, query
+from axonql.scopes import Scope
+from axonql.services.pagination import paginate
+
+if TYPE_CHECKING:
+    from axonql.schema.task import Task
+
+AgentStatus = strawberry.enum(AgentStatusModel, name="AgentStatus")
+
+ACTIVE_TASK_STATES = [TaskStatusModel.RUNNING.value, TaskStatusModel.PAUSED.value]
+
+
+@strawberry.type
+class AgentConfiguration:
+    max_concurrent_tasks: int
+    timeout: int
+    retry_attempts: int
+
+
+@strawberry.type
+class AgentStatistics:
+    total_tasks_completed: int
+    successful_tasks: int
+    failed_tasks: int
+    average_task_duration: float
+    uptime: float
+
+
+@strawberry.type
+class Agent:
+    """A worker that advertises capabilities and takes tasks."""
+
+    id: strawberry.ID
+    name: str
+    type: str
+    status: AgentStatus  # type: ignore[valid-type]
+    capabilities: list[str]
+    configuration: AgentConfiguration
+    statistics: AgentStatistics
+    last_heartbeat: datetime | None
+    system_id: strawberry.ID | None
+    tags: list[str]
+    metadata: JSON
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="Tasks this agent is running or has paused.")
+    async def current_tasks(
+        self, info: Info
+    ) -> list[Annotated[Task, strawberry.lazy("axonql.schema.task")]]:
+        from axonql.schema.task import Task
+
+        loader = info.context.loaders.by_field(
+            models.Task, "agent_id", where={"status": {"$in": ACTIVE_TASK_STATES}}
+        )
+        return [Task.from_document(d) for d in await loader.load(str(self.id))]
+
+    @classmethod
+    def from_document(cls, doc: models.Agent) -> Agent:
+        return cls(
+            id=strawberry.ID(doc.id),
+            name=doc.name,
+            type=doc.type,
+            status=doc.status,
+            capabilities=doc.capabilities,
+            configuration=AgentConfiguration(**doc.configuration.model_dump()),
+            statistics=AgentStatistics(**doc.statistics.model_dump()),
+            last_heartbeat=doc.last_heartbeat,
+            system_id=strawberry.ID(doc.system_id) if doc.system_id else None,
+            tags=doc.tags,
+            metadata=doc.metadata,
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+        )
+
+
+@strawberry.input
+class AgentFilter:
+    status: AgentStatus | None = None  # type: ignore[valid-type]
+    type: str | None = None
+    capability: str | None = None
+    system_id: strawberry.ID | None = None
+    tags: list[str] | None = None
+    heartbeat_after: datetime | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    search: str | None = None
+    limit: int | None = None
+    offset: int | None = None
+
+    def to_args(self) -> logic.AgentFilterArgs:
+        return logic.AgentFilterArgs(
+            status=self.status,
+            type=self.type,
+            capability=self.capability,
+            system_id=self.system_id,
+            tags=self.tags,
+            heartbeat_after=self.heartbeat_after,
+            created_after=self.created_after,
+            created_before=self.created_before,
+            search=self.search,
+        )
+
+
+@strawberry.enum
+class AgentSortField(Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    NAME = "name"
+
+
+@strawberry.input
+class AgentSort:
+    field: AgentSortField = AgentSortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC
+
+
+@strawberry.input
+class AgentConfigurationInput:
+    max_concurrent_tasks: int | None = None
+    timeout: int | None = None
+    retry_attempts: int | None = None
+
+
+@strawberry.input
+class CreateAgentInput:
+    name: str
+    type: str | None = "worker"
+    capabilities: list[str] | None = None
+    configuration: AgentConfigurationInput | None = None
+    system_id: strawberry.ID | None = None
+    tags: list[str] | None = None
+    metadata: JSON | None = None
+
+
+@strawberry.input
+class UpdateAgentInput:
+    name: str | None = None
+    type: str | None = None
+    status: AgentStatus | None = None  # type: ignore[valid-type]
+    capabilities: list[str] | None = None
+    configuration: AgentConfigurationInput | None = None
+    tags: list[str] | None = None
+    metadata: JSON | None = None
+
+
+def draft_from(data: CreateAgentInput | UpdateAgentInput) -> logic.AgentDraft:
+    config = data.configuration or AgentConfigurationInput()
+    return logic.AgentDraft(
+        name=data.name,
+        type=data.type,
+        status=getattr(data, "status", None),
+        capabilities=data.capabilities,
+        max_concurrent_tasks=config.max_concurrent_tasks,
+        timeout=config.timeout,
+        retry_attempts=config.retry_attempts,
+        system_id=getattr(data, "system_id", None),
+        tags=data.tags,
+        metadata=data.metadata,
+    )
+
+
+@strawberry.type
+class AgentQuery:
+    @query(Scope.AGENTS_READ, description="Agents matching a filter (seed 001).")
+    async def agents(self, info: Info, filter: AgentFilter | None = None) -> list[Agent]:
+        f = filter or AgentFilter()
+        size, skip = list_window(info, f.limit, f.offset)
+        page = await paginate(
+            models.Agent,
+            logic.agent_query(f.to_args()),
+            sort_field="created_at",
+            descending=True,
+            first=size,
+            offset=skip,
+        )
+        return [Agent.from_document(d) for d in page.items]
+
+    @query(Scope.AGENTS_READ, description="Agents as a Relay connection.")
+    async def agents_connection(
+        self,
+        info: Info,
+        filter: AgentFilter | None = None,
+        sort: AgentSort | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Agent]:
+        order = sort or AgentSort()
+        size, _ = list_window(info, first, 0)
+        page = await paginate(
+            models.Agent,
+            logic.agent_query((filter or AgentFilter()).to_args()),
+            sort_field=order.field.value,
+            descending=order.direction is SortDirection.DESC,
+            first=size,
+            after=after,
+        )
+        return to_connection(page, Agent.from_document)
+
+    @query(Scope.AGENTS_READ)
+    async def agent(self, info: Info, id: strawberry.ID) -> Agent | None:
+        return Agent.from_document(await logic.get_agent(id))
+
+
+@strawberry.type
+class AgentMutation:
+    @mutation(Scope.AGENTS_WRITE)
+    async def create_agent(self, info: Info, input: CreateAgentInput) -> Agent:
+        return Agent.from_document(
+            await logic.create_agent(info.context.settings, draft_from(input))
+        )
+
+    @mutation(Scope.AGENTS_WRITE)
+    async def update_agent(self, info: Info, id: strawberry.ID, input: UpdateAgentInput) -> Agent:
+        return Agent.from_document(
+            await logic.update_agent(info.context.settings, id, draft_from(input))
+        )
+
+    @mutation(Scope.AGENTS_WRITE)
+    async def delete_agent(self, info: Info, id: strawberry.ID) -> bool:
+        return await logic.delete_agent(id)

@@ -1,0 +1,124 @@
+"""Login, token refresh, API keys and user accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from axonql import models
+from axonql.schema.context import Info
+from axonql.schema.permissions import PUBLIC, mutation
+from axonql.scopes import Scope
+from axonql.services import auth
+from axonql.services import users as user_logic
+
+
+@strawberry.type
+class AuthPayload:
+    """An access token (JWT) and a single-use refresh token."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+    scope: list[str]
+
+    @classmethod
+    def from_pair(cls, pair: auth.TokenPair) -> AuthPayload:
+        return cls(
+            access_token=pair.access_token,
+            refresh_token=pair.refresh_token,
+            token_type="Bearer",
+            expires_in=pair.expires_in,
+            scope=pair.scopes,
+        )
+
+
+@strawberry.type
+class ApiKeyPayload:
+    """The key is shown once; only its hash is stored."""
+
+    id: strawberry.ID
+    key: str
+    scopes: list[str]
+    agent_id: strawberry.ID | None
+    created_at: datetime
+
+
+@strawberry.type
+class Account:
+    """A user account (without secrets)."""
+
+    id: strawberry.ID
+    username: str
+    email: str | None
+    scopes: list[str]
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def from_document(cls, doc: models.User) -> Account:
+        return cls(
+            id=strawberry.ID(doc.id),
+            username=doc.username,
+            email=doc.email,
+            scopes=doc.scopes,
+            is_active=doc.is_active,
+            created_at=doc.created_at,
+        )
+
+
+@strawberry.input
+class CreateAccountInput:
+    username: str
+    password: str
+    id: strawberry.ID | None = None
+    email: str | None = None
+    scopes: list[str] | None = None
+
+
+@strawberry.type
+class AuthMutation:
+    @mutation(PUBLIC, description="Exchange a username and password for tokens.")
+    async def login(self, info: Info, username: str, password: str) -> AuthPayload:
+        return AuthPayload.from_pair(await auth.login(info.context.settings, username, password))
+
+    @mutation(PUBLIC, description="Rotate a refresh token: the old one stops working.")
+    async def refresh_token(self, info: Info, refresh_token: str) -> AuthPayload:
+        pair = await auth.rotate_refresh_token(info.context.settings, refresh_token)
+        return AuthPayload.from_pair(pair)
+
+    @mutation(PUBLIC, description="Revoke a refresh token and every token rotated from it.")
+    async def logout(self, info: Info, refresh_token: str) -> bool:
+        return await auth.revoke_refresh_token(refresh_token)
+
+    @mutation(Scope.AGENTS_WRITE, description="Issue an API key for an agent.")
+    async def create_agent_api_key(
+        self, info: Info, agent_id: strawberry.ID, scopes: list[str] | None = None
+    ) -> ApiKeyPayload:
+        from axonql.resolvers.agents import get_agent
+        from axonql.scopes import AGENT_DEFAULT_SCOPES
+
+        agent = await get_agent(agent_id)
+        wanted = scopes if scopes is not None else sorted(AGENT_DEFAULT_SCOPES)
+        key, plain = await auth.create_api_key(wanted, agent_id=agent.id, name=agent.name)
+        return ApiKeyPayload(
+            id=strawberry.ID(key.id),
+            key=plain,
+            scopes=key.scopes,
+            agent_id=strawberry.ID(agent.id),
+            created_at=key.created_at,
+        )
+
+    @mutation(Scope.ADMIN_SYSTEM, description="Create a user account.")
+    async def create_account(self, info: Info, input: CreateAccountInput) -> Account:
+        user = await user_logic.create_account(
+            info.context.settings,
+            username=input.username,
+            password=input.password,
+            user_id=input.id,
+            email=input.email,
+            scopes=input.scopes or [],
+        )
+        return Account.from_document(user)

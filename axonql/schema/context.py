@@ -1,0 +1,41 @@
+"""The per-request context: caller, settings, DataLoaders; built fresh for every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from axonql.errors import AuthenticationFailed, AxonError
+from axonql.resolvers.loaders import Loaders
+from axonql.services.auth import Principal
+from axonql.state import AppState
+
+
+@dataclass
+class Context:
+    """What every resolver may use; nothing else is global."""
+
+    state: AppState
+    request: Request | WebSocket | None = None
+    principal: Principal | None = None
+    auth_error: AxonError | None = None
+    request_id: str = ""
+    connection_params: dict[str, Any] | None = None
+    loaders: Loaders = field(default_factory=Loaders)
+
+    @property
+    def settings(self) -> Any:
+        return self.state.settings
+
+    def require_principal(self) -> Principal:
+        """The caller, or the reason there is none (bad token → that error; no token → 401)."""
+        if self.principal is None:
+            raise self.auth_error or AuthenticationFailed("authentication required")
+        return self.principal
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,69 @@
+"""Turns every GraphQL error into one with a stable `extensions.code` and `status`.
+
+Expected failures (AxonError) keep their message; database outages become 503; anything
+else is logged with the request id and, in production, masked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
+from strawberry.extensions import SchemaExtension
+
+from axonql.errors import AxonError, Conflict, ServiceUnavailable
+
+log = logging.getLogger("axonql.errors")
+
+
+def translate(exc: BaseException) -> AxonError | None:
+    """Third-party errors that have a meaning for clients, mapped where they enter."""
+    if isinstance(exc, AxonError):
+        return exc
+    if isinstance(exc, DuplicateKeyError):
+        return Conflict("a resource with this identifier already exists")
+    if isinstance(exc, ConnectionFailure):
+        return ServiceUnavailable("the database is unavailable")
+    if isinstance(exc, PyMongoError):
+        return ServiceUnavailable(f"database error: {type(exc).__name__}")
+    return None
+
+
+def format_error(error: GraphQLError, *, request_id: str, mask: bool) -> GraphQLError:
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        extensions = {"code": "INVALID_REQUEST", "status": 400, **(error.extensions or {})}
+        message = error.message
+    elif (known := translate(original)) is not None:
+        extensions = known.extensions()
+        message = known.message
+    else:
+        log.error("unexpected error [request %s]", request_id, exc_info=original)
+        extensions = {"code": "INTERNAL_ERROR", "status": 500, "request_id": request_id}
+        message = "internal server error" if mask else f"internal server error: {original}"
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=original,
+        extensions=extensions,
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    """Schema extension applying `format_error` to every result."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", "")
+        settings = getattr(context, "settings", None)
+        mask = bool(settings and settings.is_production)
+        result.errors = [format_error(e, request_id=request_id, mask=mask) for e in result.errors]

@@ -1,0 +1,72 @@
+"""Relay-style connections, generic over the node type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+import strawberry
+
+from axonql.services import validation as v
+from axonql.services.pagination import Page
+
+T = TypeVar("T")
+
+
+@strawberry.enum
+class SortDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    """A page of nodes with cursors; `totalCount` counts every match, not just this page."""
+
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def to_connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]:
+    edges = [Edge(node=convert(d), cursor=c) for d, c in zip(page.items, page.cursors, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        total_count=page.total,
+    )
+
+
+DEFAULT_LIST_LIMIT = 50
+
+
+def list_window(info: Any, limit: int | None, offset: int | None) -> tuple[int, int]:
+    """A (limit, offset) pair clamped to the server's page size."""
+    max_size = info.context.settings.max_page_size
+    size = v.int_in("limit", limit if limit is not None else DEFAULT_LIST_LIMIT, 1, max_size)
+    skip = v.int_in("offset", offset or 0, 0, 10_000_000)
+    return size, skip

@@ -1,0 +1,59 @@
+"""Every root field declares the scope it needs; `@requires` shows it in the SDL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema_directive import Location
+
+from axonql.errors import AuthorizationDenied
+
+PUBLIC = "public"
+
+
+@strawberry.schema_directive(locations=[Location.FIELD_DEFINITION])
+class Requires:
+    """The scope a caller's token must carry (`public`: none)."""
+
+    scope: str
+
+
+class HasScope(BasePermission):
+    """Refuses callers without a token (401) or without the scope (403)."""
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        self.message = f"requires scope {scope}"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        principal = info.context.require_principal()
+        if not principal.has(self.scope):
+            raise AuthorizationDenied(
+                f"this operation requires the scope {self.scope}",
+                details={"required_scope": self.scope},
+            )
+        return True
+
+
+def _secured(factory: Any, scope: str, **kwargs: Any) -> Any:
+    extensions = list(kwargs.pop("extensions", []))
+    if scope != PUBLIC:
+        extensions.append(PermissionExtension(permissions=[HasScope(scope)], use_directives=False))
+    return factory(extensions=extensions, directives=[Requires(scope=scope)], **kwargs)
+
+
+def query(scope: str, **kwargs: Any) -> Any:
+    """A Query field guarded by `scope`."""
+    return _secured(strawberry.field, scope, **kwargs)
+
+
+def mutation(scope: str, **kwargs: Any) -> Any:
+    """A Mutation field guarded by `scope`."""
+    return _secured(strawberry.mutation, scope, **kwargs)
+
+
+def subscription(scope: str, **kwargs: Any) -> Any:
+    """A Subscription field guarded by `scope`."""
+    return _secured(strawberry.subscription, scope, **kwargs)

@@ -1,0 +1,36 @@
+"""The Schema: every area contributes its Query/Mutation/Subscription class here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.extensions import AddValidationRules, QueryDepthLimiter
+from strawberry.tools import merge_types
+from graphql.validation import NoSchemaIntrospectionCustomRule
+
+from axonql.schema.agent import AgentMutation, AgentQuery
+from axonql.schema.auth import AuthMutation
+from axonql.schema.errors import ErrorCodes
+from axonql.schema.permissions import Requires
+from axonql.schema.task import TaskMutation, TaskQuery
+
+QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery)
+MUTATIONS: tuple[type, ...] = (AuthMutation, TaskMutation, AgentMutation)
+SUBSCRIPTIONS: tuple[type, ...] = ()
+
+MAX_QUERY_DEPTH = 12
+
+
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    """The schema with error codes, a depth limit and (optionally) no introspection."""
+    extensions: list[Any] = [ErrorCodes, QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH)]
+    if not introspection:
+        extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return strawberry.Schema(
+        query=merge_types("Query", QUERIES),
+        mutation=merge_types("Mutation", MUTATIONS),
+        subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
+        extensions=extensions,
+        schema_directives=[Requires],
+    )

@@ -1,0 +1,280 @@
+"""Task types, inputs and root fields (the seed-001 operations and Relay connections)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from axonql import models
+from axonql.models.task import TaskPriority as TaskPriorityModel
+from axonql.models.task import TaskStatus as TaskStatusModel
+from axonql.resolvers import tasks as logic
+from axonql.schema.context import Info
+from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
+from axonql.schema.permissions import mutation, query
+from axonql.scopes import Scope
+from axonql.services.pagination import paginate
+
+if TYPE_CHECKING:
+    from axonql.schema.agent import Agent
+
+TaskStatus = strawberry.enum(TaskStatusModel, name="TaskStatus")
+TaskPriority = strawberry.enum(TaskPriorityModel, name="TaskPriority")
+
+
+@strawberry.enum
+class ScheduleType(Enum):
+    INTERVAL = "interval"
+    CRON = "cron"
+
+
+@strawberry.type
+class TaskSchedule:
+    type: str
+    value: str
+
+
+@strawberry.type
+class TaskStatistics:
+    total_runs: int
+    successful_runs: int
+    failed_runs: int
+    average_duration: float
+
+
+@strawberry.type
+class Task:
+    """A unit of work with a lifecycle."""
+
+    id: strawberry.ID
+    name: str
+    description: str
+    type: str
+    status: TaskStatus  # type: ignore[valid-type]
+    priority: TaskPriority  # type: ignore[valid-type]
+    progress: int
+    parameters: JSON
+    required_capabilities: list[str]
+    tags: list[str]
+    schedule: TaskSchedule | None
+    next_run: datetime | None
+    last_run: datetime | None
+    statistics: TaskStatistics
+    result: JSON | None
+    error: str | None
+    attempts: int
+    max_attempts: int
+    agent_id: strawberry.ID | None
+    system_id: strawberry.ID | None
+    lease_expires_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="The agent running or last assigned this task.")
+    async def agent(
+        self, info: Info
+    ) -> Annotated[Agent, strawberry.lazy("axonql.schema.agent")] | None:
+        from axonql.schema.agent import Agent
+
+        if self.agent_id is None:
+            return None
+        doc = await info.context.loaders.by_id(models.Agent).load(self.agent_id)
+        return Agent.from_document(doc) if doc else None
+
+    @classmethod
+    def from_document(cls, doc: models.Task) -> Task:
+        return cls(
+            id=strawberry.ID(doc.id),
+            name=doc.name,
+            description=doc.description,
+            type=doc.type,
+            status=doc.status,
+            priority=doc.priority,
+            progress=doc.progress,
+            parameters=doc.parameters,
+            required_capabilities=doc.required_capabilities,
+            tags=doc.tags,
+            schedule=TaskSchedule(type=doc.schedule.type, value=doc.schedule.value)
+            if doc.schedule
+            else None,
+            next_run=doc.next_run,
+            last_run=doc.last_run,
+            statistics=TaskStatistics(**doc.statistics.model_dump()),
+            result=doc.result,
+            error=doc.error,
+            attempts=doc.attempts,
+            max_attempts=doc.max_attempts,
+            agent_id=strawberry.ID(doc.agent_id) if doc.agent_id else None,
+            system_id=strawberry.ID(doc.system_id) if doc.system_id else None,
+            lease_expires_at=doc.lease_expires_at,
+            started_at=doc.started_at,
+            completed_at=doc.completed_at,
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+        )
+
+
+@strawberry.input
+class TaskFilter:
+    """Seed 001's TaskFilter (`status`, `limit`) plus what a frontend filters by."""
+
+    status: TaskStatus | None = None  # type: ignore[valid-type]
+    statuses: list[TaskStatus] | None = None  # type: ignore[valid-type]
+    type: str | None = None
+    priority: TaskPriority | None = None  # type: ignore[valid-type]
+    agent_id: strawberry.ID | None = None
+    system_id: strawberry.ID | None = None
+    tags: list[str] | None = None
+    capability: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    updated_after: datetime | None = None
+    search: str | None = None
+    limit: int | None = None
+    offset: int | None = None
+
+    def to_args(self) -> logic.TaskFilterArgs:
+        return logic.TaskFilterArgs(
+            status=self.status,
+            statuses=self.statuses,
+            type=self.type,
+            priority=self.priority,
+            agent_id=self.agent_id,
+            system_id=self.system_id,
+            tags=self.tags,
+            capability=self.capability,
+            created_after=self.created_after,
+            created_before=self.created_before,
+            updated_after=self.updated_after,
+            search=self.search,
+        )
+
+
+@strawberry.enum
+class TaskSortField(Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    NAME = "name"
+    PRIORITY = "priority_rank"
+    PROGRESS = "progress"
+
+
+@strawberry.input
+class TaskSort:
+    field: TaskSortField = TaskSortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC
+
+
+@strawberry.input
+class ScheduleInput:
+    type: ScheduleType
+    value: str
+
+
+@strawberry.input
+class CreateTaskInput:
+    name: str
+    description: str | None = None
+    type: str | None = "process"
+    priority: TaskPriority | None = TaskPriorityModel.MEDIUM  # type: ignore[valid-type]
+    parameters: JSON | None = None
+    schedule: ScheduleInput | None = None
+    required_capabilities: list[str] | None = None
+    tags: list[str] | None = None
+    system_id: strawberry.ID | None = None
+    max_attempts: int | None = None
+
+
+@strawberry.input
+class UpdateTaskInput:
+    name: str | None = None
+    description: str | None = None
+    type: str | None = None
+    priority: TaskPriority | None = None  # type: ignore[valid-type]
+    parameters: JSON | None = None
+    schedule: ScheduleInput | None = None
+    clear_schedule: bool = False
+    required_capabilities: list[str] | None = None
+    tags: list[str] | None = None
+    max_attempts: int | None = None
+
+
+def draft_from(data: CreateTaskInput | UpdateTaskInput) -> logic.TaskDraft:
+    return logic.TaskDraft(
+        name=data.name,
+        description=data.description,
+        type=data.type,
+        priority=data.priority,
+        parameters=data.parameters,
+        schedule=(data.schedule.type.value, data.schedule.value) if data.schedule else None,
+        clear_schedule=getattr(data, "clear_schedule", False),
+        required_capabilities=data.required_capabilities,
+        tags=data.tags,
+        system_id=getattr(data, "system_id", None),
+        max_attempts=data.max_attempts,
+    )
+
+
+@strawberry.type
+class TaskQuery:
+    @query(Scope.TASKS_READ, description="Tasks matching a filter (seed 001: limit/offset).")
+    async def tasks(self, info: Info, filter: TaskFilter | None = None) -> list[Task]:
+        f = filter or TaskFilter()
+        size, skip = list_window(info, f.limit, f.offset)
+        page = await paginate(
+            models.Task,
+            logic.task_query(f.to_args()),
+            sort_field="created_at",
+            descending=True,
+            first=size,
+            offset=skip,
+        )
+        return [Task.from_document(d) for d in page.items]
+
+    @query(Scope.TASKS_READ, description="Tasks as a Relay connection, sorted and paged.")
+    async def tasks_connection(
+        self,
+        info: Info,
+        filter: TaskFilter | None = None,
+        sort: TaskSort | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Task]:
+        order = sort or TaskSort()
+        size, _ = list_window(info, first, 0)
+        page = await paginate(
+            models.Task,
+            logic.task_query((filter or TaskFilter()).to_args()),
+            sort_field=order.field.value,
+            descending=order.direction is SortDirection.DESC,
+            first=size,
+            after=after,
+        )
+        return to_connection(page, Task.from_document)
+
+    @query(Scope.TASKS_READ)
+    async def task(self, info: Info, id: strawberry.ID) -> Task | None:
+        return Task.from_document(await logic.get_task(id, automation=False))
+
+
+@strawberry.type
+class TaskMutation:
+    @mutation(Scope.TASKS_WRITE)
+    async def create_task(self, info: Info, input: CreateTaskInput) -> Task:
+        doc = await logic.create_task(info.context.settings, draft_from(input))
+        return Task.from_document(doc)
+
+    @mutation(Scope.TASKS_WRITE)
+    async def update_task(self, info: Info, id: strawberry.ID, input: UpdateTaskInput) -> Task:
+        doc = await logic.update_task(info.context.settings, id, draft_from(input))
+        return Task.from_document(doc)
+
+    @mutation(Scope.TASKS_WRITE)
+    async def delete_task(self, info: Info, id: strawberry.ID) -> bool:
+        return await logic.delete_task(id)

@@ -1,0 +1,1 @@
+"""Domain behaviour that is neither schema nor storage."""

@@ -1,0 +1,208 @@
+"""Credentials: argon2 password hashes, JWT access tokens, rotating refresh tokens, API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from axonql.errors import AuthenticationFailed, ValidationError
+from axonql.ids import new_id
+from axonql.models import ApiKey, RefreshToken, User
+from axonql.models.base import utcnow
+from axonql.scopes import ALL_SCOPES
+from axonql.settings import Settings
+
+_hasher = PasswordHasher()
+API_KEY_PREFIX = "axk"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling and what they may do."""
+
+    subject: str
+    kind: str  # "user" or "agent"
+    scopes: frozenset[str]
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    scopes: list[str]
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def check_scopes(scopes: list[str]) -> list[str]:
+    unknown = sorted(set(scopes) - ALL_SCOPES)
+    if unknown:
+        raise ValidationError(f"unknown scopes: {', '.join(unknown)}", field="scopes")
+    return sorted(set(scopes))
+
+
+def _signing_key(settings: Settings) -> str:
+    return settings.jwt_private_key if settings.jwt_algorithm == "RS256" else settings.signing_secret()
+
+
+def _verify_key(settings: Settings) -> str:
+    return settings.jwt_public_key if settings.jwt_algorithm == "RS256" else settings.signing_secret()
+
+
+def issue_access_token(settings: Settings, user: User, scopes: list[str] | None = None) -> str:
+    now = utcnow()
+    claims: dict[str, Any] = {
+        "sub": user.id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(seconds=settings.access_token_ttl_seconds)).timestamp()),
+        "scope": scopes if scopes is not None else list(user.scopes),
+        "consciousness_level": user.learning.consciousness_level,
+        "typ": "access",
+    }
+    return jwt.encode(claims, _signing_key(settings), algorithm=settings.jwt_algorithm)
+
+
+def decode_access_token(settings: Settings, token: str) -> Principal:
+    try:
+        claims = jwt.decode(
+            token,
+            _verify_key(settings),
+            algorithms=[settings.jwt_algorithm],
+            options={"require": ["sub", "exp"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise AuthenticationFailed("access token expired") from exc
+    except jwt.PyJWTError as exc:
+        raise AuthenticationFailed("invalid access token") from exc
+    scope = claims.get("scope", [])
+    scopes = scope.split() if isinstance(scope, str) else list(scope)
+    return Principal(subject=str(claims["sub"]), kind="user", scopes=frozenset(scopes))
+
+
+async def _store_refresh_token(settings: Settings, user_id: str, family: str) -> str:
+    token = secrets.token_urlsafe(32)
+    await RefreshToken(
+        id=_sha256(token),
+        user_id=user_id,
+        family=family,
+        expires_at=utcnow() + timedelta(seconds=settings.refresh_token_ttl_seconds),
+    ).insert()
+    return token
+
+
+async def issue_tokens(settings: Settings, user: User, family: str | None = None) -> TokenPair:
+    refresh = await _store_refresh_token(settings, user.id, family or new_id("fam"))
+    return TokenPair(
+        access_token=issue_access_token(settings, user),
+        refresh_token=refresh,
+        expires_in=settings.access_token_ttl_seconds,
+        scopes=list(user.scopes),
+    )
+
+
+async def login(settings: Settings, username: str, password: str) -> TokenPair:
+    user = await User.find_one(User.username == username)
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        raise AuthenticationFailed("invalid username or password")
+    return await issue_tokens(settings, user)
+
+
+async def rotate_refresh_token(settings: Settings, token: str) -> TokenPair:
+    """Exchange a refresh token for a new pair; a reused (revoked) token revokes its family."""
+    stored = await RefreshToken.get(_sha256(token))
+    now = utcnow()
+    if stored is None or stored.expires_at <= now:
+        raise AuthenticationFailed("invalid refresh token")
+    claimed = await RefreshToken.get_pymongo_collection().find_one_and_update(
+        {"_id": stored.id, "revoked_at": None}, {"$set": {"revoked_at": now}}
+    )
+    if claimed is None:
+        await revoke_family(stored.family)
+        raise AuthenticationFailed("refresh token already used; its session was revoked")
+    user = await User.get(stored.user_id)
+    if user is None or not user.is_active:
+        raise AuthenticationFailed("invalid refresh token")
+    return await issue_tokens(settings, user, family=stored.family)
+
+
+async def revoke_family(family: str) -> None:
+    await RefreshToken.get_pymongo_collection().update_many(
+        {"family": family, "revoked_at": None}, {"$set": {"revoked_at": utcnow()}}
+    )
+
+
+async def revoke_refresh_token(token: str) -> bool:
+    stored = await RefreshToken.get(_sha256(token))
+    if stored is None:
+        return False
+    await revoke_family(stored.family)
+    return True
+
+
+async def create_api_key(
+    scopes: list[str], *, agent_id: str | None = None, user_id: str | None = None, name: str = ""
+) -> tuple[ApiKey, str]:
+    """Store a new key (hashed) and return it with the one-time plain value."""
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name,
+        secret_hash=_sha256(secret),
+        scopes=check_scopes(scopes),
+        agent_id=agent_id,
+        user_id=user_id,
+    )
+    await key.insert()
+    return key, f"{API_KEY_PREFIX}.{key.id}.{secret}"
+
+
+def looks_like_api_key(token: str) -> bool:
+    return token.startswith(f"{API_KEY_PREFIX}.")
+
+
+async def authenticate_api_key(token: str) -> Principal:
+    try:
+        _, key_id, secret = token.split(".", 2)
+    except ValueError as exc:
+        raise AuthenticationFailed("malformed API key") from exc
+    key = await ApiKey.get(key_id)
+    if key is None or key.revoked_at is not None:
+        raise AuthenticationFailed("invalid API key")
+    if not hmac.compare_digest(key.secret_hash, _sha256(secret)):
+        raise AuthenticationFailed("invalid API key")
+    if key.agent_id is not None:
+        return Principal(subject=key.agent_id, kind="agent", scopes=frozenset(key.scopes))
+    return Principal(subject=key.user_id or key.id, kind="user", scopes=frozenset(key.scopes))
+
+
+async def authenticate(settings: Settings, token: str) -> Principal:
+    """A bearer credential (JWT or API key) to a principal, or AuthenticationFailed."""
+    if looks_like_api_key(token):
+        return await authenticate_api_key(token)
+    return decode_access_token(settings, token)

@@ -1,0 +1,34 @@
+"""What a starting instance makes sure exists: the server's own System and the admin."""
+
+from __future__ import annotations
+
+from axonql import __version__, models
+from axonql.models.system import SERVER_SYSTEM_ID
+from axonql.services.users import ensure_admin
+from axonql.state import AppState
+
+
+async def ensure_server_system(state: AppState) -> models.System:
+    existing = await models.System.get(SERVER_SYSTEM_ID)
+    if existing is not None:
+        return existing
+    system = models.System(
+        id=SERVER_SYSTEM_ID,
+        name="AxonQL",
+        kind="axonql",
+        version=__version__,
+        environment=state.settings.env,
+        description="This AxonQL server",
+        consciousness_level=0.5,
+    )
+    await system.insert()
+    return system
+
+
+async def bootstrap(state: AppState, *, load_demo: bool = False) -> None:
+    await ensure_server_system(state)
+    await ensure_admin(state.settings, state.settings.bootstrap_admin)
+    if load_demo:
+        from axonql.services.demo import load_demo as load
+
+        await load(state.settings, progress=False, only_if_empty=True)

@@ -1,0 +1,68 @@
+"""The one settings object, read from `AXONQL_*` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one AxonQL instance."""
+
+    model_config = SettingsConfigDict(env_prefix="AXONQL_", extra="ignore")
+
+    mongodb_url: str = ""
+    data_dir: Path = Path(".axonql")
+    database: str = "axonql"
+    broadcast_url: str = "memory://"
+    jwt_secret: str = ""
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_private_key: str = ""
+    jwt_public_key: str = ""
+    env: Literal["development", "production", "test"] = "development"
+    bootstrap_admin: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    access_token_ttl_seconds: int = Field(default=3600, gt=0)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+    max_text_length: int = Field(default=10_000, gt=0)
+    max_name_length: int = Field(default=200, gt=0)
+    max_page_size: int = Field(default=500, gt=0)
+    event_retention_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    agent_offline_after_seconds: int = Field(default=60, gt=0)
+
+    @model_validator(mode="after")
+    def _production_needs_secret(self) -> Settings:
+        if self.env == "production" and self.jwt_algorithm == "HS256" and not self.jwt_secret:
+            raise ValueError("AXONQL_JWT_SECRET is required when AXONQL_ENV=production")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.is_production
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_production
+
+    def signing_secret(self) -> str:
+        """The HS256 secret: configured, or generated once into the data dir for development."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.data_dir / "jwt-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        self.jwt_secret = path.read_text().strip()
+        return self.jwt_secret

@@ -1,0 +1,77 @@
+"""Session fixtures: one database server, one AxonQL server; a clean database per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from axonql import models
+from axonql.app import create_app
+from axonql.scopes import ALL_SCOPES
+from axonql.services.bootstrap import ensure_server_system
+from axonql.settings import Settings
+from tests.support import DatabaseServer, GraphQLClient, RunningServer, token_for
+
+
+@pytest.fixture(scope="session")
+def mongo_url() -> Iterator[str]:
+    """`AXONQL_MONGODB_URL` when set, else a fresh SecantusDB server for this session."""
+    external = os.environ.get("AXONQL_MONGODB_URL")
+    if external:
+        yield external
+        return
+    server = DatabaseServer().start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(mongo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        mongodb_url=mongo_url,
+        database="axonql_test",
+        data_dir=Path(tmp_path_factory.mktemp("axonql-data")),
+        env="test",
+        jwt_secret="test-secret-" + "x" * 32,
+        broadcast_url="memory://",
+    )
+
+
+@pytest.fixture(scope="session")
+async def server(settings: Settings) -> AsyncIterator[RunningServer]:
+    running = await RunningServer.start(create_app(settings))
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+@pytest.fixture(autouse=True)
+async def clean_database(server: RunningServer) -> AsyncIterator[None]:
+    """Every test starts from an empty database (plus the server's own System)."""
+    for model in models.ALL_DOCUMENTS:
+        await model.get_pymongo_collection().delete_many({})
+    await ensure_server_system(server.app.state.axon)
+    yield
+
+
+@pytest.fixture
+async def http(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http)
+
+
+@pytest.fixture
+async def admin_token(settings: Settings) -> str:
+    return await token_for(settings, sorted(ALL_SCOPES), user_id="user_admin")
