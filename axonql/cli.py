@@ -31,7 +31,9 @@ def serve(
     if port is not None:
         overrides["port"] = port
     settings = Settings(**overrides)  # type: ignore[arg-type]
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     application = create_app(settings, load_demo=demo)
     where = f"http://{settings.host}:{settings.port}/graphql"
     if settings.graphiql_enabled:
@@ -63,7 +65,9 @@ def user_create(
             user = await create_account(
                 settings, username=username, password=password, user_id=user_id, scopes=scopes
             )
-            typer.echo(f"created user {user.id} ({user.username}) with scopes {' '.join(user.scopes)}")
+            typer.echo(
+                f"created user {user.id} ({user.username}) with scopes {' '.join(user.scopes)}"
+            )
         finally:
             await database.close()
 

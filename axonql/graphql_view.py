@@ -59,7 +59,9 @@ async def resolve_principal(
 class AxonGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with AxonQL's context and connection_init authentication."""
 
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         state: AppState = request.app.state.axon
         token = bearer_from_headers(request.headers)
         principal, error = await resolve_principal(state.settings, token)

@@ -45,8 +45,17 @@ class DatabaseServer:
 
     def start(self) -> DatabaseServer:
         self.process = subprocess.Popen(
-            [secantus_binary(), "--host", "127.0.0.1", "--port", str(self.port),
-             "--storage-path", self.storage, "--log-level", "ERROR"],
+            [
+                secantus_binary(),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--storage-path",
+                self.storage,
+                "--log-level",
+                "ERROR",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -88,7 +97,9 @@ class RunningServer:
     @classmethod
     async def start(cls, app: Starlette) -> RunningServer:
         port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
         while not server.started:

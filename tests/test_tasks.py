@@ -18,8 +18,11 @@ SEED_INPUT: dict[str, Any] = {
     "description": "Process incoming data from external sources",
     "type": "data_processing",
     "priority": "HIGH",
-    "parameters": {"source": "api", "destination": "database",
-                   "transformations": ["clean", "validate", "enrich"]},
+    "parameters": {
+        "source": "api",
+        "destination": "database",
+        "transformations": ["clean", "validate", "enrich"],
+    },
     "schedule": {"type": "INTERVAL", "value": "300"},
 }
 
@@ -33,16 +36,28 @@ async def test_create_read_update_delete(gql: GraphQLClient, admin_token: str) -
     assert task["schedule"] == {"type": "interval", "value": "300"}
     assert task["nextRun"] is not None
 
-    fetched = await gql("query($id: ID!) { task(id: $id) { name parameters priority } }",
-                        {"id": task["id"]}, admin_token)
-    assert fetched["data"]["task"]["parameters"]["transformations"] == ["clean", "validate", "enrich"]
+    fetched = await gql(
+        "query($id: ID!) { task(id: $id) { name parameters priority } }",
+        {"id": task["id"]},
+        admin_token,
+    )
+    assert fetched["data"]["task"]["parameters"]["transformations"] == [
+        "clean",
+        "validate",
+        "enrich",
+    ]
 
     updated = await gql(
-        "mutation($id: ID!) { updateTask(id: $id, input: {name: \"Updated\", priority: MEDIUM})"
-        " { name priority } }", {"id": task["id"]}, admin_token)
+        'mutation($id: ID!) { updateTask(id: $id, input: {name: "Updated", priority: MEDIUM})'
+        " { name priority } }",
+        {"id": task["id"]},
+        admin_token,
+    )
     assert updated["data"]["updateTask"] == {"name": "Updated", "priority": "MEDIUM"}
 
-    deleted = await gql("mutation($id: ID!) { deleteTask(id: $id) }", {"id": task["id"]}, admin_token)
+    deleted = await gql(
+        "mutation($id: ID!) { deleteTask(id: $id) }", {"id": task["id"]}, admin_token
+    )
     assert deleted["data"]["deleteTask"] is True
     assert await models.Task.get(task["id"]) is None
 
@@ -84,15 +99,22 @@ async def test_connection_pages_through_everything(gql: GraphQLClient, admin_tok
     assert names == [f"page{i}" for i in range(7)]
 
 
-async def test_bad_input_is_refused_and_nothing_changes(gql: GraphQLClient, admin_token: str) -> None:
+async def test_bad_input_is_refused_and_nothing_changes(
+    gql: GraphQLClient, admin_token: str
+) -> None:
     created = await gql(CREATE, {"input": {"name": "keep me"}}, admin_token)
     task_id = created["data"]["createTask"]["id"]
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"input": {"name": "x" * 10_000}}, "name"),
         ({"input": {"name": "   "}}, "name"),
-        ({"input": {"name": "s", "schedule": {"type": "INTERVAL", "value": "-5"}}}, "schedule.value"),
-        ({"input": {"name": "s", "schedule": {"type": "CRON", "value": "not cron"}}},
-         "schedule.value"),
+        (
+            {"input": {"name": "s", "schedule": {"type": "INTERVAL", "value": "-5"}}},
+            "schedule.value",
+        ),
+        (
+            {"input": {"name": "s", "schedule": {"type": "CRON", "value": "not cron"}}},
+            "schedule.value",
+        ),
         ({"input": {"name": "p", "parameters": [1, 2]}}, "parameters"),
     ]
     for variables, field in cases:
@@ -102,11 +124,15 @@ async def test_bad_input_is_refused_and_nothing_changes(gql: GraphQLClient, admi
         assert body["errors"][0]["extensions"]["status"] == 422
     wrong_type = await gql(CREATE, {"input": {"name": 5}}, admin_token)
     assert error_codes(wrong_type) == ["INVALID_REQUEST"]
-    unknown = await gql("mutation { updateTask(id: \"task_nope\", input: {name: \"x\"}) { id } }",
-                        token=admin_token)
+    unknown = await gql(
+        'mutation { updateTask(id: "task_nope", input: {name: "x"}) { id } }', token=admin_token
+    )
     assert error_codes(unknown) == ["RESOURCE_NOT_FOUND"]
-    bad_update = await gql("mutation($id: ID!) { updateTask(id: $id, input: {name: \"\"}) { id } }",
-                           {"id": task_id}, admin_token)
+    bad_update = await gql(
+        'mutation($id: ID!) { updateTask(id: $id, input: {name: ""}) { id } }',
+        {"id": task_id},
+        admin_token,
+    )
     assert error_codes(bad_update) == ["VALIDATION_ERROR"]
     assert await models.Task.find_all().count() == 1
     stored = await models.Task.get(task_id)

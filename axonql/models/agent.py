@@ -36,7 +36,7 @@ class AgentStatistics(BaseModel):
 class Agent(Entity):
     """A worker: status, capabilities, configuration, statistics and heartbeat."""
 
-    id: str = Field(default_factory=lambda: new_id("agent"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("agent"))
     name: str
     type: str = "worker"
     status: AgentStatus = AgentStatus.ACTIVE

@@ -15,7 +15,7 @@ from axonql.models.base import Entity, utcnow
 class Event(Entity):
     """One event: type, the ids it concerns, a payload."""
 
-    id: str = Field(default_factory=lambda: new_id("evt"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("evt"))
     type: str
     system_id: str | None = None
     task_id: str | None = None

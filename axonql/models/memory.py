@@ -14,7 +14,7 @@ from axonql.models.base import Entity
 class Memory(Entity):
     """A memory of a user or system, in a pool (short_term, long_term, episodic)."""
 
-    id: str = Field(default_factory=lambda: new_id("mem"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("mem"))
     type: str = "episodic"
     title: str = ""
     content: str

@@ -14,7 +14,7 @@ from axonql.models.base import Entity
 class Population(Entity):
     """A population; `id` may be chosen by the client (`executive`)."""
 
-    id: str = Field(default_factory=lambda: new_id("pop"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("pop"))
     name: str
     size: int = 0
     specialization: str = "general"
@@ -35,7 +35,7 @@ class Population(Entity):
 class Individual(Entity):
     """One member of a population: a genome (hyperparameters) and its fitness."""
 
-    id: str = Field(default_factory=lambda: new_id("ind"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("ind"))
     population_id: str
     genome: dict[str, float] = Field(default_factory=dict)
     fitness: float = 0.0
@@ -51,7 +51,7 @@ class Individual(Entity):
 class GenerationRecord(Entity):
     """What one evolution cycle did to a population."""
 
-    id: str = Field(default_factory=lambda: new_id("evo"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("evo"))
     population_id: str
     generation: int
     best_fitness: float

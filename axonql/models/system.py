@@ -31,7 +31,7 @@ class Component(BaseModel):
 class System(Entity):
     """A cognitive system: status, consciousness level, components and configuration."""
 
-    id: str = Field(default_factory=lambda: new_id("sys"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("sys"))
     name: str
     kind: str = "external"
     status: str = "healthy"
@@ -61,7 +61,7 @@ class System(Entity):
 class MetricSample(Entity):
     """One measured value of one metric at one time."""
 
-    id: str = Field(default_factory=lambda: new_id("met"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("met"))
     system_id: str = SERVER_SYSTEM_ID
     metric: str
     value: float

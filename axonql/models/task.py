@@ -71,7 +71,7 @@ class TaskStatistics(BaseModel):
 class Task(Entity):
     """A unit of work; automations are tasks with `is_automation` and triggers/steps."""
 
-    id: str = Field(default_factory=lambda: new_id("task"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("task"))
     name: str
     description: str = ""
     type: str = "process"

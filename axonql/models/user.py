@@ -27,7 +27,7 @@ class LearningContext(BaseModel):
 class User(Entity):
     """An account; `id` may be chosen by the client (`user123`)."""
 
-    id: str = Field(default_factory=lambda: new_id("user"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("user"))
     username: str
     email: str | None = None
     password_hash: str | None = None
@@ -51,7 +51,7 @@ class User(Entity):
 class LearningSession(Entity):
     """One learning session of one user; at most one is active at a time."""
 
-    id: str = Field(default_factory=lambda: new_id("session"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("session"))
     user_id: str
     status: str = "active"
     module_id: str | None = None
@@ -68,7 +68,7 @@ class LearningSession(Entity):
 class RefreshToken(Entity):
     """A stored refresh token (by hash). Rotation revokes it; reuse revokes its family."""
 
-    id: str  # type: ignore[assignment]
+    id: str
     user_id: str
     family: str
     expires_at: datetime
@@ -86,7 +86,7 @@ class RefreshToken(Entity):
 class ApiKey(Entity):
     """An API key (stored hashed) for an agent or a user."""
 
-    id: str = Field(default_factory=lambda: new_id("key"))  # type: ignore[assignment]
+    id: str = Field(default_factory=lambda: new_id("key"))
     name: str = ""
     secret_hash: str
     scopes: list[str] = Field(default_factory=list)

@@ -66,7 +66,7 @@ class AgentDraft:
     retry_attempts: int | None = None
     system_id: str | None = None
     tags: list[str] | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: Any = None
 
 
 def _apply(settings: Settings, agent: models.Agent, d: AgentDraft) -> None:
@@ -108,7 +108,9 @@ async def create_agent(settings: Settings, draft: AgentDraft) -> models.Agent:
         draft.name = ""
     _apply(settings, agent, draft)
     await agent.insert()
-    await emit("AGENT_STATUS", {"status": agent.status.value, "change": "created"}, agent_id=agent.id)
+    await emit(
+        "AGENT_STATUS", {"status": agent.status.value, "change": "created"}, agent_id=agent.id
+    )
     return agent
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aiodataloader import DataLoader
 from beanie import Document
@@ -17,15 +17,16 @@ class Loaders:
     """Creates each loader lazily and keeps it for the rest of the request."""
 
     def __init__(self) -> None:
-        self._loaders: dict[tuple[Any, ...], DataLoader] = {}
+        self._loaders: dict[tuple[Any, ...], DataLoader[Any, Any]] = {}
 
-    def by_id(self, model: type[D]) -> DataLoader:
+    def by_id(self, model: type[D]) -> DataLoader[Any, Any]:
         """`load(id)` → document or None."""
         key = ("id", model)
         if key not in self._loaders:
 
             async def batch(ids: Sequence[str]) -> list[D | None]:
-                found = {doc.id: doc for doc in await model.find({"_id": {"$in": list(ids)}}).to_list()}
+                docs = await model.find({"_id": {"$in": list(ids)}}).to_list()
+                found: dict[Any, D] = {doc.id: doc for doc in docs}
                 return [found.get(i) for i in ids]
 
             self._loaders[key] = DataLoader(batch)
@@ -38,7 +39,7 @@ class Loaders:
         *,
         where: dict[str, Any] | None = None,
         sort: list[tuple[str, int]] | None = None,
-    ) -> DataLoader:
+    ) -> DataLoader[Any, Any]:
         """`load(value)` → every document whose `field` equals value (or contains it)."""
         extra = where or {}
         key = ("field", model, field, json.dumps(extra, sort_keys=True, default=str), str(sort))
@@ -48,7 +49,7 @@ class Loaders:
                 query = {field: {"$in": list(values)}, **extra}
                 cursor = model.find(query)
                 if sort:
-                    cursor = cursor.sort(sort)
+                    cursor = cursor.sort(cast(Any, sort))
                 grouped: dict[str, list[D]] = defaultdict(list)
                 wanted = set(values)
                 for doc in await cursor.to_list():

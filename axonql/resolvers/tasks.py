@@ -84,7 +84,7 @@ class TaskDraft:
     description: str | None = None
     type: str | None = None
     priority: TaskPriority | None = None
-    parameters: dict[str, Any] | None = None
+    parameters: Any = None
     schedule: tuple[str, str] | None = None
     clear_schedule: bool = False
     required_capabilities: list[str] | None = None

@@ -15,7 +15,7 @@ from axonql.models.task import TaskStatus as TaskStatusModel
 from axonql.resolvers import agents as logic
 from axonql.schema.context import Info
 from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
-from axonql.schema.permissions import mutation, query
+from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
 from axonql.services.pagination import paginate
 
@@ -61,7 +61,7 @@ class Agent:
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(description="Tasks this agent is running or has paused.")
+    @field(description="Tasks this agent is running or has paused.")
     async def current_tasks(
         self, info: Info
     ) -> list[Annotated[Task, strawberry.lazy("axonql.schema.task")]]:
@@ -85,7 +85,7 @@ class Agent:
             last_heartbeat=doc.last_heartbeat,
             system_id=strawberry.ID(doc.system_id) if doc.system_id else None,
             tags=doc.tags,
-            metadata=doc.metadata,
+            metadata=JSON(doc.metadata),
             created_at=doc.created_at,
             updated_at=doc.updated_at,
         )

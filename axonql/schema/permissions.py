@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
@@ -11,6 +12,8 @@ from strawberry.schema_directive import Location
 from axonql.errors import AuthorizationDenied
 
 PUBLIC = "public"
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @strawberry.schema_directive(locations=[Location.FIELD_DEFINITION])
@@ -37,23 +40,29 @@ class HasScope(BasePermission):
         return True
 
 
-def _secured(factory: Any, scope: str, **kwargs: Any) -> Any:
+def _secured(factory: Any, scope: str, **kwargs: Any) -> Callable[[F], F]:
     extensions = list(kwargs.pop("extensions", []))
     if scope != PUBLIC:
         extensions.append(PermissionExtension(permissions=[HasScope(scope)], use_directives=False))
-    return factory(extensions=extensions, directives=[Requires(scope=scope)], **kwargs)
+    field = factory(extensions=extensions, directives=[Requires(scope=scope)], **kwargs)
+    return cast(Callable[[F], F], field)
 
 
-def query(scope: str, **kwargs: Any) -> Any:
+def query(scope: str, **kwargs: Any) -> Callable[[F], F]:
     """A Query field guarded by `scope`."""
     return _secured(strawberry.field, scope, **kwargs)
 
 
-def mutation(scope: str, **kwargs: Any) -> Any:
+def mutation(scope: str, **kwargs: Any) -> Callable[[F], F]:
     """A Mutation field guarded by `scope`."""
     return _secured(strawberry.mutation, scope, **kwargs)
 
 
-def subscription(scope: str, **kwargs: Any) -> Any:
+def subscription(scope: str, **kwargs: Any) -> Callable[[F], F]:
     """A Subscription field guarded by `scope`."""
     return _secured(strawberry.subscription, scope, **kwargs)
+
+
+def field(**kwargs: Any) -> Callable[[F], F]:
+    """A typed `strawberry.field` for resolvers on object types (relations)."""
+    return cast(Callable[[F], F], strawberry.field(**kwargs))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, QueryDepthLimiter
 from strawberry.tools import merge_types
-from graphql.validation import NoSchemaIntrospectionCustomRule
 
 from axonql.schema.agent import AgentMutation, AgentQuery
 from axonql.schema.auth import AuthMutation

@@ -15,7 +15,7 @@ from axonql.models.task import TaskStatus as TaskStatusModel
 from axonql.resolvers import tasks as logic
 from axonql.schema.context import Info
 from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
-from axonql.schema.permissions import mutation, query
+from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
 from axonql.services.pagination import paginate
 
@@ -76,7 +76,7 @@ class Task:
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(description="The agent running or last assigned this task.")
+    @field(description="The agent running or last assigned this task.")
     async def agent(
         self, info: Info
     ) -> Annotated[Agent, strawberry.lazy("axonql.schema.agent")] | None:
@@ -97,7 +97,7 @@ class Task:
             status=doc.status,
             priority=doc.priority,
             progress=doc.progress,
-            parameters=doc.parameters,
+            parameters=JSON(doc.parameters),
             required_capabilities=doc.required_capabilities,
             tags=doc.tags,
             schedule=TaskSchedule(type=doc.schedule.type, value=doc.schedule.value)
@@ -106,7 +106,7 @@ class Task:
             next_run=doc.next_run,
             last_run=doc.last_run,
             statistics=TaskStatistics(**doc.statistics.model_dump()),
-            result=doc.result,
+            result=JSON(doc.result),
             error=doc.error,
             attempts=doc.attempts,
             max_attempts=doc.max_attempts,

@@ -69,11 +69,15 @@ def check_scopes(scopes: list[str]) -> list[str]:
 
 
 def _signing_key(settings: Settings) -> str:
-    return settings.jwt_private_key if settings.jwt_algorithm == "RS256" else settings.signing_secret()
+    return (
+        settings.jwt_private_key if settings.jwt_algorithm == "RS256" else settings.signing_secret()
+    )
 
 
 def _verify_key(settings: Settings) -> str:
-    return settings.jwt_public_key if settings.jwt_algorithm == "RS256" else settings.signing_secret()
+    return (
+        settings.jwt_public_key if settings.jwt_algorithm == "RS256" else settings.signing_secret()
+    )
 
 
 def issue_access_token(settings: Settings, user: User, scopes: list[str] | None = None) -> str:

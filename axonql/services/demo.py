@@ -18,35 +18,85 @@ from axonql.settings import Settings
 DEMO_PASSWORD = "axonql-demo"
 
 SYSTEMS = [
-    ("synapticos", "SynapticOS Consciousness System V2", "synapticos", 0.78,
-     ["consciousness_core", "learning_engine", "security_trainer"]),
-    ("octospine", "OCTOSPINE", "octospine", 0.85,
-     ["automation_matrix", "documentation_engine", "agent_network"]),
-    ("lukhas", "LUKHAS AI", "lukhas", 0.72,
-     ["memory", "attention", "thought", "risk", "intent", "action"]),
-    ("nexusnet", "NexusNet", "nexusnet", 0.66,
-     ["neural_processor", "memory_manager", "evolution_engine", "immune_system"]),
-    ("drift-sim", "AI Personality Drift Simulation", "drift_simulation", 0.5,
-     ["simulation_engine", "assessment_engine", "mechanistic_probe"]),
+    (
+        "synapticos",
+        "SynapticOS Consciousness System V2",
+        "synapticos",
+        0.78,
+        ["consciousness_core", "learning_engine", "security_trainer"],
+    ),
+    (
+        "octospine",
+        "OCTOSPINE",
+        "octospine",
+        0.85,
+        ["automation_matrix", "documentation_engine", "agent_network"],
+    ),
+    (
+        "lukhas",
+        "LUKHAS AI",
+        "lukhas",
+        0.72,
+        ["memory", "attention", "thought", "risk", "intent", "action"],
+    ),
+    (
+        "nexusnet",
+        "NexusNet",
+        "nexusnet",
+        0.66,
+        ["neural_processor", "memory_manager", "evolution_engine", "immune_system"],
+    ),
+    (
+        "drift-sim",
+        "AI Personality Drift Simulation",
+        "drift_simulation",
+        0.5,
+        ["simulation_engine", "assessment_engine", "mechanistic_probe"],
+    ),
 ]
 
 AGENTS = [
-    ("agent_demo_text", "Text Processing Agent", "data_processor",
-     ["text_processing", "data_cleaning", "validation"]),
+    (
+        "agent_demo_text",
+        "Text Processing Agent",
+        "data_processor",
+        ["text_processing", "data_cleaning", "validation"],
+    ),
     ("agent_demo_batch", "Batch Agent", "batch_processor", ["batch_processing", "transformation"]),
     ("agent_demo_trainer", "Training Agent", "trainer", ["training", "learning"]),
     ("agent_demo_matriz", "MATRIZ Agent", "pipeline", ["matriz", "reasoning", "dream"]),
 ]
 
 MEMORIES = [
-    ("semantic", "Authentication API Reference", "Authentication methods and endpoints: JWT bearer "
-     "tokens, API keys and refresh rotation.", ["auth", "api"], 0.9),
-    ("episodic", "First deployment", "The first OCTOSPINE deployment processed 150 tasks.",
-     ["deployment"], 0.6),
-    ("procedural", "Consolidation procedure", "Merge short-term memories older than a day into "
-     "long-term storage when importance is high.", ["memory", "procedure"], 0.7),
-    ("document", "Task lifecycle", "Tasks move created, queued, running, paused, completed, "
-     "failed or cancelled.", ["tasks", "docs"], 0.8),
+    (
+        "semantic",
+        "Authentication API Reference",
+        "Authentication methods and endpoints: JWT bearer tokens, API keys and refresh rotation.",
+        ["auth", "api"],
+        0.9,
+    ),
+    (
+        "episodic",
+        "First deployment",
+        "The first OCTOSPINE deployment processed 150 tasks.",
+        ["deployment"],
+        0.6,
+    ),
+    (
+        "procedural",
+        "Consolidation procedure",
+        "Merge short-term memories older than a day into "
+        "long-term storage when importance is high.",
+        ["memory", "procedure"],
+        0.7,
+    ),
+    (
+        "document",
+        "Task lifecycle",
+        "Tasks move created, queued, running, paused, completed, failed or cancelled.",
+        ["tasks", "docs"],
+        0.8,
+    ),
 ]
 
 
@@ -100,7 +150,7 @@ async def _tasks() -> None:
 
 
 async def _users() -> None:
-    demo_users = [
+    demo_users: list[tuple[str, str, list[str]]] = [
         ("user123", "demo", sorted(ALL_SCOPES)),
         ("user_reader", "reader", [Scope.CONSCIOUSNESS_READ, Scope.TASKS_READ, Scope.AGENTS_READ]),
     ]
@@ -110,7 +160,7 @@ async def _users() -> None:
                 id=uid,
                 username=username,
                 password_hash=hash_password(DEMO_PASSWORD),
-                scopes=list(scopes),
+                scopes=scopes,
             ).insert()
 
 
@@ -165,7 +215,9 @@ STEPS: list[tuple[str, Callable[[], Awaitable[None]]]] = [
 ]
 
 
-async def load_demo(settings: Settings, *, progress: bool = True, only_if_empty: bool = False) -> bool:
+async def load_demo(
+    settings: Settings, *, progress: bool = True, only_if_empty: bool = False
+) -> bool:
     """Insert whatever demo data is missing; with `only_if_empty`, only into an empty database."""
     if only_if_empty and await models.Task.find_all().limit(1).count() > 0:
         return False

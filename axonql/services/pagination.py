@@ -66,13 +66,12 @@ async def paginate(
                 {"$or": [{sort_field: {op: value}}, {sort_field: value, "_id": {op: doc_id}}]},
             ]
         }
-    finder = model.find(window).sort([(sort_field, direction), ("_id", direction)]).skip(offset)
+    order: Any = [(sort_field, direction), ("_id", direction)]
+    finder = model.find(window).sort(order).skip(offset)
     docs = await finder.limit(first + 1).to_list()
     has_next = len(docs) > first
     docs = docs[:first]
-    cursors = [
-        encode_cursor(_storage_value(getattr(d, sort_field)), str(d.id)) for d in docs
-    ]
+    cursors = [encode_cursor(_storage_value(getattr(d, sort_field)), str(d.id)) for d in docs]
     return Page(
         items=docs,
         cursors=cursors,

@@ -38,7 +38,7 @@ async def create_account(
         email=v.text("email", email, 320) if email else None,
         password_hash=auth.hash_password(password),
         scopes=auth.check_scopes(scopes or []),
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
     await user.insert()
     return user
