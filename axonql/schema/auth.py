@@ -1,4 +1,4 @@
-"""Login, token refresh, API keys and user accounts."""
+"""Login, token refresh and API keys (accounts are created by `createUser`)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,10 @@ from datetime import datetime
 
 import strawberry
 
-from axonql import models
 from axonql.schema.context import Info
 from axonql.schema.permissions import PUBLIC, mutation
 from axonql.scopes import Scope
 from axonql.services import auth
-from axonql.services import users as user_logic
 
 
 @strawberry.type
@@ -47,38 +45,6 @@ class ApiKeyPayload:
 
 
 @strawberry.type
-class Account:
-    """A user account (without secrets)."""
-
-    id: strawberry.ID
-    username: str
-    email: str | None
-    scopes: list[str]
-    is_active: bool
-    created_at: datetime
-
-    @classmethod
-    def from_document(cls, doc: models.User) -> Account:
-        return cls(
-            id=strawberry.ID(doc.id),
-            username=doc.username,
-            email=doc.email,
-            scopes=doc.scopes,
-            is_active=doc.is_active,
-            created_at=doc.created_at,
-        )
-
-
-@strawberry.input
-class CreateAccountInput:
-    username: str
-    password: str
-    id: strawberry.ID | None = None
-    email: str | None = None
-    scopes: list[str] | None = None
-
-
-@strawberry.type
 class AuthMutation:
     @mutation(PUBLIC, description="Exchange a username and password for tokens.")
     async def login(self, info: Info, username: str, password: str) -> AuthPayload:
@@ -110,15 +76,3 @@ class AuthMutation:
             agent_id=strawberry.ID(agent.id),
             created_at=key.created_at,
         )
-
-    @mutation(Scope.ADMIN_SYSTEM, description="Create a user account.")
-    async def create_account(self, info: Info, input: CreateAccountInput) -> Account:
-        user = await user_logic.create_account(
-            info.context.settings,
-            username=input.username,
-            password=input.password,
-            user_id=input.id,
-            email=input.email,
-            scopes=input.scopes or [],
-        )
-        return Account.from_document(user)

@@ -14,9 +14,10 @@ from axonql.schema.auth import AuthMutation
 from axonql.schema.errors import ErrorCodes
 from axonql.schema.permissions import Requires
 from axonql.schema.task import TaskMutation, TaskQuery
+from axonql.schema.user import UserMutation, UserQuery
 
-QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery)
-MUTATIONS: tuple[type, ...] = (AuthMutation, TaskMutation, AgentMutation)
+QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery, UserQuery)
+MUTATIONS: tuple[type, ...] = (AuthMutation, TaskMutation, AgentMutation, UserMutation)
 SUBSCRIPTIONS: tuple[type, ...] = ()
 
 MAX_QUERY_DEPTH = 12

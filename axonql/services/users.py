@@ -4,42 +4,64 @@ from __future__ import annotations
 
 from axonql import models
 from axonql.errors import Conflict, ValidationError
+from axonql.models.user import LearningContext
 from axonql.scopes import ALL_SCOPES
 from axonql.services import auth
 from axonql.services import validation as v
 from axonql.settings import Settings
 
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+MAX_EMAIL_LENGTH = 320
+
+
+def password_hash(password: str) -> str:
+    """The argon2 hash of a password of acceptable length."""
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters",
+            field="password",
+        )
+    return auth.hash_password(password)
+
+
+def email_address(value: str) -> str:
+    """A plausible address: one @ with text on both sides, no spaces."""
+    address = v.text("email", value, MAX_EMAIL_LENGTH)
+    local, at, domain = address.partition("@")
+    if not at or not local or "." not in domain or any(ch.isspace() for ch in address):
+        raise ValidationError("email is not a valid address", field="email")
+    return address
 
 
 async def create_account(
     settings: Settings,
     *,
     username: str,
-    password: str,
+    password: str | None = None,
     user_id: str | None = None,
     email: str | None = None,
     scopes: list[str] | None = None,
+    learning: LearningContext | None = None,
+    tags: list[str] | None = None,
+    is_active: bool = True,
 ) -> models.User:
-    name = v.client_id("username", username)
-    if len(password) < MIN_PASSWORD_LENGTH or len(password) > 1024:
-        raise ValidationError(
-            f"password must be {MIN_PASSWORD_LENGTH} to 1024 characters", field="password"
-        )
-    if await models.User.find_one(models.User.username == name) is not None:
-        raise Conflict(f"username {name} is taken", details={"username": name})
-    fields: dict[str, object] = {}
-    if user_id is not None:
-        fields["id"] = v.client_id("id", user_id)
-        if await models.User.get(fields["id"]) is not None:
-            raise Conflict(f"user {user_id} already exists", details={"id": user_id})
+    """Store a new user; without a password the account cannot log in (API keys only)."""
     user = models.User(
-        username=name,
-        email=v.text("email", email, 320) if email else None,
-        password_hash=auth.hash_password(password),
+        username=v.client_id("username", username),
+        email=email_address(email) if email else None,
+        password_hash=password_hash(password) if password is not None else None,
         scopes=auth.check_scopes(scopes or []),
-        **fields,
+        learning=learning or LearningContext(),
+        tags=v.strings("tags", tags or []),
+        is_active=is_active,
     )
+    if user_id is not None:
+        user.id = v.client_id("id", user_id)
+        if await models.User.get(user.id) is not None:
+            raise Conflict(f"user {user.id} already exists", details={"id": user.id})
+    if await models.User.find_one(models.User.username == user.username) is not None:
+        raise Conflict(f"username {user.username} is taken", details={"username": user.username})
     await user.insert()
     return user
 
