@@ -22,6 +22,12 @@ class LearningContext(BaseModel):
     time_spent: float = 0.0
     achievements: list[str] = Field(default_factory=list)
     current_session_id: str | None = None
+    created_at: datetime | None = None  # None until a context is created (seed 000)
+    updated_at: datetime | None = None
+    achievement_unlocked_at: dict[str, datetime] = Field(default_factory=dict)
+    completed_modules: list[str] = Field(default_factory=list)
+    module_progress: dict[str, float] = Field(default_factory=dict)
+    revision: int = 0  # optimistic concurrency: every learning write bumps it
 
 
 class User(Entity):
@@ -59,6 +65,21 @@ class LearningSession(Entity):
     ended_at: datetime | None = None
     duration_seconds: float = 0.0
     data: dict[str, Any] = Field(default_factory=dict)
+    learning_mode: str = "focused"
+    consciousness_level: float | None = None
+    progress: float = 0.0
+    exercises_completed: int = 0
+    exercises_total: int = 0
+    scores: list[float] = Field(default_factory=list)
+    time_reported: float = 0.0  # seconds already added to the context by progress updates
+    adaptive_content: dict[str, Any] = Field(default_factory=dict)
+    consciousness_adaptations: list[str] = Field(default_factory=list)
+    completion_status: str | None = None
+    final_score: float | None = None
+    feedback: dict[str, Any] = Field(default_factory=dict)
+    summary: dict[str, Any] = Field(default_factory=dict)
+    skill_updates: dict[str, str] = Field(default_factory=dict)
+    achievements_unlocked: list[str] = Field(default_factory=list)
 
     class Settings:
         name = "learning_sessions"
