@@ -36,6 +36,20 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, gt=0)
     event_retention_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     agent_offline_after_seconds: int = Field(default=60, gt=0)
+    memory_drift_alert_level: float = Field(default=0.3, ge=0.0, le=1.0)
+    memory_pool_capacity: dict[str, int] = Field(
+        default_factory=lambda: {"short_term": 3000, "long_term": 4000, "episodic": 500}
+    )
+    metrics_interval_seconds: float = Field(default=10.0, ge=0)
+    metrics_retention_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    task_lease_seconds: float = Field(default=30.0, gt=0)
+    lease_check_seconds: float = Field(default=1.0, gt=0)
+    claim_poll_seconds: float = Field(default=0.1, gt=0)
+    reply_poll_seconds: float = Field(default=0.25, gt=0)
+    max_wait_seconds: float = Field(default=300.0, gt=0)
+    scheduler_enabled: bool = True
+    scheduler_tick_seconds: float = Field(default=1.0, gt=0)
+    scheduler_lock_seconds: float = Field(default=10.0, gt=0)
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:

@@ -1,0 +1,321 @@
+"""Memory behaviour: recall with drift, ranked search, pool usage and consolidation.
+
+Drift rule (per recall): `drift += 0.01 + 0.05 · (1 − importance) · min(1, idle_days / 30)`,
+capped at 1.0 — rarely used, unimportant memories drift fastest. Crossing
+`settings.memory_drift_alert_level` emits `MEMORY_DRIFT` (once per crossing).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo.errors import OperationFailure
+
+from axonql import models
+from axonql.errors import NotFound
+from axonql.models.base import utcnow
+from axonql.services import relevance
+from axonql.services.events import emit
+
+POOLS = ("short_term", "long_term", "episodic")
+DEFAULT_POOL_CAPACITY = {"short_term": 3000, "long_term": 4000, "episodic": 500}
+MAX_CANDIDATES = 2000
+TEXT_INDEX_NAME = "memories_text"
+
+_text_index_support: dict[str, bool] = {}
+
+
+def drift_after_recall(memory: models.Memory, now: datetime) -> float:
+    idle_days = (now - (memory.last_accessed or memory.created_at)).total_seconds() / 86400
+    step = 0.01 + 0.05 * (1 - memory.importance) * min(1.0, max(0.0, idle_days) / 30)
+    return round(min(1.0, memory.drift_score + step), 6)
+
+
+async def recall(memory_id: str, alert_level: float) -> tuple[models.Memory, list[models.Memory]]:
+    """Count an access, move drift on, and return the memory with its related memories."""
+    memory = await models.Memory.get(memory_id)
+    if memory is None:
+        raise NotFound(f"memory {memory_id} not found", details={"id": memory_id})
+    now = utcnow()
+    before = memory.drift_score
+    drift = drift_after_recall(memory, now)
+    updated = await models.Memory.get_pymongo_collection().find_one_and_update(
+        {"_id": memory_id},
+        {
+            "$inc": {"access_count": 1},
+            "$set": {"last_accessed": now, "drift_score": drift, "updated_at": now},
+        },
+        return_document=True,
+    )
+    if updated is None:
+        raise NotFound(f"memory {memory_id} not found", details={"id": memory_id})
+    memory = models.Memory.model_validate(updated)
+    if before < alert_level <= drift:
+        await emit(
+            "MEMORY_DRIFT",
+            {
+                "memory_id": memory.id,
+                "drift_level": drift,
+                "repair_recommended": True,
+                "suggested_method": "partial_heal" if drift < 0.6 else "full_heal",
+            },
+            memory_id=memory.id,
+            user_id=memory.owner_user_id,
+        )
+    related = await models.Memory.find({"_id": {"$in": memory.related_ids}}).to_list()
+    order = {mid: i for i, mid in enumerate(memory.related_ids)}
+    related.sort(key=lambda m: order[m.id])
+    return memory, related
+
+
+@dataclass
+class SearchFilters:
+    types: list[str] | None = None
+    tags: list[str] | None = None
+    pools: list[str] | None = None
+    owner_user_id: str | None = None
+    min_importance: float | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if self.types:
+            query["type"] = {"$in": self.types}
+        if self.tags:
+            query["tags"] = {"$in": self.tags}
+        if self.pools:
+            query["pool"] = {"$in": self.pools}
+        if self.owner_user_id:
+            query["owner_user_id"] = self.owner_user_id
+        if self.min_importance is not None:
+            query["importance"] = {"$gte": self.min_importance}
+        window: dict[str, Any] = {}
+        if self.start:
+            window["$gte"] = self.start
+        if self.end:
+            window["$lte"] = self.end
+        if window:
+            query["created_at"] = window
+        return query
+
+
+@dataclass
+class SearchResult:
+    hits: list[tuple[models.Memory, float]]
+    total_matches: int
+    search_time_ms: float
+    used_text_index: bool
+
+
+async def _text_index_available(database_name: str) -> bool:
+    """Whether the server offers text indexes (MongoDB does; SecantusDB does not)."""
+    if database_name not in _text_index_support:
+        collection = models.Memory.get_pymongo_collection()
+        try:
+            await collection.create_index(
+                [("title", "text"), ("content", "text"), ("tags", "text")], name=TEXT_INDEX_NAME
+            )
+            _text_index_support[database_name] = True
+        except OperationFailure:
+            _text_index_support[database_name] = False
+    return _text_index_support[database_name]
+
+
+async def _candidates(query_text: str, base: dict[str, Any]) -> tuple[list[models.Memory], bool]:
+    terms = relevance.tokens(query_text)
+    if not terms:
+        return [], False
+    database_name = models.Memory.get_pymongo_collection().database.name
+    if await _text_index_available(database_name):
+        found = (
+            await models.Memory.find({**base, "$text": {"$search": " ".join(terms)}})
+            .limit(MAX_CANDIDATES)
+            .to_list()
+        )
+        return found, True
+    pattern = "|".join(re.escape(t) for t in terms)
+    prefilter = {
+        **base,
+        "$or": [
+            {"title": {"$regex": pattern, "$options": "i"}},
+            {"content": {"$regex": pattern, "$options": "i"}},
+            {"tags": {"$in": terms}},
+        ],
+    }
+    return await models.Memory.find(prefilter).limit(MAX_CANDIDATES).to_list(), False
+
+
+async def search(
+    query_text: str, filters: SearchFilters, *, limit: int, threshold: float = 0.0
+) -> SearchResult:
+    """Memories matching the filters, ranked by relevance; only scores ≥ threshold count."""
+    started = time.perf_counter()
+    candidates, used_index = await _candidates(query_text, filters.query())
+    by_id = {m.id: m for m in candidates}
+    ranked = relevance.rank(
+        query_text,
+        [relevance.Searchable(m.id, m.title, m.content, m.tags) for m in candidates],
+    )
+    kept = [(by_id[key], score) for key, score in ranked if score >= threshold]
+    return SearchResult(
+        hits=kept[:limit],
+        total_matches=len(kept),
+        search_time_ms=round((time.perf_counter() - started) * 1000, 3),
+        used_text_index=used_index,
+    )
+
+
+@dataclass
+class PoolUsage:
+    pool: str
+    capacity: int
+    used: int
+
+    @property
+    def utilization(self) -> float:
+        return round(self.used / self.capacity, 6) if self.capacity else 0.0
+
+
+@dataclass
+class Usage:
+    """Pool sizes are configured capacities (memory counts); used = stored memories."""
+
+    pools: list[PoolUsage]
+    drifting: int
+
+    @property
+    def total(self) -> int:
+        return sum(p.capacity for p in self.pools)
+
+    @property
+    def used(self) -> int:
+        return sum(p.used for p in self.pools)
+
+    @property
+    def efficiency(self) -> float:
+        return round(self.used / self.total, 6) if self.total else 0.0
+
+    @property
+    def fragmentation(self) -> float:
+        """Share of stored memories whose drift is past the alert level."""
+        return round(self.drifting / self.used, 6) if self.used else 0.0
+
+
+async def usage(capacities: dict[str, int], alert_level: float) -> Usage:
+    pipeline = [{"$group": {"_id": "$pool", "n": {"$sum": 1}}}]
+    collection = models.Memory.get_pymongo_collection()
+    counts = {
+        row["_id"]: row["n"] for row in await (await collection.aggregate(pipeline)).to_list()
+    }
+    drifting = await collection.count_documents({"drift_score": {"$gte": alert_level}})
+    pools = [PoolUsage(p, capacities.get(p, 0), int(counts.get(p, 0))) for p in POOLS]
+    return Usage(pools=pools, drifting=drifting)
+
+
+@dataclass
+class ConsolidationPlan:
+    """Rules: merge duplicates, promote important short-term memories, prune stale ones."""
+
+    promote_after: timedelta = timedelta(hours=24)
+    promote_min_importance: float = 0.6
+    prune_after: timedelta = timedelta(days=7)
+    prune_below_importance: float = 0.3
+    preserve_recent: bool = True
+    recent: timedelta = timedelta(hours=1)
+
+
+@dataclass
+class ConsolidationReport:
+    merged: int = 0
+    promoted: int = 0
+    pruned: int = 0
+    bytes_freed: int = 0
+    seconds: float = 0.0
+    efficiency_before: float = 0.0
+    efficiency_after: float = 0.0
+    merged_into: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def consolidated(self) -> int:
+        return self.merged + self.promoted
+
+
+def _fingerprint(memory: models.Memory) -> str:
+    return " ".join(relevance.tokens(memory.content)) or memory.content.strip().lower()
+
+
+async def consolidate(
+    plan: ConsolidationPlan, capacities: dict[str, int], alert_level: float
+) -> ConsolidationReport:
+    """Apply the plan to stored memories and report exactly what changed."""
+    started = time.perf_counter()
+    report = ConsolidationReport()
+    report.efficiency_before = (await usage(capacities, alert_level)).efficiency
+    now = utcnow()
+    protected_since = now - plan.recent if plan.preserve_recent else now
+    memories = await models.Memory.find(
+        {"pool": {"$in": ["short_term", "episodic"]}, "created_at": {"$lt": protected_since}}
+    ).to_list()
+    groups: dict[tuple[str | None, str, str], list[models.Memory]] = {}
+    for memory in memories:
+        key = (memory.owner_user_id, memory.type, _fingerprint(memory))
+        groups.setdefault(key, []).append(memory)
+    survivors: list[models.Memory] = []
+    for group in groups.values():
+        group.sort(key=lambda m: (-m.importance, m.created_at, m.id))
+        keeper, duplicates = group[0], group[1:]
+        if duplicates:
+            await _merge(keeper, duplicates, report)
+        survivors.append(keeper)
+    for memory in survivors:
+        age = now - memory.created_at
+        promote = (
+            memory.pool == "short_term"
+            and age >= plan.promote_after
+            and memory.importance >= plan.promote_min_importance
+        )
+        if promote:
+            await models.Memory.find_one(models.Memory.id == memory.id).update(
+                {"$set": {"pool": "long_term", "updated_at": now}}
+            )
+            report.promoted += 1
+            continue
+        if age >= plan.prune_after and memory.importance < plan.prune_below_importance:
+            await models.Memory.find_one(models.Memory.id == memory.id).delete()
+            report.pruned += 1
+            report.bytes_freed += len(memory.content.encode())
+    report.efficiency_after = (await usage(capacities, alert_level)).efficiency
+    report.seconds = round(time.perf_counter() - started, 6)
+    return report
+
+
+async def _merge(
+    keeper: models.Memory, duplicates: list[models.Memory], report: ConsolidationReport
+) -> None:
+    tags = list(dict.fromkeys([*keeper.tags, *(t for d in duplicates for t in d.tags)]))
+    gone = {d.id for d in duplicates}
+    related = [
+        r
+        for r in dict.fromkeys(
+            [*keeper.related_ids, *(r for d in duplicates for r in d.related_ids)]
+        )
+        if r not in gone and r != keeper.id
+    ]
+    await models.Memory.find_one(models.Memory.id == keeper.id).update(
+        {
+            "$set": {"tags": tags, "related_ids": related, "updated_at": utcnow()},
+            "$inc": {"access_count": sum(d.access_count for d in duplicates)},
+        }
+    )
+    await models.Memory.find({"_id": {"$in": sorted(gone)}}).delete()
+    await models.Memory.get_pymongo_collection().update_many(
+        {"related_ids": {"$in": sorted(gone)}}, {"$pull": {"related_ids": {"$in": sorted(gone)}}}
+    )
+    report.merged += len(duplicates)
+    report.bytes_freed += sum(len(d.content.encode()) for d in duplicates)
+    report.merged_into[keeper.id] = sorted(gone)

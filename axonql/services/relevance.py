@@ -1,0 +1,107 @@
+"""Portable relevance ranking: TF-IDF cosine similarity in 0–1 over a candidate set.
+
+Used wherever text is searched (memories, documentation) so that scores mean the same on
+every database; the database's own text index, where it has one, only narrows the candidates.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+        "about",
+        "into",
+        "over",
+        "than",
+        "then",
+    }
+)
+TITLE_WEIGHT = 2
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words without stop words, lightly stemmed (plural `s`)."""
+    words = []
+    for word in _WORD.findall(text.lower()):
+        if word in STOPWORDS:
+            continue
+        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        words.append(word)
+    return words
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """One candidate: an id and its weighted text fields."""
+
+    key: str
+    title: str = ""
+    body: str = ""
+    tags: Sequence[str] = ()
+
+    def terms(self) -> list[str]:
+        return tokens(self.title) * TITLE_WEIGHT + tokens(self.body) + tokens(" ".join(self.tags))
+
+
+def rank(query: str, candidates: Sequence[Searchable]) -> list[tuple[str, float]]:
+    """(key, score) pairs, best first; score is the cosine of TF-IDF vectors, 0–1."""
+    query_terms = tokens(query)
+    if not query_terms or not candidates:
+        return []
+    documents = [Counter(c.terms()) for c in candidates]
+    count = len(documents)
+    frequency: Counter[str] = Counter()
+    for doc in documents:
+        frequency.update(doc.keys())
+
+    def idf(term: str) -> float:
+        return math.log((1 + count) / (1 + frequency[term])) + 1.0
+
+    query_vector = {t: n * idf(t) for t, n in Counter(query_terms).items()}
+    query_norm = math.sqrt(sum(w * w for w in query_vector.values()))
+    scored: list[tuple[str, float]] = []
+    for candidate, doc in zip(candidates, documents, strict=True):
+        weights = {t: (1 + math.log(n)) * idf(t) for t, n in doc.items()}
+        norm = math.sqrt(sum(w * w for w in weights.values()))
+        if not norm:
+            continue
+        dot = sum(w * weights.get(t, 0.0) for t, w in query_vector.items())
+        score = dot / (norm * query_norm)
+        if score > 0:
+            scored.append((candidate.key, round(min(1.0, score), 6)))
+    scored.sort(key=lambda pair: (-pair[1], pair[0]))
+    return scored
