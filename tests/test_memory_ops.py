@@ -21,7 +21,7 @@ CORPUS = [
 
 async def _store(corpus: list[tuple[str, str, str]] = CORPUS, **fields: object) -> None:
     for mid, title, content in corpus:
-        await models.Memory(id=mid, title=title, content=content, **fields).insert()  # type: ignore[arg-type]
+        await models.Memory(id=mid, title=title, content=content, **fields).insert()
 
 
 async def test_search_ranks_a_known_corpus() -> None:
