@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import StreamExecutionResult
 
 from axonql.errors import AxonError, Conflict, ServiceUnavailable
 
@@ -55,15 +57,28 @@ def format_error(error: GraphQLError, *, request_id: str, mask: bool) -> GraphQL
 
 
 class ErrorCodes(SchemaExtension):
-    """Schema extension applying `format_error` to every result."""
+    """Schema extension applying `format_error` to every result, streamed ones included."""
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
+    _streamed = False
+
+    def _format(self, result: Any) -> None:
+        errors = getattr(result, "errors", None)
+        if not errors:
             return
         context = self.execution_context.context
         request_id = getattr(context, "request_id", "")
         settings = getattr(context, "settings", None)
         mask = bool(settings and settings.is_production)
-        result.errors = [format_error(e, request_id=request_id, mask=mask) for e in result.errors]
+        result.errors = [format_error(e, request_id=request_id, mask=mask) for e in errors]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        # Subscriptions (and operations over WebSocket) send each result before the
+        # operation ends, so each one is formatted on its way out.
+        self._streamed = True
+        self._format(result)
+        yield
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        if not self._streamed:
+            self._format(self.execution_context.result)

@@ -1,0 +1,273 @@
+"""The auth matrix: every root field of the built schema declares a scope and enforces it.
+
+The fields are walked from `build_schema()`, so fields other areas add are covered without
+editing this file. Each guarded field gets a minimal valid operation (required arguments
+filled by type) that must be refused without a token (401) and with a token holding every
+scope but the one it needs (403), over HTTP or, for subscriptions, over WebSocket — and the
+refused request must leave every stored document as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import jwt
+import pytest
+import websockets
+from graphql import (
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInputType,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLUnionType,
+    Undefined,
+    get_named_type,
+)
+
+from axonql import models
+from axonql.models.base import utcnow
+from axonql.schema.permissions import PUBLIC, Requires
+from axonql.schema.root import build_schema
+from axonql.scopes import ALL_SCOPES
+from axonql.services.auth import create_api_key
+from axonql.settings import Settings
+from tests.support import GraphQLClient, RunningServer, error_codes, token_for
+
+PUBLIC_ALLOWLIST = frozenset({"login", "refreshToken", "logout", "health"})
+
+SCALAR_SAMPLES: dict[str, Any] = {
+    "ID": "x",
+    "String": "x",
+    "Int": 1,
+    "Float": 0.5,
+    "Boolean": True,
+    "JSON": {},
+    "DateTime": "2026-01-01T00:00:00+00:00",
+    "Date": "2026-01-01",
+    "Time": "00:00:00",
+    "Decimal": "1",
+    "UUID": "00000000-0000-0000-0000-000000000000",
+    "Base64": "eA==",
+}
+
+
+@dataclass(frozen=True)
+class RootField:
+    """One Query/Mutation/Subscription field and the scope it declares."""
+
+    kind: str  # "query", "mutation" or "subscription"
+    name: str
+    scope: str | None
+    field: GraphQLField
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}.{self.name}"
+
+
+def declared_scope(field: GraphQLField) -> str | None:
+    """The `@requires(scope: …)` on a field, read from its Strawberry definition."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    scopes = [d.scope for d in getattr(definition, "directives", []) if isinstance(d, Requires)]
+    return str(scopes[0]) if len(scopes) == 1 else None
+
+
+def root_fields() -> list[RootField]:
+    schema = build_schema()._schema
+    roots = {
+        "query": schema.query_type,
+        "mutation": schema.mutation_type,
+        "subscription": schema.subscription_type,
+    }
+    found: list[RootField] = []
+    for kind, root in roots.items():
+        if root is None:
+            continue
+        for name, field in root.fields.items():
+            found.append(RootField(kind, name, declared_scope(field), field))
+    return found
+
+
+ROOT_FIELDS = root_fields()
+GUARDED = [f for f in ROOT_FIELDS if f.scope not in (None, PUBLIC)]
+
+
+def sample_value(type_: GraphQLInputType) -> Any:
+    """A minimal valid value for an input type: required input fields only, recursively."""
+    if isinstance(type_, GraphQLNonNull):
+        return sample_value(type_.of_type)
+    if isinstance(type_, GraphQLList):
+        return [sample_value(type_.of_type)]
+    if isinstance(type_, GraphQLEnumType):
+        return next(iter(type_.values))
+    if isinstance(type_, GraphQLInputObjectType):
+        if type_.is_one_of:
+            name, first = next(iter(type_.fields.items()))
+            return {name: sample_value(first.type)}
+        return {
+            name: sample_value(f.type)
+            for name, f in type_.fields.items()
+            if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
+        }
+    assert isinstance(type_, GraphQLScalarType)
+    assert type_.name in SCALAR_SAMPLES, f"no sample value for scalar {type_.name}"
+    return SCALAR_SAMPLES[type_.name]
+
+
+def operation_for(root: RootField) -> tuple[str, dict[str, Any]]:
+    """`kind Probe($a: T!) { field(a: $a) { __typename } }` and its variables."""
+    declarations: list[str] = []
+    arguments: list[str] = []
+    variables: dict[str, Any] = {}
+    for name, arg in root.field.args.items():
+        if not isinstance(arg.type, GraphQLNonNull) or arg.default_value is not Undefined:
+            continue
+        declarations.append(f"${name}: {arg.type}")
+        arguments.append(f"{name}: ${name}")
+        variables[name] = sample_value(arg.type)
+    named = get_named_type(root.field.type)
+    composite = (GraphQLObjectType, GraphQLInterfaceType, GraphQLUnionType)
+    selection = " { __typename }" if isinstance(named, composite) else ""
+    header = f"({', '.join(declarations)})" if declarations else ""
+    call = f"({', '.join(arguments)})" if arguments else ""
+    return f"{root.kind} Probe{header} {{ {root.name}{call}{selection} }}", variables
+
+
+async def snapshot(server: RunningServer) -> dict[str, list[Any]]:
+    """Every stored document of every collection, to prove a refused request wrote nothing."""
+    db = server.app.state.axon.database.db
+    return {
+        name: await db[name].find({}).sort("_id", 1).to_list()
+        for name in sorted(await db.list_collection_names())
+    }
+
+
+async def seed_targets() -> None:
+    """A document with id "x" in every collection: an unguarded update/delete would touch it."""
+    for model in models.ALL_DOCUMENTS:
+        await model.get_pymongo_collection().update_one(
+            {"_id": "x"}, {"$setOnInsert": {"name": "x"}}, upsert=True
+        )
+
+
+async def run_over_websocket(
+    server: RunningServer, query: str, variables: dict[str, Any], token: str | None
+) -> list[str]:
+    """Subscribe over graphql-transport-ws; the error codes of the refused subscription."""
+    protocol = websockets.Subprotocol("graphql-transport-ws")
+    async with (
+        asyncio.timeout(15),
+        websockets.connect(f"{server.ws_url}/graphql", subprotocols=[protocol]) as ws,
+    ):
+        payload = {"Authorization": f"Bearer {token}"} if token else {}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        ack = json.loads(await ws.recv(decode=True))
+        assert ack["type"] == "connection_ack", ack
+        message = {"query": query, "variables": variables}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": message}))
+        while True:
+            reply = json.loads(await ws.recv(decode=True))
+            if reply["type"] == "ping":
+                await ws.send(json.dumps({"type": "pong"}))
+                continue
+            assert reply["type"] in ("next", "error"), reply
+            errors = reply["payload"] if reply["type"] == "error" else reply["payload"]["errors"]
+            assert reply["type"] == "error" or not reply["payload"].get("data"), reply
+            return [e.get("extensions", {}).get("code") for e in errors]
+
+
+async def refused_codes(
+    root: RootField, server: RunningServer, gql: GraphQLClient, token: str | None
+) -> list[str]:
+    query, variables = operation_for(root)
+    if root.kind == "subscription":
+        return await run_over_websocket(server, query, variables, token)
+    body = await gql(query, variables, token)
+    assert not (body.get("data") or {}).get(root.name), body
+    return error_codes(body)
+
+
+def test_every_root_field_declares_a_scope() -> None:
+    missing = [f.label for f in ROOT_FIELDS if f.scope is None]
+    assert not missing, f"root fields without @requires(scope: …): {missing}"
+    unknown = [f.label for f in GUARDED if f.scope not in ALL_SCOPES]
+    assert not unknown, f"root fields requiring a scope no token can hold: {unknown}"
+
+
+def test_only_the_allowlisted_fields_are_public() -> None:
+    public = {f.name for f in ROOT_FIELDS if f.scope == PUBLIC}
+    assert public <= PUBLIC_ALLOWLIST, f"unexpected public fields: {public - PUBLIC_ALLOWLIST}"
+    assert {"login", "refreshToken", "logout"} <= public
+
+
+def test_the_sdl_shows_each_scope() -> None:
+    sdl = build_schema().as_str()
+    for root in ROOT_FIELDS:
+        assert f'@requires(scope: "{root.scope}")' in sdl, root.label
+
+
+@pytest.mark.parametrize("root", GUARDED, ids=lambda f: f.label)
+async def test_refused_without_a_token(
+    root: RootField, server: RunningServer, gql: GraphQLClient
+) -> None:
+    await seed_targets()
+    before = await snapshot(server)
+    assert await refused_codes(root, server, gql, None) == ["AUTHENTICATION_FAILED"]
+    assert await snapshot(server) == before
+
+
+@pytest.mark.parametrize("root", GUARDED, ids=lambda f: f.label)
+async def test_refused_without_the_scope(
+    root: RootField, server: RunningServer, gql: GraphQLClient, settings: Settings
+) -> None:
+    assert root.scope is not None
+    token = await token_for(settings, sorted(ALL_SCOPES - {root.scope}), user_id="user_almost")
+    await seed_targets()
+    before = await snapshot(server)
+    assert await refused_codes(root, server, gql, token) == ["AUTHORIZATION_DENIED"]
+    assert await snapshot(server) == before
+
+
+def _first_guarded_query() -> RootField:
+    return next(f for f in GUARDED if f.kind == "query")
+
+
+async def test_expired_and_forged_tokens_are_refused(
+    gql: GraphQLClient, settings: Settings
+) -> None:
+    root = _first_guarded_query()
+    query, variables = operation_for(root)
+    past = utcnow() - timedelta(hours=1)
+    claims = {"sub": "user_admin", "scope": sorted(ALL_SCOPES), "exp": int(past.timestamp())}
+    expired = jwt.encode(claims, settings.signing_secret(), algorithm="HS256")
+    claims["exp"] = int((utcnow() + timedelta(hours=1)).timestamp())
+    forged = jwt.encode(claims, "not-the-server-secret-" + "y" * 32, algorithm="HS256")
+    unsigned = jwt.encode(claims, key="", algorithm="none")
+    for token in (expired, forged, unsigned, "not-a-jwt", "axk.nokey.nosecret"):
+        body = await gql(query, variables, token)
+        assert error_codes(body) == ["AUTHENTICATION_FAILED"], (token, body)
+
+
+async def test_revoked_api_key_is_refused(gql: GraphQLClient) -> None:
+    root = _first_guarded_query()
+    query, variables = operation_for(root)
+    key, plain = await create_api_key(sorted(ALL_SCOPES), agent_id="agent_probe", name="probe")
+    accepted = await gql(query, variables, plain)
+    assert "AUTHENTICATION_FAILED" not in error_codes(accepted), accepted
+    assert "AUTHORIZATION_DENIED" not in error_codes(accepted), accepted
+    await models.ApiKey.find_one(models.ApiKey.id == key.id).update(
+        {"$set": {"revoked_at": utcnow()}}
+    )
+    refused = await gql(query, variables, plain)
+    assert error_codes(refused) == ["AUTHENTICATION_FAILED"], refused
+    wrong_secret = plain.rsplit(".", 1)[0] + ".wrong"
+    assert error_codes(await gql(query, variables, wrong_secret)) == ["AUTHENTICATION_FAILED"]
