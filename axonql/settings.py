@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, gt=0)
     event_retention_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     agent_offline_after_seconds: int = Field(default=60, gt=0)
+    # REST compatibility: where rate-limit counters live (memory://, mongodb://…, redis://…),
+    # per-group overrides such as {"nexusnet.default": "5/minute"}, and an off switch.
+    rest_rate_limit_storage: str = "memory://"
+    rest_rate_limits: dict[str, str] = Field(default_factory=dict)
+    rest_rate_limits_enabled: bool = True
     memory_drift_alert_level: float = Field(default=0.3, ge=0.0, le=1.0)
     memory_pool_capacity: dict[str, int] = Field(
         default_factory=lambda: {"short_term": 3000, "long_term": 4000, "episodic": 500}
