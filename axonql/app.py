@@ -12,10 +12,12 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from axonql.database import connect
+from axonql.graphiql import graphiql_routes
 from axonql.graphql_view import AxonGraphQL
 from axonql.middleware import RequestIdMiddleware
 from axonql.schema.root import build_schema
 from axonql.services.bootstrap import bootstrap
+from axonql.services.scheduler import Background
 from axonql.settings import Settings
 from axonql.state import AppState
 
@@ -36,6 +38,8 @@ def graphql_routes(settings: Settings) -> list[BaseRoute]:
     for path in GRAPHQL_PATHS:
         routes.append(Route(path, view, methods=["GET", "POST"]))
         routes.append(WebSocketRoute(path, view))
+    if settings.graphiql_enabled:
+        routes.extend(graphiql_routes())
     return routes
 
 
@@ -50,7 +54,13 @@ def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> 
         app.state.axon = state
         try:
             await bootstrap(state, load_demo=load_demo)
-            yield
+            work = Background(state)
+            state.extras["background"] = work
+            work.start()
+            try:
+                yield
+            finally:
+                await work.stop()
         finally:
             await database.close()
 

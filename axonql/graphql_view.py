@@ -12,6 +12,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from axonql.errors import AuthenticationFailed, AxonError
+from axonql.graphiql import render_graphiql
 from axonql.schema.context import Context
 from axonql.services.auth import Principal, authenticate
 from axonql.settings import Settings
@@ -73,6 +74,10 @@ class AxonGraphQL(GraphQL[Context, None]):
             auth_error=error,
             request_id=str(request_id),
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """The self-hosted GraphiQL page instead of Strawberry's CDN-loading one."""
+        return render_graphiql(request)
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         token = bearer_from_params(context.connection_params or {})
