@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -43,13 +44,18 @@ def graphql_routes(settings: Settings) -> list[BaseRoute]:
     return routes
 
 
-def create_app(settings: Settings | None = None, *, load_demo: bool = False) -> Starlette:
-    """The ASGI application for one instance; tests pass their own settings."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    load_demo: bool = False,
+    client_kwargs: dict[str, Any] | None = None,
+) -> Starlette:
+    """The ASGI application for one instance; tests pass settings and database client options."""
     settings = settings or Settings()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        database = await connect(settings)
+        database = await connect(settings, **(client_kwargs or {}))
         state = AppState(settings=settings, database=database)
         app.state.axon = state
         try:
