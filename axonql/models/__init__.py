@@ -8,6 +8,7 @@ from axonql.models.memory import Memory
 from axonql.models.population import GenerationRecord, Individual, Population
 from axonql.models.system import MetricSample, System
 from axonql.models.task import Task
+from axonql.models.threat import ImmuneScan, Threat
 from axonql.models.user import ApiKey, LearningSession, RefreshToken, User
 
 ALL_DOCUMENTS: list[type[Document]] = [
@@ -24,6 +25,8 @@ ALL_DOCUMENTS: list[type[Document]] = [
     GenerationRecord,
     Memory,
     Event,
+    Threat,
+    ImmuneScan,
 ]
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "ApiKey",
     "Event",
     "GenerationRecord",
+    "ImmuneScan",
     "Individual",
     "LearningSession",
     "Memory",
@@ -40,5 +44,6 @@ __all__ = [
     "RefreshToken",
     "System",
     "Task",
+    "Threat",
     "User",
 ]

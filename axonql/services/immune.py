@@ -1,0 +1,320 @@
+"""The immune system: an integrity scan over stored state that finds and heals real problems.
+
+Checks, by scan type (seed 003's categories), what each finds and how it heals:
+
+- `stale_agent` (vulnerabilities): agents not offline but silent past
+  `agent_offline_after_seconds` → marked offline;
+- `expired_lease` (errors): running tasks whose lease ran out → re-queued, or failed after
+  the last attempt;
+- `stuck_task` (errors): running tasks not updated for longer than their agent's timeout
+  (default 300 s) → reported only;
+- `memory_drift` (bias): memories with drift ≥ `memory_drift_alert_level` → drift reset
+  (re-anchored);
+- `error_rate` (errors): a server error-rate sample above 5 % in the last 5 minutes →
+  reported only.
+
+A problem already recorded and still open is not recorded twice: its `detections` grows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from axonql import models
+from axonql.errors import ValidationError
+from axonql.models.agent import AgentStatus
+from axonql.models.base import utcnow
+from axonql.models.system import SERVER_SYSTEM_ID
+from axonql.models.task import TaskStatus
+from axonql.models.threat import ImmuneScan, Threat
+from axonql.services import queue
+from axonql.services.events import emit
+from axonql.settings import Settings
+
+SCAN_TYPES = {
+    "vulnerabilities": "vulnerability_scan",
+    "errors": "error_detection",
+    "bias": "bias_detection",
+}
+SEVERITY_WEIGHT = {"low": 0.02, "medium": 0.05, "high": 0.1, "critical": 0.2}
+SEVERITY_ORDER = ["low", "medium", "high", "critical"]
+ERROR_RATE_THRESHOLD = 0.05
+ERROR_RATE_WINDOW = timedelta(minutes=5)
+DEFAULT_STUCK_AFTER = timedelta(seconds=300)
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    scan_type: str
+    severity: str
+    subject_id: str
+    location: str
+    description: str
+
+
+async def _stale_agents(settings: Settings, now: datetime) -> list[Finding]:
+    cutoff = now - timedelta(seconds=settings.agent_offline_after_seconds)
+    agents = await models.Agent.find(
+        {"status": {"$ne": AgentStatus.OFFLINE.value}, "last_heartbeat": {"$lt": cutoff}}
+    ).to_list()
+    return [
+        Finding(
+            "stale_agent",
+            "vulnerabilities",
+            "medium",
+            a.id,
+            f"agent:{a.id}",
+            f"agent {a.name} silent since {a.last_heartbeat:%Y-%m-%dT%H:%M:%SZ}",
+        )
+        for a in agents
+    ]
+
+
+async def _expired_leases(settings: Settings, now: datetime) -> list[Finding]:
+    tasks = await models.Task.find(
+        {"status": TaskStatus.RUNNING.value, "lease_expires_at": {"$lt": now}}
+    ).to_list()
+    return [
+        Finding(
+            "expired_lease",
+            "errors",
+            "high",
+            t.id,
+            f"task:{t.id}",
+            f"task {t.name} lease expired on agent {t.agent_id}",
+        )
+        for t in tasks
+    ]
+
+
+async def _stuck_tasks(settings: Settings, now: datetime) -> list[Finding]:
+    running = await models.Task.find(
+        {"status": TaskStatus.RUNNING.value, "updated_at": {"$lt": now - DEFAULT_STUCK_AFTER}}
+    ).to_list()
+    agent_ids = sorted({t.agent_id for t in running if t.agent_id})
+    timeouts = {
+        a.id: timedelta(seconds=a.configuration.timeout)
+        for a in await models.Agent.find({"_id": {"$in": agent_ids}}).to_list()
+    }
+    return [
+        Finding(
+            "stuck_task",
+            "errors",
+            "medium",
+            t.id,
+            f"task:{t.id}",
+            f"task {t.name} running without progress since {t.updated_at:%Y-%m-%dT%H:%M:%SZ}",
+        )
+        for t in running
+        if now - t.updated_at > timeouts.get(t.agent_id or "", DEFAULT_STUCK_AFTER)
+    ]
+
+
+async def _memory_drift(settings: Settings, now: datetime) -> list[Finding]:
+    level = settings.memory_drift_alert_level
+    drifting = await models.Memory.find({"drift_score": {"$gte": level}}).to_list()
+    return [
+        Finding(
+            "memory_drift",
+            "bias",
+            "high" if m.drift_score >= 2 * level else "low",
+            m.id,
+            f"memory:{m.id}",
+            f"memory drift {m.drift_score:.2f} at or above {level:.2f}",
+        )
+        for m in drifting
+    ]
+
+
+async def _error_rate(settings: Settings, now: datetime) -> list[Finding]:
+    sample = (
+        await models.MetricSample.find(
+            {
+                "system_id": SERVER_SYSTEM_ID,
+                "metric": "error_rate",
+                "timestamp": {"$gte": now - ERROR_RATE_WINDOW},
+                "value": {"$gt": ERROR_RATE_THRESHOLD},
+            }
+        )
+        .sort("-value")
+        .first_or_none()
+    )
+    if sample is None:
+        return []
+    return [
+        Finding(
+            "error_rate",
+            "errors",
+            "critical" if sample.value > 4 * ERROR_RATE_THRESHOLD else "high",
+            SERVER_SYSTEM_ID,
+            "server:requests",
+            f"error rate {sample.value:.1%} above {ERROR_RATE_THRESHOLD:.0%}",
+        )
+    ]
+
+
+Check = Callable[[Settings, datetime], Awaitable[list[Finding]]]
+CHECKS: dict[str, list[Check]] = {
+    "vulnerabilities": [_stale_agents],
+    "errors": [_expired_leases, _stuck_tasks, _error_rate],
+    "bias": [_memory_drift],
+}
+
+
+def check_scan_types(values: list[str] | None) -> list[str]:
+    if not values:
+        return sorted(CHECKS)
+    unknown = sorted(set(values) - set(CHECKS))
+    if unknown:
+        raise ValidationError(
+            f"unknown scan types: {', '.join(unknown)} (known: {', '.join(sorted(CHECKS))})",
+            field="scanTypes",
+        )
+    return sorted(set(values))
+
+
+async def _record(finding: Finding, scan_id: str, now: datetime) -> Threat:
+    existing = await Threat.find_one(
+        {"check": finding.check, "subject_id": finding.subject_id, "status": "detected"}
+    )
+    if existing is not None:
+        existing.detections += 1
+        existing.last_seen = now
+        existing.scan_id = scan_id
+        existing.severity = finding.severity
+        existing.description = finding.description
+        await existing.save()
+        return existing
+    threat = Threat(
+        type=finding.scan_type,
+        check=finding.check,
+        severity=finding.severity,
+        description=finding.description,
+        location=finding.location,
+        subject_id=finding.subject_id,
+        scan_id=scan_id,
+        last_seen=now,
+    )
+    await threat.insert()
+    await emit(
+        "SYSTEM_ALERT",
+        {
+            "alert_id": threat.id,
+            "severity": "critical" if threat.severity == "critical" else "warning",
+            "message": threat.description,
+            "source": "immune_scan",
+        },
+        system_id=SERVER_SYSTEM_ID,
+    )
+    return threat
+
+
+async def _still_present(threat: Threat, settings: Settings, now: datetime) -> bool:
+    if threat.check == "stale_agent":
+        agent = await models.Agent.get(threat.subject_id)
+        return agent is not None and agent.status != AgentStatus.OFFLINE
+    if threat.check == "expired_lease":
+        task = await models.Task.get(threat.subject_id)
+        return (
+            task is not None
+            and task.status == TaskStatus.RUNNING
+            and bool(task.lease_expires_at and task.lease_expires_at < now)
+        )
+    if threat.check == "memory_drift":
+        memory = await models.Memory.get(threat.subject_id)
+        return memory is not None and memory.drift_score >= settings.memory_drift_alert_level
+    return True
+
+
+HEALING_METHOD = {
+    "stale_agent": "marked_offline",
+    "expired_lease": "requeued",
+    "memory_drift": "drift_reset",
+}
+
+
+async def _heal(threats: list[Threat], settings: Settings, now: datetime) -> int:
+    checks = {t.check for t in threats}
+    if "stale_agent" in checks:
+        await queue.mark_offline_agents(settings)
+    if "expired_lease" in checks:
+        await queue.reap_expired(settings)
+    drifting = [t.subject_id for t in threats if t.check == "memory_drift"]
+    if drifting:
+        await models.Memory.get_pymongo_collection().update_many(
+            {"_id": {"$in": drifting}}, {"$set": {"drift_score": 0.0, "updated_at": now}}
+        )
+    healed = 0
+    for threat in threats:
+        if threat.check not in HEALING_METHOD or await _still_present(threat, settings, now):
+            continue
+        threat.status = "resolved"
+        threat.healed = True
+        threat.healing_method = HEALING_METHOD[threat.check]
+        threat.resolution = f"automatic: {threat.healing_method.replace('_', ' ')}"
+        threat.resolved_at = utcnow()
+        threat.resolution_time = round((threat.resolved_at - threat.created_at).total_seconds(), 3)
+        await threat.save()
+        healed += 1
+    return healed
+
+
+async def scan(
+    settings: Settings, scan_types: list[str] | None, *, deep_scan: bool, auto_heal: bool
+) -> tuple[ImmuneScan, list[Threat]]:
+    """Run the selected checks, record threats, optionally heal; returns the scan and threats."""
+    types = check_scan_types(scan_types)
+    started = time.perf_counter()
+    now = utcnow()
+    record = ImmuneScan(scan_types=types, deep_scan=deep_scan, auto_heal=auto_heal)
+    findings = [f for kind in types for check in CHECKS[kind] for f in await check(settings, now)]
+    threats = [await _record(f, record.id, now) for f in findings]
+    record.threats_found = len(threats)
+    record.threats_healed = await _heal(threats, settings, now) if auto_heal else 0
+    record.threat_ids = [t.id for t in threats]
+    record.duration_seconds = round(time.perf_counter() - started, 6)
+    await record.insert()
+    return record, threats
+
+
+@dataclass
+class CategoryStatus:
+    name: str
+    threats_found: int
+    severity: str
+
+
+@dataclass
+class ImmuneStatus:
+    health_score: float
+    threats_detected: int
+    threats_resolved: int
+    last_scan: datetime | None
+    categories: list[CategoryStatus]
+
+
+async def status() -> ImmuneStatus:
+    """Health is 1 minus a weight per open threat by severity (floored at 0)."""
+    open_threats = await Threat.find(Threat.status == "detected").to_list()
+    total = await Threat.find_all().count()
+    resolved = await Threat.find(Threat.status == "resolved").count()
+    last = await ImmuneScan.find_all().sort("-created_at").first_or_none()
+    penalty = sum(SEVERITY_WEIGHT.get(t.severity, 0.05) for t in open_threats)
+    categories = []
+    for kind, name in sorted(SCAN_TYPES.items(), key=lambda kv: kv[1]):
+        mine = [t for t in open_threats if t.type == kind]
+        worst = max((SEVERITY_ORDER.index(t.severity) for t in mine), default=0)
+        categories.append(
+            CategoryStatus(name, len(mine), SEVERITY_ORDER[worst] if mine else "none")
+        )
+    return ImmuneStatus(
+        health_score=round(max(0.0, 1.0 - penalty), 6),
+        threats_detected=total,
+        threats_resolved=resolved,
+        last_scan=last.created_at if last else None,
+        categories=categories,
+    )
