@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from axonql.ids import new_id
 from axonql.models.base import Entity
+
+
+class GeneRange(BaseModel):
+    """Bounds of one gene, used to generate and validate genomes."""
+
+    min: float
+    max: float
+    integer: bool = False
 
 
 class Population(Entity):
@@ -26,10 +34,24 @@ class Population(Entity):
     last_evolution: datetime | None = None
     performance_metrics: dict[str, float] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
+    genome_spec: dict[str, GeneRange] = Field(default_factory=dict)
+    seed: int | None = None
 
     class Settings:
         name = "populations"
-        indexes = ["specialization", "fitness_best", "tags", "created_at", "last_evolution"]
+        indexes = [
+            "name",
+            "specialization",
+            "fitness_best",
+            "fitness_average",
+            "diversity_index",
+            "generation",
+            "size",
+            "tags",
+            "created_at",
+            "updated_at",
+            "last_evolution",
+        ]
 
 
 class Individual(Entity):

@@ -13,12 +13,23 @@ from axonql.schema.agent import AgentMutation, AgentQuery
 from axonql.schema.auth import AuthMutation
 from axonql.schema.errors import ErrorCodes
 from axonql.schema.permissions import Requires
+from axonql.schema.population import PopulationMutation, PopulationQuery
+from axonql.schema.subscription import EventMutation, EventSubscription
 from axonql.schema.task import TaskMutation, TaskQuery
 from axonql.schema.user import UserMutation, UserQuery
+from axonql.schema.work import WorkMutation, WorkQuery
 
-QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery, UserQuery)
-MUTATIONS: tuple[type, ...] = (AuthMutation, TaskMutation, AgentMutation, UserMutation)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery, UserQuery, PopulationQuery, WorkQuery)
+MUTATIONS: tuple[type, ...] = (
+    AuthMutation,
+    TaskMutation,
+    AgentMutation,
+    UserMutation,
+    PopulationMutation,
+    WorkMutation,
+    EventMutation,
+)
+SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
 
 MAX_QUERY_DEPTH = 12
 

@@ -1,0 +1,346 @@
+"""Population types, inputs and root fields; individuals and history load through DataLoaders."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from axonql import models
+from axonql.resolvers import populations as logic
+from axonql.schema.context import Info
+from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
+from axonql.schema.permissions import field, mutation, query
+from axonql.scopes import Scope
+from axonql.services import validation as v
+from axonql.services.pagination import paginate
+
+
+@strawberry.type
+class Individual:
+    """One member of a population: a genome (name → number) and its fitness (0–1)."""
+
+    id: strawberry.ID
+    population_id: strawberry.ID
+    genome: JSON
+    fitness: float
+    generation: int
+    parent_ids: list[strawberry.ID]
+    metadata: JSON
+    created_at: datetime
+
+    @classmethod
+    def from_document(cls, doc: models.Individual) -> Individual:
+        return cls(
+            id=strawberry.ID(doc.id),
+            population_id=strawberry.ID(doc.population_id),
+            genome=JSON(doc.genome),
+            fitness=doc.fitness,
+            generation=doc.generation,
+            parent_ids=[strawberry.ID(p) for p in doc.parent_ids],
+            metadata=JSON(doc.metadata),
+            created_at=doc.created_at,
+        )
+
+
+@strawberry.type
+class GenerationRecord:
+    """What one evolution cycle did to a population."""
+
+    id: strawberry.ID
+    population_id: strawberry.ID
+    generation: int
+    best_fitness: float
+    average_fitness: float
+    diversity: float
+    mutations: int
+    crossovers: int
+    parameters: JSON
+    created_at: datetime
+
+    @classmethod
+    def from_document(cls, doc: models.GenerationRecord) -> GenerationRecord:
+        return cls(
+            id=strawberry.ID(doc.id),
+            population_id=strawberry.ID(doc.population_id),
+            generation=doc.generation,
+            best_fitness=doc.best_fitness,
+            average_fitness=doc.average_fitness,
+            diversity=doc.diversity,
+            mutations=doc.mutations,
+            crossovers=doc.crossovers,
+            parameters=JSON(doc.parameters),
+            created_at=doc.created_at,
+        )
+
+
+@strawberry.type
+class GeneSpec:
+    """Bounds of one gene."""
+
+    name: str
+    min: float
+    max: float
+    integer: bool
+
+
+@strawberry.type
+class Population:
+    """An evolving population; its statistics are recomputed from its individuals on change."""
+
+    id: strawberry.ID
+    name: str
+    size: int
+    specialization: str
+    generation: int
+    fitness_average: float
+    fitness_best: float
+    diversity_index: float = strawberry.field(
+        description="Mean pairwise genome distance, each gene scaled to its range (0–1)."
+    )
+    evolution_cycles: int
+    last_evolution: datetime | None
+    performance_metrics: JSON
+    tags: list[str]
+    genome_spec: list[GeneSpec]
+    seed: int | None
+    created_at: datetime
+    updated_at: datetime
+
+    @field(description="Individuals, fittest first.")
+    async def individuals(
+        self, info: Info, limit: int = 50, min_fitness: float | None = None
+    ) -> list[Individual]:
+        size, _ = list_window(info, limit, 0)
+        where = None
+        if min_fitness is not None:
+            where = {"fitness": {"$gte": v.number_in("minFitness", min_fitness, 0.0, 1.0)}}
+        loader = info.context.loaders.by_field(
+            models.Individual, "population_id", where=where, sort=[("fitness", -1), ("_id", 1)]
+        )
+        docs = await loader.load(str(self.id))
+        return [Individual.from_document(d) for d in docs[:size]]
+
+    @field(description="One record per evolution cycle, newest first.")
+    async def history(self, info: Info, limit: int = 20) -> list[GenerationRecord]:
+        size, _ = list_window(info, limit, 0)
+        loader = info.context.loaders.by_field(
+            models.GenerationRecord, "population_id", sort=[("generation", -1), ("_id", -1)]
+        )
+        docs = await loader.load(str(self.id))
+        return [GenerationRecord.from_document(d) for d in docs[:size]]
+
+    @classmethod
+    def from_document(cls, doc: models.Population) -> Population:
+        return cls(
+            id=strawberry.ID(doc.id),
+            name=doc.name,
+            size=doc.size,
+            specialization=doc.specialization,
+            generation=doc.generation,
+            fitness_average=doc.fitness_average,
+            fitness_best=doc.fitness_best,
+            diversity_index=doc.diversity_index,
+            evolution_cycles=doc.evolution_cycles,
+            last_evolution=doc.last_evolution,
+            performance_metrics=JSON(doc.performance_metrics),
+            tags=doc.tags,
+            genome_spec=[
+                GeneSpec(name=name, min=g.min, max=g.max, integer=g.integer)
+                for name, g in doc.genome_spec.items()
+            ],
+            seed=doc.seed,
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+        )
+
+
+@strawberry.input
+class PopulationFilter:
+    specialization: str | None = None
+    tags: list[str] | None = None
+    search: str | None = strawberry.field(default=None, description="Part of the name.")
+    min_fitness: float | None = strawberry.field(
+        default=None, description="Best fitness at least this."
+    )
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    limit: int | None = None
+    offset: int | None = None
+
+    def to_args(self) -> logic.PopulationFilterArgs:
+        return logic.PopulationFilterArgs(
+            specialization=self.specialization,
+            tags=self.tags,
+            search=self.search,
+            min_fitness=self.min_fitness,
+            created_after=self.created_after,
+            created_before=self.created_before,
+        )
+
+
+@strawberry.enum
+class PopulationSortField(Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    NAME = "name"
+    SIZE = "size"
+    GENERATION = "generation"
+    FITNESS_BEST = "fitness_best"
+    FITNESS_AVERAGE = "fitness_average"
+    DIVERSITY_INDEX = "diversity_index"
+
+
+@strawberry.input
+class PopulationSort:
+    field: PopulationSortField = PopulationSortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC
+
+
+@strawberry.input
+class GeneSpecInput:
+    name: str
+    min: float
+    max: float
+    integer: bool = False
+
+    def to_draft(self) -> logic.GeneDraft:
+        return logic.GeneDraft(name=self.name, min=self.min, max=self.max, integer=self.integer)
+
+
+@strawberry.input
+class IndividualInput:
+    genome: JSON = strawberry.field(description="Gene name → number.")
+    fitness: float = 0.0
+    metadata: JSON | None = None
+
+    def to_draft(self) -> logic.IndividualDraft:
+        return logic.IndividualDraft(
+            genome=self.genome, fitness=self.fitness, metadata=self.metadata
+        )
+
+
+@strawberry.input(description="Give `individuals`, or `size` (+ `seed`) with a `genomeSpec`.")
+class CreatePopulationInput:
+    name: str
+    id: strawberry.ID | None = strawberry.field(
+        default=None, description="Choose the id (`executive`); generated when absent."
+    )
+    specialization: str | None = None
+    tags: list[str] | None = None
+    performance_metrics: JSON | None = None
+    genome_spec: list[GeneSpecInput] | None = None
+    individuals: list[IndividualInput] | None = None
+    size: int | None = strawberry.field(
+        default=None, description="Generate this many random genomes within the genomeSpec."
+    )
+    seed: int | None = strawberry.field(
+        default=None, description="Seed of the generator; the same seed gives the same genomes."
+    )
+
+
+@strawberry.input
+class UpdatePopulationInput:
+    name: str | None = None
+    specialization: str | None = None
+    tags: list[str] | None = None
+    performance_metrics: JSON | None = None
+
+
+def _individual_drafts(items: list[IndividualInput] | None) -> list[logic.IndividualDraft] | None:
+    return [i.to_draft() for i in items] if items is not None else None
+
+
+@strawberry.type
+class PopulationQuery:
+    @query(Scope.NEURAL_MONITOR)
+    async def population(self, info: Info, id: strawberry.ID) -> Population | None:
+        return Population.from_document(await logic.get_population(id))
+
+    @query(Scope.NEURAL_MONITOR, description="Populations matching a filter, newest first.")
+    async def populations(
+        self, info: Info, filter: PopulationFilter | None = None
+    ) -> list[Population]:
+        f = filter or PopulationFilter()
+        size, skip = list_window(info, f.limit, f.offset)
+        page = await paginate(
+            models.Population,
+            logic.population_query(f.to_args()),
+            sort_field="created_at",
+            descending=True,
+            first=size,
+            offset=skip,
+        )
+        return [Population.from_document(d) for d in page.items]
+
+    @query(Scope.NEURAL_MONITOR, description="Populations as a Relay connection.")
+    async def populations_connection(
+        self,
+        info: Info,
+        filter: PopulationFilter | None = None,
+        sort: PopulationSort | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Population]:
+        order = sort or PopulationSort()
+        size, _ = list_window(info, first, 0)
+        page = await paginate(
+            models.Population,
+            logic.population_query((filter or PopulationFilter()).to_args()),
+            sort_field=order.field.value,
+            descending=order.direction is SortDirection.DESC,
+            first=size,
+            after=after,
+        )
+        return to_connection(page, Population.from_document)
+
+
+@strawberry.type
+class PopulationMutation:
+    @mutation(Scope.ADMIN_SYSTEM)
+    async def create_population(self, info: Info, input: CreatePopulationInput) -> Population:
+        draft = logic.PopulationDraft(
+            name=input.name,
+            specialization=input.specialization,
+            tags=input.tags,
+            performance_metrics=input.performance_metrics,
+            genome_spec=[g.to_draft() for g in input.genome_spec or []],
+            individuals=_individual_drafts(input.individuals),
+            size=input.size,
+            seed=input.seed,
+        )
+        doc = await logic.create_population(info.context.settings, draft, population_id=input.id)
+        return Population.from_document(doc)
+
+    @mutation(Scope.ADMIN_SYSTEM)
+    async def update_population(
+        self, info: Info, id: strawberry.ID, input: UpdatePopulationInput
+    ) -> Population:
+        draft = logic.PopulationDraft(
+            name=input.name,
+            specialization=input.specialization,
+            tags=input.tags,
+            performance_metrics=input.performance_metrics,
+        )
+        return Population.from_document(
+            await logic.update_population(info.context.settings, id, draft)
+        )
+
+    @mutation(Scope.ADMIN_SYSTEM, description="Delete a population, its individuals and history.")
+    async def delete_population(self, info: Info, id: strawberry.ID) -> bool:
+        return await logic.delete_population(id)
+
+    @mutation(Scope.ADMIN_SYSTEM, description="Add individuals; statistics are recomputed.")
+    async def add_individuals(
+        self, info: Info, population_id: strawberry.ID, individuals: list[IndividualInput]
+    ) -> Population:
+        drafts = _individual_drafts(individuals) or []
+        return Population.from_document(await logic.add_individuals(population_id, drafts))
+
+    @mutation(Scope.ADMIN_SYSTEM, description="Remove one individual; statistics are recomputed.")
+    async def remove_individual(
+        self, info: Info, population_id: strawberry.ID, individual_id: strawberry.ID
+    ) -> Population:
+        return Population.from_document(await logic.remove_individual(population_id, individual_id))
