@@ -14,22 +14,18 @@ from axonql.schema.auth import AuthMutation
 from axonql.schema.errors import ErrorCodes
 from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
-from axonql.schema.subscription import EventMutation, EventSubscription
 from axonql.schema.task import TaskMutation, TaskQuery
 from axonql.schema.user import UserMutation, UserQuery
-from axonql.schema.work import WorkMutation, WorkQuery
 
-QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery, UserQuery, PopulationQuery, WorkQuery)
+QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery, UserQuery, PopulationQuery)
 MUTATIONS: tuple[type, ...] = (
     AuthMutation,
     TaskMutation,
     AgentMutation,
     UserMutation,
     PopulationMutation,
-    WorkMutation,
-    EventMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
+SUBSCRIPTIONS: tuple[type, ...] = ()
 
 MAX_QUERY_DEPTH = 12
 
