@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
+from beanie import init_beanie
 from starlette.applications import Starlette
 
 from axonql import models
@@ -112,6 +115,24 @@ class RunningServer:
     async def stop(self) -> None:
         self.server.should_exit = True
         await self.task
+
+
+@contextlib.asynccontextmanager
+async def extra_server(app: Starlette, home: RunningServer) -> AsyncIterator[RunningServer]:
+    """Serve a second app in this process, then bind the models back to `home`'s database.
+
+    Beanie binds the models globally: the second app's lifespan rebinds them to its own
+    client and closes that client on shutdown.
+    """
+    try:
+        running = await RunningServer.start(app)
+        try:
+            yield running
+        finally:
+            await running.stop()
+    finally:
+        database = home.app.state.axon.database
+        await init_beanie(database=database.db, document_models=models.ALL_DOCUMENTS)
 
 
 async def token_for(settings: Any, scopes: list[str], user_id: str = "user_test") -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pymongo.errors import DuplicateKeyError
+
 from axonql import models
 from axonql.errors import Conflict, ValidationError
 from axonql.models.user import LearningContext
@@ -76,6 +78,13 @@ async def ensure_admin(settings: Settings, spec: str) -> models.User | None:
     existing = await models.User.find_one(models.User.username == username)
     if existing is not None:
         return existing
-    return await create_account(
-        settings, username=username, password=password, scopes=sorted(ALL_SCOPES)
-    )
+    try:
+        return await create_account(
+            settings, username=username, password=password, scopes=sorted(ALL_SCOPES)
+        )
+    except (Conflict, DuplicateKeyError):
+        # Another instance starting on the same database created it first.
+        created = await models.User.find_one(models.User.username == username)
+        if created is None:
+            raise
+        return created
