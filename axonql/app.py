@@ -21,6 +21,7 @@ from axonql.services.bootstrap import bootstrap
 from axonql.services.scheduler import Background
 from axonql.settings import Settings
 from axonql.state import AppState
+from axonql.subscriptions import realtime
 
 log = logging.getLogger("axonql")
 
@@ -33,7 +34,7 @@ def graphql_routes(settings: Settings) -> list[BaseRoute]:
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         keep_alive=True,
-        keep_alive_interval=15,
+        keep_alive_interval=settings.ws_keep_alive_seconds,
     )
     routes: list[BaseRoute] = []
     for path in GRAPHQL_PATHS:
@@ -59,6 +60,7 @@ def create_app(
         state = AppState(settings=settings, database=database)
         app.state.axon = state
         try:
+            await realtime.start_for(state)
             await bootstrap(state, load_demo=load_demo)
             work = Background(state)
             state.extras["background"] = work
@@ -68,6 +70,7 @@ def create_app(
             finally:
                 await work.stop()
         finally:
+            await realtime.stop_for(state)
             await database.close()
 
     return Starlette(

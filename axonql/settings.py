@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=500, gt=0)
     event_retention_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     agent_offline_after_seconds: int = Field(default=60, gt=0)
+    # Real-time: "auto" tails the event log's change stream unless broadcast_url names an
+    # external bus (redis://), which then carries the fan-out.
+    fanout: Literal["auto", "change_stream", "broadcast"] = "auto"
+    subscriber_buffer: int = Field(default=1000, gt=0, le=1_000_000)
+    ws_keep_alive_seconds: float = Field(default=15.0, gt=0)
     # REST compatibility: where rate-limit counters live (memory://, mongodb://…, redis://…),
     # per-group overrides such as {"nexusnet.default": "5/minute"}, and an off switch.
     rest_rate_limit_storage: str = "memory://"

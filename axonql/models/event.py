@@ -8,14 +8,21 @@ from typing import Any
 import pymongo
 from pydantic import Field
 
-from axonql.ids import new_id
 from axonql.models.base import Entity, utcnow
+
+EVENT_ID_PREFIX = "evt_"
+SUBJECT_FIELDS = ("system_id", "task_id", "agent_id", "user_id", "population_id", "memory_id")
+
+
+def event_id(seq: int) -> str:
+    """`evt_000000000042`: zero-padded so ids sort like their sequence numbers."""
+    return f"{EVENT_ID_PREFIX}{seq:012d}"
 
 
 class Event(Entity):
-    """One event: type, the ids it concerns, a payload."""
+    """One event: type, the ids it concerns, a payload; `seq` is its place in commit order."""
 
-    id: str = Field(default_factory=lambda: new_id("evt"))
+    seq: int
     type: str
     system_id: str | None = None
     task_id: str | None = None
@@ -29,13 +36,13 @@ class Event(Entity):
     class Settings:
         name = "events"
         indexes = [
-            "type",
-            "task_id",
-            "agent_id",
-            "system_id",
-            "user_id",
-            "population_id",
-            "memory_id",
-            "created_at",
+            pymongo.IndexModel("seq", unique=True),
+            pymongo.IndexModel([("type", 1), ("seq", 1)]),
+            pymongo.IndexModel([("task_id", 1), ("seq", 1)]),
+            pymongo.IndexModel([("agent_id", 1), ("seq", 1)]),
+            pymongo.IndexModel([("system_id", 1), ("seq", 1)]),
+            pymongo.IndexModel([("user_id", 1), ("seq", 1)]),
+            pymongo.IndexModel([("population_id", 1), ("seq", 1)]),
+            pymongo.IndexModel([("memory_id", 1), ("seq", 1)]),
             pymongo.IndexModel("expires_at", expireAfterSeconds=0),
         ]

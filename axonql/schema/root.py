@@ -14,6 +14,7 @@ from axonql.schema.auth import AuthMutation
 from axonql.schema.errors import ErrorCodes
 from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
+from axonql.schema.subscription import EventMutation, EventSubscription
 from axonql.schema.task import TaskMutation, TaskQuery
 from axonql.schema.user import UserMutation, UserQuery
 
@@ -24,8 +25,9 @@ MUTATIONS: tuple[type, ...] = (
     AgentMutation,
     UserMutation,
     PopulationMutation,
+    EventMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = ()
+SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
 
 MAX_QUERY_DEPTH = 12
 

@@ -1,4 +1,4 @@
-"""Appends state changes to the persisted event log."""
+"""Appends state changes to the persisted event log and hands them to the fan-out."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from axonql.models import Event
-from axonql.models.base import utcnow
+from axonql.subscriptions import log, realtime
 
 DEFAULT_RETENTION = timedelta(days=7)
 
@@ -15,15 +15,13 @@ async def emit(
     event_type: str,
     payload: dict[str, Any] | None = None,
     *,
-    retention: timedelta = DEFAULT_RETENTION,
+    retention: timedelta | None = None,
     **subjects: str | None,
 ) -> Event:
     """Persist one event; subjects are `task_id=…`, `agent_id=…` and the like."""
-    event = Event(
-        type=event_type,
-        payload=payload or {},
-        expires_at=utcnow() + retention,
-        **subjects,
-    )
-    await event.insert()
+    service = realtime.current()
+    if retention is None:
+        retention = service.retention if service is not None else DEFAULT_RETENTION
+    event = await log.append(str(event_type), payload or {}, subjects, retention)
+    await realtime.publish(event)
     return event

@@ -1,0 +1,150 @@
+"""Where an instance's hub gets events from: a change stream on the log, or a broadcast channel.
+
+A change stream shows every instance every committed event in commit order with no extra
+service (SecantusDB, MongoDB replica sets). A broadcast channel (Redis) is for databases without
+change streams, or when an operator points `AXONQL_BROADCAST_URL` at one: the emitting instance
+publishes each event after its commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any, Protocol
+
+from broadcaster import Broadcast
+from pymongo.errors import PyMongoError
+
+from axonql.models.event import Event
+from axonql.subscriptions.hub import Hub
+from axonql.subscriptions.redis_backend import make_broadcast
+
+log = logging.getLogger("axonql.subscriptions")
+
+CHANNEL = "axonql.events"
+_RETRY_SECONDS = 0.5
+
+
+def from_stored(document: dict[str, Any]) -> Event:
+    """An Event from its stored BSON form (`_id` → `id`)."""
+    fields = dict(document)
+    fields["id"] = fields.pop("_id")
+    event: Event = Event.model_validate(fields)
+    return event
+
+
+class Feed(Protocol):
+    """Delivers every event, once, to the hub; `publish` is called after each local commit."""
+
+    name: str
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+    async def publish(self, event: Event) -> None: ...
+
+
+class ChangeStreamFeed:
+    """Tails inserts into the events collection and dispatches them in commit order."""
+
+    name = "change_stream"
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self._stream: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._resume_token: Any = None
+
+    @staticmethod
+    async def supported() -> bool:
+        """Whether the database offers change streams (a standalone mongod does not)."""
+        try:
+            stream = await Event.get_pymongo_collection().watch()
+        except PyMongoError:
+            return False
+        await stream.close()
+        return True
+
+    async def _open(self) -> Any:
+        pipeline = [{"$match": {"operationType": "insert"}}]
+        return await Event.get_pymongo_collection().watch(pipeline, resume_after=self._resume_token)
+
+    async def start(self) -> None:
+        # Opened before start() returns: anything committed after this point is dispatched.
+        self._stream = await self._open()
+        self._task = asyncio.create_task(self._run(), name="axonql-change-stream")
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async for change in self._stream:
+                    self.hub.dispatch(from_stored(change["fullDocument"]))
+                    self._resume_token = self._stream.resume_token
+            except PyMongoError as exc:
+                log.warning("event change stream interrupted (%s); resuming", exc)
+            with contextlib.suppress(PyMongoError):
+                await self._stream.close()
+            while True:
+                await asyncio.sleep(_RETRY_SECONDS)
+                try:
+                    self._stream = await self._open()
+                    break
+                except PyMongoError as exc:
+                    log.warning("cannot reopen the event change stream: %s", exc)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._stream is not None:
+            with contextlib.suppress(PyMongoError):
+                await self._stream.close()
+
+    async def publish(self, event: Event) -> None:
+        """Nothing to do: the commit itself reaches every instance's change stream."""
+
+
+class BroadcastFeed:
+    """Publishes committed events to a broadcaster channel and dispatches what arrives on it."""
+
+    name = "broadcast"
+
+    def __init__(self, hub: Hub, url: str) -> None:
+        self.hub = hub
+        self.url = url
+        self.broadcast: Broadcast = make_broadcast(url)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.broadcast.connect()
+        ready = asyncio.Event()
+        self._task = asyncio.create_task(self._run(ready), name="axonql-broadcast-feed")
+        waiter = asyncio.create_task(ready.wait())
+        done, _ = await asyncio.wait({waiter, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task in done:
+            waiter.cancel()
+            self._task.result()  # the subscription failed: raise why
+
+    async def _run(self, ready: asyncio.Event) -> None:
+        async with self.broadcast.subscribe(CHANNEL) as subscriber:
+            ready.set()
+            async for message in subscriber:  # type: ignore[union-attr]
+                if message is None:
+                    continue
+                try:
+                    event = Event.model_validate_json(message.message)
+                except ValueError:
+                    log.warning("ignoring a malformed message on %s", CHANNEL)
+                    continue
+                self.hub.dispatch(event)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.broadcast.disconnect()
+
+    async def publish(self, event: Event) -> None:
+        await self.broadcast.publish(CHANNEL, event.model_dump_json())

@@ -1,0 +1,142 @@
+"""Appending to and reading from the persisted event log.
+
+Each event gets the next number of one counter document. Where the database has
+transactions (SecantusDB, replica sets) the increment and the insert commit together, so two
+writers touching the counter are serialised: sequence order *is* commit order on every
+instance, and `after: <id>` has one meaning everywhere. Without transactions a per-process lock
+keeps that true within one instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import OperationFailure
+
+from axonql.errors import ValidationError
+from axonql.models.base import utcnow
+from axonql.models.event import EVENT_ID_PREFIX, Event, event_id
+from axonql.subscriptions.filters import EventFilter
+
+COUNTER_COLLECTION = "event_counters"
+COUNTER_ID = "events"
+REPLAY_BATCH = 500
+_NO_TRANSACTIONS = 20  # IllegalOperation: "Transaction numbers are only allowed on a replica set"
+
+_state: dict[str, Any] = {"transactions": None}
+_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+
+def _lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _locks.get(loop)
+    if lock is None:
+        _locks.clear()  # a previous loop is gone (tests, CLI); its lock is useless
+        lock = _locks[loop] = asyncio.Lock()
+    return lock
+
+
+def parse_event_id(value: str, field: str = "after") -> int:
+    """The sequence number in `evt_…`; anything else is a VALIDATION_ERROR naming `field`."""
+    digits = value[len(EVENT_ID_PREFIX) :] if value.startswith(EVENT_ID_PREFIX) else ""
+    if not digits.isdigit() or len(digits) > 18:
+        raise ValidationError(
+            f"{field} must be an event id like {event_id(42)}", field=field, details={field: value}
+        )
+    return int(digits)
+
+
+async def _next_seq(session: Any = None) -> int:
+    counters = Event.get_pymongo_collection().database[COUNTER_COLLECTION]
+    doc = await counters.find_one_and_update(
+        {"_id": COUNTER_ID},
+        {"$inc": {"seq": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+        session=session,
+    )
+    assert doc is not None  # upsert=True always returns the document
+    return int(doc["seq"])
+
+
+def _build(
+    seq: int,
+    event_type: str,
+    payload: dict[str, Any],
+    retention: timedelta,
+    subjects: dict[str, str | None],
+) -> Event:
+    now = utcnow()
+    return Event(
+        id=event_id(seq),
+        seq=seq,
+        type=event_type,
+        payload=payload,
+        created_at=now,
+        updated_at=now,
+        expires_at=now + retention,
+        **subjects,
+    )
+
+
+async def _append_in_transaction(build: Any) -> Event:
+    client = Event.get_pymongo_collection().database.client
+
+    async def body(session: Any) -> Event:
+        event: Event = build(await _next_seq(session))
+        await event.insert(session=session)
+        return event
+
+    async with client.start_session() as session:
+        result: Event = await session.with_transaction(body)
+        return result
+
+
+async def append(
+    event_type: str,
+    payload: dict[str, Any],
+    subjects: dict[str, str | None],
+    retention: timedelta,
+) -> Event:
+    """Number and store one event; returns it once committed."""
+
+    def build(seq: int) -> Event:
+        return _build(seq, event_type, payload, retention, subjects)
+
+    async with _lock():
+        if _state["transactions"] is not False:
+            try:
+                event = await _append_in_transaction(build)
+                _state["transactions"] = True
+                return event
+            except OperationFailure as exc:
+                if exc.code != _NO_TRANSACTIONS or _state["transactions"]:
+                    raise
+                _state["transactions"] = False
+        event = build(await _next_seq())
+        await event.insert()
+        return event
+
+
+async def replay(after: int, where: EventFilter) -> AsyncIterator[Event]:
+    """Every stored event after sequence number `after` matching `where`, oldest first."""
+    last = after
+    while True:
+        query = {"seq": {"$gt": last}, **where.mongo_query()}
+        batch = await Event.find(query).sort("+seq").limit(REPLAY_BATCH).to_list()
+        for event in batch:
+            if where.matches(event):
+                yield event
+            last = event.seq
+        if len(batch) < REPLAY_BATCH:
+            return
+
+
+async def oldest_seq() -> int | None:
+    """The sequence number of the oldest event still retained, if any."""
+    first = await Event.find({}).sort("+seq").limit(1).to_list()
+    return first[0].seq if first else None

@@ -1,0 +1,192 @@
+"""Subscriptions over real WebSockets with the `gql` client: both protocols, filters, scopes."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from gql import Client, gql
+from gql.transport.exceptions import TransportQueryError
+from gql.transport.websockets import WebsocketsTransport
+
+from axonql.scopes import Scope
+from axonql.settings import Settings
+from tests.support import GraphQLClient, RunningServer, error_codes, token_for
+
+PROTOCOLS = [WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL, WebsocketsTransport.APOLLO_SUBPROTOCOL]
+
+CREATE_TASK = "mutation($name: String!) { createTask(input: {name: $name}) { id } }"
+TASK_UPDATED = """
+subscription($id: ID, $after: ID) {
+  taskUpdated(id: $id, after: $after) { id type taskId payload createdAt }
+}"""
+
+
+def transport(server: RunningServer, token: str | None, protocol: str) -> WebsocketsTransport:
+    payload = {"Authorization": f"Bearer {token}"} if token else {}
+    return WebsocketsTransport(
+        url=f"{server.ws_url}/graphql", init_payload=payload, subprotocols=[protocol]
+    )
+
+
+async def collect(
+    server: RunningServer,
+    token: str | None,
+    query: str,
+    variables: dict[str, Any],
+    count: int,
+    protocol: str = PROTOCOLS[0],
+) -> list[dict[str, Any]]:
+    """Subscribe and return the first `count` results."""
+    received: list[dict[str, Any]] = []
+    async with Client(transport=transport(server, token, protocol)) as session:
+        async for result in session.subscribe(gql(query), variable_values=variables):
+            received.append(result)
+            if len(received) == count:
+                break
+    return received
+
+
+async def wait_for_subscribers(server: RunningServer, count: int, timeout: float = 10) -> None:
+    """Until this instance's hub holds at least `count` subscribers."""
+    hub = server.app.state.axon.extras["realtime"].hub
+    async with asyncio.timeout(timeout):
+        while len(hub) < count:
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def reader(settings: Settings) -> str:
+    return await token_for(settings, [Scope.TASKS_READ], user_id="user_reader")
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+async def test_task_updated_over_both_protocols(
+    server: RunningServer, gql: GraphQLClient, admin_token: str, protocol: str
+) -> None:
+    listening = asyncio.create_task(
+        collect(server, admin_token, TASK_UPDATED, {}, 2, protocol=protocol)
+    )
+    await wait_for_subscribers(server, 1)
+    created = await gql(CREATE_TASK, {"name": "watched"}, admin_token)
+    task_id = created["data"]["createTask"]["id"]
+    await gql(
+        'mutation($id: ID!) { updateTask(id: $id, input: {name: "renamed"}) { id } }',
+        {"id": task_id},
+        admin_token,
+    )
+    events = [r["taskUpdated"] for r in await asyncio.wait_for(listening, 10)]
+    assert [e["payload"]["change"] for e in events] == ["created", "updated"]
+    assert {e["taskId"] for e in events} == {task_id}
+    assert events[0]["id"] < events[1]["id"]
+    assert events[1]["payload"]["name"] == "renamed"
+
+
+async def test_entity_stream_filters_by_subject(
+    server: RunningServer, gql: GraphQLClient, admin_token: str, reader: str
+) -> None:
+    first = (await gql(CREATE_TASK, {"name": "a"}, admin_token))["data"]["createTask"]["id"]
+    listening = asyncio.create_task(collect(server, reader, TASK_UPDATED, {"id": first}, 1))
+    await wait_for_subscribers(server, 1)
+    await gql(CREATE_TASK, {"name": "other"}, admin_token)
+    await gql("mutation($id: ID!) { deleteTask(id: $id) }", {"id": first}, admin_token)
+    (only,) = await asyncio.wait_for(listening, 10)
+    assert only["taskUpdated"]["taskId"] == first
+    assert only["taskUpdated"]["payload"] == {"change": "deleted"}
+
+
+async def test_events_stream_filters_by_type(
+    server: RunningServer, gql: GraphQLClient, admin_token: str
+) -> None:
+    query = "subscription($t: [EventType!]) { events(types: $t) { type payload } }"
+    listening = asyncio.create_task(
+        collect(server, admin_token, query, {"t": ["AGENT_STATUS", "LOG_ENTRY"]}, 2)
+    )
+    await wait_for_subscribers(server, 1)
+    await gql(CREATE_TASK, {"name": "ignored"}, admin_token)
+    await gql('mutation { createAgent(input: {name: "worker"}) { id } }', None, admin_token)
+    await gql('mutation { writeLogEntry(input: {message: "hello"}) { id } }', None, admin_token)
+    got = [r["events"] for r in await asyncio.wait_for(listening, 10)]
+    assert [e["type"] for e in got] == ["AGENT_STATUS", "LOG_ENTRY"]
+    assert got[1]["payload"]["message"] == "hello"
+
+
+async def test_system_alerts_min_severity_and_log_levels(
+    server: RunningServer, gql: GraphQLClient, admin_token: str
+) -> None:
+    alerts = asyncio.create_task(
+        collect(
+            server,
+            admin_token,
+            "subscription { systemAlerts(minSeverity: HIGH) { payload } }",
+            {},
+            1,
+        )
+    )
+    logs = asyncio.create_task(
+        collect(
+            server,
+            admin_token,
+            "subscription($t: ID) { logEntries(level: WARNING, taskId: $t) { payload taskId } }",
+            {"t": "task_x"},
+            1,
+        )
+    )
+    await wait_for_subscribers(server, 2)
+    raise_alert = (
+        "mutation($s: AlertSeverity!)"
+        ' { raiseSystemAlert(input: {message: "m", severity: $s}) { id } }'
+    )
+    for severity in ("LOW", "CRITICAL"):
+        body = await gql(raise_alert, {"s": severity}, admin_token)
+        assert "errors" not in body, body
+    write = (
+        "mutation($l: LogLevel!, $t: ID)"
+        ' { writeLogEntry(input: {message: "x", level: $l, taskId: $t}) { id } }'
+    )
+    await gql(write, {"l": "ERROR", "t": "task_other"}, admin_token)
+    await gql(write, {"l": "INFO", "t": "task_x"}, admin_token)
+    await gql(write, {"l": "ERROR", "t": "task_x"}, admin_token)
+    (alert,) = await asyncio.wait_for(alerts, 10)
+    assert alert["systemAlerts"]["payload"]["severity"] == "critical"
+    (entry,) = await asyncio.wait_for(logs, 10)
+    assert entry["logEntries"]["payload"]["level"] == "error"
+    assert entry["logEntries"]["taskId"] == "task_x"
+
+
+async def test_subscription_without_scope_is_refused(
+    server: RunningServer, reader: str, settings: Settings
+) -> None:
+    for query in (
+        "subscription { events { id } }",
+        "subscription { agentUpdated { id } }",
+        "subscription { systemAlerts { id } }",
+    ):
+        with pytest.raises(TransportQueryError) as refused:
+            await collect(server, reader, query, {}, 1)
+        assert refused.value.errors is not None
+        assert refused.value.errors[0]["extensions"]["code"] == "AUTHORIZATION_DENIED"
+    with pytest.raises(TransportQueryError) as anonymous:
+        await collect(server, None, TASK_UPDATED, {}, 1)
+    assert anonymous.value.errors is not None
+    assert anonymous.value.errors[0]["extensions"]["code"] == "AUTHENTICATION_FAILED"
+    assert len(server.app.state.axon.extras["realtime"].hub) == 0
+
+
+async def test_bad_after_and_bad_input_are_validation_errors(
+    server: RunningServer, gql: GraphQLClient, admin_token: str
+) -> None:
+    for after in ("nope", "evt_12x", "task_1"):
+        with pytest.raises(TransportQueryError) as bad:
+            await collect(server, admin_token, TASK_UPDATED, {"after": after}, 1)
+        assert bad.value.errors is not None
+        assert bad.value.errors[0]["extensions"]["code"] == "VALIDATION_ERROR"
+    with pytest.raises(TransportQueryError) as bad_level:
+        await collect(
+            server, admin_token, "subscription { memoryDrift(minLevel: 2) { id } }", {}, 1
+        )
+    assert bad_level.value.errors is not None
+    assert bad_level.value.errors[0]["extensions"]["code"] == "VALIDATION_ERROR"
+    body = await gql('mutation { writeLogEntry(input: {message: "  "}) { id } }', None, admin_token)
+    assert error_codes(body) == ["VALIDATION_ERROR"]
