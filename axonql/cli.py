@@ -98,3 +98,7 @@ def export_schema() -> None:
     from axonql.schema.root import build_schema
 
     typer.echo(build_schema().as_str())
+
+
+if __name__ == "__main__":
+    app()

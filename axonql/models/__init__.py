@@ -4,6 +4,7 @@ from beanie import Document
 
 from axonql.models.agent import Agent
 from axonql.models.event import Event
+from axonql.models.lock import Lock
 from axonql.models.memory import Memory
 from axonql.models.population import GenerationRecord, Individual, Population
 from axonql.models.system import MetricSample, System
@@ -25,6 +26,7 @@ ALL_DOCUMENTS: list[type[Document]] = [
     GenerationRecord,
     Memory,
     Event,
+    Lock,
     Threat,
     ImmuneScan,
 ]
@@ -38,6 +40,7 @@ __all__ = [
     "ImmuneScan",
     "Individual",
     "LearningSession",
+    "Lock",
     "Memory",
     "MetricSample",
     "Population",

@@ -62,6 +62,8 @@ class Step(BaseModel):
 
 
 class TaskStatistics(BaseModel):
+    """Runs of this task (and, for a schedule or automation, of every run it created)."""
+
     total_runs: int = 0
     successful_runs: int = 0
     failed_runs: int = 0
@@ -69,7 +71,11 @@ class TaskStatistics(BaseModel):
 
 
 class Task(Entity):
-    """A unit of work; automations are tasks with `is_automation` and triggers/steps."""
+    """A unit of work; automations are tasks with `is_automation` and triggers/steps.
+
+    A task with a schedule (or an automation) is a template: each firing creates a run, a
+    queued task with `parent_id` and a unique `run_key`, so a firing is never stored twice.
+    """
 
     id: str = Field(default_factory=lambda: new_id("task"))
     name: str
@@ -96,8 +102,13 @@ class Task(Entity):
     started_at: datetime | None = None
     completed_at: datetime | None = None
     is_automation: bool = False
+    enabled: bool = True
     triggers: list[Trigger] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
+    parent_id: str | None = None
+    run_key: str | None = None
+    scheduled_for: datetime | None = None
+    queued_at: datetime | None = None
 
     class Settings:
         name = "tasks"
@@ -113,6 +124,13 @@ class Task(Entity):
             "next_run",
             "lease_expires_at",
             "is_automation",
+            "parent_id",
+            pymongo.IndexModel(
+                "run_key",
+                name="run_key_unique",
+                unique=True,
+                partialFilterExpression={"run_key": {"$type": "string"}},
+            ),
             [("priority_rank", pymongo.DESCENDING), ("created_at", pymongo.ASCENDING)],
             [
                 ("status", pymongo.ASCENDING),

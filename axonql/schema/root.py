@@ -17,14 +17,16 @@ from axonql.schema.population import PopulationMutation, PopulationQuery
 from axonql.schema.subscription import EventMutation, EventSubscription
 from axonql.schema.task import TaskMutation, TaskQuery
 from axonql.schema.user import UserMutation, UserQuery
+from axonql.schema.work import WorkMutation, WorkQuery
 
-QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery, UserQuery, PopulationQuery)
+QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery, UserQuery, PopulationQuery, WorkQuery)
 MUTATIONS: tuple[type, ...] = (
     AuthMutation,
     TaskMutation,
     AgentMutation,
     UserMutation,
     PopulationMutation,
+    WorkMutation,
     EventMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)

@@ -1,0 +1,284 @@
+"""Agents at work: registration, heartbeats, claims, results, control and request/reply."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+from pymongo import ReturnDocument
+
+from axonql import models
+from axonql.errors import AuthorizationDenied, ServiceUnavailable, ValidationError
+from axonql.models.agent import AgentStatus
+from axonql.models.base import utcnow
+from axonql.models.task import TaskStatus
+from axonql.resolvers import agents as agent_logic
+from axonql.resolvers import tasks as task_logic
+from axonql.scopes import AGENT_DEFAULT_SCOPES
+from axonql.services import queue
+from axonql.services import validation as v
+from axonql.services.auth import Principal, create_api_key
+from axonql.services.events import emit
+from axonql.services.lifecycle import ACTIVE
+from axonql.services.reply import replies
+from axonql.state import AppState
+
+NO_CAPABLE_AGENT = "NO_CAPABLE_AGENT"
+
+
+def agent_id_of(principal: Principal) -> str:
+    """The calling agent's id; users cannot act as an agent."""
+    if principal.kind != "agent":
+        raise AuthorizationDenied(
+            "only an agent (authenticated with its API key) can do this",
+            details={"principal_kind": principal.kind},
+        )
+    return principal.subject
+
+
+def check_wait(state: AppState, seconds: float, field: str = "waitSeconds") -> float:
+    limit = state.settings.max_wait_seconds
+    if seconds != seconds or not 0 <= seconds <= limit:
+        raise ValidationError(f"{field} must be between 0 and {limit:g} seconds", field=field)
+    return float(seconds)
+
+
+async def register_agent(
+    state: AppState, draft: agent_logic.AgentDraft
+) -> tuple[models.Agent, str]:
+    """A new agent plus its one-time API key (agent scopes)."""
+    if draft.capabilities is not None:
+        draft.capabilities = queue.check_capabilities(draft.capabilities)
+    draft.status = AgentStatus.IDLE
+    agent = await agent_logic.create_agent(state.settings, draft)
+    _, plain = await create_api_key(
+        sorted(AGENT_DEFAULT_SCOPES), agent_id=agent.id, name=f"agent {agent.name}"
+    )
+    return agent, plain
+
+
+async def _active_count(agent_id: str) -> int:
+    return await models.Task.get_pymongo_collection().count_documents(
+        {"agent_id": agent_id, "status": {"$in": [s.value for s in ACTIVE]}}
+    )
+
+
+def _status_for(agent: models.Agent, running: int) -> AgentStatus:
+    if running >= agent.configuration.max_concurrent_tasks:
+        return AgentStatus.BUSY
+    return AgentStatus.ACTIVE if running else AgentStatus.IDLE
+
+
+async def heartbeat(
+    state: AppState,
+    agent_id: str,
+    *,
+    capabilities: list[str] | None = None,
+    metadata: Any = None,
+) -> models.Agent:
+    """Record that the agent is alive; uptime grows while heartbeats keep coming."""
+    agent = await agent_logic.get_agent(agent_id)
+    now = utcnow()
+    previous = agent.last_heartbeat
+    online = previous is not None and agent.status is not AgentStatus.OFFLINE
+    window = state.settings.agent_offline_after_seconds
+    changes: dict[str, Any] = {"last_heartbeat": now, "updated_at": now}
+    if online and previous is not None and (now - previous).total_seconds() <= window:
+        changes["statistics.uptime"] = agent.statistics.uptime + (now - previous).total_seconds()
+    else:
+        changes["statistics.uptime"] = 0.0
+    if capabilities is not None:
+        changes["capabilities"] = queue.check_capabilities(capabilities)
+        agent.capabilities = changes["capabilities"]
+    if metadata is not None:
+        changes["metadata"] = v.json_object("metadata", metadata)
+    status = _status_for(agent, await _active_count(agent_id))
+    changes["status"] = status.value
+    raw = await models.Agent.get_pymongo_collection().find_one_and_update(
+        {"_id": agent_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
+    )
+    updated = models.Agent.model_validate(raw) if raw else agent
+    if status is not agent.status:
+        await emit(
+            "AGENT_STATUS",
+            {"status": status.value, "previous": agent.status.value, "change": "heartbeat"},
+            agent_id=agent_id,
+        )
+    return updated
+
+
+async def claim_next(
+    state: AppState, agent_id: str, capabilities: list[str] | None, wait_seconds: float
+) -> models.Task | None:
+    """Claim now, or long-poll up to `wait_seconds` for claimable work."""
+    wait = check_wait(state, wait_seconds)
+    agent = await heartbeat(state, agent_id)
+    deadline = time.monotonic() + wait
+    while True:
+        task = await queue.claim(state.settings, agent, capabilities)
+        if task is not None:
+            await heartbeat(state, agent_id)
+            return task
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        await replies(state).wait_for_work(min(remaining, state.settings.claim_poll_seconds))
+
+
+async def queue_task(state: AppState, task_id: str) -> models.Task:
+    task = await queue.queue_task(task_id)
+    replies(state).work_queued()
+    return task
+
+
+async def report_progress(
+    state: AppState, agent_id: str, task_id: str, progress: int, message: str | None
+) -> models.Task:
+    return await queue.report_progress(state.settings, task_id, agent_id, progress, message)
+
+
+async def complete(state: AppState, agent_id: str, task_id: str, result: Any) -> models.Task:
+    task = await queue.complete(task_id, agent_id, v.json_object("result", result))
+    replies(state).task_finished(task_id)
+    await heartbeat(state, agent_id)
+    return task
+
+
+async def fail(
+    state: AppState, agent_id: str, task_id: str, error: str, retry: bool
+) -> models.Task:
+    message = v.text("error", error, state.settings.max_text_length)
+    task = await queue.fail(task_id, agent_id, message, retry=retry)
+    if task.status is TaskStatus.QUEUED:
+        replies(state).work_queued()
+    else:
+        replies(state).task_finished(task_id)
+    await heartbeat(state, agent_id)
+    return task
+
+
+async def _controlled(principal: Principal, task_id: str) -> None:
+    """Users with the scope control any task; an agent only the tasks leased to it."""
+    if principal.kind == "agent":
+        await queue.leased_task(task_id, principal.subject)
+
+
+async def cancel(
+    state: AppState, principal: Principal, task_id: str, reason: str | None
+) -> models.Task:
+    await _controlled(principal, task_id)
+    text = v.text("reason", reason, 1000, required=False) if reason else None
+    task = await queue.cancel(task_id, text)
+    replies(state).task_finished(task_id)
+    return task
+
+
+async def pause(principal: Principal, task_id: str) -> models.Task:
+    await _controlled(principal, task_id)
+    return await queue.pause(task_id)
+
+
+async def resume(state: AppState, principal: Principal, task_id: str) -> models.Task:
+    await _controlled(principal, task_id)
+    return await queue.resume(state.settings, task_id)
+
+
+async def submit(state: AppState, draft: task_logic.TaskDraft, wait_seconds: float) -> models.Task:
+    """Create, queue and await a task; 503 when no online agent could take it."""
+    wait = check_wait(state, wait_seconds)
+    required = queue.check_capabilities(draft.required_capabilities or [], "requiredCapabilities")
+    draft.required_capabilities = required
+    if not await queue.online_agents_for(state.settings, required):
+        what = f"the capabilities {', '.join(required)}" if required else "tasks"
+        raise ServiceUnavailable(
+            f"no online agent offers {what}; start one with `axonql agent`",
+            code=NO_CAPABLE_AGENT,
+            details={"required_capabilities": required},
+        )
+    task = await task_logic.create_task(state.settings, draft)
+    task = await queue_task(state, task.id)
+    if wait == 0:
+        return task
+    return await replies(state).wait_for_task(task.id, wait, state.settings.reply_poll_seconds)
+
+
+async def _count_by(model: Any, field: str, match: dict[str, Any]) -> dict[str, int]:
+    pipeline = [{"$match": match}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}]
+    rows = await (await model.get_pymongo_collection().aggregate(pipeline)).to_list()
+    return {str(r["_id"]): int(r["n"]) for r in rows}
+
+
+async def _sums(model: Any, match: dict[str, Any], fields: dict[str, str]) -> dict[str, float]:
+    """One `$group` over `match`; fields map a name to `"op:path"` (`"avg:statistics.x"`)."""
+    group: dict[str, Any] = {"_id": None}
+    for name, spec in fields.items():
+        op, path = spec.split(":", 1)
+        group[name] = {f"${op}": f"${path}"}
+    rows = await (
+        await model.get_pymongo_collection().aggregate([{"$match": match}, {"$group": group}])
+    ).to_list()
+    row = rows[0] if rows else {}
+    return {k: float(row.get(k) or 0.0) for k in fields}
+
+
+async def task_statistics(match: dict[str, Any]) -> dict[str, Any]:
+    """Counts per status, mean duration of completed tasks, success rate, queue age."""
+    counts = await _count_by(models.Task, "status", match)
+    done = {**match, "status": TaskStatus.COMPLETED.value}
+    durations = await _sums(models.Task, done, {"avg": "avg:statistics.average_duration"})
+    completed = counts.get("completed", 0)
+    failed = counts.get("failed", 0)
+    oldest = await models.Task.get_pymongo_collection().find_one(
+        {**match, "status": TaskStatus.QUEUED.value}, sort=[("queued_at", 1)]
+    )
+    queued_at: datetime | None = (oldest or {}).get("queued_at")
+    return {
+        "total": sum(counts.values()),
+        "by_status": {s.value: counts.get(s.value, 0) for s in TaskStatus},
+        "average_duration": durations["avg"],
+        "success_rate": completed / (completed + failed) if completed + failed else None,
+        "oldest_queued_seconds": (utcnow() - queued_at).total_seconds() if queued_at else None,
+    }
+
+
+async def agent_statistics(state: AppState) -> dict[str, Any]:
+    """Agents per status and online, plus their summed run statistics."""
+    counts = await _count_by(models.Agent, "status", {})
+    online = await models.Agent.get_pymongo_collection().count_documents(
+        {
+            "last_heartbeat": {"$gte": queue.online_since(state.settings)},
+            "status": {"$ne": AgentStatus.OFFLINE.value},
+        }
+    )
+    sums = await _sums(
+        models.Agent,
+        {},
+        {
+            "completed": "sum:statistics.successful_tasks",
+            "failed": "sum:statistics.failed_tasks",
+            "finished": "sum:statistics.total_tasks_completed",
+            "avg": "avg:statistics.average_task_duration",
+        },
+    )
+    return {
+        "total": sum(counts.values()),
+        "online": online,
+        "by_status": {s.value: counts.get(s.value, 0) for s in AgentStatus},
+        "tasks_completed": int(sums["completed"]),
+        "tasks_failed": int(sums["failed"]),
+        "tasks_finished": int(sums["finished"]),
+        "average_task_duration": sums["avg"],
+    }
+
+
+async def schedules(limit: int) -> list[models.Task]:
+    """Scheduled tasks and automations with a schedule trigger, soonest first."""
+    query = {
+        "$or": [
+            {"schedule": {"$ne": None}},
+            {"is_automation": True, "triggers.type": {"$in": ["schedule", "cron", "interval"]}},
+        ],
+        "status": {"$ne": TaskStatus.CANCELLED.value},
+    }
+    return await models.Task.find(query).sort("next_run").limit(limit).to_list()

@@ -1,0 +1,439 @@
+"""The durable work queue: queue, claim with a lease, renew, finish, and re-queue on expiry.
+
+A claim is one `find_one_and_update` over queued tasks whose required capabilities are all
+offered by the agent, ordered by priority then age. The claim sets a lease; progress reports
+renew it. A lease that runs out re-queues the task (counting the attempt) or, once the
+task has used `max_attempts`, fails it with the last error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import pymongo
+from pymongo import ReturnDocument
+
+from axonql import models
+from axonql.errors import AuthorizationDenied, Conflict, NotFound, ValidationError
+from axonql.models.agent import AgentStatus
+from axonql.models.base import utcnow
+from axonql.models.task import TaskStatus
+from axonql.services import lifecycle
+from axonql.services.events import emit
+from axonql.services.lifecycle import ACTIVE
+from axonql.settings import Settings
+
+S = TaskStatus
+CLAIM_ORDER = [("priority_rank", pymongo.DESCENDING), ("created_at", pymongo.ASCENDING)]
+_CAPABILITY = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
+
+
+def check_capabilities(values: list[str], field: str = "capabilities") -> list[str]:
+    """Capability names: short identifiers (letters, digits, `_ . : -`)."""
+    for value in values:
+        if not _CAPABILITY.match(value):
+            raise ValidationError(
+                f"{field}: {value!r} is not a capability name (letters, digits, _ . : -)",
+                field=field,
+            )
+    return list(dict.fromkeys(values))
+
+
+def capable_query(capabilities: list[str]) -> dict[str, Any]:
+    """Tasks whose every required capability is in `capabilities`."""
+    return {"required_capabilities": {"$not": {"$elemMatch": {"$nin": capabilities}}}}
+
+
+def online_since(settings: Settings) -> datetime:
+    """Agents whose last heartbeat is after this instant count as online."""
+    return utcnow() - timedelta(seconds=settings.agent_offline_after_seconds)
+
+
+async def online_agents_for(settings: Settings, required: list[str]) -> int:
+    """How many online agents offer every capability in `required`."""
+    query: dict[str, Any] = {"last_heartbeat": {"$gte": online_since(settings)}}
+    query["status"] = {"$ne": AgentStatus.OFFLINE.value}
+    if required:
+        query["capabilities"] = {"$all": required}
+    return await models.Agent.get_pymongo_collection().count_documents(query)
+
+
+async def unknown_capabilities(required: list[str]) -> list[str]:
+    """Required capabilities that no registered agent has ever advertised."""
+    if not required:
+        return []
+    known = await models.Agent.get_pymongo_collection().distinct(
+        "capabilities", {"capabilities": {"$in": required}}
+    )
+    return [c for c in required if c not in set(known)]
+
+
+async def queue_task(task_id: str) -> models.Task:
+    """created → queued, refusing capabilities no agent offers (they could never run)."""
+    task = await models.Task.get(task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found", details={"id": task_id})
+    lifecycle.check(task.status, S.QUEUED, task_id)
+    unknown = await unknown_capabilities(task.required_capabilities)
+    if unknown:
+        raise ValidationError(
+            f"no registered agent offers the capabilities: {', '.join(unknown)}",
+            code="UNKNOWN_CAPABILITY",
+            field="requiredCapabilities",
+            details={"unknown": unknown},
+        )
+    moved = await lifecycle.move(
+        task_id,
+        S.QUEUED,
+        change="queued",
+        only_from=[S.CREATED],
+        set_={"queued_at": utcnow(), "progress": 0},
+    )
+    assert moved is not None
+    return moved
+
+
+async def claim(
+    settings: Settings, agent: models.Agent, capabilities: list[str] | None = None
+) -> models.Task | None:
+    """The next task this agent can run, leased to it; None when there is none (or no room)."""
+    offered = list(agent.capabilities)
+    if capabilities is not None:
+        extra = [c for c in check_capabilities(capabilities) if c not in offered]
+        if extra:
+            raise ValidationError(
+                f"agent {agent.id} does not advertise the capabilities: {', '.join(extra)}",
+                code="UNKNOWN_CAPABILITY",
+                field="capabilities",
+                details={"unknown": extra, "advertised": offered},
+            )
+        offered = capabilities
+    collection = models.Task.get_pymongo_collection()
+    running = await collection.count_documents(
+        {"agent_id": agent.id, "status": {"$in": [s.value for s in ACTIVE]}}
+    )
+    if running >= agent.configuration.max_concurrent_tasks:
+        return None
+    now = utcnow()
+    raw = await collection.find_one_and_update(
+        {"status": S.QUEUED.value, **capable_query(offered)},
+        {
+            "$set": {
+                "status": S.RUNNING.value,
+                "agent_id": agent.id,
+                "lease_expires_at": now + timedelta(seconds=settings.task_lease_seconds),
+                "started_at": now,
+                "progress": 0,
+                "updated_at": now,
+            },
+            "$inc": {"attempts": 1},
+        },
+        sort=CLAIM_ORDER,
+        return_document=ReturnDocument.AFTER,
+    )
+    if raw is None:
+        return None
+    task = lifecycle.from_raw(raw)
+    await emit(
+        "TASK_STATE_CHANGED",
+        {
+            "status": task.status.value,
+            "change": "claimed",
+            "name": task.name,
+            "agent_id": agent.id,
+            "parent_id": task.parent_id,
+            "attempts": task.attempts,
+        },
+        task_id=task.id,
+        agent_id=agent.id,
+        system_id=task.system_id,
+    )
+    return task
+
+
+async def leased_task(task_id: str, agent_id: str) -> models.Task:
+    """The task, provided it is leased to `agent_id`."""
+    task = await models.Task.get(task_id)
+    if task is None:
+        raise NotFound(f"task {task_id} not found", details={"id": task_id})
+    if task.agent_id != agent_id:
+        raise AuthorizationDenied(
+            f"task {task_id} is not leased to agent {agent_id}",
+            details={"id": task_id, "agent_id": agent_id},
+        )
+    return task
+
+
+async def report_progress(
+    settings: Settings, task_id: str, agent_id: str, progress: int, message: str | None = None
+) -> models.Task:
+    """Record progress and renew the lease; the returned status carries cancel/pause to the agent.
+
+    A task that was cancelled, completed or failed meanwhile is returned unchanged (not an
+    error), so the agent learns why it must stop.
+    """
+    if not 0 <= progress <= 100:
+        raise ValidationError("progress must be between 0 and 100", field="progress")
+    now = utcnow()
+    collection = models.Task.get_pymongo_collection()
+    raw = await collection.find_one_and_update(
+        {
+            "_id": task_id,
+            "agent_id": agent_id,
+            "status": {"$in": [s.value for s in ACTIVE]},
+        },
+        {
+            "$set": {
+                "progress": progress,
+                "lease_expires_at": now + timedelta(seconds=settings.task_lease_seconds),
+                "updated_at": now,
+            }
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    if raw is None:
+        return await leased_task(task_id, agent_id)
+    task = lifecycle.from_raw(raw)
+    payload: dict[str, Any] = {"progress": progress, "status": task.status.value}
+    if message:
+        payload["message"] = message[: settings.max_text_length]
+    await emit("TASK_PROGRESS", payload, task_id=task_id, agent_id=agent_id)
+    return task
+
+
+def _duration(task: models.Task) -> float:
+    if task.started_at is None or task.completed_at is None:
+        return 0.0
+    return max(0.0, (task.completed_at - task.started_at).total_seconds())
+
+
+async def complete(task_id: str, agent_id: str, result: dict[str, Any]) -> models.Task:
+    """running|paused → completed by the lease holder, with its result."""
+    task = await lifecycle.move(
+        task_id,
+        S.COMPLETED,
+        change="completed",
+        where={"agent_id": agent_id},
+        set_={
+            "result": result,
+            "progress": 100,
+            "completed_at": utcnow(),
+            "lease_expires_at": None,
+            "error": None,
+        },
+    )
+    if task is None:
+        raise Conflict(f"task {task_id} changed while completing; retry")
+    await record_finish(task, success=True)
+    return task
+
+
+async def fail(task_id: str, agent_id: str, error: str, *, retry: bool = True) -> models.Task:
+    """A failed attempt: re-queued while attempts remain (and `retry`), else failed."""
+    current = await leased_task(task_id, agent_id)
+    if retry and current.status is S.RUNNING and current.attempts < current.max_attempts:
+        moved = await lifecycle.move(
+            task_id,
+            S.QUEUED,
+            change="retry",
+            only_from=[S.RUNNING],
+            where={"agent_id": agent_id},
+            set_={"agent_id": None, "lease_expires_at": None, "error": error},
+            payload={"error": error},
+        )
+        if moved is not None:
+            return moved
+        current = await leased_task(task_id, agent_id)
+    task = await lifecycle.move(
+        task_id,
+        S.FAILED,
+        change="failed",
+        where={"agent_id": agent_id},
+        set_={"error": error, "completed_at": utcnow(), "lease_expires_at": None},
+        payload={"error": error},
+    )
+    if task is None:
+        raise Conflict(f"task {task_id} changed while failing; retry")
+    await record_finish(task, success=False)
+    return task
+
+
+async def cancel(task_id: str, reason: str | None = None) -> models.Task:
+    """Any non-terminal task → cancelled; a running agent sees it on its next report."""
+    task = await lifecycle.move(
+        task_id,
+        S.CANCELLED,
+        change="cancelled",
+        set_={"completed_at": utcnow(), "lease_expires_at": None, "error": reason or None},
+        payload={"reason": reason} if reason else None,
+    )
+    assert task is not None
+    return task
+
+
+async def pause(task_id: str) -> models.Task:
+    """running → paused; the agent holds its work until resumed."""
+    task = await lifecycle.move(task_id, S.PAUSED, change="paused", only_from=[S.RUNNING])
+    assert task is not None
+    return task
+
+
+async def resume(settings: Settings, task_id: str) -> models.Task:
+    """paused → running with a fresh lease (so a vanished agent is noticed again)."""
+    lease = utcnow() + timedelta(seconds=settings.task_lease_seconds)
+    task = await lifecycle.move(
+        task_id,
+        S.RUNNING,
+        change="resumed",
+        only_from=[S.PAUSED],
+        set_={"lease_expires_at": lease},
+    )
+    assert task is not None
+    return task
+
+
+async def reap_expired(settings: Settings) -> int:
+    """Re-queue (or fail) running tasks whose lease ran out; safe on every instance at once."""
+    collection = models.Task.get_pymongo_collection()
+    now = utcnow()
+    count = 0
+    cursor = collection.find(
+        {"status": S.RUNNING.value, "lease_expires_at": {"$lt": now}},
+        {
+            "_id": 1,
+            "lease_expires_at": 1,
+            "attempts": 1,
+            "max_attempts": 1,
+            "agent_id": 1,
+            "error": 1,
+        },
+    ).limit(500)
+    async for raw in cursor:
+        agent = raw.get("agent_id")
+        note = f"lease expired on agent {agent} (attempt {raw.get('attempts', 0)})"
+        last = raw.get("error")
+        where = {"lease_expires_at": raw["lease_expires_at"]}
+        if int(raw.get("attempts", 0)) < int(raw.get("max_attempts", 1)):
+            moved = await lifecycle.move(
+                raw["_id"],
+                S.QUEUED,
+                change="lease_expired",
+                only_from=[S.RUNNING],
+                where=where,
+                set_={"agent_id": None, "lease_expires_at": None, "error": note},
+                payload={"expired_agent_id": agent},
+            )
+        else:
+            error = f"{note}; attempts exhausted" + (f"; last error: {last}" if last else "")
+            moved = await lifecycle.move(
+                raw["_id"],
+                S.FAILED,
+                change="lease_expired",
+                only_from=[S.RUNNING],
+                where=where,
+                set_={"error": error, "completed_at": now, "lease_expires_at": None},
+                payload={"expired_agent_id": agent, "error": error},
+            )
+            if moved is not None:
+                await record_finish(moved, success=False)
+        count += moved is not None
+    return count
+
+
+async def mark_offline_agents(settings: Settings) -> int:
+    """Agents silent for longer than `agent_offline_after_seconds` become offline."""
+    collection = models.Agent.get_pymongo_collection()
+    cutoff = online_since(settings)
+    count = 0
+    async for raw in collection.find(
+        {"last_heartbeat": {"$lt": cutoff}, "status": {"$ne": AgentStatus.OFFLINE.value}},
+        {"_id": 1, "status": 1},
+    ).limit(500):
+        updated = await collection.update_one(
+            {"_id": raw["_id"], "last_heartbeat": {"$lt": cutoff}},
+            {"$set": {"status": AgentStatus.OFFLINE.value, "updated_at": utcnow()}},
+        )
+        if updated.modified_count:
+            count += 1
+            await emit(
+                "AGENT_STATUS",
+                {"status": "offline", "previous": raw.get("status"), "change": "silent"},
+                agent_id=raw["_id"],
+            )
+    return count
+
+
+async def record_finish(task: models.Task, *, success: bool) -> None:
+    """Per-task, per-schedule and per-agent run statistics for one finished task."""
+    duration = _duration(task)
+    await _bump(
+        models.Task,
+        task.id,
+        "statistics",
+        "total_runs",
+        "successful_runs",
+        "failed_runs",
+        "average_duration",
+        success,
+        duration,
+    )
+    if task.parent_id:
+        await _bump(
+            models.Task,
+            task.parent_id,
+            "statistics",
+            "total_runs",
+            "successful_runs",
+            "failed_runs",
+            "average_duration",
+            success,
+            duration,
+        )
+    if task.agent_id:
+        await _bump(
+            models.Agent,
+            task.agent_id,
+            "statistics",
+            "total_tasks_completed",
+            "successful_tasks",
+            "failed_tasks",
+            "average_task_duration",
+            success,
+            duration,
+        )
+
+
+async def _bump(
+    model: type[models.Task] | type[models.Agent],
+    doc_id: str,
+    path: str,
+    total: str,
+    ok: str,
+    bad: str,
+    average: str,
+    success: bool,
+    duration: float,
+) -> None:
+    """Add one run to a statistics block; compare-and-set on the total keeps the mean exact."""
+    collection = model.get_pymongo_collection()
+    for _ in range(20):
+        raw = await collection.find_one({"_id": doc_id}, {path: 1})
+        if raw is None:
+            return
+        stats = raw.get(path) or {}
+        n = int(stats.get(total, 0))
+        mean = float(stats.get(average, 0.0))
+        updated = await collection.update_one(
+            {"_id": doc_id, f"{path}.{total}": stats.get(total, 0)},
+            {
+                "$set": {
+                    f"{path}.{total}": n + 1,
+                    f"{path}.{average}": (mean * n + duration) / (n + 1),
+                },
+                "$inc": {f"{path}.{ok if success else bad}": 1},
+            },
+        )
+        if updated.matched_count:
+            return

@@ -1,0 +1,80 @@
+"""Request/reply: wait for a task to finish, and long-poll claims for newly queued work.
+
+Finishing or queueing on this instance wakes local waiters at once; work finished on another
+instance is noticed by polling the task every `reply_poll_seconds`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+
+from axonql import models
+from axonql.errors import GatewayTimeout, NotFound
+from axonql.services.lifecycle import TERMINAL
+from axonql.state import AppState
+
+_KEY = "replies"
+
+
+class Replies:
+    """Per-instance wake-ups for reply waiters and claim long-polls."""
+
+    def __init__(self) -> None:
+        self._finished: dict[str, set[asyncio.Event]] = defaultdict(set)
+        self._work = asyncio.Event()
+
+    def task_finished(self, task_id: str) -> None:
+        for event in self._finished.pop(task_id, set()):
+            event.set()
+
+    def work_queued(self) -> None:
+        self._work.set()
+        self._work = asyncio.Event()
+
+    async def wait_for_work(self, seconds: float) -> None:
+        """Return when work is queued on this instance or after `seconds`."""
+        event = self._work
+        try:
+            await asyncio.wait_for(event.wait(), timeout=max(seconds, 0.0))
+        except TimeoutError:
+            return
+
+    async def wait_for_task(self, task_id: str, seconds: float, poll: float) -> models.Task:
+        """The task once terminal; GatewayTimeout (task left as it is) after `seconds`."""
+        deadline = time.monotonic() + seconds
+        while True:
+            task = await models.Task.get(task_id)
+            if task is None:
+                raise NotFound(f"task {task_id} not found", details={"id": task_id})
+            if task.status in TERMINAL:
+                return task
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise GatewayTimeout(
+                    f"task {task_id} did not finish within {seconds:g} s; it stays "
+                    f"{task.status.value} and can be queried or cancelled",
+                    details={"task_id": task_id, "status": task.status.value},
+                )
+            event = asyncio.Event()
+            self._finished[task_id].add(event)
+            try:
+                await asyncio.wait_for(event.wait(), timeout=min(poll, remaining))
+            except TimeoutError:
+                pass
+            finally:
+                waiters = self._finished.get(task_id)
+                if waiters is not None:
+                    waiters.discard(event)
+                    if not waiters:
+                        self._finished.pop(task_id, None)
+
+
+def replies(state: AppState) -> Replies:
+    """This instance's Replies (created on first use)."""
+    found = state.extras.get(_KEY)
+    if not isinstance(found, Replies):
+        found = Replies()
+        state.extras[_KEY] = found
+    return found

@@ -1,0 +1,336 @@
+"""Schedules and automation triggers, fired exactly once across any number of instances.
+
+One instance at a time holds the `scheduler` lease (a Lock document renewed every tick;
+another instance takes over when it lapses). The leader creates one run per firing: a queued
+task whose `run_key` (template id + trigger + instant, or + event id) is unique in MongoDB, so
+even two leaders in a split second could not store a firing twice. Every instance also reaps
+expired task leases and marks silent agents offline (both are compare-and-set updates).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from axonql import models
+from axonql.errors import ValidationError
+from axonql.models.base import utcnow
+from axonql.models.task import TaskStatus
+from axonql.services import queue
+from axonql.services.events import emit
+from axonql.services.reply import replies
+from axonql.services.schedule import check_schedule, next_run
+from axonql.state import AppState
+
+log = logging.getLogger("axonql.scheduler")
+
+LOCK_NAME = "scheduler"
+EVENT_OVERLAP = timedelta(seconds=10)
+SCHEDULE_TRIGGERS = {"schedule": "cron", "cron": "cron", "interval": "interval"}
+_LIVE = {"status": {"$ne": TaskStatus.CANCELLED.value}, "enabled": {"$ne": False}}
+
+
+def instance_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def normalize_event(name: str) -> str:
+    """`data_source.updated` and `DATA_SOURCE_UPDATED` name the same event."""
+    return name.strip().upper().replace(".", "_").replace("-", "_")
+
+
+def following(kind: str, value: str, due: datetime, now: datetime) -> datetime:
+    """The next firing after `due` that is still in the future (missed slots are skipped)."""
+    nxt = next_run(kind, value, due)
+    if nxt > now:
+        return nxt
+    if kind == "interval":
+        step = timedelta(seconds=int(value))
+        missed = int((now - nxt) / step) + 1
+        return nxt + missed * step
+    return next_run(kind, value, now)
+
+
+async def acquire_lease(owner: str, seconds: float, name: str = LOCK_NAME) -> models.Lock | None:
+    """Take or renew the named lease; None while another owner holds it."""
+    now = utcnow()
+    collection = models.Lock.get_pymongo_collection()
+    try:
+        raw = await collection.find_one_and_update(
+            {
+                "_id": name,
+                "$or": [{"owner": owner}, {"expires_at": {"$lt": now}}, {"expires_at": None}],
+            },
+            {
+                "$set": {
+                    "owner": owner,
+                    "expires_at": now + timedelta(seconds=seconds),
+                    "updated_at": now,
+                },
+                "$setOnInsert": {"created_at": now, "state": {}},
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+    except DuplicateKeyError:
+        return None
+    return models.Lock.model_validate(raw) if raw else None
+
+
+async def release_lease(owner: str, name: str = LOCK_NAME) -> None:
+    await models.Lock.get_pymongo_collection().update_one(
+        {"_id": name, "owner": owner}, {"$set": {"expires_at": utcnow()}}
+    )
+
+
+async def create_run(
+    template: models.Task, key: str, *, scheduled_for: datetime, trigger: dict[str, Any]
+) -> models.Task | None:
+    """Store one queued run of a template; None when this firing already exists."""
+    now = utcnow()
+    parameters = dict(template.parameters)
+    run_type = template.type
+    if template.is_automation:
+        run_type = "automation"
+        parameters = {
+            "automation_id": template.id,
+            "automation_type": template.type,
+            "steps": [s.model_dump() for s in template.steps],
+            **parameters,
+        }
+    parameters["trigger"] = trigger
+    run = models.Task(
+        name=f"{template.name} run",
+        description=template.description,
+        type=run_type,
+        status=TaskStatus.QUEUED,
+        priority=template.priority,
+        priority_rank=template.priority_rank,
+        parameters=parameters,
+        required_capabilities=template.required_capabilities,
+        tags=template.tags,
+        system_id=template.system_id,
+        max_attempts=template.max_attempts,
+        parent_id=template.id,
+        run_key=key,
+        scheduled_for=scheduled_for,
+        queued_at=now,
+    )
+    try:
+        await run.insert()
+    except DuplicateKeyError:
+        return None
+    await emit(
+        "TASK_STATE_CHANGED",
+        {
+            "status": run.status.value,
+            "change": "scheduled",
+            "name": run.name,
+            "parent_id": template.id,
+            "trigger": trigger,
+        },
+        task_id=run.id,
+        system_id=run.system_id,
+    )
+    return run
+
+
+async def fire_schedules(now: datetime) -> int:
+    """Create the runs of every due interval/cron schedule and advance its `next_run`."""
+    collection = models.Task.get_pymongo_collection()
+    fired = 0
+    query = {"is_automation": False, "schedule": {"$ne": None}, "next_run": {"$lte": now}, **_LIVE}
+    async for raw in collection.find(query).limit(200):
+        template = models.Task.model_validate(raw)
+        if template.schedule is None or template.next_run is None:
+            continue
+        due = template.next_run
+        kind, value = template.schedule.type, template.schedule.value
+        key = f"{template.id}@{due.isoformat()}"
+        trigger = {"type": kind, "value": value, "scheduled_for": due.isoformat()}
+        fired += await create_run(template, key, scheduled_for=due, trigger=trigger) is not None
+        await collection.update_one(
+            {"_id": template.id, "next_run": due},
+            {"$set": {"next_run": following(kind, value, due, now), "last_run": due}},
+        )
+    return fired
+
+
+async def fire_automation_schedules(now: datetime) -> int:
+    """Schedule triggers of automations: initialise `next_trigger`, fire the due ones."""
+    collection = models.Task.get_pymongo_collection()
+    fired = 0
+    query = {
+        "is_automation": True,
+        "triggers.type": {"$in": list(SCHEDULE_TRIGGERS)},
+        **_LIVE,
+    }
+    async for raw in collection.find(query).limit(500):
+        automation = models.Task.model_validate(raw)
+        upcoming: list[datetime] = []
+        for index, trigger in enumerate(automation.triggers):
+            kind = SCHEDULE_TRIGGERS.get(trigger.type)
+            if kind is None:
+                continue
+            try:
+                kind, value = check_schedule(kind, trigger.value, f"triggers.{index}")
+            except ValidationError:
+                log.warning("automation %s has an invalid trigger %s", automation.id, index)
+                continue
+            path = f"triggers.{index}.next_trigger"
+            due = trigger.next_trigger
+            if due is None:
+                nxt = next_run(kind, value, now)
+                await collection.update_one(
+                    {"_id": automation.id, path: None}, {"$set": {path: nxt}}
+                )
+                upcoming.append(nxt)
+                continue
+            if due > now:
+                upcoming.append(due)
+                continue
+            key = f"{automation.id}@{index}@{due.isoformat()}"
+            info = {"type": trigger.type, "value": value, "scheduled_for": due.isoformat()}
+            fired += await create_run(automation, key, scheduled_for=due, trigger=info) is not None
+            nxt = following(kind, value, due, now)
+            await collection.update_one(
+                {"_id": automation.id, path: due}, {"$set": {path: nxt, "last_run": due}}
+            )
+            upcoming.append(nxt)
+        if upcoming:
+            await collection.update_one(
+                {"_id": automation.id}, {"$set": {"next_run": min(upcoming)}}
+            )
+    return fired
+
+
+async def fire_event_triggers(since: datetime, now: datetime) -> int:
+    """Automations whose event trigger matches an Event created in [since − overlap, now]."""
+    collection = models.Task.get_pymongo_collection()
+    by_name: dict[str, list[models.Task]] = {}
+    spellings: set[str] = set()
+    async for raw in collection.find({"is_automation": True, "triggers.type": "event", **_LIVE}):
+        automation = models.Task.model_validate(raw)
+        for trigger in automation.triggers:
+            if trigger.type == "event" and trigger.value.strip():
+                by_name.setdefault(normalize_event(trigger.value), []).append(automation)
+                spellings.update({trigger.value.strip(), normalize_event(trigger.value)})
+    if not by_name:
+        return 0
+    automation_ids = [a.id for group in by_name.values() for a in group]
+    events = await models.Event.find(
+        {
+            "type": {"$in": sorted(spellings)},
+            "created_at": {"$gte": since - EVENT_OVERLAP, "$lte": now},
+        }
+    ).to_list()
+    own_runs = await _runs_of(automation_ids, [e.task_id for e in events if e.task_id])
+    fired = 0
+    for event in events:
+        if event.task_id in own_runs:
+            continue
+        for automation in by_name.get(normalize_event(event.type), []):
+            if event.created_at < automation.created_at:
+                continue
+            key = f"{automation.id}@event@{event.id}"
+            info = {
+                "type": "event",
+                "value": event.type,
+                "event_id": event.id,
+                "payload": event.payload,
+            }
+            run = await create_run(automation, key, scheduled_for=event.created_at, trigger=info)
+            if run is not None:
+                fired += 1
+                await collection.update_one(
+                    {"_id": automation.id}, {"$set": {"last_run": event.created_at}}
+                )
+    return fired
+
+
+async def _runs_of(automation_ids: list[str], task_ids: list[str]) -> set[str]:
+    """Which of `task_ids` are runs of an automation (their events never re-trigger one)."""
+    if not task_ids:
+        return set()
+    found = models.Task.get_pymongo_collection().find(
+        {"_id": {"$in": task_ids}, "parent_id": {"$in": automation_ids}}, {"_id": 1}
+    )
+    return {raw["_id"] async for raw in found}
+
+
+class Background:
+    """The loops one instance runs: scheduler (when it holds the lease) and lease reaper."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+        self.settings = state.settings
+        self.owner = instance_id()
+        self.is_leader = False
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks.append(
+            asyncio.create_task(self._every(self.settings.lease_check_seconds, self.reap))
+        )
+        if self.settings.scheduler_enabled:
+            self._tasks.append(
+                asyncio.create_task(self._every(self.settings.scheduler_tick_seconds, self.tick))
+            )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.is_leader:
+            with contextlib.suppress(Exception):
+                await release_lease(self.owner)
+
+    async def reap(self) -> None:
+        if await queue.reap_expired(self.settings):
+            replies(self.state).work_queued()
+        await queue.mark_offline_agents(self.settings)
+
+    async def tick(self) -> None:
+        """One scheduler step: renew the lease, then fire what is due."""
+        lease = await acquire_lease(self.owner, self.settings.scheduler_lock_seconds)
+        self.is_leader = lease is not None
+        if lease is None:
+            return
+        now = utcnow()
+        since = lease.state.get("events_after")
+        fired = await fire_schedules(now) + await fire_automation_schedules(now)
+        if isinstance(since, datetime):
+            fired += await fire_event_triggers(since, now)
+        await models.Lock.get_pymongo_collection().update_one(
+            {"_id": LOCK_NAME, "owner": self.owner}, {"$set": {"state.events_after": now}}
+        )
+        if fired:
+            replies(self.state).work_queued()
+
+    async def _every(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
+        while True:
+            try:
+                await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background step %s failed", getattr(step, "__name__", step))
+            await asyncio.sleep(seconds)
+
+
+def background(state: AppState) -> Background | None:
+    found = state.extras.get("background")
+    return found if isinstance(found, Background) else None

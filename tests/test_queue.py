@@ -1,0 +1,240 @@
+"""The work queue over real HTTP: claims, priorities, leases, retries, control, statistics."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from axonql import models
+from axonql.models.base import utcnow
+from axonql.services import queue
+from axonql.settings import Settings
+from tests.agents_support import (
+    COMPLETE,
+    FAIL,
+    PROGRESS,
+    claim,
+    queued_task,
+    register,
+)
+from tests.support import GraphQLClient, error_codes
+
+
+async def test_register_returns_a_working_agent_key(gql: GraphQLClient, admin_token: str) -> None:
+    agent_id, key = await register(gql, admin_token, "alpha", ["text", "batch"])
+    assert agent_id.startswith("agent_") and key.startswith("axk.")
+    body = await gql(
+        "query($id: ID!) { agent(id: $id) { status lastHeartbeat capabilities } }",
+        {"id": agent_id},
+        key,
+    )
+    assert body["data"]["agent"]["status"] == "IDLE"
+    assert body["data"]["agent"]["lastHeartbeat"] is not None
+    # a user token cannot claim: claiming is for agents
+    body = await gql("mutation { claimTask { id } }", token=admin_token)
+    assert error_codes(body) == ["AUTHORIZATION_DENIED"]
+
+
+async def test_priority_then_age(gql: GraphQLClient, admin_token: str) -> None:
+    _, key = await register(gql, admin_token, "w", [], max_concurrent=10)
+    low = await queued_task(gql, admin_token, priority="LOW")
+    med1 = await queued_task(gql, admin_token, priority="MEDIUM")
+    crit = await queued_task(gql, admin_token, priority="CRITICAL")
+    med2 = await queued_task(gql, admin_token, priority="MEDIUM")
+    high = await queued_task(gql, admin_token, priority="HIGH")
+    order = []
+    for _ in range(5):
+        task = await claim(gql, key)
+        assert task is not None
+        order.append(task["id"])
+    assert order == [crit, high, med1, med2, low]
+    assert await claim(gql, key) is None
+
+
+async def test_capabilities_must_all_be_offered(gql: GraphQLClient, admin_token: str) -> None:
+    _, text_key = await register(gql, admin_token, "text-only", ["text"])
+    _, both_key = await register(gql, admin_token, "both", ["text", "gpu"])
+    needs_both = await queued_task(gql, admin_token, requiredCapabilities=["text", "gpu"])
+    assert await claim(gql, text_key) is None
+    got = await claim(gql, both_key)
+    assert got is not None and got["id"] == needs_both
+    # claiming with a capability the agent does not advertise is a clear error
+    body = await gql('mutation { claimTask(capabilities: ["gpu"]) { id } }', token=text_key)
+    assert error_codes(body) == ["UNKNOWN_CAPABILITY"]
+    assert body["errors"][0]["extensions"]["status"] == 422
+    # queueing work that no registered agent could ever run is refused
+    created = await gql(
+        'mutation { createTask(input: {name: "x", requiredCapabilities: ["quantum"]}) { id } }',
+        token=admin_token,
+    )
+    task_id = created["data"]["createTask"]["id"]
+    body = await gql(
+        "mutation($id: ID!) { queueTask(id: $id) { id } }", {"id": task_id}, admin_token
+    )
+    assert error_codes(body) == ["UNKNOWN_CAPABILITY"]
+    assert body["errors"][0]["extensions"]["details"]["unknown"] == ["quantum"]
+    stored = await models.Task.get(task_id)
+    assert stored is not None and stored.status.value == "created"
+
+
+async def test_concurrent_claims_never_share_a_task(gql: GraphQLClient, admin_token: str) -> None:
+    keys = [
+        (await register(gql, admin_token, f"a{i}", [], max_concurrent=100))[1] for i in range(4)
+    ]
+    ids = {await queued_task(gql, admin_token) for _ in range(30)}
+    claimed: list[str] = []
+
+    async def worker(key: str) -> None:
+        while (task := await claim(gql, key)) is not None:
+            claimed.append(task["id"])
+
+    await asyncio.gather(*(worker(k) for k in keys))
+    assert sorted(claimed) == sorted(ids)
+
+
+async def test_only_the_lease_holder_reports_and_completes(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    _, key_a = await register(gql, admin_token, "a", [])
+    _, key_b = await register(gql, admin_token, "b", [])
+    task_id = await queued_task(gql, admin_token)
+    assert (await claim(gql, key_a)) is not None
+    for doc, variables in (
+        (COMPLETE, {"id": task_id, "r": {}}),
+        (PROGRESS, {"id": task_id, "p": 5}),
+    ):
+        body = await gql(doc, variables, key_b)
+        assert error_codes(body) == ["AUTHORIZATION_DENIED"], body
+    body = await gql(PROGRESS, {"id": task_id, "p": 101}, key_a)
+    assert error_codes(body) == ["VALIDATION_ERROR"]
+    body = await gql(PROGRESS, {"id": task_id, "p": 40, "m": "halfway"}, key_a)
+    assert body["data"]["reportProgress"]["progress"] == 40
+    body = await gql(COMPLETE, {"id": task_id, "r": {"answer": 42}}, key_a)
+    assert body["data"]["completeTask"]["status"] == "COMPLETED"
+
+
+async def test_progress_renews_the_lease(gql: GraphQLClient, admin_token: str) -> None:
+    _, key = await register(gql, admin_token, "a", [])
+    task_id = await queued_task(gql, admin_token)
+    first = await claim(gql, key)
+    assert first is not None
+    await asyncio.sleep(0.05)
+    renewed = await gql(PROGRESS, {"id": task_id, "p": 10}, key)
+    assert renewed["data"]["reportProgress"]["leaseExpiresAt"] > first["leaseExpiresAt"]
+
+
+async def test_expired_lease_requeues_then_fails_with_last_error(
+    gql: GraphQLClient, admin_token: str, settings: Settings
+) -> None:
+    _, key = await register(gql, admin_token, "a", [])
+    task_id = await queued_task(gql, admin_token, maxAttempts=2)
+    collection = models.Task.get_pymongo_collection()
+    past = utcnow() - timedelta(seconds=1)
+
+    assert (await claim(gql, key)) is not None
+    await gql(FAIL, {"id": task_id, "e": "disk full"}, key)  # attempt 1 failed → re-queued
+    task = await models.Task.get(task_id)
+    assert task is not None and task.status.value == "queued" and task.error == "disk full"
+
+    assert (await claim(gql, key)) is not None  # attempt 2, then the agent goes silent
+    await collection.update_one({"_id": task_id}, {"$set": {"lease_expires_at": past}})
+    assert await queue.reap_expired(settings) == 1
+    task = await models.Task.get(task_id)
+    assert task is not None and task.status.value == "failed" and task.attempts == 2
+    assert "attempts exhausted" in (task.error or "")
+
+
+async def test_expired_lease_requeues_with_attempt_count(
+    gql: GraphQLClient, admin_token: str, settings: Settings
+) -> None:
+    agent_a, key_a = await register(gql, admin_token, "a", [])
+    _, key_b = await register(gql, admin_token, "b", [])
+    task_id = await queued_task(gql, admin_token)
+    assert (await claim(gql, key_a)) is not None
+    await models.Task.get_pymongo_collection().update_one(
+        {"_id": task_id}, {"$set": {"lease_expires_at": utcnow() - timedelta(seconds=1)}}
+    )
+    assert await queue.reap_expired(settings) == 1
+    task = await models.Task.get(task_id)
+    assert task is not None and task.status.value == "queued" and task.agent_id is None
+    assert agent_a in (task.error or "")
+    again = await claim(gql, key_b)
+    assert again is not None and again["attempts"] == 2
+    # the agent whose lease ran out can no longer finish it
+    body = await gql(COMPLETE, {"id": task_id, "r": {}}, key_a)
+    assert error_codes(body) == ["AUTHORIZATION_DENIED"]
+
+
+async def test_fail_without_retry_and_statistics(gql: GraphQLClient, admin_token: str) -> None:
+    agent_id, key = await register(gql, admin_token, "a", [])
+    ok = await queued_task(gql, admin_token, type="text")
+    bad = await queued_task(gql, admin_token, type="text")
+    await queued_task(gql, admin_token)
+    assert (await claim(gql, key)) is not None
+    await gql(COMPLETE, {"id": ok, "r": {"n": 1}}, key)
+    assert (await claim(gql, key)) is not None
+    body = await gql(FAIL, {"id": bad, "e": "bad input", "retry": False}, key)
+    assert body["data"]["failTask"]["status"] == "FAILED"
+
+    stats = await gql(
+        "{ taskStatistics { total queued completed failed successRate averageDurationSeconds"
+        " byStatus { status count } } }",
+        token=admin_token,
+    )
+    s = stats["data"]["taskStatistics"]
+    assert (s["total"], s["queued"], s["completed"], s["failed"]) == (3, 1, 1, 1)
+    assert s["successRate"] == 0.5
+    typed = await gql('{ taskStatistics(filter: {type: "text"}) { total } }', token=admin_token)
+    assert typed["data"]["taskStatistics"]["total"] == 2
+    agents = await gql(
+        "{ agentStatistics { total online tasksCompleted tasksFailed tasksFinished } }",
+        token=admin_token,
+    )
+    assert agents["data"]["agentStatistics"] == {
+        "total": 1,
+        "online": 1,
+        "tasksCompleted": 1,
+        "tasksFailed": 1,
+        "tasksFinished": 2,
+    }
+    one = await gql(
+        "query($id: ID!) { task(id: $id) { statistics { totalRuns successfulRuns } } }",
+        {"id": ok},
+        admin_token,
+    )
+    assert one["data"]["task"]["statistics"] == {"totalRuns": 1, "successfulRuns": 1}
+    agent = await models.Agent.get(agent_id)
+    assert agent is not None and agent.statistics.total_tasks_completed == 2
+
+
+async def test_pause_and_resume_reach_the_agent(gql: GraphQLClient, admin_token: str) -> None:
+    _, key = await register(gql, admin_token, "a", [])
+    task_id = await queued_task(gql, admin_token)
+    assert (await claim(gql, key)) is not None
+    paused = await gql(
+        "mutation($id: ID!) { pauseTask(id: $id) { status } }", {"id": task_id}, admin_token
+    )
+    assert paused["data"]["pauseTask"]["status"] == "PAUSED"
+    report = await gql(PROGRESS, {"id": task_id, "p": 30}, key)
+    assert report["data"]["reportProgress"]["status"] == "PAUSED"
+    resumed = await gql(
+        "mutation($id: ID!) { resumeTask(id: $id) { status } }", {"id": task_id}, admin_token
+    )
+    assert resumed["data"]["resumeTask"]["status"] == "RUNNING"
+    report = await gql(PROGRESS, {"id": task_id, "p": 60}, key)
+    assert report["data"]["reportProgress"]["status"] == "RUNNING"
+
+
+async def test_agent_goes_offline_when_silent(
+    gql: GraphQLClient, admin_token: str, settings: Settings
+) -> None:
+    agent_id, key = await register(gql, admin_token, "a", [])
+    old = utcnow() - timedelta(seconds=settings.agent_offline_after_seconds + 5)
+    await models.Agent.get_pymongo_collection().update_one(
+        {"_id": agent_id}, {"$set": {"last_heartbeat": old}}
+    )
+    assert await queue.mark_offline_agents(settings) == 1
+    agent = await models.Agent.get(agent_id)
+    assert agent is not None and agent.status.value == "offline"
+    beat = await gql("mutation { agentHeartbeat { status } }", token=key)
+    assert beat["data"]["agentHeartbeat"]["status"] == "IDLE"
