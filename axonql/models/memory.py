@@ -10,6 +10,8 @@ from pydantic import Field
 from axonql.ids import new_id
 from axonql.models.base import Entity
 
+MEMORY_POOLS = ("short_term", "long_term", "episodic")
+
 
 class Memory(Entity):
     """A memory of a user or system, in a pool (short_term, long_term, episodic)."""
@@ -40,6 +42,8 @@ class Memory(Entity):
             "owner_user_id",
             "owner_system_id",
             "last_accessed",
+            "access_count",
+            "related_ids",
             "created_at",
             "updated_at",
         ]

@@ -12,21 +12,21 @@ from strawberry.tools import merge_types
 from axonql.schema.agent import AgentMutation, AgentQuery
 from axonql.schema.auth import AuthMutation
 from axonql.schema.errors import ErrorCodes
+from axonql.schema.memory import MemoryMutation, MemoryQuery
 from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
 from axonql.schema.subscription import EventMutation, EventSubscription
 from axonql.schema.task import TaskMutation, TaskQuery
 from axonql.schema.user import UserMutation, UserQuery
-from axonql.schema.work import WorkMutation, WorkQuery
 
-QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery, UserQuery, PopulationQuery, WorkQuery)
+QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery, UserQuery, PopulationQuery, MemoryQuery)
 MUTATIONS: tuple[type, ...] = (
     AuthMutation,
     TaskMutation,
     AgentMutation,
     UserMutation,
     PopulationMutation,
-    WorkMutation,
+    MemoryMutation,
     EventMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)

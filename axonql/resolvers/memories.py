@@ -1,0 +1,251 @@
+"""Memory logic: validated create/update/delete, links between memories, list filters."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from axonql import models
+from axonql.errors import NotFound, UserNotFound, ValidationError
+from axonql.models.base import utcnow
+from axonql.models.memory import MEMORY_POOLS
+from axonql.services import validation as v
+from axonql.services.events import emit
+from axonql.settings import Settings
+
+MAX_RELATED = 100
+_TYPE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+@dataclass
+class MemoryFilterArgs:
+    """Filter values, already typed; None means 'any'."""
+
+    types: list[str] | None = None
+    tags: list[str] | None = None
+    pool: str | None = None
+    owner_user_id: str | None = None
+    owner_system_id: str | None = None
+    min_importance: float | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    text: str | None = None
+
+
+def memory_query(f: MemoryFilterArgs) -> dict[str, Any]:
+    """The MongoDB filter for a MemoryFilter (the pool is checked: a typo is an error)."""
+    query: dict[str, Any] = {}
+    if f.types:
+        query["type"] = {"$in": f.types}
+    if f.tags:
+        query["tags"] = {"$all": f.tags}
+    if f.pool is not None:
+        query["pool"] = pool(f.pool)
+    if f.owner_user_id:
+        query["owner_user_id"] = f.owner_user_id
+    if f.owner_system_id:
+        query["owner_system_id"] = f.owner_system_id
+    if f.min_importance is not None:
+        query["importance"] = {"$gte": f.min_importance}
+    created: dict[str, Any] = {}
+    if f.created_after:
+        created["$gte"] = f.created_after
+    if f.created_before:
+        created["$lt"] = f.created_before
+    if created:
+        query["created_at"] = created
+    if f.text:
+        pattern = {"$regex": re.escape(f.text[:200]), "$options": "i"}
+        query["$or"] = [{"title": pattern}, {"content": pattern}]
+    return query
+
+
+def pool(value: str, field: str = "pool") -> str:
+    if value not in MEMORY_POOLS:
+        raise ValidationError(
+            f"{field} must be one of {', '.join(MEMORY_POOLS)}",
+            field=field,
+            details={"allowed": list(MEMORY_POOLS)},
+        )
+    return value
+
+
+def memory_type(value: str) -> str:
+    """An open vocabulary (episodic, semantic, procedural, document …) of lowercase names."""
+    checked = v.text("type", value, 50)
+    if not _TYPE_PATTERN.match(checked):
+        raise ValidationError("type must be a lowercase name such as semantic", field="type")
+    return checked
+
+
+@dataclass
+class MemoryDraft:
+    """Fields of a create or update; None leaves a field unchanged."""
+
+    type: str | None = None
+    title: str | None = None
+    content: str | None = None
+    context: Any = None
+    tags: list[str] | None = None
+    importance: float | None = None
+    pool: str | None = None
+    owner_user_id: str | None = None
+    owner_system_id: str | None = None
+    related_ids: list[str] | None = None
+
+
+async def _check_owner(d: MemoryDraft) -> None:
+    if d.owner_user_id and await models.User.get(d.owner_user_id) is None:
+        raise UserNotFound(
+            f"user {d.owner_user_id} not found",
+            field="ownerUserId",
+            details={"id": d.owner_user_id},
+        )
+    if d.owner_system_id and await models.System.get(d.owner_system_id) is None:
+        raise NotFound(
+            f"system {d.owner_system_id} not found",
+            field="ownerSystemId",
+            details={"id": d.owner_system_id},
+        )
+
+
+async def existing_ids(field: str, ids: list[str], *, exclude: str | None = None) -> list[str]:
+    """Memory ids, de-duplicated, each naming a stored memory other than `exclude`."""
+    wanted = v.strings(field, ids, 100)
+    if exclude is not None and exclude in wanted:
+        raise ValidationError("a memory cannot be related to itself", field=field)
+    if len(wanted) > MAX_RELATED:
+        raise ValidationError(f"{field} has more than {MAX_RELATED} ids", field=field)
+    cursor = models.Memory.get_pymongo_collection().find({"_id": {"$in": wanted}}, {"_id": 1})
+    found = {doc["_id"] async for doc in cursor}
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise NotFound(
+            f"unknown memories: {', '.join(missing)}", field=field, details={"ids": missing}
+        )
+    return wanted
+
+
+def _apply(settings: Settings, memory: models.Memory, d: MemoryDraft) -> dict[str, Any]:
+    """Validate every given field, then change the memory; returns what changed."""
+    changes: dict[str, Any] = {}
+    if d.type is not None:
+        changes["type"] = memory_type(d.type)
+    if d.title is not None:
+        changes["title"] = v.text("title", d.title, settings.max_name_length, required=False)
+    if d.content is not None:
+        changes["content"] = v.text("content", d.content, settings.max_text_length)
+    if d.context is not None:
+        changes["context"] = v.json_object("context", d.context)
+    if d.tags is not None:
+        changes["tags"] = v.strings("tags", d.tags)
+    if d.importance is not None:
+        changes["importance"] = v.number_in("importance", d.importance, 0.0, 1.0)
+    if d.pool is not None:
+        changes["pool"] = pool(d.pool)
+    if d.owner_user_id is not None:
+        changes["owner_user_id"] = (
+            v.text("ownerUserId", d.owner_user_id, 100, required=False) or None
+        )
+    if d.owner_system_id is not None:
+        changes["owner_system_id"] = (
+            v.text("ownerSystemId", d.owner_system_id, 100, required=False) or None
+        )
+    for key, value in changes.items():
+        setattr(memory, key, value)
+    return changes
+
+
+async def get_memory(memory_id: str) -> models.Memory:
+    memory = await models.Memory.get(memory_id)
+    if memory is None:
+        raise NotFound(f"memory {memory_id} not found", details={"id": memory_id})
+    return memory
+
+
+async def create_memory(settings: Settings, d: MemoryDraft) -> models.Memory:
+    memory = models.Memory(content="")
+    if d.content is None:
+        d.content = ""
+    _apply(settings, memory, d)
+    await _check_owner(d)
+    if d.related_ids:
+        memory.related_ids = await existing_ids("relatedIds", d.related_ids)
+    await memory.insert()
+    await emit(
+        "MEMORY_STORED",
+        {"type": memory.type, "pool": memory.pool, "title": memory.title},
+        memory_id=memory.id,
+        user_id=memory.owner_user_id,
+        system_id=memory.owner_system_id,
+    )
+    return memory
+
+
+async def update_memory(settings: Settings, memory_id: str, d: MemoryDraft) -> models.Memory:
+    memory = await get_memory(memory_id)
+    changes = _apply(settings, memory.model_copy(deep=True), d)
+    await _check_owner(d)
+    if d.related_ids is not None:
+        changes["related_ids"] = await existing_ids("relatedIds", d.related_ids, exclude=memory.id)
+    changes["updated_at"] = utcnow()
+    # $set only what changed, so concurrent recalls (access count, drift) are not overwritten
+    await models.Memory.get_pymongo_collection().update_one({"_id": memory.id}, {"$set": changes})
+    for key, value in changes.items():
+        setattr(memory, key, value)
+    await emit(
+        "MEMORY_UPDATED",
+        {"change": "updated", "fields": sorted(k for k in changes if k != "updated_at")},
+        memory_id=memory.id,
+        user_id=memory.owner_user_id,
+    )
+    return memory
+
+
+async def link_memories(
+    memory_id: str, related_ids: list[str], *, both_ways: bool = True
+) -> models.Memory:
+    """Add links from `memory_id` to each related memory (and back, unless told otherwise)."""
+    memory = await get_memory(memory_id)
+    wanted = await existing_ids("relatedIds", related_ids, exclude=memory.id)
+    if not wanted:
+        raise ValidationError("relatedIds must not be empty", field="relatedIds")
+    merged = list(dict.fromkeys([*memory.related_ids, *wanted]))
+    if len(merged) > MAX_RELATED:
+        raise ValidationError(f"a memory has at most {MAX_RELATED} links", field="relatedIds")
+    collection = models.Memory.get_pymongo_collection()
+    now = utcnow()
+    await collection.update_one(
+        {"_id": memory.id},
+        {"$addToSet": {"related_ids": {"$each": wanted}}, "$set": {"updated_at": now}},
+    )
+    if both_ways:
+        await collection.update_many(
+            {"_id": {"$in": wanted}},
+            {"$addToSet": {"related_ids": memory.id}, "$set": {"updated_at": now}},
+        )
+    memory.related_ids, memory.updated_at = merged, now
+    await emit(
+        "MEMORY_UPDATED",
+        {"change": "linked", "related_ids": wanted, "both_ways": both_ways},
+        memory_id=memory.id,
+    )
+    return memory
+
+
+async def delete_memory(memory_id: str) -> bool:
+    """Delete a memory and every link pointing at it."""
+    memory = await get_memory(memory_id)
+    await memory.delete()
+    await models.Memory.get_pymongo_collection().update_many(
+        {"related_ids": memory_id}, {"$pull": {"related_ids": memory_id}}
+    )
+    await emit(
+        "MEMORY_UPDATED",
+        {"change": "deleted"},
+        memory_id=memory_id,
+        user_id=memory.owner_user_id,
+    )
+    return True
