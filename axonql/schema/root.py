@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 from axonql.schema.agent import AgentMutation, AgentQuery
 from axonql.schema.auth import AuthMutation
 from axonql.schema.errors import ErrorCodes
+from axonql.schema.learning import LearningMutation, LearningQuery
 from axonql.schema.memory import MemoryMutation, MemoryQuery
 from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
@@ -19,7 +20,14 @@ from axonql.schema.subscription import EventMutation, EventSubscription
 from axonql.schema.task import TaskMutation, TaskQuery
 from axonql.schema.user import UserMutation, UserQuery
 
-QUERIES: tuple[type, ...] = (TaskQuery, AgentQuery, UserQuery, PopulationQuery, MemoryQuery)
+QUERIES: tuple[type, ...] = (
+    TaskQuery,
+    AgentQuery,
+    UserQuery,
+    PopulationQuery,
+    MemoryQuery,
+    LearningQuery,
+)
 MUTATIONS: tuple[type, ...] = (
     AuthMutation,
     TaskMutation,
@@ -28,6 +36,7 @@ MUTATIONS: tuple[type, ...] = (
     PopulationMutation,
     MemoryMutation,
     EventMutation,
+    LearningMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
 
