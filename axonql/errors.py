@@ -11,6 +11,7 @@
     │   ├── SessionNotActive (409 SESSION_NOT_ACTIVE)
     │   ├── AssessmentAlreadySubmitted (409 ASSESSMENT_ALREADY_SUBMITTED)
     │   └── IllegalTransition (409 ILLEGAL_TRANSITION)
+    ├── SecurityScenarioExpired (410 SECURITY_SCENARIO_EXPIRED; its time limit has passed)
     ├── RateLimitExceeded (429 RATE_LIMIT_EXCEEDED)
     ├── ServiceUnavailable (503 SERVICE_UNAVAILABLE)
     └── GatewayTimeout (504 TIMEOUT)
@@ -118,6 +119,13 @@ class IllegalTransition(Conflict):
     """A lifecycle change the state machine does not allow."""
 
     code = "ILLEGAL_TRANSITION"
+
+
+class SecurityScenarioExpired(AxonError):
+    """An assessment after the scenario's time limit: 410 Gone, it can never be answered."""
+
+    code = "SECURITY_SCENARIO_EXPIRED"
+    status = 410
 
 
 class RateLimitExceeded(AxonError):
