@@ -19,6 +19,7 @@ from axonql.middleware import RequestIdMiddleware
 from axonql.rest_compat.mount import rest_routes
 from axonql.schema.root import build_schema
 from axonql.services.bootstrap import bootstrap
+from axonql.services.metrics_sampler import MetricsSampler
 from axonql.services.scheduler import Background
 from axonql.settings import Settings
 from axonql.state import AppState
@@ -66,9 +67,12 @@ def create_app(
             work = Background(state)
             state.extras["background"] = work
             work.start()
+            sampler = MetricsSampler(settings, state.extras)
+            sampler.start()
             try:
                 yield
             finally:
+                await sampler.stop()
                 await work.stop()
         finally:
             await realtime.stop_for(state)

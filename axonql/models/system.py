@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import pymongo
@@ -12,6 +13,32 @@ from axonql.ids import new_id
 from axonql.models.base import Entity, utcnow
 
 SERVER_SYSTEM_ID = "axonql"
+
+
+class SystemStatus(StrEnum):
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"
+    UNHEALTHY = "unhealthy"
+    MAINTENANCE = "maintenance"
+    STOPPED = "stopped"
+    OFFLINE = "offline"
+
+
+STOPPED_STATUSES = frozenset({SystemStatus.STOPPED, SystemStatus.OFFLINE})
+"""Statuses counted as `stopped` in seed 001's `applications`; every other one is running."""
+
+
+class MetricName(StrEnum):
+    """The stored name of each measured series (seed 001's metric keys)."""
+
+    CPU_USAGE = "cpu_usage"
+    MEMORY_USAGE = "memory_usage"
+    DISK_USAGE = "disk_usage"
+    NETWORK_IN = "network_in"
+    NETWORK_OUT = "network_out"
+    RESPONSE_TIME = "response_time"
+    THROUGHPUT = "throughput"
+    ERROR_RATE = "error_rate"
 
 
 class Component(BaseModel):
@@ -34,7 +61,7 @@ class System(Entity):
     id: str = Field(default_factory=lambda: new_id("sys"))
     name: str
     kind: str = "external"
-    status: str = "healthy"
+    status: SystemStatus = SystemStatus.HEALTHY
     version: str = "1.0.0"
     environment: str = "development"
     description: str = ""

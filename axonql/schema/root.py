@@ -11,12 +11,17 @@ from strawberry.tools import merge_types
 
 from axonql.schema.agent import AgentMutation, AgentQuery
 from axonql.schema.auth import AuthMutation
+from axonql.schema.automation import AutomationMutation, AutomationQuery
+from axonql.schema.consciousness import ConsciousnessMutation, ConsciousnessQuery
+from axonql.schema.documentation import DocumentationMutation, DocumentationQuery
 from axonql.schema.errors import ErrorCodes
 from axonql.schema.learning import LearningMutation, LearningQuery
 from axonql.schema.memory import MemoryMutation, MemoryQuery
+from axonql.schema.metrics import MetricsQuery, OperationMetrics
 from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
 from axonql.schema.subscription import EventMutation, EventSubscription
+from axonql.schema.system import SystemMutation, SystemQuery
 from axonql.schema.task import TaskMutation, TaskQuery
 from axonql.schema.user import UserMutation, UserQuery
 
@@ -26,6 +31,11 @@ QUERIES: tuple[type, ...] = (
     UserQuery,
     PopulationQuery,
     MemoryQuery,
+    SystemQuery,
+    ConsciousnessQuery,
+    DocumentationQuery,
+    AutomationQuery,
+    MetricsQuery,
     LearningQuery,
 )
 MUTATIONS: tuple[type, ...] = (
@@ -36,6 +46,10 @@ MUTATIONS: tuple[type, ...] = (
     PopulationMutation,
     MemoryMutation,
     EventMutation,
+    SystemMutation,
+    ConsciousnessMutation,
+    DocumentationMutation,
+    AutomationMutation,
     LearningMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
@@ -45,7 +59,11 @@ MAX_QUERY_DEPTH = 12
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     """The schema with error codes, a depth limit and (optionally) no introspection."""
-    extensions: list[Any] = [ErrorCodes, QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH)]
+    extensions: list[Any] = [
+        ErrorCodes,
+        OperationMetrics,
+        QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+    ]
     if not introspection:
         extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
     return strawberry.Schema(

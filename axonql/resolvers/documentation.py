@@ -1,0 +1,258 @@
+"""Documentation: stored documents (memories of type `document`), search, generation jobs.
+
+Generation is work for an agent with the `documentation` capability: a job is a Task of type
+`documentation`, and its figures (documents generated, files processed) are whatever the agent
+reported in the task's result — nothing is made up here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from axonql import models
+from axonql.errors import NotFound, ValidationError
+from axonql.models.task import TaskStatus
+from axonql.resolvers.tasks import TaskDraft, create_task
+from axonql.services import validation as v
+from axonql.settings import Settings
+
+DOCUMENT_TYPE = "document"
+TITLE_WEIGHT = 0.7
+CONTENT_WEIGHT = 0.3
+MAX_CANDIDATES = 5000
+SNIPPET_LENGTH = 160
+MAX_QUERY_LENGTH = 500
+HISTORY_SIZE = 20
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP_WORDS = frozenset(
+    {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "in", "is"}
+    | {"it", "of", "on", "or", "the", "to", "what", "with"}
+)
+JOB_STATUS = {
+    TaskStatus.CREATED: "queued",
+    TaskStatus.QUEUED: "queued",
+    TaskStatus.RUNNING: "processing",
+    TaskStatus.PAUSED: "paused",
+    TaskStatus.COMPLETED: "completed",
+    TaskStatus.FAILED: "failed",
+    TaskStatus.CANCELLED: "cancelled",
+}
+
+
+def document_type(memory: models.Memory) -> str:
+    """The kind of a document (`api_reference` …), kept in its context as `doc_type`."""
+    kind = memory.context.get("doc_type")
+    return kind if isinstance(kind, str) and kind else DOCUMENT_TYPE
+
+
+def _normalise(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def terms(text: str) -> list[str]:
+    """Lower-case words without stop words, plural `s` dropped, in order of appearance."""
+    found: dict[str, None] = {}
+    for word in _WORD.findall(text.lower()):
+        if len(word) > 1 and word not in _STOP_WORDS:
+            found[_normalise(word)] = None
+    return list(found)
+
+
+def relevance(query_terms: list[str], title: str, content: str) -> float:
+    """Share of query terms found in the title (weight 0.7) and in the content (0.3): 0–1."""
+    if not query_terms:
+        return 0.0
+    wanted = set(query_terms)
+    in_title = len(wanted & set(terms(title)))
+    in_content = len(wanted & set(terms(content)))
+    score = (TITLE_WEIGHT * in_title + CONTENT_WEIGHT * in_content) / len(wanted)
+    return round(score, 4)
+
+
+def _occurrences(query_terms: list[str], content: str) -> int:
+    wanted = set(query_terms)
+    return sum(1 for w in _WORD.findall(content.lower()) if _normalise(w) in wanted)
+
+
+def snippet(query_terms: list[str], content: str) -> str:
+    """About 160 characters of the content around the first query term found."""
+    start = 0
+    lowered = content.lower()
+    positions = [lowered.find(t) for t in query_terms if lowered.find(t) >= 0]
+    if positions:
+        start = max(0, min(positions) - 40)
+    piece = content[start : start + SNIPPET_LENGTH].strip()
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + SNIPPET_LENGTH < len(content) else ""
+    return f"{prefix}{piece}{suffix}"
+
+
+@dataclass
+class SearchHit:
+    memory: models.Memory
+    score: float
+    snippet: str
+
+
+async def search_documentation(query: str, doc_type: str | None, limit: int) -> list[SearchHit]:
+    """Documents ranked by term overlap; works on any MongoDB (no text index needed)."""
+    text = v.text("query", query, MAX_QUERY_LENGTH)
+    size = v.int_in("limit", limit, 1, 100)
+    wanted = terms(text)
+    if not wanted:
+        raise ValidationError("query has no searchable words", field="query")
+    patterns = [{"$regex": re.escape(t), "$options": "i"} for t in wanted]
+    match: dict[str, Any] = {
+        "type": DOCUMENT_TYPE,
+        "$or": [{"title": p} for p in patterns] + [{"content": p} for p in patterns],
+    }
+    if doc_type:
+        kind = v.text("type", doc_type, 100)
+        match["context.doc_type"] = {"$regex": "^" + re.escape(kind), "$options": "i"}
+    candidates = await models.Memory.find(match).limit(MAX_CANDIDATES).to_list()
+    hits = [
+        SearchHit(d, relevance(wanted, d.title, d.content), snippet(wanted, d.content))
+        for d in candidates
+    ]
+    hits = [h for h in hits if h.score > 0]
+    hits.sort(key=lambda h: h.memory.id)
+    hits.sort(key=lambda h: h.memory.updated_at, reverse=True)
+    hits.sort(key=lambda h: (h.score, _occurrences(wanted, h.memory.content)), reverse=True)
+    return hits[:size]
+
+
+async def typical_duration(task_type: str) -> timedelta | None:
+    """Mean run time of the last completed tasks of this type; None without history."""
+    recent = (
+        await models.Task.find(
+            {"type": task_type, "status": TaskStatus.COMPLETED.value, "started_at": {"$ne": None}}
+        )
+        .sort("-completed_at")
+        .limit(HISTORY_SIZE)
+        .to_list()
+    )
+    spans = [
+        (t.completed_at - t.started_at).total_seconds()
+        for t in recent
+        if t.completed_at and t.started_at
+    ]
+    return timedelta(seconds=sum(spans) / len(spans)) if spans else None
+
+
+@dataclass
+class JobView:
+    """A documentation job as seed 001 reports it, read from its task."""
+
+    task: models.Task
+    status: str
+    estimated_completion: datetime | None
+
+    @property
+    def targets(self) -> list[str]:
+        raw = self.task.parameters.get("targets")
+        return [str(t) for t in raw] if isinstance(raw, list) else []
+
+    def _reported(self, key: str) -> int | None:
+        value = (self.task.result or {}).get(key)
+        return int(value) if isinstance(value, int | float) else None
+
+    @property
+    def documents_generated(self) -> int | None:
+        return self._reported("documents_generated")
+
+    @property
+    def files_processed(self) -> int | None:
+        return self._reported("files_processed")
+
+
+async def job_view(task: models.Task) -> JobView:
+    eta: datetime | None = None
+    if task.status is TaskStatus.COMPLETED:
+        eta = task.completed_at
+    elif task.status in (TaskStatus.CREATED, TaskStatus.QUEUED, TaskStatus.RUNNING):
+        typical = await typical_duration("documentation")
+        if typical is not None:
+            eta = (task.started_at or task.created_at) + typical
+    return JobView(task=task, status=JOB_STATUS[task.status], estimated_completion=eta)
+
+
+async def get_job(job_id: str) -> JobView:
+    task = await models.Task.get(job_id)
+    if task is None or task.type != "documentation" or task.is_automation:
+        raise NotFound(f"documentation job {job_id} not found", details={"id": job_id})
+    return await job_view(task)
+
+
+async def generate_documentation(
+    settings: Settings,
+    doc_type: str,
+    targets: list[str],
+    output_format: str,
+    include_examples: bool,
+    system_id: str | None,
+) -> JobView:
+    """Queue a `documentation` task for an agent with that capability."""
+    kind = v.text("type", doc_type, 100)
+    checked_targets = v.strings("targets", targets)
+    if not checked_targets:
+        raise ValidationError("targets must name at least one target", field="targets")
+    fmt = v.text("format", output_format, 20)
+    draft = TaskDraft(
+        name=f"Generate {kind} documentation",
+        type="documentation",
+        parameters={
+            "type": kind,
+            "targets": checked_targets,
+            "format": fmt,
+            "include_examples": include_examples,
+        },
+        required_capabilities=["documentation"],
+        system_id=v.text("systemId", system_id, 100) if system_id else None,
+    )
+    return await job_view(await create_task(settings, draft))
+
+
+@dataclass
+class DocumentationSummary:
+    total_documents: int
+    by_type: list[tuple[str, int]]
+    last_updated: datetime | None
+    jobs: dict[str, int]
+
+
+async def documentation_status() -> DocumentationSummary:
+    """Counts of stored documents (by type) and of generation jobs (by status)."""
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"type": DOCUMENT_TYPE}},
+        {
+            "$group": {
+                "_id": "$context.doc_type",
+                "count": {"$sum": 1},
+                "last": {"$max": "$updated_at"},
+            }
+        },
+    ]
+    cursor = await models.Memory.get_pymongo_collection().aggregate(pipeline)
+    counts: dict[str, int] = {}
+    last: datetime | None = None
+    for row in await cursor.to_list():
+        kind = str(row["_id"] or DOCUMENT_TYPE)
+        counts[kind] = counts.get(kind, 0) + int(row["count"])
+        if row["last"] is not None and (last is None or row["last"] > last):
+            last = row["last"]
+    tasks = models.Task.get_pymongo_collection()
+    base = {"type": "documentation", "is_automation": {"$ne": True}}
+    jobs: dict[str, int] = {}
+    for status, label in JOB_STATUS.items():
+        jobs[label] = jobs.get(label, 0) + await tasks.count_documents(
+            {**base, "status": status.value}
+        )
+    return DocumentationSummary(
+        total_documents=sum(counts.values()),
+        by_type=sorted(counts.items()),
+        last_updated=last,
+        jobs=jobs,
+    )

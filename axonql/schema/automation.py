@@ -1,0 +1,212 @@
+"""Seed 001's automations: tasks with triggers and ordered steps, fired by the scheduler."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from axonql import models
+from axonql.resolvers import automations as logic
+from axonql.resolvers.tasks import TaskDraft, delete_task, get_task
+from axonql.schema.context import Info
+from axonql.schema.pagination import list_window
+from axonql.schema.permissions import mutation, query
+from axonql.schema.task import TaskPriority, TaskStatistics
+from axonql.scopes import Scope
+from axonql.services.pagination import paginate
+
+
+@strawberry.enum
+class AutomationStatus(Enum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+@strawberry.enum
+class AutomationTriggerType(Enum):
+    SCHEDULE = "schedule"
+    INTERVAL = "interval"
+    EVENT = "event"
+
+
+@strawberry.type
+class AutomationTrigger:
+    type: AutomationTriggerType
+    value: str
+    next_trigger: datetime | None
+
+
+@strawberry.type
+class AutomationStep:
+    name: str
+    type: str
+    parameters: JSON
+
+
+@strawberry.type
+class Automation:
+    """An automation; `successRate` is successful ÷ total runs (null before the first)."""
+
+    id: strawberry.ID
+    name: str
+    description: str
+    type: str
+    status: AutomationStatus
+    enabled: bool
+    triggers: list[AutomationTrigger]
+    steps: list[AutomationStep]
+    success_rate: float | None
+    last_run: datetime | None
+    next_run: datetime | None
+    statistics: TaskStatistics
+    tags: list[str]
+    system_id: strawberry.ID | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_document(cls, doc: models.Task) -> Automation:
+        return cls(
+            id=strawberry.ID(doc.id),
+            name=doc.name,
+            description=doc.description,
+            type=doc.type,
+            status=AutomationStatus.ACTIVE if doc.enabled else AutomationStatus.PAUSED,
+            enabled=doc.enabled,
+            triggers=[
+                AutomationTrigger(
+                    type=AutomationTriggerType(t.type),
+                    value=t.value,
+                    next_trigger=t.next_trigger if doc.enabled else None,
+                )
+                for t in doc.triggers
+                if t.type in {m.value for m in AutomationTriggerType}
+            ],
+            steps=[
+                AutomationStep(name=s.name, type=s.type, parameters=JSON(s.parameters))
+                for s in doc.steps
+            ],
+            success_rate=logic.success_rate(doc),
+            last_run=doc.last_run,
+            next_run=doc.next_run if doc.enabled else None,
+            statistics=TaskStatistics(**doc.statistics.model_dump()),
+            tags=doc.tags,
+            system_id=strawberry.ID(doc.system_id) if doc.system_id else None,
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+        )
+
+
+@strawberry.input
+class AutomationFilter:
+    status: AutomationStatus | None = None
+    type: str | None = None
+    limit: int | None = None
+    offset: int | None = None
+
+
+@strawberry.input
+class AutomationTriggerInput:
+    type: AutomationTriggerType
+    value: str
+
+
+@strawberry.input
+class AutomationStepInput:
+    name: str
+    type: str
+    parameters: JSON | None = None
+
+
+@strawberry.input
+class CreateAutomationInput:
+    name: str
+    description: str | None = None
+    type: str | None = None
+    priority: TaskPriority | None = None  # type: ignore[valid-type]
+    triggers: list[AutomationTriggerInput]
+    steps: list[AutomationStepInput]
+    enabled: bool | None = True
+    required_capabilities: list[str] | None = None
+    tags: list[str] | None = None
+    system_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class UpdateAutomationInput:
+    name: str | None = None
+    description: str | None = None
+    type: str | None = None
+    priority: TaskPriority | None = None  # type: ignore[valid-type]
+    triggers: list[AutomationTriggerInput] | None = None
+    steps: list[AutomationStepInput] | None = None
+    enabled: bool | None = None
+    required_capabilities: list[str] | None = None
+    tags: list[str] | None = None
+
+
+def draft_from(data: CreateAutomationInput | UpdateAutomationInput) -> logic.AutomationDraft:
+    return logic.AutomationDraft(
+        task=TaskDraft(
+            name=data.name,
+            description=data.description,
+            type=data.type,
+            priority=data.priority,
+            required_capabilities=data.required_capabilities,
+            tags=data.tags,
+            system_id=getattr(data, "system_id", None),
+        ),
+        triggers=None
+        if data.triggers is None
+        else [logic.TriggerDraft(t.type.value, t.value) for t in data.triggers],
+        steps=None
+        if data.steps is None
+        else [logic.StepDraft(s.name, s.type, s.parameters) for s in data.steps],
+        enabled=data.enabled,
+    )
+
+
+@strawberry.type
+class AutomationQuery:
+    @query(Scope.TASKS_READ, description="Automations by status and type (seed 001).")
+    async def automations(
+        self, info: Info, filter: AutomationFilter | None = None
+    ) -> list[Automation]:
+        f = filter or AutomationFilter()
+        size, skip = list_window(info, f.limit, f.offset)
+        enabled = None if f.status is None else f.status is AutomationStatus.ACTIVE
+        page = await paginate(
+            models.Task,
+            logic.automation_query(logic.AutomationFilterArgs(enabled=enabled, type=f.type)),
+            sort_field="created_at",
+            descending=True,
+            first=size,
+            offset=skip,
+        )
+        return [Automation.from_document(d) for d in page.items]
+
+    @query(Scope.TASKS_READ)
+    async def automation(self, info: Info, id: strawberry.ID) -> Automation | None:
+        return Automation.from_document(await get_task(id, automation=True))
+
+
+@strawberry.type
+class AutomationMutation:
+    @mutation(Scope.TASKS_WRITE, description="Store an automation; cron triggers are validated.")
+    async def create_automation(self, info: Info, input: CreateAutomationInput) -> Automation:
+        doc = await logic.create_automation(info.context.settings, draft_from(input))
+        return Automation.from_document(doc)
+
+    @mutation(Scope.TASKS_WRITE)
+    async def update_automation(
+        self, info: Info, id: strawberry.ID, input: UpdateAutomationInput
+    ) -> Automation:
+        doc = await logic.update_automation(info.context.settings, id, draft_from(input))
+        return Automation.from_document(doc)
+
+    @mutation(Scope.TASKS_WRITE)
+    async def delete_automation(self, info: Info, id: strawberry.ID) -> bool:
+        return await delete_task(id, automation=True)

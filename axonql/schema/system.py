@@ -1,0 +1,403 @@
+"""System types, inputs and root fields: seed 001's `system`, `health`, plus CRUD and components."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.scalars import JSON
+
+from axonql import models
+from axonql.models.base import utcnow
+from axonql.models.system import SERVER_SYSTEM_ID, MetricName
+from axonql.models.system import SystemStatus as SystemStatusModel
+from axonql.resolvers import systems as logic
+from axonql.schema.agent import Agent
+from axonql.schema.context import Info
+from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
+from axonql.schema.permissions import PUBLIC, field, mutation, query
+from axonql.schema.task import Task, TaskStatus
+from axonql.scopes import Scope
+from axonql.services.metrics_sampler import read_host
+from axonql.services.pagination import paginate
+
+SystemStatus = strawberry.enum(SystemStatusModel, name="SystemStatus")
+
+
+@strawberry.type
+class NetworkIo:
+    """Bytes since boot of the host's network interfaces (Float: counters exceed Int)."""
+
+    bytes_sent: float
+    bytes_received: float
+
+
+@strawberry.type
+class SystemMetrics:
+    """Live psutil figures for this server; the latest stored samples for other systems."""
+
+    cpu_usage: float | None
+    memory_usage: float | None
+    disk_usage: float | None
+    network_io: NetworkIo | None
+    source: str
+
+
+@strawberry.type
+class Applications:
+    total: int
+    running: int
+    stopped: int
+
+
+@strawberry.type
+class Component:
+    component_id: strawberry.ID
+    type: str
+    state: str
+    health_score: float
+    last_heartbeat: datetime | None
+    response_time_ms: float
+    throughput: float
+    error_rate: float
+    configuration: JSON
+
+    @classmethod
+    def from_model(cls, comp: models.system.Component) -> Component:
+        return cls(
+            component_id=strawberry.ID(comp.component_id),
+            type=comp.type,
+            state=comp.state,
+            health_score=comp.health_score,
+            last_heartbeat=comp.last_heartbeat,
+            response_time_ms=comp.response_time_ms,
+            throughput=comp.throughput,
+            error_rate=comp.error_rate,
+            configuration=JSON(comp.configuration),
+        )
+
+
+@strawberry.type
+class System:
+    """A registered cognitive system, or (id `axonql`) this server itself."""
+
+    id: strawberry.ID
+    name: str
+    kind: str
+    status: SystemStatus  # type: ignore[valid-type]
+    version: str
+    environment: str
+    description: str
+    consciousness_level: float
+    awareness_state: str
+    components: list[Component]
+    config: JSON
+    tags: list[str]
+    started_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    @field(description="Seconds since this system started (for the server: this process).")
+    def uptime(self, info: Info) -> float:
+        if self.id == SERVER_SYSTEM_ID:
+            return round(time.time() - info.context.state.started_at, 3)
+        return round((utcnow() - self.started_at).total_seconds(), 3)
+
+    @field(description="CPU, memory and disk use in percent, network counters.")
+    async def metrics(self, info: Info) -> SystemMetrics:
+        if self.id == SERVER_SYSTEM_ID:
+            state = info.context.state
+            reading = await read_host(state.settings, state.extras)
+            return SystemMetrics(
+                cpu_usage=reading.cpu_usage,
+                memory_usage=reading.memory_usage,
+                disk_usage=reading.disk_usage,
+                network_io=NetworkIo(
+                    bytes_sent=reading.bytes_sent, bytes_received=reading.bytes_received
+                ),
+                source="live",
+            )
+        names = [MetricName.CPU_USAGE, MetricName.MEMORY_USAGE, MetricName.DISK_USAGE]
+        latest = await logic.latest_metrics(str(self.id), [n.value for n in names])
+        return SystemMetrics(
+            cpu_usage=latest.get(MetricName.CPU_USAGE.value),
+            memory_usage=latest.get(MetricName.MEMORY_USAGE.value),
+            disk_usage=latest.get(MetricName.DISK_USAGE.value),
+            network_io=None,
+            source="samples",
+        )
+
+    @field(description="For the server: registered systems by status; otherwise its components.")
+    async def applications(self, info: Info) -> Applications:
+        doc = await info.context.loaders.by_id(models.System).load(str(self.id))
+        counts = await logic.application_counts(doc)
+        return Applications(total=counts.total, running=counts.running, stopped=counts.stopped)
+
+    @field(description="Agents registered to this system.")
+    async def agents(self, info: Info) -> list[Agent]:
+        loader = info.context.loaders.by_field(models.Agent, "system_id")
+        return [Agent.from_document(d) for d in await loader.load(str(self.id))]
+
+    @field(description="Tasks of this system, newest first.")
+    async def tasks(
+        self,
+        info: Info,
+        status: TaskStatus | None = None,  # type: ignore[valid-type]
+        limit: int = 50,
+    ) -> list[Task]:
+        size, _ = list_window(info, limit, 0)
+        where: dict[str, object] = {"is_automation": False}
+        if status is not None:
+            where["status"] = status.value
+        loader = info.context.loaders.by_field(
+            models.Task, "system_id", where=where, sort=[("created_at", -1), ("_id", -1)]
+        )
+        return [Task.from_document(d) for d in (await loader.load(str(self.id)))[:size]]
+
+    @classmethod
+    def from_document(cls, doc: models.System) -> System:
+        return cls(
+            id=strawberry.ID(doc.id),
+            name=doc.name,
+            kind=doc.kind,
+            status=doc.status,
+            version=doc.version,
+            environment=doc.environment,
+            description=doc.description,
+            consciousness_level=doc.consciousness_level,
+            awareness_state=doc.awareness_state,
+            components=[Component.from_model(c) for c in doc.components],
+            config=JSON(doc.config),
+            tags=doc.tags,
+            started_at=doc.started_at,
+            created_at=doc.created_at,
+            updated_at=doc.updated_at,
+        )
+
+
+@strawberry.type
+class HealthServices:
+    database: str
+    cache: str
+    queue: str
+
+
+@strawberry.type
+class HealthStatus:
+    """Seed 001's health check; every service state comes from a real probe."""
+
+    status: str
+    timestamp: datetime
+    version: str
+    uptime: float
+    services: HealthServices
+
+    @classmethod
+    def from_report(cls, report: logic.HealthReport) -> HealthStatus:
+        return cls(
+            status=report.status,
+            timestamp=report.timestamp,
+            version=report.version,
+            uptime=report.uptime,
+            services=HealthServices(
+                database=report.database, cache=report.cache, queue=report.queue
+            ),
+        )
+
+
+@strawberry.input
+class SystemFilter:
+    status: SystemStatus | None = None  # type: ignore[valid-type]
+    kind: str | None = None
+    environment: str | None = None
+    tags: list[str] | None = None
+    min_consciousness_level: float | None = None
+    max_consciousness_level: float | None = None
+    search: str | None = None
+    limit: int | None = None
+    offset: int | None = None
+
+    def to_args(self) -> logic.SystemFilterArgs:
+        return logic.SystemFilterArgs(
+            status=self.status,
+            kind=self.kind,
+            environment=self.environment,
+            tags=self.tags,
+            min_consciousness_level=self.min_consciousness_level,
+            max_consciousness_level=self.max_consciousness_level,
+            search=self.search,
+        )
+
+
+@strawberry.enum
+class SystemSortField(Enum):
+    CREATED_AT = "created_at"
+    UPDATED_AT = "updated_at"
+    NAME = "name"
+    CONSCIOUSNESS_LEVEL = "consciousness_level"
+
+
+@strawberry.input
+class SystemSort:
+    field: SystemSortField = SystemSortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC
+
+
+@strawberry.input
+class ComponentInput:
+    component_id: strawberry.ID
+    type: str | None = None
+    state: str | None = None
+    health_score: float | None = None
+    response_time_ms: float | None = None
+    throughput: float | None = None
+    error_rate: float | None = None
+    configuration: JSON | None = None
+    last_heartbeat: datetime | None = None
+
+    def to_draft(self) -> logic.ComponentDraft:
+        return logic.ComponentDraft(
+            component_id=str(self.component_id),
+            type=self.type,
+            state=self.state,
+            health_score=self.health_score,
+            response_time_ms=self.response_time_ms,
+            throughput=self.throughput,
+            error_rate=self.error_rate,
+            configuration=self.configuration,
+            last_heartbeat=self.last_heartbeat,
+        )
+
+
+@strawberry.input
+class CreateSystemInput:
+    id: strawberry.ID | None = None
+    name: str
+    kind: str | None = None
+    status: SystemStatus | None = None  # type: ignore[valid-type]
+    version: str | None = None
+    environment: str | None = None
+    description: str | None = None
+    consciousness_level: float | None = None
+    awareness_state: str | None = None
+    components: list[ComponentInput] | None = None
+    config: JSON | None = None
+    tags: list[str] | None = None
+
+
+@strawberry.input
+class UpdateSystemInput:
+    name: str | None = None
+    kind: str | None = None
+    status: SystemStatus | None = None  # type: ignore[valid-type]
+    version: str | None = None
+    environment: str | None = None
+    description: str | None = None
+    consciousness_level: float | None = None
+    awareness_state: str | None = None
+    components: list[ComponentInput] | None = None
+    config: JSON | None = None
+    config_patch: JSON | None = strawberry.field(
+        default=None, description='Dot-path changes, e.g. {"limits.max_agents": 50}; null removes.'
+    )
+    tags: list[str] | None = None
+
+
+def draft_from(data: CreateSystemInput | UpdateSystemInput) -> logic.SystemDraft:
+    return logic.SystemDraft(
+        name=data.name,
+        kind=data.kind,
+        status=data.status,
+        version=data.version,
+        environment=data.environment,
+        description=data.description,
+        consciousness_level=data.consciousness_level,
+        awareness_state=data.awareness_state,
+        config=data.config,
+        config_patch=getattr(data, "config_patch", None),
+        tags=data.tags,
+        components=[c.to_draft() for c in data.components] if data.components is not None else None,
+    )
+
+
+@strawberry.type
+class SystemQuery:
+    @query(Scope.CONSCIOUSNESS_READ, description="A system; without an id, this server.")
+    async def system(self, info: Info, id: strawberry.ID | None = None) -> System | None:
+        return System.from_document(await logic.get_system(id))
+
+    @query(Scope.CONSCIOUSNESS_READ, description="Registered systems matching a filter.")
+    async def systems(self, info: Info, filter: SystemFilter | None = None) -> list[System]:
+        f = filter or SystemFilter()
+        size, skip = list_window(info, f.limit, f.offset)
+        page = await paginate(
+            models.System,
+            logic.system_query(f.to_args()),
+            sort_field="created_at",
+            descending=True,
+            first=size,
+            offset=skip,
+        )
+        return [System.from_document(d) for d in page.items]
+
+    @query(Scope.CONSCIOUSNESS_READ, description="Systems as a Relay connection.")
+    async def systems_connection(
+        self,
+        info: Info,
+        filter: SystemFilter | None = None,
+        sort: SystemSort | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[System]:
+        order = sort or SystemSort()
+        size, _ = list_window(info, first, 0)
+        page = await paginate(
+            models.System,
+            logic.system_query((filter or SystemFilter()).to_args()),
+            sort_field=order.field.value,
+            descending=order.direction is SortDirection.DESC,
+            first=size,
+            after=after,
+        )
+        return to_connection(page, System.from_document)
+
+    @query(PUBLIC, description="Seed 001's health check: a real database and fan-out ping.")
+    async def health(self, info: Info) -> HealthStatus:
+        state = info.context.state
+        report = await logic.check_health(state.database.client, state.settings, state.started_at)
+        return HealthStatus.from_report(report)
+
+
+@strawberry.type
+class SystemMutation:
+    @mutation(Scope.ADMIN_SYSTEM, description="Register a system (its id may be chosen).")
+    async def create_system(self, info: Info, input: CreateSystemInput) -> System:
+        doc = await logic.create_system(
+            info.context.settings, draft_from(input), str(input.id) if input.id else None
+        )
+        return System.from_document(doc)
+
+    @mutation(Scope.ADMIN_SYSTEM)
+    async def update_system(
+        self, info: Info, id: strawberry.ID, input: UpdateSystemInput
+    ) -> System:
+        doc = await logic.update_system(info.context.settings, id, draft_from(input))
+        return System.from_document(doc)
+
+    @mutation(Scope.ADMIN_SYSTEM, description="Remove a system and its metric samples.")
+    async def delete_system(self, info: Info, id: strawberry.ID) -> bool:
+        return await logic.delete_system(id)
+
+    @mutation(Scope.ADMIN_SYSTEM, description="Add or update one component (also a heartbeat).")
+    async def upsert_component(
+        self, info: Info, system_id: strawberry.ID, input: ComponentInput
+    ) -> System:
+        return System.from_document(await logic.upsert_component(system_id, input.to_draft()))
+
+    @mutation(Scope.ADMIN_SYSTEM)
+    async def remove_component(
+        self, info: Info, system_id: strawberry.ID, component_id: strawberry.ID
+    ) -> System:
+        return System.from_document(await logic.remove_component(system_id, component_id))

@@ -1,0 +1,210 @@
+"""The server's own measurements: live host figures and a sampler that stores them over time.
+
+Every value here is measured: CPU from `psutil.cpu_times()` deltas, memory and disk from
+psutil, network as bytes per second between two samples, and request figures (throughput,
+mean response time, error rate) from the GraphQL operations this instance really executed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from axonql import models
+from axonql.models.base import utcnow
+from axonql.models.system import SERVER_SYSTEM_ID, MetricName
+from axonql.settings import Settings
+
+log = logging.getLogger("axonql.metrics")
+
+MIN_CPU_WINDOW = 0.5
+PRUNE_EVERY_SECONDS = 3600.0
+
+
+def _busy_and_total(times: Any) -> tuple[float, float]:
+    """Busy and total CPU seconds; guest time is already counted in user/nice on Linux."""
+    total = sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    return total - idle, total
+
+
+class CpuGauge:
+    """CPU utilisation over the window since the previous reading (at least 0.5 s long)."""
+
+    def __init__(self) -> None:
+        self._base = _busy_and_total(psutil.cpu_times())
+        self._base_at = time.monotonic()
+        self._last: float | None = None
+
+    async def read(self) -> float:
+        elapsed = time.monotonic() - self._base_at
+        if elapsed < MIN_CPU_WINDOW:
+            if self._last is not None:
+                return self._last
+            await asyncio.sleep(MIN_CPU_WINDOW - elapsed)
+        busy, total = _busy_and_total(psutil.cpu_times())
+        d_busy, d_total = busy - self._base[0], total - self._base[1]
+        value = 0.0 if d_total <= 0 else min(100.0, max(0.0, 100.0 * d_busy / d_total))
+        self._base, self._base_at, self._last = (busy, total), time.monotonic(), round(value, 2)
+        return self._last
+
+
+@dataclass
+class RequestStats:
+    """Operations counted by the GraphQL extension since the sampler last drained them."""
+
+    count: int = 0
+    errors: int = 0
+    total_ms: float = 0.0
+    since: float = field(default_factory=time.monotonic)
+
+    def record(self, duration_ms: float, failed: bool) -> None:
+        self.count += 1
+        self.errors += int(failed)
+        self.total_ms += duration_ms
+
+    def drain(self) -> tuple[int, int, float, float]:
+        """(operations, failed, total ms, seconds covered) — and start a new window."""
+        now = time.monotonic()
+        result = (self.count, self.errors, self.total_ms, now - self.since)
+        self.count, self.errors, self.total_ms, self.since = 0, 0, 0.0, now
+        return result
+
+
+@dataclass
+class HostReading:
+    """One live reading of the machine this instance runs on."""
+
+    cpu_usage: float
+    memory_usage: float
+    disk_usage: float
+    bytes_sent: int
+    bytes_received: int
+    at: datetime
+
+
+def disk_path(settings: Settings) -> str:
+    """The filesystem holding the data directory (the nearest existing parent)."""
+    path = Path(settings.data_dir).resolve()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return str(path)
+
+
+def host_gauge(extras: dict[str, Any]) -> CpuGauge:
+    """The instance's one CPU gauge (created on first use)."""
+    gauge = extras.get("cpu_gauge")
+    if not isinstance(gauge, CpuGauge):
+        gauge = extras["cpu_gauge"] = CpuGauge()
+    return gauge
+
+
+def request_stats(extras: dict[str, Any]) -> RequestStats:
+    """The instance's request counters (created on first use)."""
+    stats = extras.get("request_stats")
+    if not isinstance(stats, RequestStats):
+        stats = extras["request_stats"] = RequestStats()
+    return stats
+
+
+async def read_host(settings: Settings, extras: dict[str, Any]) -> HostReading:
+    net = psutil.net_io_counters()
+    return HostReading(
+        cpu_usage=await host_gauge(extras).read(),
+        memory_usage=float(psutil.virtual_memory().percent),
+        disk_usage=float(psutil.disk_usage(disk_path(settings)).percent),
+        bytes_sent=int(net.bytes_sent),
+        bytes_received=int(net.bytes_recv),
+        at=utcnow(),
+    )
+
+
+class MetricsSampler:
+    """Stores one MetricSample per measured series every `interval` seconds."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        extras: dict[str, Any],
+        *,
+        system_id: str = SERVER_SYSTEM_ID,
+        interval: float | None = None,
+    ) -> None:
+        self.settings = settings
+        self.extras = extras
+        self.system_id = system_id
+        self.interval = settings.metrics_interval_seconds if interval is None else interval
+        self._task: asyncio.Task[None] | None = None
+        self._previous: HostReading | None = None
+        self._pruned_at = 0.0
+
+    async def sample_once(self) -> list[models.MetricSample]:
+        """Measure now, store the samples, drop samples older than the retention."""
+        reading = await read_host(self.settings, self.extras)
+        values: dict[MetricName, float] = {
+            MetricName.CPU_USAGE: reading.cpu_usage,
+            MetricName.MEMORY_USAGE: reading.memory_usage,
+            MetricName.DISK_USAGE: reading.disk_usage,
+        }
+        previous, self._previous = self._previous, reading
+        if previous is not None:
+            seconds = (reading.at - previous.at).total_seconds()
+            if seconds > 0:
+                received = reading.bytes_received - previous.bytes_received
+                sent = reading.bytes_sent - previous.bytes_sent
+                values[MetricName.NETWORK_IN] = max(0, received) / seconds
+                values[MetricName.NETWORK_OUT] = max(0, sent) / seconds
+        count, errors, total_ms, covered = request_stats(self.extras).drain()
+        if covered > 0:
+            values[MetricName.THROUGHPUT] = count / covered
+        if count:
+            values[MetricName.RESPONSE_TIME] = total_ms / count
+            values[MetricName.ERROR_RATE] = errors / count
+        samples = [
+            models.MetricSample(
+                system_id=self.system_id, metric=name.value, value=value, timestamp=reading.at
+            )
+            for name, value in values.items()
+        ]
+        await models.MetricSample.insert_many(samples)
+        await self._prune(reading.at)
+        return samples
+
+    async def _prune(self, now: datetime) -> None:
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = time.monotonic()
+        cutoff = now - timedelta(seconds=self.settings.metrics_retention_seconds)
+        await models.MetricSample.get_pymongo_collection().delete_many(
+            {"timestamp": {"$lt": cutoff}}
+        )
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.sample_once()
+            except Exception:
+                log.warning("metrics sample failed", exc_info=True)
+            await asyncio.sleep(self.interval)
+
+    def start(self) -> None:
+        """Begin sampling in the background (an interval of 0 disables the sampler)."""
+        if self._task is None and self.interval > 0:
+            host_gauge(self.extras)
+            self._task = asyncio.create_task(self._run(), name="axonql-metrics-sampler")
+
+    async def stop(self) -> None:
+        """Cancel the loop and wait for it, so nothing writes after shutdown."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
