@@ -7,6 +7,13 @@ from axonql.models.event import Event
 from axonql.models.lock import Lock
 from axonql.models.memory import Memory
 from axonql.models.population import GenerationRecord, Individual, Population
+from axonql.models.simulation import (
+    MechanisticRecord,
+    Simulation,
+    SimulationAssessment,
+    SimulationConfig,
+    SimulationEvent,
+)
 from axonql.models.system import MetricSample, System
 from axonql.models.task import Task
 from axonql.models.threat import ImmuneScan, Threat
@@ -29,6 +36,11 @@ ALL_DOCUMENTS: list[type[Document]] = [
     Lock,
     Threat,
     ImmuneScan,
+    SimulationConfig,
+    Simulation,
+    SimulationEvent,
+    SimulationAssessment,
+    MechanisticRecord,
 ]
 
 __all__ = [
@@ -41,10 +53,15 @@ __all__ = [
     "Individual",
     "LearningSession",
     "Lock",
+    "MechanisticRecord",
     "Memory",
     "MetricSample",
     "Population",
     "RefreshToken",
+    "Simulation",
+    "SimulationAssessment",
+    "SimulationConfig",
+    "SimulationEvent",
     "System",
     "Task",
     "Threat",

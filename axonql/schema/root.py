@@ -20,10 +20,12 @@ from axonql.schema.memory import MemoryMutation, MemoryQuery
 from axonql.schema.metrics import MetricsQuery, OperationMetrics
 from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
+from axonql.schema.simulation import SimulationMutation, SimulationQuery
 from axonql.schema.subscription import EventMutation, EventSubscription
 from axonql.schema.system import SystemMutation, SystemQuery
 from axonql.schema.task import TaskMutation, TaskQuery
 from axonql.schema.user import UserMutation, UserQuery
+from axonql.schema.work import WorkMutation, WorkQuery
 
 QUERIES: tuple[type, ...] = (
     TaskQuery,
@@ -31,12 +33,14 @@ QUERIES: tuple[type, ...] = (
     UserQuery,
     PopulationQuery,
     MemoryQuery,
+    WorkQuery,
     SystemQuery,
     ConsciousnessQuery,
     DocumentationQuery,
     AutomationQuery,
     MetricsQuery,
     LearningQuery,
+    SimulationQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AuthMutation,
@@ -45,12 +49,14 @@ MUTATIONS: tuple[type, ...] = (
     UserMutation,
     PopulationMutation,
     MemoryMutation,
+    WorkMutation,
     EventMutation,
     SystemMutation,
     ConsciousnessMutation,
     DocumentationMutation,
     AutomationMutation,
     LearningMutation,
+    SimulationMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
 
