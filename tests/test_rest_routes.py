@@ -22,7 +22,27 @@ from axonql.services.users import create_account
 from axonql.settings import Settings
 from tests.support import RunningServer
 
-Setup = Callable[[Settings], Awaitable[dict[str, str]]]
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a row's setup may use: the settings and a real client with an admin token."""
+
+    settings: Settings
+    http: httpx.AsyncClient
+    token: str
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        response = await self.http.post(
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        body = response.json()
+        assert not body.get("errors"), body
+        return body["data"]
+
+
+Setup = Callable[[Ctx], Awaitable[dict[str, str]]]
 
 APIS_BY_NAME: dict[str, Api] = {api.name: api for api in APIS}
 DOCUMENTED_COUNTS = {"synapticos": 14, "octospine": 20, "lukhas": 19, "nexusnet": 28, "drift": 13}
@@ -55,13 +75,13 @@ class Row:
 # ---------------------------------------------------------------- fixtures rows depend on
 
 
-async def _task(settings: Settings) -> dict[str, str]:
+async def _task(ctx: Ctx) -> dict[str, str]:
     task = models.Task(name="Data Processing Task", type="data_processing")
     await task.insert()
     return {"task_id": task.id}
 
 
-async def _agent(settings: Settings) -> dict[str, str]:
+async def _agent(ctx: Ctx) -> dict[str, str]:
     agent = models.Agent(name="Data Processing Agent", type="data_processor")
     await agent.insert()
     return {"agent_id": agent.id}
@@ -71,12 +91,12 @@ async def _account(settings: Settings, username: str, password: str) -> None:
     await create_account(settings, username=username, password=password, scopes=[])
 
 
-async def _nexusnet_user(settings: Settings) -> dict[str, str]:
-    await _account(settings, "your-username", "your-password")
+async def _nexusnet_user(ctx: Ctx) -> dict[str, str]:
+    await _account(ctx.settings, "your-username", "your-password")
     return {}
 
 
-async def _lukhas_user(settings: Settings) -> dict[str, str]:
+async def _lukhas_user(ctx: Ctx) -> dict[str, str]:
     # The document logs in with an e-mail address as the user name; stored directly because
     # account creation only allows id-like user names.
     user = models.User(
@@ -86,20 +106,29 @@ async def _lukhas_user(settings: Settings) -> dict[str, str]:
     return {}
 
 
-async def _lambda_user(settings: Settings) -> dict[str, str]:
-    await _account(settings, "ΛPRIME-2025-0001", "base64_encoded_biometric")
+async def _lambda_user(ctx: Ctx) -> dict[str, str]:
+    await _account(ctx.settings, "ΛPRIME-2025-0001", "base64_encoded_biometric")
     return {}
 
 
-async def _refresh_token(settings: Settings) -> dict[str, str]:
+async def _refresh_token(ctx: Ctx) -> dict[str, str]:
     from axonql.services import auth
 
-    await _account(settings, "refresh-user", "refresh-password")
-    pair = await auth.login(settings, "refresh-user", "refresh-password")
+    await _account(ctx.settings, "refresh-user", "refresh-password")
+    pair = await auth.login(ctx.settings, "refresh-user", "refresh-password")
     return {"body.refresh_token": pair.refresh_token}
 
 
+async def _doc_job(ctx: Ctx) -> dict[str, str]:
+    data = await ctx.gql(
+        'mutation { generateDocumentation(input: {type: "api_reference", targets: ["services"]})'
+        " { jobId } }"
+    )
+    return {"job_id": data["generateDocumentation"]["jobId"]}
+
+
 SETUPS: dict[str, Setup] = {
+    "doc_job": _doc_job,
     "task": _task,
     "agent": _agent,
     "nexusnet_user": _nexusnet_user,
@@ -422,7 +451,13 @@ ROWS: tuple[Row, ...] = (
             "include_examples": True,
         },
     ),
-    Row(OCT, "GET", "/api/documentation/status/{job_id}", ("job_id", "status", "progress")),
+    Row(
+        OCT,
+        "GET",
+        "/api/documentation/status/{job_id}",
+        ("job_id", "status", "progress"),
+        setup="doc_job",
+    ),
     Row(
         OCT,
         "GET",
@@ -824,9 +859,9 @@ def test_mapped_count_equals_table_entries() -> None:
         print(f"  unmapped: {row.id}")
 
 
-async def prepare(row: Row, settings: Settings) -> tuple[str, dict[str, Any] | None]:
+async def prepare(row: Row, ctx: Ctx) -> tuple[str, dict[str, Any] | None]:
     """Run the row's setup; fill path parameters and `$placeholders` in the body."""
-    found = await SETUPS[row.setup](settings) if row.setup else {}
+    found = await SETUPS[row.setup](ctx) if row.setup else {}
     path = row.path
     for key, value in found.items():
         path = path.replace("{" + key + "}", value)
@@ -839,7 +874,7 @@ async def prepare(row: Row, settings: Settings) -> tuple[str, dict[str, Any] | N
 
 
 async def send(http: httpx.AsyncClient, row: Row, settings: Settings, token: str) -> httpx.Response:
-    path, body = await prepare(row, settings)
+    path, body = await prepare(row, Ctx(settings, http, token))
     headers = {"Authorization": f"Bearer {token}"} if row.auth else {}
     return await http.request(
         row.method, path, params=dict(row.query or {}), json=body, headers=headers

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -288,11 +289,13 @@ class Engine:
             auth_error=auth_error,
             request_id=request_id,
         )
+        started = time.perf_counter()
         result = await self.schema.execute(
             route.operation,
             variable_values=variables(route, inputs, win),
             context_value=context,
         )
+        inputs.elapsed = time.perf_counter() - started
         if result.errors:
             return self.error_response(api, worst(result.errors), request_id, headers)
         data: Any = result.data or {}

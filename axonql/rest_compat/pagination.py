@@ -59,7 +59,8 @@ def apply(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The documented body (items + block) and headers for one page of results."""
     items = dig(data, spec.items) or []
-    total = int(dig(data, spec.total) or 0)
+    counted = dig(data, spec.total)
+    total = len(counted) if isinstance(counted, list) else int(counted or 0)
     counter = spec.total.split(".")[0]
     body = {k: v for k, v in data.items() if k != counter}
     body[spec.items] = items

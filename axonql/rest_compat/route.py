@@ -62,6 +62,7 @@ class Inputs:
     query: Mapping[str, str]
     body: Mapping[str, Any]
     ignored: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
 
 
 @dataclass(frozen=True)
