@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Annotated
+from collections.abc import Coroutine
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -14,6 +15,22 @@ from axonql.settings import Settings
 app = typer.Typer(help="AxonQL: GraphQL-first real-time API server.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+
+
+def run_or_exit(work: Coroutine[Any, Any, None]) -> None:
+    """Run a command's coroutine; expected failures end with their code, not a traceback."""
+    from pymongo.errors import PyMongoError
+
+    from axonql.errors import AxonError
+
+    try:
+        asyncio.run(work)
+    except AxonError as exc:
+        typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
+        raise typer.Exit(code=1) from None
+    except PyMongoError as exc:
+        typer.echo(f"error [SERVICE_UNAVAILABLE]: the database is unavailable ({exc})", err=True)
+        raise typer.Exit(code=1) from None
 
 
 @app.command()
@@ -71,7 +88,7 @@ def user_create(
         finally:
             await database.close()
 
-    asyncio.run(run())
+    run_or_exit(run())
 
 
 @app.command()
@@ -89,7 +106,7 @@ def demo() -> None:
         finally:
             await database.close()
 
-    asyncio.run(run())
+    run_or_exit(run())
 
 
 @app.command("export-schema")
