@@ -127,7 +127,34 @@ async def _doc_job(ctx: Ctx) -> dict[str, str]:
     return {"job_id": data["generateDocumentation"]["jobId"]}
 
 
+async def _user(ctx: Ctx) -> dict[str, str]:
+    await ctx.gql('mutation { createUser(input: {id: "user123", username: "user123"}) { id } }')
+    return {"user_id": "user123"}
+
+
+async def _user_context(ctx: Ctx) -> dict[str, str]:
+    found = await _user(ctx)
+    await ctx.gql(
+        "mutation($input: UserContextInput!) {"
+        ' createUserContext(userId: "user123", input: $input) { contextCreated } }',
+        {"input": {"skillLevels": {"python": "intermediate", "security": "beginner"}}},
+    )
+    return found
+
+
+async def _session(ctx: Ctx) -> dict[str, str]:
+    found = await _user_context(ctx)
+    data = await ctx.gql(
+        'mutation { startLearningSession(userId: "user123",'
+        ' input: {moduleId: "python_advanced_functions"}) { sessionId } }'
+    )
+    return {**found, "session_id": data["startLearningSession"]["sessionId"]}
+
+
 SETUPS: dict[str, Setup] = {
+    "user": _user,
+    "user_context": _user_context,
+    "session": _session,
     "doc_job": _doc_job,
     "task": _task,
     "agent": _agent,
@@ -187,6 +214,7 @@ ROWS: tuple[Row, ...] = (
             },
             "goals": ["Complete Python certification", "Improve security awareness"],
         },
+        setup="user",
     ),
     Row(
         SYN,
@@ -201,6 +229,7 @@ ROWS: tuple[Row, ...] = (
             "total_time_spent",
             "achievements",
         ),
+        setup="user_context",
     ),
     Row(
         SYN,
@@ -216,8 +245,15 @@ ROWS: tuple[Row, ...] = (
             "score": 0.85,
             "difficulty_rating": "appropriate",
         },
+        setup="user_context",
     ),
-    Row(SYN, "GET", "/users/{user_id}/recommendations", ("recommendations", "learning_path")),
+    Row(
+        SYN,
+        "GET",
+        "/users/{user_id}/recommendations",
+        ("recommendations", "learning_path"),
+        setup="user_context",
+    ),
     Row(
         SYN,
         "POST",
@@ -229,6 +265,7 @@ ROWS: tuple[Row, ...] = (
             "learning_mode": "focused",
             "consciousness_level": 0.8,
         },
+        setup="user_context",
     ),
     Row(
         SYN,
@@ -244,6 +281,7 @@ ROWS: tuple[Row, ...] = (
                 "content_quality": "excellent",
             },
         },
+        setup="session",
     ),
     Row(
         SYN,
