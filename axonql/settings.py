@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     rest_rate_limit_storage: str = "memory://"
     rest_rate_limits: dict[str, str] = Field(default_factory=dict)
     rest_rate_limits_enabled: bool = True
+    immune_scan_interval_seconds: float = Field(default=300.0, ge=0)
+    immune_auto_heal: bool = True
     memory_drift_alert_level: float = Field(default=0.3, ge=0.0, le=1.0)
     memory_pool_capacity: dict[str, int] = Field(
         default_factory=lambda: {"short_term": 3000, "long_term": 4000, "episodic": 500}

@@ -81,6 +81,7 @@ class GenerationRecord(Entity):
     diversity: float
     mutations: int = 0
     crossovers: int = 0
+    improvements: list[str] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
 
     class Settings:

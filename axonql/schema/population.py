@@ -57,6 +57,7 @@ class GenerationRecord:
     diversity: float
     mutations: int
     crossovers: int
+    improvements: list[str]
     parameters: JSON
     created_at: datetime
 
@@ -71,6 +72,7 @@ class GenerationRecord:
             diversity=doc.diversity,
             mutations=doc.mutations,
             crossovers=doc.crossovers,
+            improvements=doc.improvements,
             parameters=JSON(doc.parameters),
             created_at=doc.created_at,
         )

@@ -15,11 +15,14 @@ from axonql.schema.automation import AutomationMutation, AutomationQuery
 from axonql.schema.consciousness import ConsciousnessMutation, ConsciousnessQuery
 from axonql.schema.documentation import DocumentationMutation, DocumentationQuery
 from axonql.schema.errors import ErrorCodes
+from axonql.schema.evolution import EvolutionMutation, EvolutionQuery
+from axonql.schema.immune import ImmuneMutation, ImmuneQuery
 from axonql.schema.learning import LearningMutation, LearningQuery
 from axonql.schema.memory import MemoryMutation, MemoryQuery
 from axonql.schema.metrics import MetricsQuery, OperationMetrics
 from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
+from axonql.schema.recall import RecallMutation, RecallQuery
 from axonql.schema.simulation import SimulationMutation, SimulationQuery
 from axonql.schema.subscription import EventMutation, EventSubscription
 from axonql.schema.system import SystemMutation, SystemQuery
@@ -41,6 +44,9 @@ QUERIES: tuple[type, ...] = (
     MetricsQuery,
     LearningQuery,
     SimulationQuery,
+    EvolutionQuery,
+    RecallQuery,
+    ImmuneQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AuthMutation,
@@ -57,6 +63,9 @@ MUTATIONS: tuple[type, ...] = (
     AutomationMutation,
     LearningMutation,
     SimulationMutation,
+    EvolutionMutation,
+    RecallMutation,
+    ImmuneMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
 

@@ -95,9 +95,10 @@ async def evolve(population_id: str, request: EvolutionRequest) -> EvolutionOutc
     records: list[models.GenerationRecord] = []
     for _ in range(request.generations):
         produced = genetics.next_generation(members, request.rates, rng)
+        changed = genetics.shifted_genes(members, produced.members)
         members = produced.members
         population.generation += 1
-        records.append(_record(population, members, produced, request))
+        records.append(_record(population, members, produced, request, changed))
     await _replace_individuals(population, stored, members)
     _update_statistics(population, members, len(records))
     await population.save()
@@ -123,6 +124,7 @@ def _record(
     members: list[genetics.Member],
     produced: genetics.Generation,
     request: EvolutionRequest,
+    improvements: list[str],
 ) -> models.GenerationRecord:
     fitness = [m.fitness for m in members] or [0.0]
     return models.GenerationRecord(
@@ -133,6 +135,7 @@ def _record(
         diversity=genetics.diversity([m.genome for m in members]),
         mutations=produced.mutations,
         crossovers=produced.crossovers,
+        improvements=improvements,
         parameters={
             "mutation_rate": request.rates.mutation_rate,
             "crossover_rate": request.rates.crossover_rate,

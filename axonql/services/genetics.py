@@ -133,3 +133,21 @@ def diversity(genomes: list[Genome]) -> float:
         total += math.sqrt(squared / len(genes)) if genes else 0.0
         pairs += 1
     return _unit(total / pairs)
+
+
+SHIFT_THRESHOLD = 0.05
+
+
+def shifted_genes(before: list[Member], after: list[Member]) -> list[str]:
+    """Genes whose population mean moved by more than 5 % of its previous magnitude."""
+    shifted = []
+    genes = sorted({name for m in before for name in m.genome})
+    for gene in genes:
+        old = [m.genome[gene] for m in before if gene in m.genome]
+        new = [m.genome[gene] for m in after if gene in m.genome]
+        if not old or not new:
+            continue
+        old_mean, new_mean = sum(old) / len(old), sum(new) / len(new)
+        if abs(new_mean - old_mean) > SHIFT_THRESHOLD * max(abs(old_mean), 1e-9):
+            shifted.append(gene)
+    return shifted
