@@ -9,7 +9,10 @@ from typing import Any
 
 from axonql import models
 from axonql.models.base import utcnow
+from axonql.models.population import GeneRange
+from axonql.resolvers.populations import diversity_index, random_genomes
 from axonql.scopes import Scope
+from axonql.services import genetics
 from axonql.settings import Settings
 from tests.support import GraphQLClient, error_codes, token_for
 
@@ -44,6 +47,16 @@ def expected_diversity(genomes: list[dict[str, float]]) -> float:
         for a, b in itertools.combinations(genomes, 2)
     ]
     return sum(distances) / len(distances)
+
+
+def test_diversity_index_agrees_with_the_evolution_engine() -> None:
+    spec = {f"g{i}": GeneRange(min=-5, max=5) for i in range(6)}
+    genomes = random_genomes(spec, 40, seed=9)
+    genomes[3].pop("g2")  # a missing gene counts as 0 in both
+    genomes.append({"other": 1.0})
+    assert math.isclose(diversity_index(genomes), genetics.diversity(genomes), rel_tol=1e-12)
+    assert diversity_index(genomes[:1]) == 0.0 == diversity_index([])
+    assert diversity_index([{"a": 1.0}, {"a": 1.0}]) == 0.0
 
 
 async def test_create_with_individuals_and_statistics(gql: GraphQLClient, admin_token: str) -> None:
@@ -299,6 +312,10 @@ async def test_bad_input_is_refused_and_nothing_changes(
         ({"name": "x", "genomeSpec": SPEC, "size": 2, "seed": -1}, "seed"),
         ({"name": "x", "genomeSpec": [{"name": "a", "min": 2, "max": 1}]}, "genomeSpec.0.min"),
         ({"name": "x", "performanceMetrics": {"a": "fast"}}, "performanceMetrics.a"),
+        (
+            {"name": "x", "genomeSpec": [{"name": f"g{i}", "min": 0, "max": 1} for i in range(51)]},
+            "genomeSpec",
+        ),
     ]
     for fields, field in cases:
         body = await gql(CREATE, {"input": fields}, admin_token)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import re
@@ -13,13 +14,13 @@ from axonql import models
 from axonql.errors import Conflict, NotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.population import GeneRange
-from axonql.services import genetics
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.settings import Settings
 
 MAX_POPULATION_SIZE = 500
-MAX_GENES = 100
+MAX_GENES = 50  # with 500 members, diversity takes ~0.2 s at this many genes
+MAX_METRICS = 100
 MAX_GENE_VALUE = 1e12
 MAX_SEED = 2**31 - 1  # a GraphQL Int
 
@@ -95,12 +96,12 @@ def _finite(field_name: str, value: Any) -> float:
     return number
 
 
-def numbers(field_name: str, value: Any) -> dict[str, float]:
+def numbers(field_name: str, value: Any, limit: int = MAX_GENES) -> dict[str, float]:
     """A JSON object of name → finite number (genomes, performance metrics)."""
     if not isinstance(value, dict):
         raise ValidationError(f"{field_name} must be a JSON object", field=field_name)
-    if len(value) > MAX_GENES:
-        raise ValidationError(f"{field_name} has more than {MAX_GENES} entries", field=field_name)
+    if len(value) > limit:
+        raise ValidationError(f"{field_name} has more than {limit} entries", field=field_name)
     return {v.text(field_name, k, 100): _finite(f"{field_name}.{k}", x) for k, x in value.items()}
 
 
@@ -187,7 +188,9 @@ def _apply(settings: Settings, population: models.Population, d: PopulationDraft
     if d.tags is not None:
         changes["tags"] = v.strings("tags", d.tags)
     if d.performance_metrics is not None:
-        changes["performance_metrics"] = numbers("performanceMetrics", d.performance_metrics)
+        changes["performance_metrics"] = numbers(
+            "performanceMetrics", d.performance_metrics, MAX_METRICS
+        )
     for key, value in changes.items():
         setattr(population, key, value)
 
@@ -197,6 +200,23 @@ async def get_population(population_id: str) -> models.Population:
     if population is None:
         raise NotFound(f"population {population_id} not found", details={"id": population_id})
     return population
+
+
+def diversity_index(genomes: list[dict[str, float]]) -> float:
+    """`genetics.diversity`'s formula (mean pairwise RMS gap, genes scaled to their observed
+    range, a missing gene counting as 0), computed with `math.dist` about 25x faster."""
+    n = len(genomes)
+    genes = sorted({name for g in genomes for name in g})
+    if n < 2 or not genes:
+        return 0.0
+    spans = {}
+    for gene in genes:
+        column = [g.get(gene, 0.0) for g in genomes]
+        spans[gene] = (max(column) - min(column)) or 1.0
+    rows = [tuple(g.get(gene, 0.0) / spans[gene] for gene in genes) for g in genomes]
+    total = sum(itertools.starmap(math.dist, itertools.combinations(rows, 2)))
+    mean = total / (n * (n - 1) / 2) / math.sqrt(len(genes))
+    return min(1.0, max(0.0, mean))
 
 
 async def recompute_statistics(population: models.Population) -> None:
@@ -209,7 +229,7 @@ async def recompute_statistics(population: models.Population) -> None:
         "size": len(members),
         "fitness_average": sum(fitness) / len(fitness) if fitness else 0.0,
         "fitness_best": max(fitness, default=0.0),
-        "diversity_index": genetics.diversity([m.genome for m in members]),
+        "diversity_index": diversity_index([m.genome for m in members]),
         "updated_at": utcnow(),
     }
     await models.Population.get_pymongo_collection().update_one(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -112,8 +111,6 @@ def apply_learning(context: LearningContext, d: LearningDraft) -> None:
             d.consciousness_level, f"{prefix}.consciousnessLevel"
         )
     if d.time_spent is not None:
-        if math.isinf(d.time_spent):
-            raise ValidationError("timeSpent must be finite", field=f"{prefix}.timeSpent")
         changes["time_spent"] = v.number_in(f"{prefix}.timeSpent", d.time_spent, 0, MAX_TIME_SPENT)
     if d.achievements is not None:
         changes["achievements"] = v.strings(f"{prefix}.achievements", d.achievements, 200)
