@@ -7,6 +7,7 @@ from axonql.models.event import Event
 from axonql.models.lock import Lock
 from axonql.models.memory import Memory
 from axonql.models.population import GenerationRecord, Individual, Population
+from axonql.models.security import SecurityAssessment, SecurityScenario
 from axonql.models.simulation import (
     MechanisticRecord,
     Simulation,
@@ -26,6 +27,8 @@ ALL_DOCUMENTS: list[type[Document]] = [
     Agent,
     User,
     LearningSession,
+    SecurityScenario,
+    SecurityAssessment,
     RefreshToken,
     ApiKey,
     Population,
@@ -58,6 +61,8 @@ __all__ = [
     "MetricSample",
     "Population",
     "RefreshToken",
+    "SecurityAssessment",
+    "SecurityScenario",
     "Simulation",
     "SimulationAssessment",
     "SimulationConfig",

@@ -71,7 +71,7 @@ async def _commit(user: models.User, revision: int) -> bool:
     return result.matched_count == 1
 
 
-async def _mutate(
+async def mutate_learning(
     user_id: str, change: Callable[[models.User], Awaitable[T]], *, need_context: bool = True
 ) -> tuple[models.User, T]:
     """Applies `change` to a fresh copy of the context and stores it, retrying on races."""
@@ -84,7 +84,7 @@ async def _mutate(
     raise Conflict("the learning context changed concurrently; retry", details={"user_id": user_id})
 
 
-async def _announce(user_id: str, unlocked: list[AchievementRule]) -> None:
+async def announce_achievements(user_id: str, unlocked: list[AchievementRule]) -> None:
     for rule in unlocked:
         await emit(
             "ACHIEVEMENT_UNLOCKED",
@@ -195,7 +195,7 @@ async def create_context(user_id: str, draft: ContextDraft) -> ContextCreated:
             ctx.consciousness_level = rules.initial_consciousness(ctx)
         return created
 
-    user, created = await _mutate(uid, change, need_context=False)
+    user, created = await mutate_learning(uid, change, need_context=False)
     await emit(
         "USER_CONTEXT_CREATED" if created else "USER_CONTEXT_UPDATED",
         {"user_id": uid, "consciousness_level": user.learning.consciousness_level},
@@ -294,7 +294,7 @@ async def update_progress(user_id: str, draft: ProgressDraft) -> ProgressOutcome
         )
         return round(after - before, 4), completed, unlocked, step
 
-    user, (skill_change, completed, unlocked, step) = await _mutate(user_id, change)
+    user, (skill_change, completed, unlocked, step) = await mutate_learning(user_id, change)
     if session is not None:
         await _record_in_session(session.id, draft)
     await emit(
@@ -317,7 +317,7 @@ async def update_progress(user_id: str, draft: ProgressDraft) -> ProgressOutcome
         await emit(
             "MODULE_COMPLETED", {"user_id": user_id, "module_id": module.id}, user_id=user_id
         )
-    await _announce(user_id, unlocked)
+    await announce_achievements(user_id, unlocked)
     nxt = rules.recommend(user.learning, limit=3, prefer_domain=module.domain)
     return ProgressOutcome(
         user=user,
@@ -372,7 +372,7 @@ async def start_session(
         ctx.current_session_id = session_id
         return rules.plan_session(ctx, module, mode, level)
 
-    user, plan = await _mutate(user_id, change)
+    user, plan = await mutate_learning(user_id, change)
     session = models.LearningSession(
         id=session_id,
         user_id=user_id,
@@ -446,7 +446,7 @@ async def end_session(user_id: str, session_id: str, draft: EndDraft) -> models.
         )
         return newly, unlocked
 
-    user, (newly, unlocked) = await _mutate(user_id, change)
+    user, (newly, unlocked) = await mutate_learning(user_id, change)
     session.status = "ended"
     session.ended_at = ended_at
     session.duration_seconds = round(duration, 3)
@@ -475,7 +475,7 @@ async def end_session(user_id: str, session_id: str, draft: EndDraft) -> models.
         await emit(
             "MODULE_COMPLETED", {"user_id": user_id, "module_id": module.id}, user_id=user_id
         )
-    await _announce(user_id, unlocked)
+    await announce_achievements(user_id, unlocked)
     return session
 
 

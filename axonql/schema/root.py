@@ -23,6 +23,7 @@ from axonql.schema.metrics import MetricsQuery, OperationMetrics
 from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
 from axonql.schema.recall import RecallMutation, RecallQuery
+from axonql.schema.security import SecurityMutation, SecurityQuery
 from axonql.schema.simulation import SimulationMutation, SimulationQuery
 from axonql.schema.subscription import EventMutation, EventSubscription
 from axonql.schema.system import SystemMutation, SystemQuery
@@ -47,6 +48,7 @@ QUERIES: tuple[type, ...] = (
     EvolutionQuery,
     RecallQuery,
     ImmuneQuery,
+    SecurityQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AuthMutation,
@@ -66,6 +68,7 @@ MUTATIONS: tuple[type, ...] = (
     EvolutionMutation,
     RecallMutation,
     ImmuneMutation,
+    SecurityMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
 

@@ -1,0 +1,280 @@
+"""Security-training types and root fields (seed 000).
+
+`POST /security/scenarios/generate` → `generateSecurityScenario`; `POST
+/security/scenarios/{id}/assess` → `submitSecurityAssessment`. A scenario's ground truth
+(planted indicators, expected answer) has no field here: it shows only in an assessment's
+`indicatorFeedback` and `answerKey`, after the answer is in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.scalars import JSON
+
+from axonql import models
+from axonql.resolvers import security as logic
+from axonql.schema.context import Info
+from axonql.schema.permissions import field, mutation, query
+from axonql.scopes import Scope
+from axonql.services import security_training as training
+
+
+@strawberry.type
+class AssessmentFeedback:
+    overall: str
+    strengths: list[str]
+    improvements: list[str]
+
+
+@strawberry.type
+class IndicatorFeedback:
+    """One planted indicator (present) or one named that was not there."""
+
+    indicator: str
+    criterion: str | None
+    present: bool
+    identified: bool
+    correct: bool
+    explanation: str
+
+
+@strawberry.type
+class ScoreBreakdown:
+    """The parts of the score, each in 0..1 (weights: services/security_training.py)."""
+
+    detection: float
+    indicators: float
+    precision: float
+    recall: float
+    threat_type: float
+    action: float
+    calibration: float
+
+
+@strawberry.type
+class ScenarioAdaptation:
+    difficulty_adjustment: str
+    next_scenario_type: str
+
+
+@strawberry.type
+class SecurityAwarenessUpdate:
+    previous_level: float
+    new_level: float
+    improvement: float
+
+
+@strawberry.type
+class AnswerKey:
+    """The scenario's ground truth, revealed with its assessment."""
+
+    threat_present: bool
+    threat_type: str
+    indicators: list[str]
+    recommended_action: str
+    acceptable_actions: list[str]
+
+
+@strawberry.type
+class SecurityAssessment:
+    id: strawberry.ID
+    assessment_id: strawberry.ID
+    scenario_id: strawberry.ID
+    user_id: strawberry.ID
+    score: float
+    score_breakdown: ScoreBreakdown
+    feedback: AssessmentFeedback
+    indicator_feedback: list[IndicatorFeedback]
+    consciousness_adaptation: ScenarioAdaptation
+    security_awareness_update: SecurityAwarenessUpdate
+    achievements_unlocked: list[str]
+    answer: JSON
+    time_taken_seconds: float | None
+    elapsed_seconds: float = strawberry.field(description="server time from generation to answer")
+    created_at: datetime
+
+    @field(description="The ground truth of the assessed scenario.")
+    async def answer_key(self, info: Info) -> AnswerKey | None:
+        doc = await info.context.loaders.by_id(models.SecurityScenario).load(self.scenario_id)
+        if doc is None:
+            return None
+        return AnswerKey(
+            threat_present=doc.is_threat,
+            threat_type=doc.threat_type,
+            indicators=doc.indicators,
+            recommended_action=doc.best_action if doc.is_threat else "no_action",
+            acceptable_actions=doc.acceptable_actions if doc.is_threat else ["proceed"],
+        )
+
+    @classmethod
+    def from_document(cls, doc: models.SecurityAssessment) -> SecurityAssessment:
+        b = doc.breakdown
+        return cls(
+            id=strawberry.ID(doc.id),
+            assessment_id=strawberry.ID(doc.id),
+            scenario_id=strawberry.ID(doc.scenario_id),
+            user_id=strawberry.ID(doc.user_id),
+            score=doc.score,
+            score_breakdown=ScoreBreakdown(
+                detection=b["detection"],
+                indicators=b["indicators"],
+                precision=b["precision"],
+                recall=b["recall"],
+                threat_type=b["threat_type"],
+                action=b["action"],
+                calibration=b["calibration"],
+            ),
+            feedback=AssessmentFeedback(
+                overall=doc.feedback["overall"],
+                strengths=doc.feedback["strengths"],
+                improvements=doc.feedback["improvements"],
+            ),
+            indicator_feedback=[IndicatorFeedback(**f) for f in doc.indicator_feedback],
+            consciousness_adaptation=ScenarioAdaptation(**doc.adaptation),
+            security_awareness_update=SecurityAwarenessUpdate(**doc.awareness),
+            achievements_unlocked=doc.achievements_unlocked,
+            answer=JSON(doc.answer),
+            time_taken_seconds=doc.time_taken_seconds,
+            elapsed_seconds=doc.elapsed_seconds,
+            created_at=doc.created_at,
+        )
+
+
+@strawberry.type
+class SecurityScenario:
+    """Seed 000's SecurityScenario, without its ground truth."""
+
+    id: strawberry.ID
+    scenario_id: strawberry.ID
+    user_id: strawberry.ID
+    scenario_type: str
+    title: str
+    description: str
+    difficulty: str
+    content: JSON
+    assessment_criteria: list[str]
+    time_limit_seconds: int
+    created_at: datetime
+    expires_at: datetime
+    status: str = strawberry.field(description="open | assessed | expired")
+    assessment_id: strawberry.ID | None
+
+    @field(description="The assessment, once submitted.")
+    async def assessment(self, info: Info) -> SecurityAssessment | None:
+        if self.assessment_id is None:
+            return None
+        doc = await info.context.loaders.by_id(models.SecurityAssessment).load(self.assessment_id)
+        return SecurityAssessment.from_document(doc) if doc else None
+
+    @classmethod
+    def from_document(cls, doc: models.SecurityScenario) -> SecurityScenario:
+        return cls(
+            id=strawberry.ID(doc.id),
+            scenario_id=strawberry.ID(doc.id),
+            user_id=strawberry.ID(doc.user_id),
+            scenario_type=doc.scenario_type,
+            title=doc.title,
+            description=doc.description,
+            difficulty=doc.difficulty,
+            content=JSON(doc.content),
+            assessment_criteria=doc.assessment_criteria,
+            time_limit_seconds=doc.time_limit_seconds,
+            created_at=doc.created_at,
+            expires_at=doc.expires_at,
+            status=logic.scenario_status(doc),
+            assessment_id=strawberry.ID(doc.assessment_id) if doc.assessment_id else None,
+        )
+
+
+@strawberry.input
+class GenerateSecurityScenarioInput:
+    user_id: strawberry.ID
+    scenario_type: str = strawberry.field(
+        description="phishing | social_engineering | malware | network_intrusion, optionally "
+        "prefixed by a difficulty (advanced_phishing)"
+    )
+    difficulty: str | None = strawberry.field(
+        default=None, description="beginner | intermediate (default) | advanced"
+    )
+    context: JSON | None = None
+    seed: int | None = strawberry.field(default=None, description="same seed, same scenario")
+
+
+@strawberry.input
+class SecurityAnswerInput:
+    threat_detected: bool | None = None
+    threat_type: str | None = None
+    confidence: float | None = None
+    indicators_identified: list[str] | None = None
+    recommended_action: str | None = None
+    reasoning: str | None = None
+
+
+@strawberry.input
+class SecurityAssessmentInput:
+    user_id: strawberry.ID
+    assessment: SecurityAnswerInput
+    time_taken_seconds: float | None = None
+
+
+def _answer(a: SecurityAnswerInput) -> training.Answer:
+    return training.Answer(
+        threat_detected=a.threat_detected,
+        threat_type=a.threat_type,
+        confidence=a.confidence,
+        indicators_identified=a.indicators_identified or [],
+        recommended_action=a.recommended_action,
+        reasoning=a.reasoning,
+    )
+
+
+@strawberry.type
+class SecurityQuery:
+    @query(Scope.SECURITY_ASSESS, description="A generated scenario (never its ground truth).")
+    async def security_scenario(self, info: Info, id: strawberry.ID) -> SecurityScenario:
+        return SecurityScenario.from_document(await logic.get_scenario(id))
+
+    @query(Scope.SECURITY_ASSESS, description="Assessments, newest first.")
+    async def security_assessments(
+        self,
+        info: Info,
+        user_id: strawberry.ID | None = None,
+        scenario_id: strawberry.ID | None = None,
+        limit: int = 50,
+    ) -> list[SecurityAssessment]:
+        docs = await logic.list_assessments(user_id, scenario_id, limit)
+        return [SecurityAssessment.from_document(d) for d in docs]
+
+
+@strawberry.type
+class SecurityMutation:
+    @mutation(Scope.SECURITY_ASSESS, description="Generates a scenario from a template.")
+    async def generate_security_scenario(
+        self, info: Info, input: GenerateSecurityScenarioInput
+    ) -> SecurityScenario:
+        doc = await logic.generate_scenario(
+            logic.ScenarioRequest(
+                user_id=input.user_id,
+                scenario_type=input.scenario_type,
+                difficulty=input.difficulty,
+                context=input.context,
+                seed=input.seed,
+            )
+        )
+        return SecurityScenario.from_document(doc)
+
+    @mutation(Scope.SECURITY_ASSESS, description="Scores an answer against the scenario.")
+    async def submit_security_assessment(
+        self, info: Info, scenario_id: strawberry.ID, input: SecurityAssessmentInput
+    ) -> SecurityAssessment:
+        doc = await logic.submit_assessment(
+            scenario_id,
+            logic.AssessmentRequest(
+                user_id=input.user_id,
+                answer=_answer(input.assessment),
+                time_taken_seconds=input.time_taken_seconds,
+            ),
+        )
+        return SecurityAssessment.from_document(doc)
