@@ -143,6 +143,7 @@ class MetricsSampler:
         self.system_id = system_id
         self.interval = settings.metrics_interval_seconds if interval is None else interval
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._previous: HostReading | None = None
         self._pruned_at = 0.0
 
@@ -187,24 +188,33 @@ class MetricsSampler:
             {"timestamp": {"$lt": cutoff}}
         )
 
-    async def _run(self) -> None:
-        while True:
+    async def _run(self, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
             try:
                 await self.sample_once()
             except Exception:
                 log.warning("metrics sample failed", exc_info=True)
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self.interval)
 
     def start(self) -> None:
         """Begin sampling in the background (an interval of 0 disables the sampler)."""
         if self._task is None and self.interval > 0:
             host_gauge(self.extras)
-            self._task = asyncio.create_task(self._run(), name="axonql-metrics-sampler")
+            self._stopping = asyncio.Event()
+            self._task = asyncio.create_task(
+                self._run(self._stopping), name="axonql-metrics-sampler"
+            )
 
-    async def stop(self) -> None:
-        """Cancel the loop and wait for it, so nothing writes after shutdown."""
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Let the current sample finish (no write lands after this returns), then end."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping.set()
+        try:
+            await asyncio.wait_for(task, timeout)
+        except TimeoutError:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
