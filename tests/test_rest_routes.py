@@ -151,7 +151,34 @@ async def _session(ctx: Ctx) -> dict[str, str]:
     return {**found, "session_id": data["startLearningSession"]["sessionId"]}
 
 
+async def _sim_agent(ctx: Ctx) -> dict[str, str]:
+    """An online agent that can run drift simulations (the server only queues the work)."""
+    from axonql.models.base import utcnow
+    from axonql.services.simulation import CAPABILITY
+
+    agent = models.Agent(name="sim worker", capabilities=[CAPABILITY], last_heartbeat=utcnow())
+    await agent.insert()
+    return {}
+
+
+async def _simulation(ctx: Ctx) -> dict[str, str]:
+    await _sim_agent(ctx)
+    await ctx.gql(
+        'mutation { startSimulation(input: {experimentalCondition: "CONTROL"}) { status } }'
+    )
+    return {}
+
+
+async def _paused_simulation(ctx: Ctx) -> dict[str, str]:
+    await _simulation(ctx)
+    await ctx.gql("mutation { pauseSimulation { status } }")
+    return {}
+
+
 SETUPS: dict[str, Setup] = {
+    "sim_agent": _sim_agent,
+    "simulation": _simulation,
+    "paused_simulation": _paused_simulation,
     "user": _user,
     "user_context": _user_context,
     "session": _session,
@@ -860,12 +887,31 @@ ROWS: tuple[Row, ...] = (
             "stress_event_frequency": 0.1,
             "neutral_event_frequency": 0.3,
         },
+        setup="sim_agent",
     ),
-    Row(DRI, "POST", "/api/v1/simulation/stop", ("message", "simulation_id", "status")),
-    Row(DRI, "POST", "/api/v1/simulation/pause", ("message", "simulation_id", "status")),
-    Row(DRI, "POST", "/api/v1/simulation/resume", ("message", "simulation_id", "status")),
-    Row(DRI, "GET", "/api/v1/simulation/status", ("simulation_id", "status")),
-    Row(DRI, "GET", "/api/v1/simulation/results", ("simulation_id", "status")),
+    Row(
+        DRI,
+        "POST",
+        "/api/v1/simulation/stop",
+        ("message", "simulation_id", "status"),
+        setup="simulation",
+    ),
+    Row(
+        DRI,
+        "POST",
+        "/api/v1/simulation/pause",
+        ("message", "simulation_id", "status"),
+        setup="simulation",
+    ),
+    Row(
+        DRI,
+        "POST",
+        "/api/v1/simulation/resume",
+        ("message", "simulation_id", "status"),
+        setup="paused_simulation",
+    ),
+    Row(DRI, "GET", "/api/v1/simulation/status", ("simulation_id", "status"), setup="simulation"),
+    Row(DRI, "GET", "/api/v1/simulation/results", ("simulation_id", "status"), setup="simulation"),
     Row(DRI, "GET", "/api/v1/simulation/configs", ("configurations",)),
     Row(DRI, "GET", "/api/v1/data/assessments", ("assessments", "total_count")),
     Row(DRI, "GET", "/api/v1/data/events", ("events", "total_count")),

@@ -8,6 +8,7 @@ legacy client that sends extra keys keeps working and a typo is still visible.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import secrets
@@ -114,7 +115,7 @@ def _lookup(source: str, inputs: Inputs, win: pagination.Window | None) -> Any:
     if where == "body":
         return pagination.dig(inputs.body, name) if name else inputs.body
     if where == "page" and win is not None:
-        return {"limit": win.limit, "offset": win.offset}.get(name)
+        return {"limit": win.limit, "offset": win.offset, "page": win.page, "size": win.limit}[name]
     raise ValueError(f"unknown variable source {source!r}")
 
 
@@ -185,6 +186,17 @@ def lower_at(data: Any, path: str) -> None:
         lower_at(data[key], rest)
     elif isinstance(data[key], str):
         data[key] = data[key].lower()
+
+
+def download(data: Mapping[str, Any], headers: dict[str, str]) -> Response:
+    """A file the operation returned base64-encoded, sent as an attachment."""
+    name = str(data["filename"]).replace('"', "")
+    headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(
+        base64.b64decode(data["content_base64"]),
+        media_type=str(data["content_type"]),
+        headers=headers,
+    )
 
 
 class Engine:
@@ -298,15 +310,15 @@ class Engine:
         inputs.elapsed = time.perf_counter() - started
         if result.errors:
             return self.error_response(api, worst(result.errors), request_id, headers)
-        data: Any = result.data or {}
+        data: Any = pagination.dig(result.data or {}, route.result)
         if route.pagination is not None and win is not None:
             data, page_headers = pagination.apply(route.pagination, win, data)
             headers.update(page_headers)
-        else:
-            data = pagination.dig(data, route.result)
         for path in route.lower:
             lower_at(data, path)
         if route.shape is not None:
             data = route.shape(data, inputs)
+        if route.download:
+            return download(data, headers)
         body = api.envelope.success(data, message=route.message, request_id=request_id)
         return JSONResponse(body, status_code=route.status, headers=headers)

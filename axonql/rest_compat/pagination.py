@@ -72,6 +72,7 @@ def apply(
             "has_more": win.offset + len(items) < total,
         }
         return body, {}
+    body["total_count"] = total
     headers = {
         "X-Total-Count": str(total),
         "X-Page-Count": str(max(1, math.ceil(total / win.limit))),

@@ -85,6 +85,7 @@ class Route:
     message: str = "Operation completed successfully"
     example: Mapping[str, Any] | None = None
     example_query: Mapping[str, str] | None = None
+    download: bool = False
 
     @property
     def path_params(self) -> list[str]:
