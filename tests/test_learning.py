@@ -3,6 +3,7 @@ recommendations and learning paths (seed 000), and bad input that changes nothin
 
 from __future__ import annotations
 
+import asyncio
 import math
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 
 from axonql import models
 from axonql.models.base import utcnow
+from axonql.models.user import LearningContext
 from tests.support import GraphQLClient, error_codes, token_for
 
 CREATE = """
@@ -546,3 +548,43 @@ async def test_bad_session_input(gql: GraphQLClient, admin_token: str) -> None:
     assert error_codes(body) == ["RESOURCE_NOT_FOUND"]
     body = await gql(END, {"userId": "nobody", "sessionId": sid}, admin_token)
     assert error_codes(body) == ["USER_NOT_FOUND"]
+
+
+async def test_context_for_legacy_and_account_created_users(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    now = utcnow()
+    await models.User.get_pymongo_collection().insert_one(
+        {"_id": "legacy", "username": "legacy", "created_at": now, "updated_at": now}
+    )  # stored before learning contexts existed: no `learning` field at all
+    created = await _create(gql, admin_token, "legacy", skillLevels={"python": 0.3})
+    assert created["contextCreated"] is True
+    stored = await models.User.get("legacy")
+    assert stored is not None and stored.learning.revision == 1
+
+    # an account made with skills (createUser's learningContext) already has a context
+    made = models.User(
+        id="made", username="made", learning=LearningContext(skill_levels={"security": 0.6})
+    )
+    await made.insert()
+    body = await gql(CONTEXT, {"userId": "made"}, admin_token)
+    assert body["data"]["userContext"]["skillLevels"] == {"security": "intermediate"}
+    again = await _create(gql, admin_token, "made", goals=["Improve security awareness"])
+    assert again["contextCreated"] is False
+
+
+async def test_concurrent_progress_updates_are_not_lost(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    await _create(gql, admin_token, "u9", skillLevels={"python": 0.5})
+    report = {"moduleId": "python_functions", "progressPercentage": 10, "timeSpentSeconds": 100,
+              "score": 0.8}  # fmt: skip
+    bodies = await asyncio.gather(
+        *(gql(PROGRESS, {"userId": "u9", "input": report}, admin_token) for _ in range(6))
+    )
+    assert all("errors" not in b for b in bodies), bodies
+    user = await models.User.get("u9")
+    assert user is not None
+    assert user.learning.time_spent == 600
+    assert user.learning.skill_levels["python"] == pytest.approx(0.5 + 6 * 0.04)
+    assert user.learning.revision == 7  # one create + six updates, none lost

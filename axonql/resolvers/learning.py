@@ -3,7 +3,8 @@
 Creating a context for an unknown user id creates that user (no password, no scopes): the
 seed's `POST /users/user123/context` answers `context_created: true` for a fresh id. Creating
 it again updates it (skills and preferences merged, goals replaced) and answers
-`context_created: false`. Every other operation needs a context: USER_NOT_FOUND otherwise.
+`context_created: false`. Every other operation needs a context (created here, or skills,
+preferences or goals given with the account): USER_NOT_FOUND otherwise.
 A second session start while one is active is a CONFLICT naming the active session.
 
 Every input is validated before anything is written; the learning context is written with a
@@ -12,6 +13,7 @@ revision check so concurrent updates are retried, never lost.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +38,8 @@ from axonql.services.module_catalog import (
 )
 
 T = TypeVar("T")
-MAX_RETRIES = 5
+MAX_RETRIES = 10
+RETRY_PAUSE = 0.005
 MAX_SKILLS = 50
 MAX_SESSION_SECONDS = 7 * 24 * 3600
 
@@ -51,11 +54,16 @@ async def get_user(user_id: str) -> models.User:
 async def get_context(user_id: str) -> models.User:
     """The user, when it has a learning context (seed: USER_NOT_FOUND otherwise)."""
     user = await get_user(user_id)
-    if user.learning.created_at is None:
+    if not has_context(user.learning):
         raise UserNotFound(
             f"user context for {user_id} does not exist", details={"user_id": user_id}
         )
     return user
+
+
+def has_context(ctx: LearningContext) -> bool:
+    """Created here, or given skills, preferences or goals when the account was made."""
+    return ctx.created_at is not None or bool(ctx.skill_levels or ctx.preferences or ctx.goals)
 
 
 async def _commit(user: models.User, revision: int) -> bool:
@@ -75,7 +83,9 @@ async def mutate_learning(
     user_id: str, change: Callable[[models.User], Awaitable[T]], *, need_context: bool = True
 ) -> tuple[models.User, T]:
     """Applies `change` to a fresh copy of the context and stores it, retrying on races."""
-    for _ in range(MAX_RETRIES):
+    for attempt in range(MAX_RETRIES):
+        if attempt:
+            await asyncio.sleep(RETRY_PAUSE * attempt)  # let the competing writer finish
         user = await (get_context(user_id) if need_context else get_user(user_id))
         revision = user.learning.revision
         result = await change(user)
@@ -182,9 +192,9 @@ async def create_context(user_id: str, draft: ContextDraft) -> ContextCreated:
 
     async def change(user: models.User) -> bool:
         ctx = user.learning
-        created = ctx.created_at is None
-        if created:
-            ctx.created_at = utcnow()
+        created = not has_context(ctx)
+        if ctx.created_at is None:
+            ctx.created_at = user.created_at if not created else utcnow()
         ctx.skill_levels.update(skills)
         ctx.preferences.update(prefs)
         if goals is not None:
