@@ -456,7 +456,14 @@ async def end_session(user_id: str, session_id: str, draft: EndDraft) -> models.
         )
         return newly, unlocked
 
-    user, (newly, unlocked) = await mutate_learning(user_id, change)
+    try:
+        user, (newly, unlocked) = await mutate_learning(user_id, change)
+    except BaseException:  # the context is unchanged: the session stays active
+        await models.LearningSession.get_pymongo_collection().update_one(
+            {"_id": session_id, "status": "ended", "completion_status": None},
+            {"$set": {"status": "active", "ended_at": None}},
+        )
+        raise
     session.status = "ended"
     session.ended_at = ended_at
     session.duration_seconds = round(duration, 3)

@@ -178,7 +178,16 @@ async def submit_assessment(scenario_id: str, req: AssessmentRequest) -> models.
         unlocked = rules.unlock_achievements(ctx, now, baseline)
         return previous, ctx.skill_levels[SECURITY_DOMAIN], unlocked
 
-    _, (previous, new, unlocked) = await mutate_learning(req.user_id, change, need_context=False)
+    try:
+        _, (previous, new, unlocked) = await mutate_learning(
+            req.user_id, change, need_context=False
+        )
+    except BaseException:  # nothing else was written: give the scenario back
+        await models.SecurityScenario.get_pymongo_collection().update_one(
+            {"_id": scenario_id, "assessment_id": assessment_id},
+            {"$set": {"status": "open", "assessment_id": None}},
+        )
+        raise
     assessment = models.SecurityAssessment(
         id=assessment_id,
         scenario_id=scenario_id,
