@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import json
+import socket as sockets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -29,8 +31,11 @@ class RawSubscription:
         variables: dict[str, Any] | None = None,
         *,
         protocol: str = TRANSPORT_WS,
+        receive_buffer: int | None = None,
         **connect_kwargs: Any,
     ) -> RawSubscription:
+        if receive_buffer is not None:  # a client that reads slowly: a tiny TCP window
+            connect_kwargs["sock"] = _small_window_socket(url, receive_buffer)
         socket = await connect(url, subprotocols=[protocol], **connect_kwargs)  # type: ignore[list-item]
         payload = {"Authorization": f"Bearer {token}"} if token else {}
         await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
@@ -77,3 +82,13 @@ class RawSubscription:
 
     async def close(self) -> None:
         await self.socket.close()
+
+
+def _small_window_socket(url: str, size: int) -> sockets.socket:
+    """A connected socket whose receive buffer (so TCP window) is set before the handshake."""
+    parsed = urlparse(url)
+    sock = sockets.socket(sockets.AF_INET, sockets.SOCK_STREAM)
+    sock.setsockopt(sockets.SOL_SOCKET, sockets.SO_RCVBUF, size)
+    sock.connect((parsed.hostname or "127.0.0.1", parsed.port or 80))
+    sock.setblocking(False)
+    return sock

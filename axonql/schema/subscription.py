@@ -99,9 +99,15 @@ def _close_slow_client(info: Info) -> Callable[[Subscriber], None] | None:
 async def _stream(
     info: Info, where: EventFilter, after: strawberry.ID | None
 ) -> AsyncGenerator[Event, None]:
+    """Checks `after` up front (so a bad one is an `error` message), then streams."""
     resume = parse_event_id(str(after)) if after is not None else None
     service = realtime.of(info.context.state)
-    source = service.follow(where, resume, on_overflow=_close_slow_client(info))
+    if resume is not None:
+        await realtime.check_resumable(resume)
+    return _events(service.follow(where, resume, on_overflow=_close_slow_client(info)))
+
+
+async def _events(source: AsyncGenerator[EventDocument, None]) -> AsyncGenerator[Event, None]:
     try:
         async for event in source:
             yield Event.from_document(event)
@@ -154,22 +160,19 @@ class EventSubscription:
             population_id=population_id,
             memory_id=memory_id,
         )
-        async for event in _stream(info, where, after):
-            yield event
+        return await _stream(info, where, after)
 
     @subscription(Scope.TASKS_READ, description="Task state changes and progress.")
     async def task_updated(
         self, info: Info, id: strawberry.ID | None = None, after: strawberry.ID | None = None
     ) -> AsyncGenerator[Event, None]:
-        async for event in _stream(info, EventFilter.of(types.TASK_TYPES, task_id=id), after):
-            yield event
+        return await _stream(info, EventFilter.of(types.TASK_TYPES, task_id=id), after)
 
     @subscription(Scope.AGENTS_READ, description="Agent status changes.")
     async def agent_updated(
         self, info: Info, id: strawberry.ID | None = None, after: strawberry.ID | None = None
     ) -> AsyncGenerator[Event, None]:
-        async for event in _stream(info, EventFilter.of(types.AGENT_TYPES, agent_id=id), after):
-            yield event
+        return await _stream(info, EventFilter.of(types.AGENT_TYPES, agent_id=id), after)
 
     @subscription(Scope.CONSCIOUSNESS_READ, description="Consciousness level changes.")
     async def consciousness_updated(
@@ -179,24 +182,21 @@ class EventSubscription:
         after: strawberry.ID | None = None,
     ) -> AsyncGenerator[Event, None]:
         where = EventFilter.of(types.CONSCIOUSNESS_TYPES, system_id=system_id)
-        async for event in _stream(info, where, after):
-            yield event
+        return await _stream(info, where, after)
 
     @subscription(Scope.USER_MANAGE, description="Learning sessions, progress and assessments.")
     async def learning_progress(
         self, info: Info, user_id: strawberry.ID | None = None, after: strawberry.ID | None = None
     ) -> AsyncGenerator[Event, None]:
         where = EventFilter.of(types.LEARNING_TYPES, user_id=user_id)
-        async for event in _stream(info, where, after):
-            yield event
+        return await _stream(info, where, after)
 
     @subscription(Scope.NEURAL_MONITOR, description="Population evolution cycles.")
     async def population_evolved(
         self, info: Info, id: strawberry.ID | None = None, after: strawberry.ID | None = None
     ) -> AsyncGenerator[Event, None]:
         where = EventFilter.of(types.POPULATION_TYPES, population_id=id)
-        async for event in _stream(info, where, after):
-            yield event
+        return await _stream(info, where, after)
 
     @subscription(Scope.MEMORIES_READ, description="Memory drift at or above `minLevel`.")
     async def memory_drift(
@@ -206,8 +206,7 @@ class EventSubscription:
         if min_level is not None:
             level = v.number_in("minLevel", min_level, 0.0, 1.0)
             test = _at_least(level, "drift_level", "drift_score", "level")
-        async for event in _stream(info, EventFilter.of(types.MEMORY_DRIFT_TYPES, test), after):
-            yield event
+        return await _stream(info, EventFilter.of(types.MEMORY_DRIFT_TYPES, test), after)
 
     @subscription(Scope.CONSCIOUSNESS_READ, description="System alerts at or above a severity.")
     async def system_alerts(
@@ -219,8 +218,7 @@ class EventSubscription:
         test = None
         if min_severity is not None:
             test = _rank_at_least(types.AlertSeverity, min_severity, "severity")
-        async for event in _stream(info, EventFilter.of(types.ALERT_TYPES, test), after):
-            yield event
+        return await _stream(info, EventFilter.of(types.ALERT_TYPES, test), after)
 
     @subscription(Scope.CONSCIOUSNESS_READ, description="Log entries at or above `level`.")
     async def log_entries(
@@ -233,8 +231,7 @@ class EventSubscription:
     ) -> AsyncGenerator[Event, None]:
         test = _rank_at_least(types.LogLevel, level, "level") if level is not None else None
         where = EventFilter.of(types.LOG_TYPES, test, task_id=task_id, agent_id=agent_id)
-        async for event in _stream(info, where, after):
-            yield event
+        return await _stream(info, where, after)
 
 
 @strawberry.input

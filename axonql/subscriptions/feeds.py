@@ -49,17 +49,18 @@ class ChangeStreamFeed:
 
     name = "change_stream"
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, collection: Any) -> None:
         self.hub = hub
+        self.collection = collection
         self._stream: Any = None
         self._task: asyncio.Task[None] | None = None
         self._resume_token: Any = None
 
     @staticmethod
-    async def supported() -> bool:
+    async def supported(collection: Any) -> bool:
         """Whether the database offers change streams (a standalone mongod does not)."""
         try:
-            stream = await Event.get_pymongo_collection().watch()
+            stream = await collection.watch()
         except PyMongoError:
             return False
         await stream.close()

@@ -37,8 +37,9 @@ class ResumePointExpired(AxonError):
 class RealTime:
     """Owns the hub and its feed; hands out event streams with resume."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, collection: Any) -> None:
         self.settings = settings
+        self.collection = collection  # this instance's own client: tests run several
         self.hub = Hub()
         self.feed: Feed | None = None
         self.retention = timedelta(seconds=settings.event_retention_seconds)
@@ -54,10 +55,10 @@ class RealTime:
         url = self.settings.broadcast_url
         if choice == "auto":
             external = urlparse(url).scheme != "memory"
-            use_stream = not external and await ChangeStreamFeed.supported()
+            use_stream = not external and await ChangeStreamFeed.supported(self.collection)
             choice = "change_stream" if use_stream else "broadcast"
         self.feed = (
-            ChangeStreamFeed(self.hub)
+            ChangeStreamFeed(self.hub, self.collection)
             if choice == "change_stream"
             else BroadcastFeed(self.hub, url)
         )
@@ -97,7 +98,6 @@ class RealTime:
         try:
             last = -1
             if after is not None:
-                await _check_resumable(after)
                 last = after
                 subscriber.catching_up = True
                 while True:
@@ -120,7 +120,8 @@ class RealTime:
             self.hub.unregister(subscriber)
 
 
-async def _check_resumable(after: int) -> None:
+async def check_resumable(after: int) -> None:
+    """Refuse an `after` older than the log's retention (events since then are gone)."""
     oldest = await event_log.oldest_seq()
     if oldest is not None and after + 1 < oldest:
         raise ResumePointExpired(
@@ -153,7 +154,7 @@ async def publish(event: Event) -> None:
 
 async def start_for(state: AppState) -> RealTime:
     """Start an instance's service and keep it in `state.extras["realtime"]`."""
-    service = RealTime(state.settings)
+    service = RealTime(state.settings, state.database.db[Event.Settings.name])
     await service.start()
     state.extras["realtime"] = service
     return service
