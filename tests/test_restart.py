@@ -60,7 +60,8 @@ class ServeProcess:
         )
         body: dict[str, Any] = response.json()
         assert "errors" not in body, body
-        return body["data"]
+        data: dict[str, Any] = body["data"]
+        return data
 
     def login(self) -> str:
         data = self.graphql(
