@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar, cast
 
 from aiodataloader import DataLoader
@@ -29,6 +29,15 @@ class Loaders:
                 found: dict[Any, D] = {doc.id: doc for doc in docs}
                 return [found.get(i) for i in ids]
 
+            self._loaders[key] = DataLoader(batch)
+        return self._loaders[key]
+
+    def custom(
+        self, name: str, batch: Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]
+    ) -> DataLoader[Any, Any]:
+        """A loader with its own batch function, one per request under `name`."""
+        key = ("custom", name)
+        if key not in self._loaders:
             self._loaders[key] = DataLoader(batch)
         return self._loaders[key]
 

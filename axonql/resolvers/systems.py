@@ -306,17 +306,26 @@ async def application_counts(system: models.System) -> ApplicationCounts:
     return ApplicationCounts(total=total, running=total - stopped, stopped=stopped)
 
 
-async def latest_metrics(system_id: str, names: list[str]) -> dict[str, float]:
-    """The most recent stored sample of each named metric of a system."""
-    collection = models.MetricSample.get_pymongo_collection()
-    found: dict[str, float] = {}
-    for name in names:
-        doc = await collection.find_one(
-            {"system_id": system_id, "metric": name}, sort=[("timestamp", -1)]
-        )
-        if doc is not None:
-            found[name] = float(doc["value"])
-    return found
+SYSTEM_METRICS = ("cpu_usage", "memory_usage", "disk_usage")
+
+
+async def latest_metrics(system_ids: list[str]) -> list[dict[str, float]]:
+    """DataLoader batch: the newest stored CPU/memory/disk sample of each system, one query."""
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"system_id": {"$in": system_ids}, "metric": {"$in": SYSTEM_METRICS}}},
+        {"$sort": {"system_id": 1, "metric": 1, "timestamp": -1}},
+        {
+            "$group": {
+                "_id": {"system": "$system_id", "metric": "$metric"},
+                "value": {"$first": "$value"},
+            }
+        },
+    ]
+    cursor = await models.MetricSample.get_pymongo_collection().aggregate(pipeline)
+    found: dict[str, dict[str, float]] = {}
+    for row in await cursor.to_list():
+        found.setdefault(row["_id"]["system"], {})[row["_id"]["metric"]] = float(row["value"])
+    return [found.get(system_id, {}) for system_id in system_ids]
 
 
 @dataclass

@@ -119,8 +119,8 @@ class System:
                 ),
                 source="live",
             )
-        names = [MetricName.CPU_USAGE, MetricName.MEMORY_USAGE, MetricName.DISK_USAGE]
-        latest = await logic.latest_metrics(str(self.id), [n.value for n in names])
+        loader = info.context.loaders.custom("latest_system_metrics", logic.latest_metrics)
+        latest = await loader.load(str(self.id))
         return SystemMetrics(
             cpu_usage=latest.get(MetricName.CPU_USAGE.value),
             memory_usage=latest.get(MetricName.MEMORY_USAGE.value),
