@@ -188,16 +188,18 @@ async def test_update_delete_and_history(gql: GraphQLClient, admin_token: str) -
                 average_fitness=g / 20,
                 diversity=0.5,
                 mutations=g,
+                improvements=[f"gen{g}"],
             )
             for g in (1, 2, 3)
         ]
     )
     body = await gql(
-        '{ population(id: "exec") { history { generation bestFitness mutations }'
+        '{ population(id: "exec") { history { generation bestFitness mutations improvements }'
         " last: history(limit: 1) { generation } } }",
         token=admin_token,
     )
     assert [h["generation"] for h in body["data"]["population"]["history"]] == [3, 2, 1]
+    assert body["data"]["population"]["history"][0]["improvements"] == ["gen3"]
     assert body["data"]["population"]["last"] == [{"generation": 3}]
 
     updated = await gql(
