@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from axonql.errors import AxonError, ValidationError
 from axonql.graphql_view import bearer_from_headers, resolve_principal
 from axonql.rest_compat import pagination
+from axonql.rest_compat.converters import snake
 from axonql.rest_compat.envelopes import Failure
 from axonql.rest_compat.ratelimit import RateLimiter, Verdict
 from axonql.rest_compat.route import Api, Binding, Field, Inputs, Route, Var
@@ -51,6 +53,11 @@ _TYPE_WORDS = {
     "object": "an object",
     "array": "a list",
 }
+
+
+_COERCION = re.compile(
+    r"Variable '\$(\w+)' (?:has|got) invalid value(?: at ([\w.\[\]]+))?: (.*)", re.S
+)
 
 
 class BadRequest(AxonError):
@@ -158,10 +165,16 @@ def _failure_from(error: GraphQLError) -> Failure:
     details = dict(ext.get("details") or {})
     if "field" in ext:
         details["field"] = ext["field"]
-    if code == "INVALID_REQUEST" and error.original_error is None and not error.path:
-        # Variable coercion failed: the client's value, not the route, is wrong.
+    message = error.message
+    if code == "INVALID_REQUEST" and not error.path:
+        # The route's documents are fixed and valid: a variable the client supplied is wrong.
         code, status = "VALIDATION_ERROR", 422
-    return Failure(status=status, code=code, message=error.message, details=details)
+        found = _COERCION.match(message)
+        if found:
+            name = snake((found.group(2) or found.group(1)).strip(".").split(".")[-1])
+            message = f"{name}: {found.group(3)}"
+            details.setdefault("field", name)
+    return Failure(status=status, code=code, message=message, details=details)
 
 
 def worst(errors: list[GraphQLError]) -> Failure:

@@ -1,0 +1,184 @@
+"""Per API: bad input and not-found in the documented error envelope; never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from axonql.rest_compat.mount import engine_of
+from tests.support import RunningServer
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(server: RunningServer) -> None:
+    engine = engine_of(server.app.routes)
+    assert engine is not None
+    engine.limiter.reset()
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def octospine_error(body: dict[str, Any], code: str) -> None:
+    assert set(body) == {"success", "error", "timestamp", "request_id"}
+    assert body["success"] is False
+    assert body["error"]["code"] == code
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["request_id"].startswith("req_")
+
+
+def nested_error(body: dict[str, Any], code: str, keys: set[str]) -> None:
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert keys <= set(body["error"]), body
+
+
+# ---------------------------------------------------------------- OCTOSPINE
+
+
+async def test_octospine_bad_input(http: httpx.AsyncClient, admin_token: str) -> None:
+    wrong_type = await http.post("/api/tasks", json={"name": 5}, headers=auth(admin_token))
+    assert wrong_type.status_code == 400
+    octospine_error(wrong_type.json(), "VALIDATION_ERROR")
+    assert wrong_type.json()["error"]["details"]["field"] == "name"
+
+    bad_enum = await http.post(
+        "/api/tasks", json={"name": "x", "priority": "urgent"}, headers=auth(admin_token)
+    )
+    assert bad_enum.status_code == 400
+    octospine_error(bad_enum.json(), "VALIDATION_ERROR")
+
+    not_json = await http.post(
+        "/api/tasks",
+        content=b'{"name": ',
+        headers={**auth(admin_token), "Content-Type": "application/json"},
+    )
+    assert not_json.status_code == 400
+    octospine_error(not_json.json(), "INVALID_REQUEST")
+
+    bad_limit = await http.get("/api/tasks", params={"limit": "lots"}, headers=auth(admin_token))
+    assert bad_limit.status_code == 400
+    octospine_error(bad_limit.json(), "VALIDATION_ERROR")
+
+
+async def test_octospine_not_found(http: httpx.AsyncClient, admin_token: str) -> None:
+    response = await http.get("/api/tasks/task_missing", headers=auth(admin_token))
+    assert response.status_code == 404
+    octospine_error(response.json(), "RESOURCE_NOT_FOUND")
+    response = await http.delete("/api/agents/agent_missing", headers=auth(admin_token))
+    assert response.status_code in (404, 405)
+
+
+async def test_octospine_needs_a_token(http: httpx.AsyncClient) -> None:
+    response = await http.get("/api/tasks")
+    assert response.status_code == 401
+    octospine_error(response.json(), "AUTHENTICATION_FAILED")
+    response = await http.get("/api/tasks", headers=auth("not-a-token"))
+    assert response.status_code == 401
+
+
+async def test_unknown_fields_are_ignored_and_listed(
+    http: httpx.AsyncClient, admin_token: str
+) -> None:
+    response = await http.post(
+        "/api/tasks", json={"name": "x", "colour": "blue", "zz": 1}, headers=auth(admin_token)
+    )
+    assert response.status_code == 201
+    assert response.headers["X-Ignored-Fields"] == "colour, zz"
+    assert response.json()["data"]["name"] == "x"
+
+
+# ---------------------------------------------------------------- SynapticOS
+
+
+async def test_synapticos_bad_input(http: httpx.AsyncClient, admin_token: str) -> None:
+    response = await http.post(
+        "/api/v2/users/user123/progress",
+        json={"module_id": "m", "progress_percentage": "lots"},
+        headers=auth(admin_token),
+    )
+    assert response.status_code == 400
+    nested_error(response.json(), "VALIDATION_ERROR", {"code", "message", "details"})
+
+
+async def test_synapticos_not_found(http: httpx.AsyncClient, admin_token: str) -> None:
+    response = await http.get("/api/v2/users/nobody/context", headers=auth(admin_token))
+    assert response.status_code == 404
+    nested_error(response.json(), "USER_NOT_FOUND", {"code", "message", "details"})
+
+
+# ---------------------------------------------------------------- LUKHAS
+
+
+async def test_lukhas_bad_input(http: httpx.AsyncClient) -> None:
+    response = await http.post("/v1/auth/token", json={"username": 5, "password": "x"})
+    assert response.status_code == 422
+    nested_error(
+        response.json(), "VALIDATION_ERROR", {"code", "message", "details", "trace_id", "timestamp"}
+    )
+
+
+async def test_lukhas_wrong_credentials(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/v1/auth/token", json={"username": "nobody", "password": "wrong-password"}
+    )
+    assert response.status_code == 401
+    nested_error(response.json(), "INVALID_TOKEN", {"trace_id", "timestamp"})
+
+
+# ---------------------------------------------------------------- NexusNet
+
+
+async def test_nexusnet_bad_input(http: httpx.AsyncClient) -> None:
+    response = await http.post(
+        "/auth/login", content=b"not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    nested_error(
+        response.json(), "INVALID_INPUT", {"code", "message", "details", "timestamp", "request_id"}
+    )
+    missing = await http.post("/auth/login", json={"username": "u"})
+    assert missing.status_code == 422
+    nested_error(missing.json(), "INVALID_INPUT", {"request_id"})
+    assert missing.json()["error"]["details"]["field"] == "password"
+
+
+# ---------------------------------------------------------------- Drift
+
+
+def drift_error(body: dict[str, Any], status: int) -> None:
+    assert set(body) == {"error", "detail", "status_code", "timestamp"}
+    assert body["status_code"] == status
+
+
+async def test_drift_bad_input(http: httpx.AsyncClient, admin_token: str) -> None:
+    response = await http.post(
+        "/api/v1/simulation/start", json={"duration_days": "thirty"}, headers=auth(admin_token)
+    )
+    assert response.status_code == 422
+    drift_error(response.json(), 422)
+    response = await http.get(
+        "/api/v1/data/assessments", params={"size": "1000"}, headers=auth(admin_token)
+    )
+    assert response.status_code == 422
+    drift_error(response.json(), 422)
+
+
+async def test_drift_not_found(http: httpx.AsyncClient, admin_token: str) -> None:
+    response = await http.get("/api/v1/simulation/status", headers=auth(admin_token))
+    assert response.status_code == 404
+    drift_error(response.json(), 404)
+    assert response.json()["detail"].startswith("SIMULATION_NOT_FOUND")
+
+
+async def test_drift_start_without_agent_is_503(http: httpx.AsyncClient, admin_token: str) -> None:
+    response = await http.post(
+        "/api/v1/simulation/start",
+        json={"experimental_condition": "CONTROL"},
+        headers=auth(admin_token),
+    )
+    assert response.status_code == 503
+    drift_error(response.json(), 503)
