@@ -20,7 +20,7 @@ import pytest
 from axonql import models
 from axonql.graphiql import STATIC_PATH
 from axonql.graphiql_assets import VENDOR_DIR, AssetError, asset_file, ensure_assets, page_assets
-from tests.support import RunningServer, env_flag, free_port
+from tests.support import GraphQLClient, RunningServer, env_flag, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -33,6 +33,7 @@ CHROMIUM_FLAGS = [
 ]
 QUERY_EDITOR = ".graphiql-query-editor .CodeMirror"
 RESULT_EDITOR = ".result-window .CodeMirror"
+CREATE_TASK = "mutation($input: CreateTaskInput!) { createTask(input: $input) { id } }"
 
 
 def editor_value(selector: str) -> str:
@@ -142,6 +143,8 @@ class Traffic:
     blocked: list[str] = field(default_factory=list)
     local: list[str] = field(default_factory=list)
     websockets: list[str] = field(default_factory=list)
+    frames_sent: list[str] = field(default_factory=list)
+    posts: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -174,6 +177,8 @@ async def page(browser: Any) -> AsyncIterator[tuple[Any, Traffic]]:
         url = route.request.url
         if urlsplit(url).hostname == "127.0.0.1":
             traffic.local.append(url)
+            if route.request.method == "POST":
+                traffic.posts.append(route.request.post_data or "")
             await route.continue_()
         else:
             traffic.blocked.append(url)
@@ -181,7 +186,12 @@ async def page(browser: Any) -> AsyncIterator[tuple[Any, Traffic]]:
 
     await context.route("**/*", guard)
     tab = await context.new_page()
-    tab.on("websocket", lambda ws: traffic.websockets.append(ws.url))
+
+    def on_websocket(ws: Any) -> None:
+        traffic.websockets.append(ws.url)
+        ws.on("framesent", lambda payload: traffic.frames_sent.append(str(payload)))
+
+    tab.on("websocket", on_websocket)
     tab.on("pageerror", lambda exc: traffic.problems.append(f"page error: {exc}"))
     tab.on(
         "console",
@@ -205,6 +215,18 @@ async def run_in_graphiql(tab: Any, url: str, query: str, expect: str) -> dict[s
     )
     result: dict[str, Any] = json.loads(await tab.evaluate(f"() => {editor_value(RESULT_EDITOR)}"))
     return result
+
+
+async def result_containing(tab: Any, needles: list[str], seconds: float) -> str:
+    """The response editor's text once it contains one of `needles`, or '' after `seconds`."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        shown: str = await tab.evaluate(f"() => {editor_value(RESULT_EDITOR)}")
+        if any(needle in shown for needle in needles):
+            return shown
+        if asyncio.get_running_loop().time() > deadline:
+            return ""
+        await asyncio.sleep(0.05)
 
 
 async def test_graphiql_runs_a_query_in_chromium_without_a_cdn(
@@ -240,3 +262,44 @@ async def test_graphiql_without_token_shows_the_auth_error(
     result = json.loads(await tab.evaluate(f"() => {editor_value(RESULT_EDITOR)}"))
     assert result["errors"][0]["extensions"]["code"] == "AUTHENTICATION_FAILED"
     assert traffic.blocked == []
+
+
+async def test_graphiql_subscription_sees_a_mutation_over_websocket(
+    server: RunningServer, gql: GraphQLClient, admin_token: str, page: tuple[Any, Traffic]
+) -> None:
+    tab, traffic = page
+    query = "subscription { taskUpdated { type taskId payload } }"
+    # Opening with ?q= lets GraphiQL parse the document before Run, so it picks the WebSocket.
+    await tab.goto(graphiql_url(server.url, query, admin_token))
+    await tab.wait_for_function(f"() => ({editor_value(QUERY_EDITOR)}) === {json.dumps(query)}")
+    await tab.click(".graphiql-execute-button")
+    for _ in range(200):
+        if any('"type":"subscribe"' in frame for frame in traffic.frames_sent):
+            break
+        await asyncio.sleep(0.05)
+    else:
+        pytest.fail(f"GraphiQL never subscribed over a WebSocket: {traffic.frames_sent}")
+
+    # The server registers the subscription just after that frame arrives: retry until seen.
+    created: list[str] = []
+    shown = ""
+    for attempt in range(20):
+        body = await gql(CREATE_TASK, {"input": {"name": f"Live {attempt}"}}, admin_token)
+        assert "errors" not in body, body
+        created.append(body["data"]["createTask"]["id"])
+        shown = await result_containing(tab, created, seconds=0.5)
+        if shown:
+            break
+    assert shown, "no event reached GraphiQL's response editor"
+    event = json.loads(shown)["data"]["taskUpdated"]
+    assert event["type"] == "TASK_STATE_CHANGED"
+    assert event["taskId"] in created
+    assert event["payload"]["change"] == "created"
+
+    ws_url = server.ws_url + "/graphql"
+    assert traffic.websockets and all(u.startswith(ws_url) for u in traffic.websockets)
+    init = json.loads(next(f for f in traffic.frames_sent if "connection_init" in f))
+    assert init["payload"] == {"Authorization": f"Bearer {admin_token}"}
+    assert not any("taskUpdated" in body for body in traffic.posts)
+    assert traffic.blocked == []
+    assert traffic.problems == []
