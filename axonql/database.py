@@ -138,9 +138,14 @@ class Database:
             await asyncio.to_thread(self.embedded.stop)
 
 
-def make_client(url: str, **kwargs: Any) -> AsyncMongoClient[Any]:
+def make_client(url: str, timeout_ms: int = 5000, **kwargs: Any) -> AsyncMongoClient[Any]:
     """A client with the timeouts a web server wants (fail fast when the database is gone)."""
-    return AsyncMongoClient(url, tz_aware=True, serverSelectionTimeoutMS=5000, **kwargs)
+    options: dict[str, Any] = {
+        "serverSelectionTimeoutMS": timeout_ms,
+        "connectTimeoutMS": timeout_ms,
+        **kwargs,
+    }
+    return AsyncMongoClient(url, tz_aware=True, **options)
 
 
 async def connect(settings: Settings, **client_kwargs: Any) -> Database:
@@ -151,7 +156,7 @@ async def connect(settings: Settings, **client_kwargs: Any) -> Database:
         embedded = EmbeddedServer(settings.data_dir)
         url = await asyncio.to_thread(embedded.start)
         log.info("embedded SecantusDB at %s (data in %s)", url, settings.data_dir / "db")
-    client = make_client(url, **client_kwargs)
+    client = make_client(url, settings.database_timeout_ms, **client_kwargs)
     try:
         await wait_until_up(client)
         await init_beanie(database=client[settings.database], document_models=ALL_DOCUMENTS)

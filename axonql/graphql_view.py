@@ -66,7 +66,9 @@ class AxonGraphQL(GraphQL[Context, None]):
         state: AppState = request.app.state.axon
         token = bearer_from_headers(request.headers)
         principal, error = await resolve_principal(state.settings, token)
-        request_id = request.headers.get("x-request-id") or request.scope.get("request_id", "")
+        # The middleware's id (the caller's, length-limited, or a new one) is the one logged
+        # and echoed in `X-Request-ID`.
+        request_id = request.scope.get("request_id") or request.headers.get("x-request-id", "")
         return Context(
             state=state,
             request=request,

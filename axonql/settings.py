@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     mongodb_url: str = ""
     data_dir: Path = Path(".axonql")
     database: str = "axonql"
+    database_timeout_ms: int = Field(default=5000, gt=0)  # fail fast when it is gone
     broadcast_url: str = "memory://"
     jwt_secret: str = ""
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"

@@ -1,0 +1,184 @@
+"""Errors at the edges: masked internals in production, database outages, bad requests."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from axonql.app import create_app
+from axonql.schema.root import MAX_QUERY_DEPTH
+from axonql.settings import Settings
+from tests.support import DatabaseServer, RunningServer, error_codes, extra_server
+
+BROKEN_TASK = "task_broken"
+READ_BROKEN = 'query { task(id: "task_broken") { id name } }'
+
+
+async def store_a_broken_task(server: RunningServer) -> None:
+    """A document the model cannot read (as after a bad manual edit): reading it fails."""
+    db = server.app.state.axon.database.db
+    await db.tasks.insert_one({"_id": BROKEN_TASK, "name": {"not": "a string"}, "status": 42})
+
+
+@pytest.fixture
+async def production(settings: Settings, server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
+    configured = settings.model_copy(update={"env": "production"})
+    async with (
+        extra_server(create_app(configured), server) as running,
+        httpx.AsyncClient(base_url=running.url, timeout=30) as client,
+    ):
+        yield client
+
+
+async def test_unexpected_errors_are_masked_in_production(
+    production: httpx.AsyncClient,
+    server: RunningServer,
+    admin_token: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await store_a_broken_task(server)
+    with caplog.at_level(logging.ERROR, logger="axonql"):
+        response = await production.post(
+            "/graphql",
+            json={"query": READ_BROKEN},
+            headers={"Authorization": f"Bearer {admin_token}"},
+        )
+    assert response.status_code == 200
+    error = response.json()["errors"][0]
+    assert error["message"] == "internal server error"
+    assert error["extensions"]["code"] == "INTERNAL_ERROR"
+    request_id = error["extensions"]["request_id"]
+    assert request_id and response.headers["X-Request-ID"] == request_id
+    for internal in ("validation", "pydantic", "string", "Traceback", BROKEN_TASK):
+        assert internal not in response.text
+    logged = [r for r in caplog.records if request_id in r.getMessage()]
+    assert logged and logged[0].exc_info is not None
+
+
+async def test_unexpected_errors_are_detailed_in_development(
+    http: httpx.AsyncClient, server: RunningServer, admin_token: str
+) -> None:
+    await store_a_broken_task(server)
+    response = await http.post(
+        "/graphql",
+        json={"query": READ_BROKEN},
+        headers={"Authorization": f"Bearer {admin_token}", "X-Request-ID": "req-from-client"},
+    )
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "INTERNAL_ERROR"
+    assert error["extensions"]["request_id"] == "req-from-client"
+    assert response.headers["X-Request-ID"] == "req-from-client"
+    assert "validation error" in error["message"]
+
+    long_id = "r" * 100
+    response = await http.post(
+        "/graphql",
+        json={"query": READ_BROKEN},
+        headers={"Authorization": f"Bearer {admin_token}", "X-Request-ID": long_id},
+    )
+    echoed = response.headers["X-Request-ID"]
+    assert len(echoed) <= 64
+    assert response.json()["errors"][0]["extensions"]["request_id"] == echoed
+
+
+async def test_production_turns_off_introspection(
+    production: httpx.AsyncClient, admin_token: str
+) -> None:
+    response = await production.post(
+        "/graphql",
+        json={"query": "{ __schema { queryType { name } } }"},
+        headers={"Authorization": f"Bearer {admin_token}"},
+    )
+    assert response.json().get("data") is None
+    assert set(error_codes(response.json())) == {"INVALID_REQUEST"}
+
+
+async def test_a_database_outage_answers_service_unavailable(
+    settings: Settings, server: RunningServer, admin_token: str
+) -> None:
+    database = DatabaseServer().start()
+    configured = settings.model_copy(
+        update={"mongodb_url": database.url, "database": "outage", "database_timeout_ms": 1500}
+    )
+    try:
+        async with (
+            extra_server(create_app(configured), server) as running,
+            httpx.AsyncClient(base_url=running.url, timeout=30) as client,
+        ):
+            query = {"query": "{ tasks { id } }"}
+            headers = {"Authorization": f"Bearer {admin_token}"}
+            healthy = await client.post("/graphql", json=query, headers=headers)
+            assert healthy.json() == {"data": {"tasks": []}}
+            database.stop()
+            started = time.monotonic()
+            response = await client.post("/graphql", json=query, headers=headers)
+            assert time.monotonic() - started < 10
+            assert response.status_code == 200
+            body = response.json()
+            assert error_codes(body) == ["SERVICE_UNAVAILABLE"], body
+            assert body["errors"][0]["extensions"]["status"] == 503
+    finally:
+        database.stop()
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        ('{"query": "{ tasks { id } }"', "application/json"),
+        ("not json at all", "application/json"),
+        ('["a", "list"]', "application/json"),
+        ("", "application/json"),
+    ],
+    ids=["truncated", "garbage", "not-an-object", "empty"],
+)
+async def test_malformed_bodies_get_a_clear_4xx(
+    http: httpx.AsyncClient, content: str, content_type: str
+) -> None:
+    response = await http.post(
+        "/graphql", content=content.encode(), headers={"Content-Type": content_type}
+    )
+    assert 400 <= response.status_code < 500, response.text
+    assert response.text.strip()
+
+
+async def test_mutations_over_get_are_refused(http: httpx.AsyncClient, admin_token: str) -> None:
+    response = await http.get(
+        "/graphql",
+        params={"query": 'mutation { createAgent(input: {name: "via get"}) { id } }'},
+        headers={"Authorization": f"Bearer {admin_token}", "Accept": "application/json"},
+    )
+    assert 400 <= response.status_code < 500, response.text
+    assert "mutation" in response.text.lower() or "get" in response.text.lower()
+    listed = await http.post(
+        "/graphql",
+        json={"query": "{ agents { id } }"},
+        headers={"Authorization": f"Bearer {admin_token}"},
+    )
+    assert listed.json() == {"data": {"agents": []}}
+
+
+def nested(depth: int) -> str:
+    """tasks { agent { currentTasks { agent { … } } } } nested `depth` fields deep."""
+    names = ["tasks"] + ["agent" if i % 2 else "currentTasks" for i in range(1, depth)]
+    body = "id"
+    for name in reversed(names):
+        body = f"{name} {{ {body} }}"
+    return "{ " + body + " }"
+
+
+async def test_deeply_nested_queries_are_refused(http: httpx.AsyncClient, admin_token: str) -> None:
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    allowed = await http.post("/graphql", json={"query": nested(4)}, headers=headers)
+    assert allowed.json() == {"data": {"tasks": []}}
+    refused = await http.post(
+        "/graphql", json={"query": nested(MAX_QUERY_DEPTH + 3)}, headers=headers
+    )
+    body: dict[str, Any] = refused.json()
+    assert body.get("data") is None
+    assert error_codes(body) == ["INVALID_REQUEST"]
+    assert "depth" in body["errors"][0]["message"]
