@@ -175,7 +175,41 @@ async def _paused_simulation(ctx: Ctx) -> dict[str, str]:
     return {}
 
 
+async def _nexusnet_system(ctx: Ctx) -> dict[str, str]:
+    await ctx.gql(
+        "mutation($input: CreateSystemInput!) { createSystem(input: $input) { id } }",
+        {
+            "input": {
+                "id": "nexusnet",
+                "name": "NexusNet",
+                "kind": "nexusnet",
+                "config": {"features": {"enable_dreaming": True}, "api": {"timeout": 300}},
+                "components": [
+                    {
+                        "componentId": "TextEncoderPlugin",
+                        "type": "plugin",
+                        "state": "active",
+                        "configuration": {"version": "1.0.0", "max_length": 512},
+                    }
+                ],
+            }
+        },
+    )
+    return {"plugin_name": "TextEncoderPlugin"}
+
+
+async def _nexusnet_population(ctx: Ctx) -> dict[str, str]:
+    await ctx.gql(
+        'mutation { createPopulation(input: {id: "nexusnet", name: "NexusNet", size: 10,'
+        ' seed: 7, genomeSpec: [{name: "learning_rate", min: 0.0001, max: 0.1},'
+        ' {name: "layers", min: 1, max: 12, integer: true}]}) { id } }'
+    )
+    return {}
+
+
 SETUPS: dict[str, Setup] = {
+    "nexusnet_system": _nexusnet_system,
+    "nexusnet_population": _nexusnet_population,
     "sim_agent": _sim_agent,
     "simulation": _simulation,
     "paused_simulation": _paused_simulation,
@@ -816,7 +850,13 @@ ROWS: tuple[Row, ...] = (
             "memory_types": ["episodic", "semantic"],
         },
     ),
-    Row(NEX, "GET", "/evolution/status", ("evolution_status", "current_population")),
+    Row(
+        NEX,
+        "GET",
+        "/evolution/status",
+        ("evolution_status", "current_population"),
+        setup="nexusnet_population",
+    ),
     Row(
         NEX,
         "POST",
@@ -828,9 +868,15 @@ ROWS: tuple[Row, ...] = (
             "max_generations": 5,
             "mutation_rate": 0.02,
         },
+        setup="nexusnet_population",
     ),
     Row(
-        NEX, "GET", "/evolution/history", ("evolution_history", "statistics"), query={"limit": "10"}
+        NEX,
+        "GET",
+        "/evolution/history",
+        ("evolution_history", "statistics"),
+        query={"limit": "10"},
+        setup="nexusnet_population",
     ),
     Row(NEX, "GET", "/immune/status", ("immune_status", "threat_categories")),
     Row(
@@ -845,8 +891,14 @@ ROWS: tuple[Row, ...] = (
         },
     ),
     Row(NEX, "GET", "/immune/threats", ("threats", "summary")),
-    Row(NEX, "GET", "/plugins", ("plugins", "total_plugins", "active_plugins")),
-    Row(NEX, "GET", "/plugins/{plugin_name}/status", ("name", "status")),
+    Row(
+        NEX,
+        "GET",
+        "/plugins",
+        ("plugins", "total_plugins", "active_plugins"),
+        setup="nexusnet_system",
+    ),
+    Row(NEX, "GET", "/plugins/{plugin_name}/status", ("name", "status"), setup="nexusnet_system"),
     Row(NEX, "POST", "/plugins/{plugin_name}/activate", ("status", "plugin_name", "message")),
     Row(NEX, "POST", "/plugins/{plugin_name}/deactivate", ("status", "plugin_name", "message")),
     Row(
@@ -864,13 +916,14 @@ ROWS: tuple[Row, ...] = (
         ("timeframe", "granularity", "metrics"),
         query={"timeframe": "24h", "granularity": "1h"},
     ),
-    Row(NEX, "GET", "/config", ("config",)),
+    Row(NEX, "GET", "/config", ("config",), setup="nexusnet_system"),
     Row(
         NEX,
         "POST",
         "/config",
         ("status", "updated_fields"),
         body={"config_updates": {"features.enable_dreaming": False}},
+        setup="nexusnet_system",
     ),
     # 004 Drift simulation (13)
     Row(DRI, "GET", "/api/v1/health", ("status", "timestamp", "version")),

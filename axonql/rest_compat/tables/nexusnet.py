@@ -1,10 +1,177 @@
-"""NexusNet (seed 003): root paths, bare bodies, `{"error": {…, request_id}}` errors."""
+"""NexusNet (seed 003): root paths, bare bodies, `{"error": {…, request_id}}` errors.
+
+NexusNet's own records live under client-chosen ids: the System `nexusnet` (its plugins are
+that system's components, its configuration that system's config) and the Population
+`nexusnet` (its evolution system; `?population_id=` picks another).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from axonql.errors import NotFound
+from axonql.rest_compat.converters import to_int
 from axonql.rest_compat.envelopes import NEXUSNET
-from axonql.rest_compat.route import Api, Field, Route
+from axonql.rest_compat.route import Api, Field, Inputs, Route, Var, const
 from axonql.rest_compat.tables.auth import LOGIN
+
+SYSTEM_ID = "nexusnet"
+POPULATION_ID = "nexusnet"
+
+INDIVIDUAL = """
+  individual_id: id fitness hyperparameters: genome generation
+"""
+
+THREAT = """
+  threat_id: id timestamp: detectedAt type severity status description location
+  healed healing_method: healingMethod resolution resolution_time: resolutionTime
+"""
+
+COMPONENT = """
+  name: componentId type status: state health_score: healthScore configuration
+  last_used: lastHeartbeat response_time_ms: responseTimeMs throughput error_rate: errorRate
+"""
+
+POINTS = "{ timestamp value }"
+
+
+def success(result: Any, inputs: Inputs) -> dict[str, Any]:
+    """NexusNet's `{"status": "success", "result": …}` acknowledgement."""
+    return {"status": "success", "result": result}
+
+
+def memory_usage(usage: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    pools = usage.pop("pools")
+    return {
+        "memory_usage": usage,
+        "memory_pools": {
+            p["pool"]: {"size": p["size"], "utilization": p["utilization"]} for p in pools
+        },
+    }
+
+
+def memory_hits(found: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    return {
+        "results": [
+            {
+                "memory_id": hit["memory"]["id"],
+                "content": hit["memory"]["content"],
+                "similarity_score": hit["relevance_score"],
+                "timestamp": hit["memory"]["created_at"],
+                "memory_type": hit["memory"]["type"],
+                "metadata": {
+                    "tags": hit["memory"]["tags"],
+                    "importance": hit["memory"]["importance"],
+                    "pool": hit["memory"]["pool"],
+                },
+            }
+            for hit in found["results"]
+        ],
+        "total_results": found["total_matches"],
+        "search_time": round(found["search_time_ms"] / 1000, 4),
+    }
+
+
+def evolution_status(status: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    population = status.pop("current_population")
+    return {"evolution_status": status, "current_population": population}
+
+
+def evolution_history(history: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    return {"evolution_history": history["records"], "statistics": history["statistics"]}
+
+
+def immune_status(status: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    categories = status.pop("threat_categories")
+    return {
+        "immune_status": status,
+        "threat_categories": {
+            c["name"]: {
+                "active": c["active"],
+                "threats_found": c["threats_found"],
+                "severity": c["severity"],
+            }
+            for c in categories
+        },
+    }
+
+
+def plugin_view(component: dict[str, Any]) -> dict[str, Any]:
+    """A `plugin` component as NexusNet lists it; version etc. come from its configuration."""
+    config = component["configuration"] or {}
+    return {
+        "name": component["name"],
+        "version": config.get("version"),
+        "status": component["status"],
+        "capabilities": config.get("capabilities", []),
+        "description": config.get("description", ""),
+        "author": config.get("author"),
+        "configuration": config,
+        "health_score": component["health_score"],
+        "performance_metrics": {
+            "average_response_time": component["response_time_ms"] / 1000,
+            "throughput": component["throughput"],
+            "error_rate": component["error_rate"],
+        },
+        "last_used": component["last_used"],
+    }
+
+
+def plugins(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    found = [plugin_view(c) for c in system["components"] if c["type"] == "plugin"]
+    return {
+        "plugins": found,
+        "total_plugins": len(found),
+        "active_plugins": sum(c["status"] == "active" for c in found),
+    }
+
+
+def plugin_status(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    name = inputs.path["plugin_name"]
+    for component in system["components"]:
+        if component["type"] == "plugin" and component["name"] == name:
+            view = plugin_view(component)
+            return {**view, "initialized": view["status"] == "active"}
+    raise NotFound(f"plugin {name} not found", details={"plugin_name": name})
+
+
+def stats(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    metrics = system["metrics"]
+    return {
+        "cpu_usage": metrics["cpu_usage"],
+        "memory_usage": metrics["memory_usage"],
+        "uptime": system["uptime"],
+        "disk_usage": metrics["disk_usage"],
+        "network": metrics["network"],
+    }
+
+
+def performance(series: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """The series with averages and peaks over the returned points."""
+    summary: dict[str, float] = {}
+    for name in ("request_rate", "response_time", "error_rate"):
+        values = [p["value"] for p in series[name]]
+        summary[f"avg_{name}"] = round(sum(values) / len(values), 6) if values else 0.0
+        if name != "error_rate":
+            summary[f"peak_{name}"] = max(values) if values else 0.0
+    return {
+        "timeframe": inputs.query.get("timeframe", "24h"),
+        "granularity": inputs.query.get("granularity", "1h"),
+        "metrics": series,
+        "summary": summary,
+    }
+
+
+def config_updated(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    return {
+        "status": "success",
+        "message": "Configuration updated successfully",
+        "updated_fields": sorted(inputs.body.get("config_updates", {})),
+        "restart_required": False,
+    }
+
+
+POPULATION = Var("query.population_id", default=POPULATION_ID)
 
 ROUTES = (
     Route(
@@ -18,6 +185,308 @@ ROUTES = (
         lower=("token_type",),
         rate_group="auth",
         example={"username": "your-username", "password": "your-password"},
+    ),
+    Route(
+        "GET",
+        "/memory/usage",
+        summary="Memory Usage",
+        operation="""
+        query { memoryUsage {
+          total_memory: totalMemory used_memory: usedMemory available_memory: availableMemory
+          memory_efficiency: memoryEfficiency fragmentation
+          pools { pool size utilization }
+        } }""",
+        result="memoryUsage",
+        shape=memory_usage,
+    ),
+    Route(
+        "POST",
+        "/memory/consolidate",
+        summary="Memory Consolidation",
+        operation="""
+        mutation Consolidate($input: ConsolidationInput) {
+          consolidateMemories(input: $input) {
+            memories_consolidated: memoriesConsolidated memory_freed: memoryFreedKb
+            consolidation_time: consolidationTime efficiency_improvement: efficiencyImprovement
+          }
+        }""",
+        variables={"input": {"preserveRecent": "body.preserve_recent"}},
+        body=(
+            Field("force", "boolean", description="accepted; consolidation always runs"),
+            Field("target_efficiency", "number", description="accepted; not a stop condition"),
+            Field("preserve_recent", "boolean"),
+        ),
+        result="consolidateMemories",
+        shape=success,
+        example={"force": False, "target_efficiency": 0.85, "preserve_recent": True},
+    ),
+    Route(
+        "POST",
+        "/memory/search",
+        summary="Memory Search",
+        operation="""
+        query Search($input: MemorySearchInput!) {
+          searchMemories(input: $input) {
+            results {
+              memory { id content created_at: createdAt type tags importance pool }
+              relevance_score: relevanceScore
+            }
+            total_matches: totalMatches search_time_ms: searchTimeMs
+          }
+        }""",
+        variables={
+            "input": {
+                "query": "body.query",
+                "limit": "body.limit",
+                "similarityThreshold": "body.similarity_threshold",
+                "types": "body.memory_types",
+                "start": "body.time_range.start",
+                "end": "body.time_range.end",
+            }
+        },
+        body=(
+            Field("query", required=True),
+            Field("limit", "integer"),
+            Field("similarity_threshold", "number"),
+            Field("memory_types", "array", items="string"),
+            Field("time_range", "object", description='{"start": date, "end": date}'),
+        ),
+        result="searchMemories",
+        shape=memory_hits,
+        example={
+            "query": "machine learning concepts",
+            "limit": 10,
+            "similarity_threshold": 0.7,
+            "memory_types": ["episodic", "semantic"],
+            "time_range": {"start": "2024-01-01", "end": "2024-12-31"},
+        },
+    ),
+    Route(
+        "GET",
+        "/evolution/status",
+        summary="Evolution Status",
+        operation=f"""
+        query EvolutionStatus($id: ID!) {{
+          evolutionStatus(populationId: $id) {{
+            active current_generation: currentGeneration population_size: populationSize
+            best_fitness: bestFitness average_fitness: averageFitness
+            evolution_progress: evolutionProgress
+            mutations_this_generation: mutationsThisGeneration
+            crossovers_this_generation: crossoversThisGeneration
+            current_population: currentPopulation {{ {INDIVIDUAL} }}
+          }}
+        }}""",
+        variables={"id": POPULATION},
+        params=(Field("population_id", description="default: nexusnet"),),
+        result="evolutionStatus",
+        shape=evolution_status,
+    ),
+    Route(
+        "POST",
+        "/evolution/trigger",
+        summary="Trigger Evolution",
+        operation="""
+        mutation Evolve($id: ID!, $input: EvolutionInput) {
+          evolvePopulation(id: $id, input: $input) {
+            evolution_triggered: evolutionTriggered generation_started: generationStarted
+            evolution_id: evolutionId best_fitness: bestFitness
+          }
+        }""",
+        variables={
+            "id": POPULATION,
+            "input": {"mutationRate": "body.mutation_rate", "generations": "body.max_generations"},
+        },
+        body=(
+            Field("force_evolution", "boolean", description="accepted; evolution always runs"),
+            Field("target_fitness", "number", description="accepted; not a stop condition"),
+            Field("max_generations", "integer"),
+            Field("mutation_rate", "number"),
+        ),
+        params=(Field("population_id", description="default: nexusnet"),),
+        result="evolvePopulation",
+        shape=success,
+        example={
+            "force_evolution": True,
+            "target_fitness": 0.95,
+            "max_generations": 5,
+            "mutation_rate": 0.02,
+        },
+    ),
+    Route(
+        "GET",
+        "/evolution/history",
+        summary="Evolution History",
+        operation="""
+        query History($id: ID!, $limit: Int!) {
+          evolutionHistory(populationId: $id, limit: $limit) {
+            records {
+              generation timestamp: createdAt best_fitness: bestFitness
+              average_fitness: averageFitness diversity_score: diversity
+            }
+            statistics {
+              total_generations: totalGenerations fitness_improvement: fitnessImprovement
+              convergence_rate: convergenceRate diversity_trend: diversityTrend
+            }
+          }
+        }""",
+        variables={"id": POPULATION, "limit": Var("query.limit", to_int, default=10)},
+        params=(Field("limit", "integer"), Field("population_id")),
+        result="evolutionHistory",
+        shape=evolution_history,
+    ),
+    Route(
+        "GET",
+        "/immune/status",
+        summary="Immune Status",
+        operation="""
+        query { immuneStatus {
+          active health_score: healthScore threats_detected: threatsDetected
+          threats_resolved: threatsResolved last_scan: lastScan scan_frequency: scanFrequency
+          auto_healing: autoHealing
+          threat_categories: threatCategories {
+            name active threats_found: threatsFound severity
+          }
+        } }""",
+        result="immuneStatus",
+        shape=immune_status,
+    ),
+    Route(
+        "POST",
+        "/immune/scan",
+        summary="Scan for Threats",
+        operation=f"""
+        mutation Scan($input: ImmuneScanInput) {{
+          runImmuneScan(input: $input) {{
+            scan_id: scanId status threats_found: threatsFound threats_healed: threatsHealed
+            scan_duration: scanDuration results {{ {THREAT} }}
+          }}
+        }}""",
+        variables={
+            "input": {
+                "scanTypes": "body.scan_types",
+                "deepScan": "body.deep_scan",
+                "autoHeal": "body.auto_heal",
+            }
+        },
+        body=(
+            Field("scan_types", "array", items="string"),
+            Field("deep_scan", "boolean"),
+            Field("auto_heal", "boolean"),
+        ),
+        result="runImmuneScan",
+        example={"scan_types": ["bias", "errors", "vulnerabilities"], "deep_scan": True},
+    ),
+    Route(
+        "GET",
+        "/immune/threats",
+        summary="Threat History",
+        operation=f"""
+        query Threats($limit: Int!, $severity: String, $status: String, $type: String) {{
+          threats(limit: $limit, severity: $severity, status: $status, type: $type) {{
+            threats {{ {THREAT} }}
+            summary {{
+              total_threats: totalThreats resolved_threats: resolvedThreats
+              pending_threats: pendingThreats average_resolution_time: averageResolutionTime
+            }}
+          }}
+        }}""",
+        variables={
+            "limit": Var("query.limit", to_int, default=50),
+            "severity": "query.severity",
+            "status": "query.status",
+            "type": "query.type",
+        },
+        params=(
+            Field("limit", "integer"),
+            Field("severity"),
+            Field("status", description="detected, resolved or ignored"),
+            Field("type"),
+        ),
+        result="threats",
+    ),
+    Route(
+        "GET",
+        "/plugins",
+        summary="List Plugins",
+        operation=f"""
+        query Plugins($id: ID) {{ system(id: $id) {{ components {{ {COMPONENT} }} }} }}""",
+        variables={"id": const(SYSTEM_ID)},
+        result="system",
+        shape=plugins,
+    ),
+    Route(
+        "GET",
+        "/plugins/{plugin_name}/status",
+        summary="Plugin Status",
+        operation=f"""
+        query Plugins($id: ID) {{ system(id: $id) {{ components {{ {COMPONENT} }} }} }}""",
+        variables={"id": const(SYSTEM_ID)},
+        result="system",
+        shape=plugin_status,
+    ),
+    Route(
+        "GET",
+        "/stats",
+        summary="System Stats",
+        operation="""
+        query { system {
+          uptime
+          metrics {
+            cpu_usage: cpuUsage memory_usage: memoryUsage disk_usage: diskUsage
+            network: networkIo { bytes_sent: bytesSent bytes_received: bytesReceived }
+          }
+        } }""",
+        result="system",
+        shape=stats,
+    ),
+    Route(
+        "GET",
+        "/stats/performance",
+        summary="Performance Metrics",
+        operation=f"""
+        query Performance($period: String!, $interval: String) {{
+          request_rate: metrics(type: THROUGHPUT, period: $period, interval: $interval) {POINTS}
+          response_time: metrics(type: RESPONSE_TIME, period: $period, interval: $interval)
+            {POINTS}
+          error_rate: metrics(type: ERROR_RATE, period: $period, interval: $interval) {POINTS}
+        }}""",
+        variables={
+            "period": Var("query.timeframe", default="24h"),
+            "interval": Var("query.granularity", default="1h"),
+        },
+        params=(
+            Field("timeframe", description="1h, 24h, 7d, 30d"),
+            Field("granularity", description="1m, 5m, 1h, 1d"),
+        ),
+        shape=performance,
+    ),
+    Route(
+        "GET",
+        "/config",
+        summary="Get Configuration",
+        operation="query Config($id: ID) { system(id: $id) { config } }",
+        variables={"id": const(SYSTEM_ID)},
+        result="system",
+    ),
+    Route(
+        "POST",
+        "/config",
+        summary="Update Configuration",
+        operation="""
+        mutation Configure($id: ID!, $patch: JSON!) {
+          updateSystem(id: $id, input: {configPatch: $patch}) { id }
+        }""",
+        variables={"id": const(SYSTEM_ID), "patch": "body.config_updates"},
+        body=(Field("config_updates", "object", required=True),),
+        result="updateSystem",
+        shape=config_updated,
+        example={
+            "config_updates": {
+                "core.hidden_dim": 1024,
+                "features.enable_dreaming": False,
+                "api.timeout": 600,
+            }
+        },
     ),
 )
 
