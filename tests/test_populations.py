@@ -177,6 +177,23 @@ async def test_add_and_remove_individuals_recompute(gql: GraphQLClient, admin_to
     ]
 
 
+async def test_capped_relations_are_capped_per_population(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    for p in range(3):
+        individuals = [{"genome": {"x": float(k)}, "fitness": (p + k) / 10} for k in range(4)]
+        await create(gql, admin_token, id=f"pop{p}", name=f"pop{p}", individuals=individuals)
+    body = await gql(
+        "{ populations { id individuals(limit: 2) { populationId fitness } } }", token=admin_token
+    )
+    for population in body["data"]["populations"]:
+        p = int(population["id"][3:])
+        assert population["individuals"] == [
+            {"populationId": population["id"], "fitness": (p + 3) / 10},
+            {"populationId": population["id"], "fitness": (p + 2) / 10},
+        ]
+
+
 async def test_update_delete_and_history(gql: GraphQLClient, admin_token: str) -> None:
     await create(gql, admin_token, id="exec", name="Exec", genomeSpec=SPEC, size=4, seed=1)
     await models.GenerationRecord.insert_many(

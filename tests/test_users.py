@@ -174,7 +174,8 @@ async def test_sessions_relation(gql: GraphQLClient, admin_token: str) -> None:
     body = await gql(
         """{ users(filter: {search: "e"}) {
               id sessions { id status moduleId durationSeconds endedAt }
-              active: sessions(status: "active") { id } } }""",
+              active: sessions(status: "active") { id }
+              latest: sessions(limit: 1) { id } } }""",
         token=admin_token,
     )
     by_id = {u["id"]: u for u in body["data"]["users"]}
@@ -183,6 +184,8 @@ async def test_sessions_relation(gql: GraphQLClient, admin_token: str) -> None:
     assert by_id["learner"]["sessions"][1]["moduleId"] == "m1"
     assert [s["id"] for s in by_id["learner"]["active"]] == ["s_new"]
     assert [s["id"] for s in by_id["other"]["sessions"]] == ["s_x"]
+    assert [s["id"] for s in by_id["learner"]["latest"]] == ["s_new"]
+    assert [s["id"] for s in by_id["other"]["latest"]] == ["s_x"]
 
 
 async def test_bad_input_is_refused_and_nothing_changes(

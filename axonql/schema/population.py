@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from axonql import models
 from axonql.resolvers import populations as logic
+from axonql.resolvers.ranked import ranked_loader
 from axonql.schema.context import Info
 from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
@@ -119,20 +120,27 @@ class Population:
         where = None
         if min_fitness is not None:
             where = {"fitness": {"$gte": v.number_in("minFitness", min_fitness, 0.0, 1.0)}}
-        loader = info.context.loaders.by_field(
-            models.Individual, "population_id", where=where, sort=[("fitness", -1), ("_id", 1)]
+        loader = ranked_loader(
+            info.context.loaders,
+            models.Individual,
+            "population_id",
+            sort=[("fitness", -1), ("_id", 1)],
+            limit=size,
+            where=where,
         )
-        docs = await loader.load(str(self.id))
-        return [Individual.from_document(d) for d in docs[:size]]
+        return [Individual.from_document(d) for d in await loader.load(str(self.id))]
 
     @field(description="One record per evolution cycle, newest first.")
     async def history(self, info: Info, limit: int = 20) -> list[GenerationRecord]:
         size, _ = list_window(info, limit, 0)
-        loader = info.context.loaders.by_field(
-            models.GenerationRecord, "population_id", sort=[("generation", -1), ("_id", -1)]
+        loader = ranked_loader(
+            info.context.loaders,
+            models.GenerationRecord,
+            "population_id",
+            sort=[("generation", -1), ("_id", -1)],
+            limit=size,
         )
-        docs = await loader.load(str(self.id))
-        return [GenerationRecord.from_document(d) for d in docs[:size]]
+        return [GenerationRecord.from_document(d) for d in await loader.load(str(self.id))]
 
     @classmethod
     def from_document(cls, doc: models.Population) -> Population:

@@ -11,13 +11,12 @@ from strawberry.scalars import JSON
 from axonql import models
 from axonql.models.user import LearningContext as LearningContextModel
 from axonql.resolvers import users as logic
+from axonql.resolvers.ranked import ranked_loader
 from axonql.schema.context import Info
 from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
 from axonql.services.pagination import paginate
-
-MAX_SESSIONS = 100
 
 
 @strawberry.type
@@ -88,15 +87,16 @@ class User:
     async def sessions(
         self, info: Info, status: str | None = None, limit: int = 20
     ) -> list[UserSession]:
-        size, _ = list_window(info, min(limit, MAX_SESSIONS), 0)
-        loader = info.context.loaders.by_field(
+        size, _ = list_window(info, limit, 0)
+        loader = ranked_loader(
+            info.context.loaders,
             models.LearningSession,
             "user_id",
-            where={"status": status} if status else None,
             sort=[("started_at", -1), ("_id", -1)],
+            limit=size,
+            where={"status": status} if status else None,
         )
-        docs = await loader.load(str(self.id))
-        return [UserSession.from_document(d) for d in docs[:size]]
+        return [UserSession.from_document(d) for d in await loader.load(str(self.id))]
 
     @classmethod
     def from_document(cls, doc: models.User) -> User:
