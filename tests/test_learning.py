@@ -380,6 +380,8 @@ async def test_recommendation_order_on_a_known_profile(
     assert first["consciousnessOptimized"] is True
     assert recs[3]["consciousnessOptimized"] is False
 
+    body = await gql(RECOMMEND, {"userId": "u6", "limit": None}, admin_token)
+    assert len(body["data"]["recommendations"]) == 5  # null → the default 10
     body = await gql(RECOMMEND, {"userId": "u6", "limit": 2}, admin_token)
     assert [r["moduleId"] for r in body["data"]["recommendations"]] == [
         "python_advanced_functions",

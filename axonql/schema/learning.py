@@ -346,11 +346,12 @@ class LearningQuery:
         self,
         info: Info,
         user_id: strawberry.ID,
-        limit: int = 10,
+        limit: int | None = 10,
         domain: str | None = None,
         difficulty: str | None = None,
     ) -> list[Recommendation]:
-        ranked = await logic.recommendations(user_id, limit, domain, difficulty)
+        size = 10 if limit is None else limit
+        ranked = await logic.recommendations(user_id, size, domain, difficulty)
         return [Recommendation.from_ranked(r) for r in ranked]
 
     @query(Scope.USER_MANAGE, description="The user's modules in prerequisite order.")

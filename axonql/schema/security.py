@@ -242,9 +242,9 @@ class SecurityQuery:
         info: Info,
         user_id: strawberry.ID | None = None,
         scenario_id: strawberry.ID | None = None,
-        limit: int = 50,
+        limit: int | None = 50,
     ) -> list[SecurityAssessment]:
-        docs = await logic.list_assessments(user_id, scenario_id, limit)
+        docs = await logic.list_assessments(user_id, scenario_id, 50 if limit is None else limit)
         return [SecurityAssessment.from_document(d) for d in docs]
 
 
