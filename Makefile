@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ASSETS := axonql/static/vendor/.fetched
+NODE_DEPS := tests/node/node_modules/.package-lock.json
 
 .PHONY: install run test check bench schema clean
 
-install: $(STAMP) $(ASSETS)
+install: $(STAMP) $(ASSETS) $(NODE_DEPS)
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +18,11 @@ $(STAMP): pyproject.toml
 
 $(ASSETS): $(STAMP) axonql/graphiql_assets.py
 	$(BIN)/python -m axonql.graphiql_assets
+
+# The graphql-ws npm client the subscription tests drive (skipped when npm is absent).
+$(NODE_DEPS): tests/node/package.json tests/node/package-lock.json
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/node --no-audit --no-fund; \
+	else echo "npm not found: Node client tests will be skipped"; fi
 
 run: install
 	$(BIN)/axonql serve --demo
@@ -36,4 +42,4 @@ schema: install
 	$(BIN)/axonql export-schema > schema.graphql
 
 clean:
-	rm -rf $(VENV) .axonql axonql/static/vendor
+	rm -rf $(VENV) .axonql axonql/static/vendor tests/node/node_modules

@@ -1,0 +1,81 @@
+"""The `graphql-ws` npm client (what browser frontends use) against AxonQL, in Node."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from axonql.scopes import Scope
+from axonql.services.events import emit
+from axonql.settings import Settings
+from tests.support import RunningServer, env_flag, token_for
+from tests.test_subscriptions import wait_for_subscribers
+
+NODE_DIR = Path(__file__).parent / "node"
+
+
+def node_or_skip() -> str:
+    node = shutil.which("node")
+    if node is None or not (NODE_DIR / "node_modules" / "graphql-ws").is_dir():
+        if env_flag("AXONQL_REQUIRE_NODE"):
+            pytest.fail("node and `npm ci --prefix tests/node` are required (make install)")
+        pytest.skip("node or tests/node/node_modules missing (run `make install`)")
+    return node
+
+
+async def run_client(
+    server: RunningServer, token: str, count: int, query: str, variables: dict[str, Any]
+) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        node_or_skip(),
+        str(NODE_DIR / "subscribe.mjs"),
+        f"{server.ws_url}/graphql",
+        token,
+        str(count),
+        query,
+        json.dumps(variables),
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+
+async def lines(process: asyncio.subprocess.Process) -> list[dict[str, Any]]:
+    out, _ = await asyncio.wait_for(process.communicate(), 60)
+    return [json.loads(line) for line in out.decode().splitlines() if line.strip()]
+
+
+async def test_graphql_ws_client_receives_and_resumes(
+    server: RunningServer, admin_token: str
+) -> None:
+    query = "subscription($after: ID) { logEntries(after: $after) { id payload } }"
+    earlier = await emit("LOG_ENTRY", {"level": "info", "message": "before"})
+    missed = await emit("LOG_ENTRY", {"level": "info", "message": "missed"})
+    client = await run_client(server, admin_token, 3, query, {"after": earlier.id})
+    await wait_for_subscribers(server, 1, timeout=30)
+    live = [await emit("LOG_ENTRY", {"level": "warning", "message": f"live{n}"}) for n in (1, 2)]
+    messages = await lines(client)
+    results = [m["next"]["data"]["logEntries"] for m in messages if "next" in m]
+    assert [r["id"] for r in results] == [missed.id, live[0].id, live[1].id]
+    assert results[1]["payload"]["message"] == "live1"
+    assert {"connected": True} in messages
+
+
+async def test_graphql_ws_client_is_refused_without_scope(
+    server: RunningServer, settings: Settings
+) -> None:
+    reader = await token_for(settings, [Scope.TASKS_READ], user_id="user_node_reader")
+    client = await run_client(server, reader, 1, "subscription { systemAlerts { id } }", {})
+    messages = await lines(client)
+    errors = [m["error"] for m in messages if "error" in m]
+    assert errors and errors[0][0]["extensions"]["code"] == "AUTHORIZATION_DENIED"
+
+
+async def test_graphql_ws_client_with_bad_token_is_closed(server: RunningServer) -> None:
+    client = await run_client(server, "not-a-token", 1, "subscription { events { id } }", {})
+    messages = await lines(client)
+    closed = [m["closed"] for m in messages if "closed" in m]
+    assert closed and closed[0]["code"] == 4403  # graphql-transport-ws: Forbidden
