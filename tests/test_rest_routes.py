@@ -207,7 +207,36 @@ async def _nexusnet_population(ctx: Ctx) -> dict[str, str]:
     return {}
 
 
+async def _scenario(ctx: Ctx) -> dict[str, str]:
+    await _user(ctx)
+    data = await ctx.gql(
+        'mutation { generateSecurityScenario(input: {userId: "user123",'
+        ' scenarioType: "phishing"}) { scenarioId } }'
+    )
+    return {"scenario_id": data["generateSecurityScenario"]["scenarioId"]}
+
+
+async def _executive(ctx: Ctx) -> dict[str, str]:
+    await ctx.gql(
+        'mutation { createPopulation(input: {id: "executive", name: "Executive", size: 8,'
+        ' seed: 3, specialization: "executive_control",'
+        ' genomeSpec: [{name: "gain", min: 0, max: 1}]}) { id } }'
+    )
+    return {"population_id": "executive"}
+
+
+async def _memory(ctx: Ctx) -> dict[str, str]:
+    data = await ctx.gql(
+        'mutation { createMemory(input: {content: "User learned about quantum entanglement",'
+        ' tags: ["physics"]}) { id } }'
+    )
+    return {"memory_id": data["createMemory"]["id"]}
+
+
 SETUPS: dict[str, Setup] = {
+    "scenario": _scenario,
+    "executive": _executive,
+    "memory": _memory,
     "nexusnet_system": _nexusnet_system,
     "nexusnet_population": _nexusnet_population,
     "sim_agent": _sim_agent,
@@ -356,6 +385,7 @@ ROWS: tuple[Row, ...] = (
             "difficulty": "intermediate",
             "context": {"user_role": "developer", "company_type": "tech_startup"},
         },
+        setup="user",
     ),
     Row(
         SYN,
@@ -384,6 +414,7 @@ ROWS: tuple[Row, ...] = (
             },
             "time_taken_seconds": 180,
         },
+        setup="scenario",
     ),
     Row(
         SYN,
@@ -404,6 +435,7 @@ ROWS: tuple[Row, ...] = (
             },
             "evolution_pressure": 0.3,
         },
+        setup="executive",
     ),
     Row(
         SYN,
@@ -713,6 +745,7 @@ ROWS: tuple[Row, ...] = (
         "GET",
         "/memory/recall/{memory_id}",
         ("memory_id", "content", "metadata", "related_memories"),
+        setup="memory",
     ),
     Row(
         LUK,

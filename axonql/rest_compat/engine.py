@@ -118,7 +118,7 @@ def _lookup(source: str, inputs: Inputs, win: pagination.Window | None) -> Any:
     if where == "path":
         return inputs.path.get(name)
     if where == "query":
-        return inputs.query.get(name)
+        return inputs.query.get(name) if name else dict(inputs.query)
     if where == "body":
         return pagination.dig(inputs.body, name) if name else inputs.body
     if where == "page" and win is not None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from axonql.rest_compat.converters import to_str
 from axonql.rest_compat.envelopes import LUKHAS
-from axonql.rest_compat.route import Api, Field, Inputs, Route
+from axonql.rest_compat.route import Api, Field, Inputs, Route, Var, const
 from axonql.rest_compat.tables.auth import LOGIN, REFRESH
 
 
@@ -22,6 +23,126 @@ def constellation_session(login: dict[str, Any], inputs: Inputs) -> dict[str, An
         "session_metadata": {"expires_in": login["expires_in"]},
     }
 
+
+# Registry nodes are agents tagged like this; `?stage=` / `?pillar=` filter on the tags.
+REGISTRY_TAG = "lukhas:registry"
+PILLARS = {"⚛️": "identity", "🧠": "consciousness", "🛡️": "guardian", "✦": "memory"}
+
+
+def registry_tags(body: Any) -> list[str]:
+    """Tags for a node from its `constellation_metadata` (stages and pillars, by name too)."""
+    tags = [REGISTRY_TAG]
+    metadata = body.get("constellation_metadata")
+    if isinstance(metadata, dict):
+        for stage in metadata.get("pipeline_stages") or []:
+            tags.append(f"stage:{stage}")
+        for pillar in metadata.get("compatible_pillars") or []:
+            tags.append(f"pillar:{pillar}")
+            if pillar in PILLARS:
+                tags.append(f"pillar:{PILLARS[pillar]}")
+    return tags
+
+
+def registry_filter(query: Any) -> list[str]:
+    tags = [REGISTRY_TAG]
+    if query.get("stage"):
+        tags.append(f"stage:{query['stage']}")
+    if query.get("pillar"):
+        tags.append(f"pillar:{query['pillar']}")
+    return tags
+
+
+def registered(agent: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    return {
+        "registration_id": agent["id"],
+        "status": "registered",
+        "node_id": inputs.body["node_id"],
+        "validation_results": {"input_validation": "passed"},
+    }
+
+
+def node_list(agents: list[dict[str, Any]], inputs: Inputs) -> dict[str, Any]:
+    """Nodes with their availability; the registry is optimal when every node is available."""
+    nodes = [
+        {
+            "node_id": (a["metadata"] or {}).get("node_id", a["name"]),
+            "capabilities": a["capabilities"],
+            "t4_compliant": bool(
+                ((a["metadata"] or {}).get("constructor_config") or {}).get("t4_compliant")
+            ),
+            "availability": "active" if a["status"] in ("ACTIVE", "IDLE", "BUSY") else "offline",
+        }
+        for a in agents
+    ]
+    available = sum(n["availability"] == "active" for n in nodes)
+    health = "empty" if not nodes else "optimal" if available == len(nodes) else "degraded"
+    return {"nodes": nodes, "total_count": len(nodes), "registry_health": health}
+
+
+def health_modules(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """The health check with the server's components as LUKHAS `modules`."""
+    modules = {
+        c["component_id"]: {"status": c["state"], "latency_ms": c["response_time_ms"]}
+        for c in (data["system"] or {}).get("components", [])
+    }
+    return {**data["health"], "modules": modules}
+
+
+def stored(memory: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    return {**memory, "storage_confirmed": True}
+
+
+def recalled(recall: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    memory = recall["memory"]
+    return {
+        "memory_id": memory["id"],
+        "content": {
+            "type": memory["type"],
+            "data": memory["content"],
+            "context": memory["context"],
+        },
+        "metadata": {
+            "created_at": memory["created_at"],
+            "access_count": memory["access_count"],
+            "last_accessed": memory["last_accessed"],
+            "drift_score": memory["drift_score"],
+            "importance": memory["importance"],
+        },
+        "related_memories": [m["id"] for m in recall["related_memories"]],
+    }
+
+
+def search_hits(found: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    with_context = inputs.body.get("include_context", True)
+    results = []
+    for hit in found["results"]:
+        memory = hit["memory"]
+        result: dict[str, Any] = {
+            "memory_id": memory["id"],
+            "relevance_score": hit["relevance_score"],
+            "content": {"type": memory["type"], "data": memory["content"]},
+        }
+        if with_context:
+            result["context"] = memory["context"]
+        results.append(result)
+    return {
+        "results": results,
+        "total_matches": found["total_matches"],
+        "search_time_ms": found["search_time_ms"],
+    }
+
+
+def consciousness_state(state: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    return {
+        "consciousness_state": {
+            "current_mode": state["awareness_state"],
+            "awareness_level": state["consciousness_level"],
+            "status": state["status"],
+        }
+    }
+
+
+MEMORY = "id type content context tags importance"
 
 ROUTES = (
     Route(
@@ -53,6 +174,189 @@ ROUTES = (
         result="refreshToken",
         lower=("token_type",),
         example={"refresh_token": "eyJ0eXAiOiJKV1QiLCJhbGc..."},
+    ),
+    Route(
+        "GET",
+        "/health",
+        summary="Health Check",
+        operation="""
+        query {
+          health { status timestamp version }
+          system {
+            components {
+              component_id: componentId state response_time_ms: responseTimeMs
+            }
+          }
+        }""",
+        shape=health_modules,
+    ),
+    Route(
+        "POST",
+        "/constellation/registry/nodes",
+        summary="Register Node",
+        operation="""
+        mutation Register($input: CreateAgentInput!) { createAgent(input: $input) { id } }""",
+        variables={
+            "input": {
+                "name": "body.node_id",
+                "type": "body.node_type",
+                "capabilities": "body.capabilities",
+                "tags": Var("body", registry_tags),
+                "metadata": {
+                    "node_id": "body.node_id",
+                    "constructor_config": "body.constructor_config",
+                    "constellation_metadata": "body.constellation_metadata",
+                },
+            }
+        },
+        body=(
+            Field("node_id", required=True),
+            Field("node_type"),
+            Field("capabilities", "array", items="string"),
+            Field("constructor_config", "object"),
+            Field("constellation_metadata", "object"),
+        ),
+        result="createAgent",
+        shape=registered,
+        example={
+            "node_id": "custom_analytics_node",
+            "node_type": "cognitive_processor",
+            "capabilities": ["data_analysis", "pattern_recognition"],
+            "constructor_config": {
+                "t4_compliant": True,
+                "instantiation_pattern": "constructor_aware",
+                "dependencies": ["memory_module", "attention_module"],
+            },
+            "constellation_metadata": {
+                "compatible_pillars": ["🧠"],
+                "pipeline_stages": ["attention", "thought"],
+            },
+        },
+    ),
+    Route(
+        "GET",
+        "/constellation/registry/nodes",
+        summary="List Available Nodes",
+        operation="""
+        query Nodes($filter: AgentFilter) {
+          agents(filter: $filter) { id name status capabilities metadata }
+        }""",
+        variables={"filter": {"tags": Var("query", registry_filter), "limit": const(500)}},
+        params=(Field("stage"), Field("pillar")),
+        result="agents",
+        shape=node_list,
+        example_query={"stage": "attention", "pillar": "consciousness"},
+    ),
+    Route(
+        "GET",
+        "/consciousness/state",
+        summary="Get Consciousness State",
+        operation="""
+        query { consciousness {
+          status consciousness_level: consciousnessLevel awareness_state: awarenessState
+        } }""",
+        result="consciousness",
+        shape=consciousness_state,
+        rate_group="consciousness",
+    ),
+    Route(
+        "POST",
+        "/memory/store",
+        summary="Store Memory",
+        operation="""
+        mutation Store($input: CreateMemoryInput!) {
+          createMemory(input: $input) { memory_id: id drift_score: driftScore }
+        }""",
+        variables={
+            "input": {
+                "content": Var("body.content.data", to_str),
+                "type": "body.content.type",
+                "context": "body.content.context",
+                "tags": "body.tags",
+                "importance": "body.importance",
+            }
+        },
+        body=(
+            Field("content", "object", required=True, description="{type, data, context}"),
+            Field("tags", "array", items="string"),
+            Field("importance", "number"),
+        ),
+        result="createMemory",
+        shape=stored,
+        rate_group="memory",
+        example={
+            "content": {
+                "type": "episodic",
+                "data": "User learned about quantum entanglement",
+                "context": {
+                    "timestamp": "2024-01-15T10:30:00Z",
+                    "location": "main_interaction",
+                    "associated_concepts": ["quantum", "physics", "education"],
+                },
+            },
+            "tags": ["physics", "learning", "successful_explanation"],
+            "importance": 0.8,
+        },
+    ),
+    Route(
+        "GET",
+        "/memory/recall/{memory_id}",
+        summary="Recall Memory",
+        operation="""
+        mutation Recall($id: ID!) {
+          recallMemory(id: $id) {
+            memory {
+              id type content context created_at: createdAt access_count: accessCount
+              last_accessed: lastAccessed drift_score: driftScore importance
+            }
+            related_memories: relatedMemories { id }
+          }
+        }""",
+        variables={"id": "path.memory_id"},
+        result="recallMemory",
+        shape=recalled,
+        rate_group="memory",
+    ),
+    Route(
+        "POST",
+        "/memory/search",
+        summary="Search Memories",
+        operation=f"""
+        query Search($input: MemorySearchInput!) {{
+          searchMemories(input: $input) {{
+            results {{ memory {{ {MEMORY} }} relevance_score: relevanceScore }}
+            total_matches: totalMatches search_time_ms: searchTimeMs
+          }}
+        }}""",
+        variables={
+            "input": {
+                "query": "body.query",
+                "limit": "body.limit",
+                "types": "body.filters.type",
+                "minImportance": "body.filters.min_importance",
+                "start": "body.filters.date_range.start",
+                "end": "body.filters.date_range.end",
+            }
+        },
+        body=(
+            Field("query", required=True),
+            Field("filters", "object", description="{type: [...], date_range, min_importance}"),
+            Field("limit", "integer"),
+            Field("include_context", "boolean"),
+        ),
+        result="searchMemories",
+        shape=search_hits,
+        rate_group="memory",
+        example={
+            "query": "quantum physics explanations",
+            "filters": {
+                "type": ["episodic", "semantic"],
+                "date_range": {"start": "2024-01-01", "end": "2024-01-15"},
+                "min_importance": 0.5,
+            },
+            "limit": 10,
+            "include_context": True,
+        },
     ),
     Route(
         "POST",

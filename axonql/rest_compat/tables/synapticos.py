@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from axonql.rest_compat.converters import to_int
+from axonql.rest_compat.converters import fields, to_int
 from axonql.rest_compat.envelopes import SYNAPTICOS
 from axonql.rest_compat.route import Api, Field, Inputs, Route, Var
 from axonql.rest_compat.tables.auth import REFRESH
@@ -291,6 +291,130 @@ ROUTES = (
                 "engagement": "high",
                 "content_quality": "excellent",
             },
+        },
+    ),
+    Route(
+        "POST",
+        "/security/scenarios/generate",
+        summary="Generate Security Scenario",
+        operation="""
+        mutation Generate($input: GenerateSecurityScenarioInput!) {
+          generateSecurityScenario(input: $input) {
+            scenario_id: scenarioId scenario_type: scenarioType title description difficulty
+            content assessment_criteria: assessmentCriteria
+            time_limit_seconds: timeLimitSeconds created_at: createdAt
+          }
+        }""",
+        variables={
+            "input": {
+                "userId": "body.user_id",
+                "scenarioType": "body.scenario_type",
+                "difficulty": "body.difficulty",
+                "context": "body.context",
+            }
+        },
+        body=(
+            Field("user_id", required=True),
+            Field("scenario_type", required=True),
+            Field("difficulty"),
+            Field("context", "object"),
+        ),
+        result="generateSecurityScenario",
+        status=201,
+        example={
+            "user_id": "user123",
+            "scenario_type": "phishing",
+            "difficulty": "intermediate",
+            "context": {"user_role": "developer", "company_type": "tech_startup"},
+        },
+    ),
+    Route(
+        "POST",
+        "/security/scenarios/{scenario_id}/assess",
+        summary="Submit Security Assessment",
+        operation="""
+        mutation Assess($id: ID!, $input: SecurityAssessmentInput!) {
+          submitSecurityAssessment(scenarioId: $id, input: $input) {
+            assessment_id: assessmentId score
+            feedback { overall strengths improvements }
+            consciousness_adaptation: consciousnessAdaptation {
+              difficulty_adjustment: difficultyAdjustment next_scenario_type: nextScenarioType
+            }
+            security_awareness_update: securityAwarenessUpdate {
+              previous_level: previousLevel new_level: newLevel improvement
+            }
+          }
+        }""",
+        variables={
+            "id": "path.scenario_id",
+            "input": {
+                "userId": "body.user_id",
+                "assessment": Var(
+                    "body.assessment",
+                    fields(
+                        threat_detected=None,
+                        threat_type=None,
+                        confidence=None,
+                        indicators_identified=None,
+                        recommended_action=None,
+                        reasoning=None,
+                    ),
+                ),
+                "timeTakenSeconds": "body.time_taken_seconds",
+            },
+        },
+        body=(
+            Field("user_id", required=True),
+            Field("assessment", "object", required=True),
+            Field("time_taken_seconds", "number"),
+        ),
+        result="submitSecurityAssessment",
+        rate_group="assessments",
+        example={
+            "user_id": "user123",
+            "assessment": {
+                "threat_detected": True,
+                "threat_type": "phishing",
+                "confidence": 0.9,
+                "indicators_identified": [
+                    "suspicious_sender_domain",
+                    "urgency_language",
+                    "request_for_credentials",
+                ],
+                "recommended_action": "delete_and_report",
+                "reasoning": "Multiple phishing indicators present",
+            },
+            "time_taken_seconds": 180,
+        },
+    ),
+    Route(
+        "POST",
+        "/neural/populations/{population_id}/evolve",
+        summary="Trigger Evolution Cycle",
+        operation="""
+        mutation Evolve($id: ID!, $input: EvolutionInput) {
+          evolvePopulation(id: $id, input: $input) {
+            evolution_triggered: evolutionTriggered evolution_id: evolutionId
+            estimated_completion: completedAt expected_improvements: expectedImprovements
+            generation best_fitness: bestFitness average_fitness: averageFitness
+          }
+        }""",
+        variables={
+            "id": "path.population_id",
+            "input": {
+                "fitnessFeedback": "body.fitness_feedback",
+                "evolutionPressure": "body.evolution_pressure",
+            },
+        },
+        body=(Field("fitness_feedback", "object"), Field("evolution_pressure", "number")),
+        result="evolvePopulation",
+        example={
+            "fitness_feedback": {
+                "user_satisfaction": 0.9,
+                "task_completion": 0.85,
+                "response_accuracy": 0.88,
+            },
+            "evolution_pressure": 0.3,
         },
     ),
     Route(
