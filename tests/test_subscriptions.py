@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -10,9 +11,11 @@ from gql import Client, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.websockets import WebsocketsTransport
 
+from axonql.app import create_app
 from axonql.scopes import Scope
 from axonql.settings import Settings
-from tests.support import GraphQLClient, RunningServer, error_codes, token_for
+from tests.support import GraphQLClient, RunningServer, error_codes, extra_server, token_for
+from tests.ws_client import LEGACY_WS, TRANSPORT_WS, RawSubscription
 
 PROTOCOLS = [WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL, WebsocketsTransport.APOLLO_SUBPROTOCOL]
 
@@ -190,3 +193,20 @@ async def test_bad_after_and_bad_input_are_validation_errors(
     assert bad_level.value.errors[0]["extensions"]["code"] == "VALIDATION_ERROR"
     body = await gql('mutation { writeLogEntry(input: {message: "  "}) { id } }', None, admin_token)
     assert error_codes(body) == ["VALIDATION_ERROR"]
+
+
+async def test_keep_alives_per_protocol(
+    server: RunningServer, settings: Settings, admin_token: str
+) -> None:
+    fast_ka = settings.model_copy(update={"ws_keep_alive_seconds": 0.2})
+    async with extra_server(create_app(fast_ka), server) as running:
+        url = f"{running.ws_url}/graphql"
+        query = "subscription { logEntries { id } }"
+        legacy = await RawSubscription.open(url, admin_token, query, protocol=LEGACY_WS)
+        kinds = [json.loads(await legacy.socket.recv())["type"] for _ in range(3)]
+        assert kinds == ["ka", "ka", "ka"]  # graphql-ws: the server's periodic keep-alive
+        await legacy.close()
+        modern = await RawSubscription.open(url, admin_token, query, protocol=TRANSPORT_WS)
+        await modern.socket.send(json.dumps({"type": "ping"}))
+        assert json.loads(await modern.socket.recv())["type"] == "pong"  # graphql-transport-ws
+        await modern.close()
