@@ -328,7 +328,8 @@ async def update_progress(user_id: str, draft: ProgressDraft) -> ProgressOutcome
             "MODULE_COMPLETED", {"user_id": user_id, "module_id": module.id}, user_id=user_id
         )
     await announce_achievements(user_id, unlocked)
-    nxt = rules.recommend(user.learning, limit=3, prefer_domain=module.domain)
+    ranked = rules.recommend(user.learning, limit=4, prefer_domain=module.domain)
+    nxt = [r for r in ranked if r.module.id != module.id][:3]  # next: not the one just studied
     return ProgressOutcome(
         user=user,
         module_id=module.id,
