@@ -18,7 +18,7 @@ from tests.support import GraphQLClient, error_codes, token_for
 
 SCENARIO_FIELDS = """
   id scenarioId userId scenarioType title description difficulty content assessmentCriteria
-  timeLimitSeconds createdAt expiresAt status assessmentId
+  timeLimitSeconds createdAt expiresAt status practice assessmentId
 """
 GENERATE = (
     "mutation($input: GenerateSecurityScenarioInput!) {"
@@ -102,6 +102,7 @@ async def test_seed_generate_scenario(gql: GraphQLClient, admin_token: str, lear
     stored = await _truth(scenario["id"])
     assert (stored.expires_at - stored.created_at) == timedelta(seconds=300)
     assert stored.seed == 42 and stored.user_id == "user123"
+    assert scenario["practice"] is True  # a client-chosen seed makes a replayable practice run
     event = await models.Event.find_one({"type": "SECURITY_SCENARIO_GENERATED"})
     assert event is not None and event.user_id == "user123"
 
@@ -118,7 +119,7 @@ async def test_same_seed_same_scenario(gql: GraphQLClient, admin_token: str, lea
     assert any(o["content"] != first["content"] for o in others)
     # the server picks a seed when none is given, and stores it for reproduction
     free = await _generate(gql, admin_token)
-    assert (await _truth(free["id"])).seed >= 0
+    assert (await _truth(free["id"])).seed >= 0 and free["practice"] is False
 
 
 @pytest.mark.parametrize("scenario_type", sorted(TEMPLATES))
@@ -177,7 +178,7 @@ def _perfect(truth: models.SecurityScenario) -> dict[str, Any]:
 async def test_perfect_answer_scores_one(
     gql: GraphQLClient, admin_token: str, learner: str
 ) -> None:
-    scenario = await _generate(gql, admin_token, difficulty="beginner", seed=5)
+    scenario = await _generate(gql, admin_token, difficulty="beginner")  # server seed
     truth = await _truth(scenario["id"])
     answer = _perfect(truth)
     # accepted aliases and spellings count as the indicator
@@ -211,6 +212,19 @@ async def test_perfect_answer_scores_one(
     assert user is not None and user.learning.skill_levels["security"] == 0.4
     assert out["answerKey"]["indicators"] == truth.indicators
     assert out["timeTakenSeconds"] == 180 and out["elapsedSeconds"] >= 0
+
+
+async def test_practice_scenario_leaves_awareness(
+    gql: GraphQLClient, admin_token: str, learner: str
+) -> None:
+    scenario = await _generate(gql, admin_token, difficulty="beginner", seed=5)
+    body = await _submit(gql, admin_token, scenario["id"], _perfect(await _truth(scenario["id"])))
+    out = body["data"]["submitSecurityAssessment"]
+    assert out["score"] == 1.0
+    assert out["securityAwarenessUpdate"] == {"previousLevel": 0.2, "newLevel": 0.2,
+                                              "improvement": 0.0}  # fmt: skip
+    user = await models.User.get("user123")
+    assert user is not None and user.learning.skill_levels["security"] == 0.2
 
 
 async def test_partial_answer_is_precision_recall_scored(

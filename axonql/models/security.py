@@ -26,6 +26,7 @@ class SecurityScenario(Entity):
     time_limit_seconds: int
     expires_at: datetime
     seed: int
+    practice: bool = False  # the client chose the seed: replayable, so awareness stays put
     context: dict[str, Any] = Field(default_factory=dict)
     status: str = "open"  # open | assessed
     assessment_id: str | None = None

@@ -5,6 +5,10 @@ first valid submission wins (claimed atomically on the scenario, backed by a uni
 a second one is ASSESSMENT_ALREADY_SUBMITTED, one after the time limit
 SECURITY_SCENARIO_EXPIRED (410: the scenario can never be answered again). Validation and
 these checks happen before anything is written.
+
+A scenario generated with a client-chosen seed is *practice*: the same seed replays it, so its
+answer key (shown after any assessment) can be known in advance. It is scored like any other
+but does not move the user's security awareness; server-seeded scenarios do.
 """
 
 from __future__ import annotations
@@ -56,10 +60,11 @@ async def generate_scenario(req: ScenarioRequest) -> models.SecurityScenario:
         v.text("scenarioType", req.scenario_type, 100), req.difficulty
     )
     context = v.json_object("context", req.context)
+    practice = req.seed is not None
     seed = v.int_in("seed", req.seed, 0, MAX_SEED) if req.seed is not None else None
     await get_user(req.user_id)
     if seed is None:
-        seed = secrets.randbelow(MAX_SEED)
+        seed = secrets.randbelow(MAX_SEED + 1)
     made = training.generate(template, difficulty, seed, context)
     now = utcnow()
     scenario = models.SecurityScenario(
@@ -73,6 +78,7 @@ async def generate_scenario(req: ScenarioRequest) -> models.SecurityScenario:
         time_limit_seconds=made.time_limit_seconds,
         expires_at=now + timedelta(seconds=made.time_limit_seconds),
         seed=seed,
+        practice=practice,
         context=context,
         is_threat=made.is_threat,
         threat_type=template.type if made.is_threat else "none",
@@ -174,9 +180,10 @@ async def submit_assessment(scenario_id: str, req: AssessmentRequest) -> models.
         ctx = user.learning
         baseline = dict(ctx.skill_levels)
         previous = ctx.skill_levels.get(SECURITY_DOMAIN, 0.0)
-        ctx.skill_levels[SECURITY_DOMAIN] = training.awareness(previous, scored.score)
+        if not scenario.practice:
+            ctx.skill_levels[SECURITY_DOMAIN] = training.awareness(previous, scored.score)
         unlocked = rules.unlock_achievements(ctx, now, baseline)
-        return previous, ctx.skill_levels[SECURITY_DOMAIN], unlocked
+        return previous, ctx.skill_levels.get(SECURITY_DOMAIN, previous), unlocked
 
     try:
         _, (previous, new, unlocked) = await mutate_learning(

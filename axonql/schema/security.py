@@ -159,6 +159,10 @@ class SecurityScenario:
     created_at: datetime
     expires_at: datetime
     status: str = strawberry.field(description="open | assessed | expired")
+    practice: bool = strawberry.field(
+        description="generated from a client-chosen seed: replayable, so it leaves security "
+        "awareness unchanged"
+    )
     assessment_id: strawberry.ID | None
 
     @field(description="The assessment, once submitted.")
@@ -184,6 +188,7 @@ class SecurityScenario:
             created_at=doc.created_at,
             expires_at=doc.expires_at,
             status=logic.scenario_status(doc),
+            practice=doc.practice,
             assessment_id=strawberry.ID(doc.assessment_id) if doc.assessment_id else None,
         )
 

@@ -18,9 +18,10 @@ Scoring an answer (each part in 0..1, score = weighted sum, rounded to 4 places)
 
 Names are compared after lower-casing and turning runs of other characters into `_`; each
 template lists accepted aliases. Security awareness (the `security` skill) moves a quarter of
-the way toward the score. Difficulty: ≥ 0.95 increase, ≥ 0.8 increase_slightly, ≥ 0.6
-maintain, ≥ 0.4 decrease_slightly, else decrease; the next scenario type names the next
-difficulty (`advanced_phishing`), which generation accepts as a type.
+the way toward the score (not for practice scenarios, whose seed the client chose).
+Difficulty: ≥ 0.95 increase, ≥ 0.8 increase_slightly, ≥ 0.6 maintain, ≥ 0.4
+decrease_slightly, else decrease; the next scenario type names the next difficulty
+(`advanced_phishing`), which generation accepts as a type.
 """
 
 from __future__ import annotations
