@@ -9,9 +9,11 @@ from rich.progress import Progress
 
 from axonql import models
 from axonql.models.agent import AgentConfiguration
+from axonql.models.population import GeneRange
 from axonql.models.system import Component
 from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
 from axonql.scopes import ALL_SCOPES, Scope
+from axonql.services import genetics
 from axonql.services.auth import hash_password
 from axonql.settings import Settings
 
@@ -185,6 +187,11 @@ async def _population() -> None:
         specialization="executive_control",
         fitness_average=sum(fitness) / len(fitness),
         fitness_best=max(fitness),
+        diversity_index=genetics.diversity([ind.genome for ind in individuals]),
+        genome_spec={
+            "learning_rate": GeneRange(min=1e-4, max=1e-2),
+            "dropout": GeneRange(min=0, max=0.5),
+        },
     ).insert()
 
 
