@@ -11,6 +11,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from axonql import models
+from axonql.app import create_app
 from axonql.database import make_client
 from axonql.models.base import utcnow
 from axonql.models.system import SERVER_SYSTEM_ID
@@ -21,7 +22,14 @@ from axonql.scopes import Scope
 from axonql.services.metrics_sampler import MetricsSampler, request_stats
 from axonql.settings import Settings
 from axonql.state import AppState
-from tests.support import GraphQLClient, RunningServer, error_codes, free_port, token_for
+from tests.support import (
+    GraphQLClient,
+    RunningServer,
+    error_codes,
+    extra_server,
+    free_port,
+    token_for,
+)
 
 SYSTEM_FIELDS = """id name kind status version consciousnessLevel awarenessState tags config
   components { componentId type state healthScore errorRate configuration }"""
@@ -645,3 +653,18 @@ async def test_graphql_operations_are_measured(server: RunningServer) -> None:
     count, errors, total_ms, _ = request_stats(state.extras).drain()
     assert (count, errors) == (2, 1)
     assert total_ms > 0
+
+
+async def test_app_lifespan_samples_and_stops_cleanly(
+    server: RunningServer, settings: Settings
+) -> None:
+    fast = settings.model_copy(update={"metrics_interval_seconds": 0.05})
+    async with extra_server(create_app(fast), server) as second:
+        await asyncio.sleep(0.5)
+        sampled = second.app.state.axon.extras.get("cpu_gauge")
+        assert sampled is not None
+    samples = models.MetricSample.find({"system_id": SERVER_SYSTEM_ID, "metric": "cpu_usage"})
+    count = await samples.count()
+    assert count >= 3
+    await asyncio.sleep(0.3)
+    assert await samples.count() == count
