@@ -182,3 +182,29 @@ async def test_drift_start_without_agent_is_503(http: httpx.AsyncClient, admin_t
     )
     assert response.status_code == 503
     drift_error(response.json(), 503)
+
+
+async def test_agent_work_without_agent_is_503_never_invented(
+    http: httpx.AsyncClient, admin_token: str
+) -> None:
+    process = await http.post(
+        "/process", json={"input_data": "What is the capital of France?"}, headers=auth(admin_token)
+    )
+    assert process.status_code == 503
+    nested_error(process.json(), "NO_CAPABLE_AGENT", {"request_id", "timestamp"})
+    assert "output" not in process.text
+    matriz = await http.post("/v1/matriz/process", json={"input": "hi"}, headers=auth(admin_token))
+    assert matriz.status_code == 503
+    nested_error(matriz.json(), "NO_CAPABLE_AGENT", {"trace_id"})
+
+
+async def test_nexusnet_not_found(http: httpx.AsyncClient, admin_token: str) -> None:
+    response = await http.get("/train/task_missing/status", headers=auth(admin_token))
+    assert response.status_code == 404
+    nested_error(response.json(), "NOT_FOUND", {"code", "message", "details", "request_id"})
+
+
+async def test_lukhas_not_found(http: httpx.AsyncClient, admin_token: str) -> None:
+    response = await http.get("/v1/memory/recall/mem_missing", headers=auth(admin_token))
+    assert response.status_code == 404
+    nested_error(response.json(), "RESOURCE_NOT_FOUND", {"trace_id", "timestamp"})

@@ -6,6 +6,7 @@ pass, and the mapped count must equal the number of table entries (nothing disap
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ class Ctx:
     settings: Settings
     http: httpx.AsyncClient
     token: str
+    background: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def gql(self, query: str, variables: dict[str, Any] | None = None) -> Any:
         response = await self.http.post(
@@ -233,7 +235,73 @@ async def _memory(ctx: Ctx) -> dict[str, str]:
     return {"memory_id": data["createMemory"]["id"]}
 
 
+# What the stand-in agents answer: each documented response, produced by a real agent
+# process talking to the real API (claim → complete), passed through untouched by REST.
+AGENT_ANSWERS: dict[str, dict[str, Any]] = {
+    "matriz": {"response": "Two linked coins…", "metadata": {"confidence": 0.92}},
+    "matriz_stage": {
+        "stage_result": {},
+        "next_stage": "attention",
+        "confidence": 0.92,
+        "processing_time_ms": 45,
+    },
+    "reflection": {"reflection_id": "ref_123", "insights": [], "emotional_assessment": {}},
+    "reasoning": {"analysis_id": "analysis_789", "reasoning_steps": [], "confidence": 0.78},
+    "causal_inference": {"causal_strength": 0.72, "recommendation": "Gather more data"},
+    "dream": {"dream_session_id": "dream_1", "realities": [], "synthesis": {}},
+    "guardian": {"validation_id": "val_456", "decision": "APPROVED", "ethics_score": 0.95},
+    "process": {"output": "Paris", "metadata": {"confidence_score": 0.95}},
+    "process_batch": {"results": [], "total_processing_time": 0.279},
+    "training": {"epochs": 10, "final_loss": 0.2, "final_accuracy": 0.9},
+    "model_load": {"status": "success", "model_name": "nexusnet-large", "version": "1.1.0"},
+    "model_save": {"status": "success", "save_path": "/models/custom_model"},
+}
+
+
+async def start_agent(ctx: Ctx, capability: str, answer: dict[str, Any]) -> None:
+    """Register an agent with an API key, heartbeat, then claim one task and complete it."""
+    created = await ctx.gql(
+        "mutation($i: CreateAgentInput!) { createAgent(input: $i) { id } }",
+        {"i": {"name": f"{capability} worker", "capabilities": [capability]}},
+    )
+    key = await ctx.gql(
+        "mutation($id: ID!) { createAgentApiKey(agentId: $id) { key } }",
+        {"id": created["createAgent"]["id"]},
+    )
+    agent = Ctx(ctx.settings, ctx.http, key["createAgentApiKey"]["key"])
+    await agent.gql("mutation { agentHeartbeat { id } }")
+
+    async def work() -> None:
+        claimed = await agent.gql(
+            "mutation($c: [String!]) { claimTask(capabilities: $c, waitSeconds: 10) { id } }",
+            {"c": [capability]},
+        )
+        if claimed["claimTask"]:
+            await agent.gql(
+                "mutation($id: ID!, $r: JSON) { completeTask(id: $id, result: $r) { id } }",
+                {"id": claimed["claimTask"]["id"], "r": answer},
+            )
+
+    ctx.background.append(asyncio.create_task(work()))
+
+
+def _agent_for(capability: str) -> Setup:
+    async def setup(ctx: Ctx) -> dict[str, str]:
+        await start_agent(ctx, capability, AGENT_ANSWERS[capability])
+        return {"stage_name": "thought"} if capability == "matriz_stage" else {}
+
+    return setup
+
+
+async def _training_task(ctx: Ctx) -> dict[str, str]:
+    task = models.Task(name="training", type="training")
+    await task.insert()
+    return {"training_id": task.id}
+
+
 SETUPS: dict[str, Setup] = {
+    **{f"agent:{capability}": _agent_for(capability) for capability in AGENT_ANSWERS},
+    "training_task": _training_task,
     "scenario": _scenario,
     "executive": _executive,
     "memory": _memory,
@@ -672,6 +740,7 @@ ROWS: tuple[Row, ...] = (
             "input": "Explain quantum entanglement in simple terms",
             "context": {"user_id": "user123", "session_id": "session456"},
         },
+        setup="agent:matriz",
     ),
     Row(LUK, "GET", "/status", ("system", "guardian", "performance")),
     Row(
@@ -680,6 +749,7 @@ ROWS: tuple[Row, ...] = (
         "/matriz/stage/{stage_name}",
         ("stage_result", "next_stage", "confidence", "processing_time_ms"),
         body={"input_data": {}, "context": {}},
+        setup="agent:matriz_stage",
     ),
     Row(LUK, "GET", "/matriz/status", ("pipeline_health",)),
     Row(
@@ -724,6 +794,7 @@ ROWS: tuple[Row, ...] = (
         "/consciousness/reflect",
         ("reflection_id", "insights"),
         body={"topic": "recent_interactions", "depth": 3, "include_emotions": True},
+        setup="agent:reflection",
     ),
     Row(
         LUK,
@@ -764,6 +835,7 @@ ROWS: tuple[Row, ...] = (
             "reasoning_type": "hypothetical",
             "depth": "deep",
         },
+        setup="agent:reasoning",
     ),
     Row(
         LUK,
@@ -774,6 +846,7 @@ ROWS: tuple[Row, ...] = (
             "observations": [{"event": "increased_study_time", "timestamp": "2024-01-10"}],
             "hypothesis": "study_time_causes_better_scores",
         },
+        setup="agent:causal_inference",
     ),
     Row(
         LUK,
@@ -786,6 +859,7 @@ ROWS: tuple[Row, ...] = (
             "creativity_level": 0.8,
             "num_realities": 5,
         },
+        setup="agent:dream",
     ),
     Row(
         LUK,
@@ -799,6 +873,7 @@ ROWS: tuple[Row, ...] = (
                 "target_user": "user123",
             }
         },
+        setup="agent:guardian",
     ),
     # 003 NexusNet (28)
     Row(
@@ -821,6 +896,7 @@ ROWS: tuple[Row, ...] = (
             "input_type": "text",
             "options": {"max_length": 100, "temperature": 0.5},
         },
+        setup="agent:process",
     ),
     Row(
         NEX,
@@ -831,6 +907,7 @@ ROWS: tuple[Row, ...] = (
             "inputs": [{"input_data": "First input", "input_type": "text"}],
             "batch_options": {"parallel": True, "max_batch_size": 32},
         },
+        setup="agent:process_batch",
     ),
     Row(
         NEX,
@@ -841,9 +918,22 @@ ROWS: tuple[Row, ...] = (
             "data": [{"input": "Training input 1", "output": "Expected output 1"}],
             "training_config": {"epochs": 10, "learning_rate": 0.001},
         },
+        setup="agent:training",
     ),
-    Row(NEX, "GET", "/train/{training_id}/status", ("training_id", "status", "progress")),
-    Row(NEX, "DELETE", "/train/{training_id}", ("training_id", "status", "message")),
+    Row(
+        NEX,
+        "GET",
+        "/train/{training_id}/status",
+        ("training_id", "status", "progress"),
+        setup="training_task",
+    ),
+    Row(
+        NEX,
+        "DELETE",
+        "/train/{training_id}",
+        ("training_id", "status", "message"),
+        setup="training_task",
+    ),
     Row(NEX, "GET", "/model/info", ("model_name", "version")),
     Row(
         NEX,
@@ -855,6 +945,7 @@ ROWS: tuple[Row, ...] = (
             "version": "1.1.0",
             "config": {"precision": "fp16", "device": "cuda", "max_memory": 8192},
         },
+        setup="agent:model_load",
     ),
     Row(
         NEX,
@@ -862,6 +953,7 @@ ROWS: tuple[Row, ...] = (
         "/model/save",
         ("status", "save_path"),
         body={"save_path": "/models/custom_model", "include_optimizer": True, "compress": True},
+        setup="agent:model_save",
     ),
     Row(NEX, "GET", "/memory/usage", ("memory_usage", "memory_pools")),
     Row(
@@ -1044,11 +1136,14 @@ async def prepare(row: Row, ctx: Ctx) -> tuple[str, dict[str, Any] | None]:
 
 
 async def send(http: httpx.AsyncClient, row: Row, settings: Settings, token: str) -> httpx.Response:
-    path, body = await prepare(row, Ctx(settings, http, token))
+    ctx = Ctx(settings, http, token)
+    path, body = await prepare(row, ctx)
     headers = {"Authorization": f"Bearer {token}"} if row.auth else {}
-    return await http.request(
+    response = await http.request(
         row.method, path, params=dict(row.query or {}), json=body, headers=headers
     )
+    await asyncio.wait_for(asyncio.gather(*ctx.background), timeout=15)
+    return response
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])

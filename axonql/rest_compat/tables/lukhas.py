@@ -7,6 +7,7 @@ from typing import Any
 from axonql.rest_compat.converters import to_str
 from axonql.rest_compat.envelopes import LUKHAS
 from axonql.rest_compat.route import Api, Field, Inputs, Route, Var, const
+from axonql.rest_compat.tables.agent_work import agent_route, whole_body
 from axonql.rest_compat.tables.auth import LOGIN, REFRESH
 
 
@@ -356,6 +357,123 @@ ROUTES = (
             },
             "limit": 10,
             "include_context": True,
+        },
+    ),
+    agent_route(
+        "POST",
+        "/matriz/process",
+        capability="matriz",
+        summary="Process Input (MATRIZ Pipeline)",
+        parameters=whole_body("input", "context", "pipeline_options", "constellation_config"),
+        body=(
+            Field("input", required=True),
+            Field("context", "object"),
+            Field("pipeline_options", "object"),
+            Field("constellation_config", "object"),
+        ),
+        rate_group="process",
+        example={
+            "input": "Explain quantum entanglement in simple terms",
+            "context": {"user_id": "user123", "session_id": "session456"},
+            "pipeline_options": {"memory_depth": 3, "thought_mode": "analytical"},
+        },
+    ),
+    agent_route(
+        "POST",
+        "/matriz/stage/{stage_name}",
+        capability="matriz_stage",
+        summary="Process Individual Pipeline Stage",
+        parameters={
+            "stage": "path.stage_name",
+            **whole_body("input_data", "context", "stage_config"),
+        },
+        body=(
+            Field("input_data", "object"),
+            Field("context", "object"),
+            Field("stage_config", "object"),
+        ),
+        rate_group="process",
+        example={"input_data": {"text": "hello"}, "context": {}, "stage_config": {}},
+    ),
+    agent_route(
+        "POST",
+        "/consciousness/reflect",
+        capability="reflection",
+        summary="Trigger Reflection",
+        parameters=whole_body("topic", "depth", "include_emotions"),
+        body=(
+            Field("topic", required=True),
+            Field("depth", "integer"),
+            Field("include_emotions", "boolean"),
+        ),
+        rate_group="consciousness",
+        example={"topic": "recent_interactions", "depth": 3, "include_emotions": True},
+    ),
+    agent_route(
+        "POST",
+        "/reasoning/analyze",
+        capability="reasoning",
+        summary="Analyze Query",
+        parameters=whole_body("query", "reasoning_type", "depth"),
+        body=(Field("query", required=True), Field("reasoning_type"), Field("depth")),
+        example={
+            "query": "What would happen if gravity was 10% stronger?",
+            "reasoning_type": "hypothetical",
+            "depth": "deep",
+        },
+    ),
+    agent_route(
+        "POST",
+        "/reasoning/causal",
+        capability="causal_inference",
+        summary="Causal Inference",
+        parameters=whole_body("observations", "hypothesis"),
+        body=(
+            Field("observations", "array", required=True, items="object"),
+            Field("hypothesis", required=True),
+        ),
+        example={
+            "observations": [
+                {"event": "increased_study_time", "timestamp": "2024-01-10"},
+                {"event": "improved_test_scores", "timestamp": "2024-01-15"},
+            ],
+            "hypothesis": "study_time_causes_better_scores",
+        },
+    ),
+    agent_route(
+        "POST",
+        "/dream/generate",
+        capability="dream",
+        summary="Generate Creative Solution",
+        parameters=whole_body("seed", "constraints", "creativity_level", "num_realities"),
+        body=(
+            Field("seed", required=True),
+            Field("constraints", "array", items="string"),
+            Field("creativity_level", "number"),
+            Field("num_realities", "integer"),
+        ),
+        rate_group="dream",
+        example={
+            "seed": "Design a sustainable city for Mars",
+            "constraints": ["Limited water", "No breathable atmosphere"],
+            "creativity_level": 0.8,
+            "num_realities": 5,
+        },
+    ),
+    agent_route(
+        "POST",
+        "/guardian/validate",
+        capability="guardian",
+        summary="Validate Action",
+        parameters=whole_body("action"),
+        body=(Field("action", "object", required=True),),
+        example={
+            "action": {
+                "type": "response_generation",
+                "content": "Instructions for building a particle accelerator",
+                "target_user": "user123",
+                "context": "Educational request from physics student",
+            }
         },
     ),
     Route(

@@ -13,6 +13,7 @@ from axonql.errors import NotFound
 from axonql.rest_compat.converters import to_int
 from axonql.rest_compat.envelopes import NEXUSNET
 from axonql.rest_compat.route import Api, Field, Inputs, Route, Var, const
+from axonql.rest_compat.tables.agent_work import accepted, agent_route, processed, whole_body
 from axonql.rest_compat.tables.auth import LOGIN
 
 SYSTEM_ID = "nexusnet"
@@ -171,6 +172,29 @@ def config_updated(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     }
 
 
+def training_status(task: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """A training task's state; epochs and metrics when the agent has reported a result."""
+    result = task["result"] if isinstance(task["result"], dict) else {}
+    out: dict[str, Any] = {
+        "training_id": task["id"],
+        "status": str(task["status"]).lower(),
+        "progress": task["progress"],
+    }
+    if "epochs" in result:
+        out["total_epochs"] = out["current_epoch"] = result["epochs"]
+    if "final_loss" in result:
+        out["metrics"] = {"loss": result["final_loss"], "accuracy": result.get("final_accuracy")}
+    return out
+
+
+def training_cancelled(task: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    return {
+        "training_id": task["id"],
+        "status": str(task["status"]).lower(),
+        "message": "Training cancelled successfully",
+    }
+
+
 POPULATION = Var("query.population_id", default=POPULATION_ID)
 
 ROUTES = (
@@ -185,6 +209,115 @@ ROUTES = (
         lower=("token_type",),
         rate_group="auth",
         example={"username": "your-username", "password": "your-password"},
+    ),
+    agent_route(
+        "POST",
+        "/process",
+        capability="process",
+        summary="Process Input",
+        parameters=whole_body("input_data", "input_type", "options"),
+        body=(
+            Field("input_data", required=True),
+            Field("input_type", description="text, image, audio, video, multimodal"),
+            Field("options", "object"),
+        ),
+        shape=processed,
+        example={
+            "input_data": "What is the capital of France?",
+            "input_type": "text",
+            "options": {"max_length": 100, "temperature": 0.5},
+        },
+    ),
+    agent_route(
+        "POST",
+        "/process/batch",
+        capability="process_batch",
+        summary="Batch Processing",
+        parameters=whole_body("inputs", "batch_options"),
+        body=(
+            Field("inputs", "array", required=True, items="object"),
+            Field("batch_options", "object"),
+        ),
+        example={
+            "inputs": [
+                {"input_data": "First input", "input_type": "text"},
+                {"input_data": "Second input", "input_type": "text"},
+            ],
+            "batch_options": {"parallel": True, "max_batch_size": 32},
+        },
+    ),
+    agent_route(
+        "POST",
+        "/train",
+        capability="training",
+        summary="Start Training",
+        parameters={
+            "epochs": "body.training_config.epochs",
+            "learning_rate": "body.training_config.learning_rate",
+            "training_config": "body.training_config",
+            "data": "body.data",
+        },
+        body=(
+            Field("data", "array", required=True, items="object"),
+            Field("training_config", "object"),
+        ),
+        shape=accepted("training_id", "Training started in background"),
+        wait=0,
+        example={
+            "data": [
+                {"input": "Training input 1", "output": "Expected output 1"},
+                {"input": "Training input 2", "output": "Expected output 2"},
+            ],
+            "training_config": {"epochs": 10, "learning_rate": 0.001, "batch_size": 32},
+        },
+    ),
+    Route(
+        "GET",
+        "/train/{training_id}/status",
+        summary="Training Status",
+        operation="query Training($id: ID!) { task(id: $id) { id status progress result } }",
+        variables={"id": "path.training_id"},
+        result="task",
+        shape=training_status,
+    ),
+    Route(
+        "DELETE",
+        "/train/{training_id}",
+        summary="Cancel Training",
+        operation="""
+        mutation Cancel($id: ID!) {
+          cancelTask(id: $id, reason: "cancelled through DELETE /train") { id status }
+        }""",
+        variables={"id": "path.training_id"},
+        result="cancelTask",
+        shape=training_cancelled,
+    ),
+    agent_route(
+        "POST",
+        "/model/load",
+        capability="model_load",
+        summary="Load Model",
+        parameters=whole_body("model_name", "version", "config"),
+        body=(Field("model_name", required=True), Field("version"), Field("config", "object")),
+        example={
+            "model_name": "nexusnet-large",
+            "version": "1.1.0",
+            "config": {"precision": "fp16", "device": "cuda", "max_memory": 8192},
+        },
+    ),
+    agent_route(
+        "POST",
+        "/model/save",
+        capability="model_save",
+        summary="Save Model",
+        parameters=whole_body("save_path", "include_optimizer", "compress", "metadata"),
+        body=(
+            Field("save_path", required=True),
+            Field("include_optimizer", "boolean"),
+            Field("compress", "boolean"),
+            Field("metadata", "object"),
+        ),
+        example={"save_path": "/models/custom_model", "include_optimizer": True, "compress": True},
     ),
     Route(
         "GET",
