@@ -591,3 +591,17 @@ async def test_concurrent_progress_updates_are_not_lost(
     assert user.learning.time_spent == 600
     assert user.learning.skill_levels["python"] == pytest.approx(0.5 + 6 * 0.04)
     assert user.learning.revision == 7  # one create + six updates, none lost
+
+
+async def test_concurrent_session_starts_leave_one_active(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    await _create(gql, admin_token, "u10", **SEED_CONTEXT)
+    start = {"userId": "u10", "input": {"moduleId": "python_functions"}}
+    bodies = await asyncio.gather(*(gql(START, start, admin_token) for _ in range(4)))
+    codes = [error_codes(b) for b in bodies]
+    assert codes.count([]) == 1 and codes.count(["CONFLICT"]) == 3, codes
+    winner = next(b for b in bodies if "errors" not in b)["data"]["startLearningSession"]
+    user = await models.User.get("u10")
+    assert user is not None and user.learning.current_session_id == winner["sessionId"]
+    assert await models.LearningSession.find({"user_id": "u10"}).count() == 1

@@ -417,3 +417,18 @@ async def test_wrong_user_unknown_scenario_and_scope(
     token = await token_for(settings, ["user:manage"], user_id="user_learner")
     body = await gql(GENERATE, {"input": SEED_REQUEST}, token)
     assert error_codes(body) == ["AUTHORIZATION_DENIED"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_planted_phishing_indicators_show_in_the_content(seed: int) -> None:
+    made = training.generate(TEMPLATES["phishing"], "intermediate", seed, {})
+    planted, content = set(made.indicators), made.content
+    dangerous = any(a.endswith((".exe", ".docm")) for a in content["attachments"])
+    assert dangerous == ("suspicious_attachment" in planted)
+    link = content["links"][0]
+    assert (link["text"] != link["href"]) == ("mismatched_link" in planted)
+    assert content["sender_address"].endswith("@acme-corp.com") == (
+        "suspicious_sender_domain" not in planted
+    )
+    assert content["email_body"].startswith("Dear customer,") == ("generic_greeting" in planted)
+    assert ("password" in content["email_body"]) == ("request_for_credentials" in planted)

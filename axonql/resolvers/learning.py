@@ -23,7 +23,6 @@ from pymongo.errors import DuplicateKeyError
 
 from axonql import models
 from axonql.errors import Conflict, NotFound, SessionNotActive, UserNotFound, ValidationError
-from axonql.ids import new_id
 from axonql.models.base import utcnow
 from axonql.models.user import LearningContext
 from axonql.services import learning as rules
@@ -369,23 +368,9 @@ async def start_session(
     module = rules.check_module(module_id)
     rules.check_mode(mode)
     level = v.consciousness_level(consciousness) if consciousness is not None else None
-    session_id = new_id("session")
-
-    async def change(user: models.User) -> rules.SessionPlan:
-        ctx = user.learning
-        if ctx.current_session_id:
-            active = await models.LearningSession.get(ctx.current_session_id)
-            if active is not None and active.status == "active":
-                raise Conflict(
-                    f"learning session {active.id} is still active; end it first",
-                    details={"active_session_id": active.id},
-                )
-        ctx.current_session_id = session_id
-        return rules.plan_session(ctx, module, mode, level)
-
-    user, plan = await mutate_learning(user_id, change)
+    user = await get_context(user_id)
+    plan = rules.plan_session(user.learning, module, mode, level)
     session = models.LearningSession(
-        id=session_id,
         user_id=user_id,
         module_id=module.id,
         started_at=utcnow(),
@@ -400,10 +385,28 @@ async def start_session(
         },
         consciousness_adaptations=plan.adaptations,
     )
+    # stored before the context points at it, so a competing start sees it as active
     await session.insert()
+
+    async def change(user: models.User) -> None:
+        ctx = user.learning
+        if ctx.current_session_id:
+            active = await models.LearningSession.get(ctx.current_session_id)
+            if active is not None and active.status == "active":
+                raise Conflict(
+                    f"learning session {active.id} is still active; end it first",
+                    details={"active_session_id": active.id},
+                )
+        ctx.current_session_id = session.id
+
+    try:
+        await mutate_learning(user_id, change)
+    except BaseException:
+        await session.delete()
+        raise
     await emit(
         "LEARNING_SESSION_START",
-        {"user_id": user_id, "session_id": session_id, "module_id": module.id, "mode": mode},
+        {"user_id": user_id, "session_id": session.id, "module_id": module.id, "mode": mode},
         user_id=user_id,
     )
     return session
