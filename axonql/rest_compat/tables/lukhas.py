@@ -143,6 +143,23 @@ def consciousness_state(state: dict[str, Any], inputs: Inputs) -> dict[str, Any]
     }
 
 
+MATRIZ_STAGES = ("memory", "attention", "thought", "risk", "intent", "action")
+
+
+def pipeline_health(agents: list[dict[str, Any]], inputs: Inputs) -> dict[str, Any]:
+    """Each MATRIZ stage is as healthy as the agents that run it (capability `matriz`)."""
+    online = [a for a in agents if a["status"] != "OFFLINE"]
+    durations = [a["statistics"]["average_task_duration"] for a in online]
+    latency = round(1000 * sum(durations) / len(durations), 1) if durations else None
+    status = "active" if online else "offline"
+    return {
+        "pipeline_health": {
+            stage: {"status": status, "latency_ms": latency} for stage in MATRIZ_STAGES
+        },
+        "agents_online": len(online),
+    }
+
+
 MEMORY = "id type content context tags importance"
 
 ROUTES = (
@@ -377,6 +394,19 @@ ROUTES = (
             "context": {"user_id": "user123", "session_id": "session456"},
             "pipeline_options": {"memory_depth": 3, "thought_mode": "analytical"},
         },
+    ),
+    Route(
+        "GET",
+        "/matriz/status",
+        summary="Get Pipeline Status",
+        operation="""
+        query {
+          agents(filter: {capability: "matriz", limit: 500}) {
+            status statistics { average_task_duration: averageTaskDuration }
+          }
+        }""",
+        result="agents",
+        shape=pipeline_health,
     ),
     agent_route(
         "POST",

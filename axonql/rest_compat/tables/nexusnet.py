@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from axonql.errors import NotFound
+from axonql.errors import NotFound, ServiceUnavailable
 from axonql.rest_compat.converters import to_int
 from axonql.rest_compat.envelopes import NEXUSNET
 from axonql.rest_compat.route import Api, Field, Inputs, Route, Var, const
@@ -195,6 +195,19 @@ def training_cancelled(task: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     }
 
 
+def health(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """NexusNet's health check: 503 (in its error body) when the server is unhealthy."""
+    found = data["health"]
+    if found["status"] == "unhealthy":
+        raise ServiceUnavailable("the service is unhealthy", details={"services": found})
+    return {
+        "status": found["status"],
+        "version": found["version"],
+        "uptime": found["uptime"],
+        "system_info": (data["system"] or {}).get("metrics"),
+    }
+
+
 POPULATION = Var("query.population_id", default=POPULATION_ID)
 
 ROUTES = (
@@ -209,6 +222,17 @@ ROUTES = (
         lower=("token_type",),
         rate_group="auth",
         example={"username": "your-username", "password": "your-password"},
+    ),
+    Route(
+        "GET",
+        "/health",
+        summary="Health Check",
+        operation="""
+        query {
+          health { status version uptime services { database cache queue } }
+          system { metrics { cpu_usage: cpuUsage memory_usage: memoryUsage disk_usage: diskUsage } }
+        }""",
+        shape=health,
     ),
     agent_route(
         "POST",
