@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -40,10 +40,6 @@ MAX_SEED = 2**31 - 1
 MAX_REASONING = 5000
 MAX_LISTED = 200
 SECURITY_DOMAIN = "security"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -108,7 +104,7 @@ async def get_scenario(scenario_id: str) -> models.SecurityScenario:
 
 def scenario_status(scenario: models.SecurityScenario, now: datetime | None = None) -> str:
     """open | assessed | expired (an open scenario past its time limit)."""
-    if scenario.status == "open" and (now or utcnow()) > _aware(scenario.expires_at):
+    if scenario.status == "open" and (now or utcnow()) > scenario.expires_at:
         return "expired"
     return scenario.status
 
@@ -156,12 +152,12 @@ async def submit_assessment(scenario_id: str, req: AssessmentRequest) -> models.
     if scenario.status != "open":
         raise _already(scenario)
     now = utcnow()
-    if now > _aware(scenario.expires_at):
+    if now > scenario.expires_at:
         raise SecurityScenarioExpired(
             f"security scenario {scenario_id} expired at {scenario.expires_at.isoformat()}",
             details={
                 "scenario_id": scenario_id,
-                "expired_at": _aware(scenario.expires_at).isoformat(),
+                "expired_at": scenario.expires_at.isoformat(),
                 "time_limit_seconds": scenario.time_limit_seconds,
             },
         )
@@ -208,7 +204,7 @@ async def submit_assessment(scenario_id: str, req: AssessmentRequest) -> models.
             "reasoning": answer.reasoning,
         },
         time_taken_seconds=req.time_taken_seconds,
-        elapsed_seconds=round((now - _aware(scenario.created_at)).total_seconds(), 3),
+        elapsed_seconds=round((now - scenario.created_at).total_seconds(), 3),
         score=scored.score,
         breakdown=scored.breakdown,
         feedback={

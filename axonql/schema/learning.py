@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 
 from axonql import models
 from axonql.resolvers import learning as logic
+from axonql.resolvers import learning_sessions as sessions
 from axonql.schema.context import Info
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
@@ -423,7 +424,7 @@ class LearningMutation:
     async def start_learning_session(
         self, info: Info, user_id: strawberry.ID, input: StartLearningSessionInput
     ) -> LearningSessionResult:
-        doc = await logic.start_session(
+        doc = await sessions.start_session(
             user_id, input.module_id, input.learning_mode, input.consciousness_level
         )
         return LearningSessionResult.from_document(doc)
@@ -437,10 +438,10 @@ class LearningMutation:
         input: EndLearningSessionInput | None = None,
     ) -> LearningSessionResult:
         data = input or EndLearningSessionInput()
-        doc = await logic.end_session(
+        doc = await sessions.end_session(
             user_id,
             session_id,
-            logic.EndDraft(
+            sessions.EndDraft(
                 completion_status=data.completion_status,
                 final_score=data.final_score,
                 feedback=data.feedback,
