@@ -10,11 +10,17 @@ import httpx
 import pytest
 
 from axonql import models
-from axonql.app import create_app
 from axonql.scopes import ALL_SCOPES
 from axonql.services.bootstrap import ensure_server_system
 from axonql.settings import Settings
-from tests.support import DatabaseServer, GraphQLClient, RunningServer, token_for
+from tests.support import (
+    DatabaseServer,
+    GraphQLClient,
+    RequestCommands,
+    RunningServer,
+    observed_app,
+    token_for,
+)
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +51,16 @@ def settings(mongo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settin
 
 
 @pytest.fixture(scope="session")
-async def server(settings: Settings) -> AsyncIterator[RunningServer]:
-    running = await RunningServer.start(create_app(settings))
+def request_commands() -> RequestCommands:
+    """The database commands the session server sends for requests (clear it before use)."""
+    return RequestCommands()
+
+
+@pytest.fixture(scope="session")
+async def server(
+    settings: Settings, request_commands: RequestCommands
+) -> AsyncIterator[RunningServer]:
+    running = await RunningServer.start(observed_app(settings, request_commands))
     try:
         yield running
     finally:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from typing import Any
 import httpx
 import uvicorn
 from beanie import init_beanie
+from pymongo import monitoring
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from axonql import models
 from axonql.models.base import utcnow
@@ -115,6 +118,59 @@ class RunningServer:
     async def stop(self) -> None:
         self.server.should_exit = True
         await self.task
+
+
+IN_REQUEST: ContextVar[bool] = ContextVar("axonql_test_in_request", default=False)
+
+WRITE_COMMANDS = frozenset(
+    {"insert", "update", "delete", "findAndModify", "create", "drop", "createIndexes"}
+)
+UNCOUNTED_COMMANDS = frozenset({"hello", "ismaster", "isMaster", "ping", "endSessions"})
+
+
+class MarkRequests:
+    """ASGI middleware marking each request's context, to tell its commands from background work."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = IN_REQUEST.set(scope["type"] in ("http", "websocket"))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            IN_REQUEST.reset(token)
+
+
+class RequestCommands(monitoring.CommandListener):
+    """Database commands sent for requests (PyMongo calls listeners in the caller's task)."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if IN_REQUEST.get() and event.command_name not in UNCOUNTED_COMMANDS:
+            target = event.command.get(event.command_name)
+            where = target if isinstance(target, str) else ""
+            self.names.append(f"{event.command_name} {where}".strip())
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+    def writes(self) -> list[str]:
+        return [n for n in self.names if n.split(" ", 1)[0] in WRITE_COMMANDS]
+
+
+def observed_app(settings: Any, commands: RequestCommands) -> Starlette:
+    """An app whose requests' database commands are recorded in `commands`."""
+    from axonql.app import create_app
+
+    app = create_app(settings, client_kwargs={"event_listeners": [commands]})
+    app.add_middleware(MarkRequests)
+    return app
 
 
 @contextlib.asynccontextmanager

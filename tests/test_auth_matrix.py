@@ -4,7 +4,8 @@ The fields are walked from `build_schema()`, so fields other areas add are cover
 editing this file. Each guarded field gets a minimal valid operation (required arguments
 filled by type) that must be refused without a token (401) and with a token holding every
 scope but the one it needs (403), over HTTP or, for subscriptions, over WebSocket — and the
-refused request must leave every stored document as it was.
+refused request must send no write command to the database (a command listener on the
+server's client records what each request sends, apart from background work).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from axonql.schema.root import build_schema
 from axonql.scopes import ALL_SCOPES
 from axonql.services.auth import create_api_key
 from axonql.settings import Settings
-from tests.support import GraphQLClient, RunningServer, error_codes, token_for
+from tests.support import GraphQLClient, RequestCommands, RunningServer, error_codes, token_for
 
 PUBLIC_ALLOWLIST = frozenset({"login", "refreshToken", "logout", "health"})
 
@@ -142,23 +143,6 @@ def operation_for(root: RootField) -> tuple[str, dict[str, Any]]:
     return f"{root.kind} Probe{header} {{ {root.name}{call}{selection} }}", variables
 
 
-async def snapshot(server: RunningServer) -> dict[str, list[Any]]:
-    """Every stored document of every collection, to prove a refused request wrote nothing."""
-    db = server.app.state.axon.database.db
-    return {
-        name: await db[name].find({}).sort("_id", 1).to_list()
-        for name in sorted(await db.list_collection_names())
-    }
-
-
-async def seed_targets() -> None:
-    """A document with id "x" in every collection: an unguarded update/delete would touch it."""
-    for model in models.ALL_DOCUMENTS:
-        await model.get_pymongo_collection().update_one(
-            {"_id": "x"}, {"$setOnInsert": {"name": "x"}}, upsert=True
-        )
-
-
 async def run_over_websocket(
     server: RunningServer, query: str, variables: dict[str, Any], token: str | None
 ) -> list[str]:
@@ -217,24 +201,26 @@ def test_the_sdl_shows_each_scope() -> None:
 
 @pytest.mark.parametrize("root", GUARDED, ids=lambda f: f.label)
 async def test_refused_without_a_token(
-    root: RootField, server: RunningServer, gql: GraphQLClient
+    root: RootField, server: RunningServer, gql: GraphQLClient, request_commands: RequestCommands
 ) -> None:
-    await seed_targets()
-    before = await snapshot(server)
+    request_commands.names.clear()
     assert await refused_codes(root, server, gql, None) == ["AUTHENTICATION_FAILED"]
-    assert await snapshot(server) == before
+    assert request_commands.writes() == []
 
 
 @pytest.mark.parametrize("root", GUARDED, ids=lambda f: f.label)
 async def test_refused_without_the_scope(
-    root: RootField, server: RunningServer, gql: GraphQLClient, settings: Settings
+    root: RootField,
+    server: RunningServer,
+    gql: GraphQLClient,
+    settings: Settings,
+    request_commands: RequestCommands,
 ) -> None:
     assert root.scope is not None
     token = await token_for(settings, sorted(ALL_SCOPES - {root.scope}), user_id="user_almost")
-    await seed_targets()
-    before = await snapshot(server)
+    request_commands.names.clear()
     assert await refused_codes(root, server, gql, token) == ["AUTHORIZATION_DENIED"]
-    assert await snapshot(server) == before
+    assert request_commands.writes() == []
 
 
 def _first_guarded_query() -> RootField:
@@ -271,3 +257,13 @@ async def test_revoked_api_key_is_refused(gql: GraphQLClient) -> None:
     assert error_codes(refused) == ["AUTHENTICATION_FAILED"], refused
     wrong_secret = plain.rsplit(".", 1)[0] + ".wrong"
     assert error_codes(await gql(query, variables, wrong_secret)) == ["AUTHENTICATION_FAILED"]
+
+
+async def test_the_command_listener_sees_writes_of_allowed_requests(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    """The control for the "no write" assertions above: an allowed mutation is seen writing."""
+    request_commands.names.clear()
+    body = await gql('mutation { createAgent(input: {name: "seen"}) { id } }', token=admin_token)
+    assert "errors" not in body, body
+    assert "insert agents" in request_commands.writes()

@@ -1,6 +1,6 @@
 """Database round trips of one request do not grow with the length of its lists.
 
-A PyMongo command listener on a dedicated server's client counts the commands of one request
+A PyMongo command listener on the test server's client counts the commands of one request
 that lists N of every entity with every field the schema offers on them, relations included,
 down to three levels. The query is generated from the built schema, so relations added later
 are counted without editing this file. N=5 and N=50 must cost the same number of commands.
@@ -9,13 +9,9 @@ are counted without editing this file. N=5 and N=50 must cost the same number of
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
-import httpx
-import pytest
 from graphql import (
     GraphQLField,
     GraphQLInputObjectType,
@@ -26,56 +22,15 @@ from graphql import (
     Undefined,
     get_named_type,
 )
-from pymongo import monitoring
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from axonql import models
-from axonql.app import create_app
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
 from axonql.schema.root import build_schema
-from axonql.settings import Settings
-from tests.support import GraphQLClient, RunningServer, extra_server
+from tests.support import GraphQLClient, RequestCommands
 
 DEPTH = 3
 SMALL, LARGE = 5, 50
-IGNORED_COMMANDS = frozenset({"hello", "ismaster", "isMaster", "ping", "endSessions"})
-
-
-IN_REQUEST: ContextVar[bool] = ContextVar("in_request", default=False)
-
-
-class MarkRequests:
-    """Marks the context of each HTTP request, so commands of background work are not counted."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = IN_REQUEST.set(scope["type"] == "http")
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            IN_REQUEST.reset(token)
-
-
-class CommandCounter(monitoring.CommandListener):
-    """Counts the commands sent on behalf of requests (PyMongo calls it in the caller's task)."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if IN_REQUEST.get() and event.command_name not in IGNORED_COMMANDS:
-            target = event.command.get(event.command_name)
-            where = target if isinstance(target, str) else ""
-            self.names.append(f"{event.command_name} {where}".strip())
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
 
 
 def _list_item(type_: GraphQLOutputType) -> GraphQLObjectType | None:
@@ -200,22 +155,8 @@ async def seed(n: int) -> None:
         await type(batch[0]).insert_many(batch)
 
 
-@pytest.fixture
-async def counted(
-    settings: Settings, server: RunningServer
-) -> AsyncIterator[tuple[GraphQLClient, CommandCounter, str]]:
-    counter = CommandCounter()
-    app = create_app(settings, client_kwargs={"event_listeners": [counter]})
-    app.add_middleware(MarkRequests)
-    async with (
-        extra_server(app, server) as running,
-        httpx.AsyncClient(base_url=running.url, timeout=60) as http,
-    ):
-        yield GraphQLClient(http), counter, running.url
-
-
 async def measure(
-    gql: GraphQLClient, counter: CommandCounter, token: str, n: int
+    gql: GraphQLClient, counter: RequestCommands, token: str, n: int
 ) -> tuple[int, list[str], dict[str, Any]]:
     """The commands of one request, after a first one that warms up what is done once."""
     await gql(document(n), token=token)
@@ -233,14 +174,13 @@ async def clear() -> None:
 
 
 async def test_round_trips_do_not_grow_with_list_length(
-    counted: tuple[GraphQLClient, CommandCounter, str], admin_token: str
+    gql: GraphQLClient, request_commands: RequestCommands, admin_token: str
 ) -> None:
-    gql, counter, _ = counted
     results: dict[int, tuple[int, list[str], dict[str, Any]]] = {}
     for n in (SMALL, LARGE):
         await clear()
         await seed(n)
-        results[n] = await measure(gql, counter, admin_token, n)
+        results[n] = await measure(gql, request_commands, admin_token, n)
         body = results[n][2]
         assert "errors" not in body, body["errors"][:3]
         for root in SEEDED:
