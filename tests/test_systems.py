@@ -230,6 +230,20 @@ async def test_components_upsert_and_remove(gql: GraphQLClient, admin_token: str
     assert error_codes(again) == ["RESOURCE_NOT_FOUND"]
 
 
+async def test_concurrent_component_reports_are_all_kept(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    await _create(gql, admin_token, id="busy", name="Busy")
+    upsert = """mutation($id: ID!) { upsertComponent(systemId: "busy",
+      input: {componentId: $id, state: "active"}) { id } }"""
+    ids = [f"c{i}" for i in range(20)] * 2
+    bodies = await asyncio.gather(*(gql(upsert, {"id": c}, admin_token) for c in ids))
+    assert all("errors" not in b for b in bodies)
+    stored = await models.System.get("busy")
+    assert stored is not None
+    assert sorted(c.component_id for c in stored.components) == sorted(set(ids))
+
+
 async def test_consciousness_level_out_of_range_changes_nothing(
     gql: GraphQLClient, admin_token: str
 ) -> None:
@@ -285,13 +299,15 @@ async def test_update_consciousness_emits_event(gql: GraphQLClient, admin_token:
         'mutation { updateConsciousness(systemId: "sys_missing", level: 0.3) { id } }',
         'mutation { triggerLearning(input: {sessionType: "x", systemId: "sys_missing"}) '
         "{ sessionId } }",
+        'mutation { generateDocumentation(input: {type: "x", targets: ["y"], '
+        'systemId: "sys_missing"}) { jobId } }',
     ],
 )
 async def test_unknown_ids_are_not_found(
     gql: GraphQLClient, admin_token: str, operation: str
 ) -> None:
     assert error_codes(await gql(operation, token=admin_token)) == ["RESOURCE_NOT_FOUND"]
-    assert await models.Task.find({"type": "learning"}).count() == 0
+    assert await models.Task.find({}).count() == 0
 
 
 async def test_bad_input_is_refused_and_stores_nothing(

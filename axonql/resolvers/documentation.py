@@ -15,6 +15,7 @@ from typing import Any
 from axonql import models
 from axonql.errors import NotFound, ValidationError
 from axonql.models.task import TaskStatus
+from axonql.resolvers.systems import get_system
 from axonql.resolvers.tasks import TaskDraft, create_task
 from axonql.services import validation as v
 from axonql.settings import Settings
@@ -210,7 +211,7 @@ async def generate_documentation(
             "include_examples": include_examples,
         },
         required_capabilities=["documentation"],
-        system_id=v.text("systemId", system_id, 100) if system_id else None,
+        system_id=(await get_system(system_id)).id if system_id else None,
     )
     return await job_view(await create_task(settings, draft))
 

@@ -73,25 +73,30 @@ class ComponentDraft:
     last_heartbeat: datetime | None = None
 
 
-def _component(draft: ComponentDraft, existing: Component | None) -> Component:
-    comp = existing.model_copy() if existing else Component(component_id="")
-    comp.component_id = v.client_id("componentId", draft.component_id)
+def _component_changes(draft: ComponentDraft) -> dict[str, Any]:
+    """The validated fields a report sets; a report is also a heartbeat."""
+    changes: dict[str, Any] = {}
     if draft.type is not None:
-        comp.type = v.text("type", draft.type, 100)
+        changes["type"] = v.text("type", draft.type, 100)
     if draft.state is not None:
-        comp.state = v.text("state", draft.state, 50)
+        changes["state"] = v.text("state", draft.state, 50)
     if draft.health_score is not None:
-        comp.health_score = v.number_in("healthScore", draft.health_score, 0.0, 1.0)
+        changes["health_score"] = v.number_in("healthScore", draft.health_score, 0.0, 1.0)
     if draft.response_time_ms is not None:
-        comp.response_time_ms = v.number_in("responseTimeMs", draft.response_time_ms, 0, 1e9)
+        changes["response_time_ms"] = v.number_in("responseTimeMs", draft.response_time_ms, 0, 1e9)
     if draft.throughput is not None:
-        comp.throughput = v.number_in("throughput", draft.throughput, 0, 1e12)
+        changes["throughput"] = v.number_in("throughput", draft.throughput, 0, 1e12)
     if draft.error_rate is not None:
-        comp.error_rate = v.number_in("errorRate", draft.error_rate, 0.0, 1.0)
+        changes["error_rate"] = v.number_in("errorRate", draft.error_rate, 0.0, 1.0)
     if draft.configuration is not None:
-        comp.configuration = v.json_object("configuration", draft.configuration)
-    comp.last_heartbeat = draft.last_heartbeat or utcnow()
-    return comp
+        changes["configuration"] = v.json_object("configuration", draft.configuration)
+    changes["last_heartbeat"] = draft.last_heartbeat or utcnow()
+    return changes
+
+
+def _component(draft: ComponentDraft) -> Component:
+    cid = v.client_id("componentId", draft.component_id)
+    return Component(component_id=cid, **_component_changes(draft))
 
 
 @dataclass
@@ -167,7 +172,7 @@ def _apply(settings: Settings, system: models.System, draft: SystemDraft) -> Non
             raise ValidationError(f"at most {MAX_COMPONENTS} components", field="components")
         built: dict[str, Component] = {}
         for item in draft.components:
-            comp = _component(item, None)
+            comp = _component(item)
             built[comp.component_id] = comp
         system.components = list(built.values())
 
@@ -217,42 +222,66 @@ def _summary(system: models.System, change: str) -> dict[str, Any]:
 
 
 async def upsert_component(system_id: str, draft: ComponentDraft) -> models.System:
-    """Add a component or update the one with the same id (a report is also a heartbeat)."""
-    system = await get_system(system_id)
+    """Add a component or update the one with its id, atomically (reports may race)."""
     cid = v.client_id("componentId", draft.component_id)
-    index = next((i for i, c in enumerate(system.components) if c.component_id == cid), None)
-    comp = _component(draft, system.components[index] if index is not None else None)
-    if index is None:
+    changes = _component_changes(draft)
+    collection = models.System.get_pymongo_collection()
+    for _ in range(3):
+        now = utcnow()
+        updated = await collection.update_one(
+            {"_id": system_id, "components.component_id": cid},
+            {
+                "$set": {
+                    **{f"components.$.{k}": val for k, val in changes.items()},
+                    "updated_at": now,
+                }
+            },
+        )
+        if updated.matched_count:
+            break
+        pushed = await collection.update_one(
+            {
+                "_id": system_id,
+                "components.component_id": {"$ne": cid},
+                f"components.{MAX_COMPONENTS - 1}": {"$exists": False},
+            },
+            {
+                "$push": {"components": Component(component_id=cid, **changes).model_dump()},
+                "$set": {"updated_at": now},
+            },
+        )
+        if pushed.matched_count:
+            break
+        system = await get_system(system_id)
         if len(system.components) >= MAX_COMPONENTS:
             raise ValidationError(f"at most {MAX_COMPONENTS} components", field="componentId")
-        system.components.append(comp)
     else:
-        system.components[index] = comp
-    await system.save()
+        raise Conflict(f"component {cid} kept changing concurrently; retry")
     await emit(
         "SYSTEM_STATE_CHANGED",
-        {"change": "component_upserted", "component_id": cid, "state": comp.state},
-        system_id=system.id,
+        {"change": "component_upserted", "component_id": cid, "state": changes.get("state")},
+        system_id=system_id,
     )
-    return system
+    return await get_system(system_id)
 
 
 async def remove_component(system_id: str, component_id: str) -> models.System:
-    system = await get_system(system_id)
-    kept = [c for c in system.components if c.component_id != component_id]
-    if len(kept) == len(system.components):
+    removed = await models.System.get_pymongo_collection().update_one(
+        {"_id": system_id, "components.component_id": component_id},
+        {"$pull": {"components": {"component_id": component_id}}, "$set": {"updated_at": utcnow()}},
+    )
+    if not removed.matched_count:
+        await get_system(system_id)
         raise NotFound(
-            f"component {component_id} not found in system {system.id}",
-            details={"system_id": system.id, "component_id": component_id},
+            f"component {component_id} not found in system {system_id}",
+            details={"system_id": system_id, "component_id": component_id},
         )
-    system.components = kept
-    await system.save()
     await emit(
         "SYSTEM_STATE_CHANGED",
         {"change": "component_removed", "component_id": component_id},
-        system_id=system.id,
+        system_id=system_id,
     )
-    return system
+    return await get_system(system_id)
 
 
 async def update_consciousness(

@@ -17,7 +17,12 @@ from axonql.schema.permissions import query
 from axonql.scopes import Scope
 from axonql.services.metrics_sampler import request_stats
 
-MetricType = strawberry.enum(MetricName, name="MetricType")
+MetricType = strawberry.enum(
+    MetricName,
+    name="MetricType",
+    description="CPU/memory/disk in percent, network in bytes/s, response time in ms, "
+    "throughput in operations/s, error rate as a fraction of operations.",
+)
 
 
 @strawberry.type
@@ -34,7 +39,8 @@ class Metric:
 class MetricsQuery:
     @query(
         Scope.NEURAL_MONITOR,
-        description="Samples of the last `period` (5m, 1h, 24h, 7d), averaged per `interval`.",
+        description="Samples of the last `period` (5m, 1h, 24h, 7d), oldest first: the newest "
+        "2000 raw samples, or one mean per `interval` (at most 2000 intervals).",
     )
     async def metrics(
         self,
