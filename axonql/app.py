@@ -16,6 +16,7 @@ from axonql.database import connect
 from axonql.graphiql import graphiql_routes
 from axonql.graphql_view import AxonGraphQL
 from axonql.middleware import RequestIdMiddleware
+from axonql.rest_compat.bridges import bridge_routes
 from axonql.rest_compat.mount import rest_routes
 from axonql.schema.root import build_schema
 from axonql.services.bootstrap import bootstrap
@@ -79,7 +80,7 @@ def create_app(
             await database.close()
 
     return Starlette(
-        routes=[*graphql_routes(settings), *rest_routes(settings)],
+        routes=[*graphql_routes(settings), *rest_routes(settings), *bridge_routes(build_schema())],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,
     )

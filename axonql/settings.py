@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     fanout: Literal["auto", "change_stream", "broadcast"] = "auto"
     subscriber_buffer: int = Field(default=1000, gt=0, le=1_000_000)
     ws_keep_alive_seconds: float = Field(default=15.0, gt=0)
+    # Legacy WebSocket bridges (rest_compat/bridges): time to authenticate, OCTOSPINE's
+    # system.status period, seed 004's connections per IP, per-connection message limit,
+    # and how long a NexusNet `process` message waits for its agent.
+    ws_auth_timeout_seconds: float = Field(default=10.0, gt=0)
+    ws_status_interval_seconds: float = Field(default=30.0, gt=0)
+    ws_simulation_connections_per_ip: int = Field(default=10, gt=0)
+    ws_message_limit: str = "1000/minute"
+    ws_process_timeout_seconds: float = Field(default=30.0, gt=0)
     # REST compatibility: where rate-limit counters live (memory://, mongodb://…, redis://…),
     # per-group overrides such as {"nexusnet.default": "5/minute"}, and an off switch.
     rest_rate_limit_storage: str = "memory://"
