@@ -267,3 +267,16 @@ async def test_the_command_listener_sees_writes_of_allowed_requests(
     body = await gql('mutation { createAgent(input: {name: "seen"}) { id } }', token=admin_token)
     assert "errors" not in body, body
     assert "insert agents" in request_commands.writes()
+
+
+async def test_a_bad_token_in_connection_init_closes_the_websocket(server: RunningServer) -> None:
+    protocol = websockets.Subprotocol("graphql-transport-ws")
+    async with (
+        asyncio.timeout(15),
+        websockets.connect(f"{server.ws_url}/graphql", subprotocols=[protocol]) as ws,
+    ):
+        init = {"type": "connection_init", "payload": {"Authorization": "Bearer not-a-jwt"}}
+        await ws.send(json.dumps(init))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import hashlib
 import hmac
 import secrets
@@ -131,9 +133,18 @@ async def issue_tokens(settings: Settings, user: User, family: str | None = None
     )
 
 
+@functools.cache
+def _decoy_hash() -> str:
+    """Checked when the user is unknown, so a login takes as long whether the user exists or not."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
 async def login(settings: Settings, username: str, password: str) -> TokenPair:
     user = await User.find_one(User.username == username)
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    stored = user.password_hash if user is not None and user.password_hash else _decoy_hash()
+    # argon2 is deliberately slow: check off the event loop so other requests keep flowing.
+    verified = await asyncio.to_thread(verify_password, stored, password)
+    if user is None or not user.is_active or not user.password_hash or not verified:
         raise AuthenticationFailed("invalid username or password")
     return await issue_tokens(settings, user)
 
