@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -16,11 +17,14 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from axonql import models
+from axonql.app import create_app
 from axonql.models.base import utcnow
+from axonql.services.events import emit
 from axonql.settings import Settings
 from tests.agents_support import CLAIM, PROGRESS, register
 from tests.processes import AgentProcess
-from tests.support import GraphQLClient, RunningServer, token_for
+from tests.support import GraphQLClient, RunningServer, extra_server, token_for
+from tests.ws_client import _small_window_socket
 
 CONSCIOUSNESS = """
 mutation($level: Float, $state: String) {
@@ -572,3 +576,77 @@ async def test_a_vanished_client_leaves_no_subscriber_behind(
         await asyncio.sleep(0.05)
     bridges = [t for t in asyncio.all_tasks() if t.get_name().startswith("ws-bridge-")]
     assert bridges == []
+
+
+# --- limits, with a server configured tight ---------------------------------------------------
+
+
+@pytest.fixture
+async def tight_server(server: RunningServer, settings: Settings) -> AsyncIterator[RunningServer]:
+    tight = settings.model_copy(
+        update={
+            "subscriber_buffer": 8,
+            "ws_auth_timeout_seconds": 0.5,
+            "ws_message_limit": "5/minute",
+            "ws_process_timeout_seconds": 1.0,
+        }
+    )
+    async with extra_server(create_app(tight), server) as running:
+        yield running
+
+
+async def test_auth_timeout_message_limit_and_process_timeout(
+    tight_server: RunningServer, gql: GraphQLClient, admin_token: str
+) -> None:
+    base = tight_server.ws_url
+    async with connect(f"{base}/api/v2/ws") as silent:
+        refused = json.loads(await asyncio.wait_for(silent.recv(), 5))
+        assert refused["error"]["code"] == "AUTHENTICATION_FAILED"
+        assert await Socket(silent).closed_with() == 4408
+
+    async with connect(f"{base}/ws?token={admin_token}") as chatty:
+        socket = Socket(chatty)
+        for _ in range(5):
+            await socket.send({"action": "authenticate"})
+            assert (await socket.recv())["type"] == "authenticated"
+        await socket.send({"action": "authenticate"})
+        limited = await socket.recv()
+        assert limited["error"]["code"] == "RATE_LIMIT_EXCEEDED"
+        assert limited["error"]["details"]["limit"] == 5
+
+    await register(gql, admin_token, "idle-worker", ["text_processing"])  # online, never claims
+    async with connect(f"{base}/ws?token={admin_token}") as nexus:
+        socket = Socket(nexus)
+        await socket.send({"input_data": "hello", "input_type": "text"})
+        late = await socket.recv(timeout=15)
+        assert late["error"]["code"] == "SERVICE_UNAVAILABLE"
+        assert late["error"]["details"]["reason"] == "TIMEOUT"
+        task = await models.Task.get(late["error"]["details"]["task_id"])
+        assert task is not None and task.status == "queued"  # visible and cancellable
+
+
+async def test_a_slow_client_is_closed_and_leaves_nothing_behind(
+    tight_server: RunningServer, admin_token: str
+) -> None:
+    hub = tight_server.app.state.axon.extras["realtime"].hub
+    url = f"{tight_server.ws_url}/ws?token={admin_token}"
+    sock = _small_window_socket(url, 4096)
+    async with connect(url, sock=sock, max_queue=1) as slow:
+        socket = Socket(slow)
+        await socket.send({"action": "subscribe", "events": ["log.entry"]})
+        assert (await socket.recv())["type"] == "subscribed"
+        async with asyncio.timeout(60):
+            while len(hub) == 0:
+                await asyncio.sleep(0.05)
+            while hub.overflows == 0:
+                bulk = secrets.token_hex(16_000)  # incompressible: permessage-deflate is on
+                await emit("LOG_ENTRY", {"message": "bulk", "context": {"bulk": bulk}})
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(30):
+                while True:
+                    await slow.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4429
+        assert "too slow" in closed.value.rcvd.reason
+    async with asyncio.timeout(10):
+        while len(hub) or [t for t in asyncio.all_tasks() if t.get_name().startswith("ws-bridge")]:
+            await asyncio.sleep(0.05)
