@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
 
@@ -46,28 +48,66 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _serves(pid: int, storage: Path) -> bool:
+    """Whether `pid` is a live SecantusDB server on `storage` (pids get reused after a crash)."""
+    try:
+        return _running(pid) and str(storage) in psutil.Process(pid).cmdline()
+    except psutil.Error:
+        return False
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan's zombie lingers where nothing reaps it)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _running(pid)
+
+
 @dataclass
 class EmbeddedServer:
     """A SecantusDB server process whose data lives in `data_dir/db`.
 
     A data directory can be open in one process only, so a second AxonQL instance on the same
     data dir reuses the running server (found through `embedded.json`) instead of starting one.
+    A server whose owner died without stopping it (SIGKILL) is adopted: the new owner stops it.
     """
 
     data_dir: Path
     process: subprocess.Popen[bytes] | None = None
     url: str = ""
     owned: bool = False
+    adopted_pid: int | None = None
     _log_file: Any = field(default=None, repr=False)
+
+    def _state(self) -> dict[str, Any] | None:
+        try:
+            state = json.loads((self.data_dir / _STATE_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+        return state if isinstance(state, dict) else None
+
+    def _write_state(self, pid: int) -> None:
+        state = {"pid": pid, "url": self.url, "owner": os.getpid()}
+        (self.data_dir / _STATE_FILE).write_text(json.dumps(state))
 
     def start(self) -> str:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        state_path = self.data_dir / _STATE_FILE
-        if state_path.exists():
-            state = json.loads(state_path.read_text())
-            if _alive(int(state["pid"])):
-                self.url = str(state["url"])
-                return self.url
+        state = self._state()
+        if state is not None and _serves(int(state.get("pid", 0)), self.data_dir / "db"):
+            self.url = str(state["url"])
+            owner = int(state.get("owner", 0))
+            if not owner or owner == os.getpid() or not _alive(owner):
+                self.owned, self.adopted_pid = True, int(state["pid"])
+                self._write_state(self.adopted_pid)
+            return self.url
         port = _free_port()
         self._log_file = (self.data_dir / "secantus.log").open("ab")
         self.process = subprocess.Popen(
@@ -88,13 +128,20 @@ class EmbeddedServer:
         )
         self.owned = True
         self.url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
-        state_path.write_text(json.dumps({"pid": self.process.pid, "url": self.url}))
+        self._write_state(self.process.pid)
         return self.url
 
     def stop(self) -> None:
-        if not self.owned or self.process is None:
+        if not self.owned:
             return
-        if self.process.poll() is None:
+        if self.adopted_pid is not None:
+            # Not our child: signal it and wait for it to go.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.adopted_pid, signal.SIGTERM)
+            if not _wait_gone(self.adopted_pid, 15):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.adopted_pid, signal.SIGKILL)
+        elif self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from tests.support import free_port
 
@@ -91,11 +92,18 @@ class ServeProcess:
 
 
 def alive(pid: int) -> bool:
+    """Running (a zombie nobody reaps has stopped all the same)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    return True
+
+
+def wait_gone(pid: int, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not alive(pid)
 
 
 def test_data_survives_a_restart_and_no_database_process_is_orphaned(tmp_path: Path) -> None:
@@ -116,10 +124,7 @@ def test_data_survives_a_restart_and_no_database_process_is_orphaned(tmp_path: P
     finally:
         graceful = first.terminate()
     assert graceful, first.output()
-    deadline = time.monotonic() + 10
-    while alive(database_pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not alive(database_pid), "the embedded database outlived the server"
+    assert wait_gone(database_pid), "the embedded database outlived the server"
     assert not (data_dir / "embedded.json").exists()
 
     second = ServeProcess(data_dir)
@@ -138,4 +143,28 @@ def test_data_survives_a_restart_and_no_database_process_is_orphaned(tmp_path: P
         assert [u["username"] for u in users["users"]].count(ADMIN[0]) == 1
     finally:
         assert second.terminate(), second.output()
-    assert not alive(new_pid)
+    assert wait_gone(new_pid)
+
+
+def test_a_killed_servers_database_is_adopted_and_stopped_by_the_next(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    first = ServeProcess(data_dir)
+    try:
+        first.wait_until_serving()
+        token = first.login()
+        database_pid = int(json.loads((data_dir / "embedded.json").read_text())["pid"])
+    finally:
+        first.process.kill()  # no shutdown: the database process is left behind
+        first.process.wait()
+        first.log.close()
+    assert alive(database_pid)
+
+    second = ServeProcess(data_dir)
+    try:
+        second.wait_until_serving()
+        state = json.loads((data_dir / "embedded.json").read_text())
+        assert state["pid"] == database_pid and state["owner"] == second.process.pid
+        assert second.graphql("{ tasks { id } }", {}, token) == {"tasks": []}
+    finally:
+        assert second.terminate(), second.output()
+    assert wait_gone(database_pid), "the adopted database outlived its new owner"
