@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 import websockets
@@ -169,6 +170,30 @@ async def run_over_websocket(
             return [e.get("extensions", {}).get("code") for e in errors]
 
 
+async def run_over_legacy_websocket(
+    server: RunningServer, query: str, variables: dict[str, Any], token: str | None
+) -> list[str]:
+    """The same over the legacy `graphql-ws` protocol (Apollo's subscriptions-transport-ws)."""
+    protocol = websockets.Subprotocol("graphql-ws")
+    async with (
+        asyncio.timeout(15),
+        websockets.connect(f"{server.ws_url}/graphql", subprotocols=[protocol]) as ws,
+    ):
+        payload = {"Authorization": f"Bearer {token}"} if token else {}
+        await ws.send(json.dumps({"type": "connection_init", "payload": payload}))
+        message = {"query": query, "variables": variables}
+        await ws.send(json.dumps({"id": "1", "type": "start", "payload": message}))
+        while True:
+            reply = json.loads(await ws.recv(decode=True))
+            if reply["type"] in ("connection_ack", "ka"):
+                continue
+            assert reply["type"] in ("data", "error"), reply
+            if reply["type"] == "error":
+                return [reply["payload"].get("extensions", {}).get("code")]
+            assert not reply["payload"].get("data"), reply
+            return [e.get("extensions", {}).get("code") for e in reply["payload"]["errors"]]
+
+
 async def refused_codes(
     root: RootField, server: RunningServer, gql: GraphQLClient, token: str | None
 ) -> list[str]:
@@ -221,6 +246,29 @@ async def test_refused_without_the_scope(
     request_commands.names.clear()
     assert await refused_codes(root, server, gql, token) == ["AUTHORIZATION_DENIED"]
     assert request_commands.writes() == []
+
+
+@pytest.mark.parametrize(
+    "root", [f for f in GUARDED if f.kind == "subscription"], ids=lambda f: f.label
+)
+async def test_subscriptions_are_refused_over_the_legacy_protocol(
+    root: RootField, server: RunningServer, settings: Settings
+) -> None:
+    assert root.scope is not None
+    query, variables = operation_for(root)
+    refused = await run_over_legacy_websocket(server, query, variables, None)
+    assert refused == ["AUTHENTICATION_FAILED"]
+    token = await token_for(settings, sorted(ALL_SCOPES - {root.scope}), user_id="user_almost")
+    denied = await run_over_legacy_websocket(server, query, variables, token)
+    assert denied == ["AUTHORIZATION_DENIED"]
+
+
+async def test_the_second_endpoint_is_guarded_alike(http: httpx.AsyncClient) -> None:
+    root = _first_guarded_query()
+    query, variables = operation_for(root)
+    for path in ("/graphql", "/api/graphql"):
+        response = await http.post(path, json={"query": query, "variables": variables})
+        assert error_codes(response.json()) == ["AUTHENTICATION_FAILED"], path
 
 
 def _first_guarded_query() -> RootField:
