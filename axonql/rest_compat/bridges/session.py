@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.types import ExecutionResult
 
@@ -253,58 +252,25 @@ class Session:
         self, key: str, seconds: float, produce: Callable[[], Awaitable[dict[str, Any] | None]]
     ) -> None:
         """Start (or restart) stream `key`: `produce()` now and every `seconds` after."""
-        self._start(key, self._poll(key, seconds, produce))
+        self._start(key, self._poll(seconds, produce))
 
     def start_work(self, key: str, work: Coroutine[Any, Any, None]) -> None:
         """Run one request's work beside the streams; it ends with the connection at latest."""
         self._start(key, work)
-        task = self._streams[key]
-        task.add_done_callback(lambda done: self._forget(key, done))
-
-    def _forget(self, key: str, task: asyncio.Task[None]) -> None:
-        if self._streams.get(key) is task:
-            del self._streams[key]
 
     def _start(self, key: str, work: Coroutine[Any, Any, None]) -> None:
         self.stop(key)
-        self._streams[key] = asyncio.create_task(work, name=f"ws-bridge-{key}")
+        self._streams[key] = asyncio.create_task(self._guard(key, work), name=f"ws-bridge-{key}")
 
     def stop(self, key: str) -> None:
         task = self._streams.pop(key, None)
         if task is not None:
             task.cancel()
 
-    @property
-    def streams(self) -> list[str]:
-        return sorted(self._streams)
-
-    async def _pump(
-        self,
-        key: str,
-        document: str,
-        field: str,
-        variables: dict[str, Any],
-        translate: Translate,
-    ) -> None:
+    async def _guard(self, key: str, work: Coroutine[Any, Any, None]) -> None:
+        """Report how a stream ended (in the API's error format) and forget it."""
         try:
-            source = await self.schema.subscribe(
-                document, variable_values=variables, context_value=self.context()
-            )
-            if isinstance(source, ExecutionResult):
-                await self._stream_failed(key, source.errors or [])
-                return
-            try:
-                async for item in source:
-                    if item.errors:
-                        await self._stream_failed(key, item.errors)
-                        return
-                    message = await translate((item.data or {})[field])
-                    if message is not None and not await self.send(message):
-                        return
-            finally:
-                await source.aclose()
-        except asyncio.CancelledError:
-            raise
+            await work
         except BridgeFailure as exc:
             await self.send_error(_for_stream(exc.failure, key))
         except Exception:
@@ -314,23 +280,37 @@ class Session:
             if self._streams.get(key) is asyncio.current_task():
                 del self._streams[key]
 
-    async def _poll(
-        self, key: str, seconds: float, produce: Callable[[], Awaitable[dict[str, Any] | None]]
+    async def _pump(
+        self,
+        key: str,
+        document: str,
+        field: str,
+        variables: dict[str, Any],
+        translate: Translate,
     ) -> None:
+        source = await self.schema.subscribe(
+            document, variable_values=variables, context_value=self.context()
+        )
+        if isinstance(source, ExecutionResult):
+            raise BridgeFailure(worst(list(source.errors or [])))
         try:
-            while True:
-                message = await produce()
+            async for item in source:
+                if item.errors:
+                    raise BridgeFailure(worst(list(item.errors)))
+                message = await translate((item.data or {})[field])
                 if message is not None and not await self.send(message):
                     return
-                await asyncio.sleep(seconds)
-        except BridgeFailure as exc:
-            await self.send_error(_for_stream(exc.failure, key))
         finally:
-            if self._streams.get(key) is asyncio.current_task():
-                del self._streams[key]
+            await source.aclose()
 
-    async def _stream_failed(self, key: str, errors: list[GraphQLError]) -> None:
-        await self.send_error(_for_stream(worst(list(errors)), key))
+    async def _poll(
+        self, seconds: float, produce: Callable[[], Awaitable[dict[str, Any] | None]]
+    ) -> None:
+        while True:
+            message = await produce()
+            if message is not None and not await self.send(message):
+                return
+            await asyncio.sleep(seconds)
 
     async def close(self) -> None:
         """Cancel every stream and wait for them: nothing outlives the connection."""

@@ -96,7 +96,13 @@ class SynapticOSBridge:
         self.limiter = limiter
 
     async def serve(self, websocket: WebSocket) -> None:
-        session = Session(websocket, self.schema, enveloped(SYNAPTICOS))
+        session = Session(
+            websocket,
+            self.schema,
+            enveloped(SYNAPTICOS),
+            limiter=self.limiter,
+            message_limit=websocket.app.state.axon.settings.ws_message_limit,
+        )
         await websocket.accept()
         try:
             if await self._authenticated(session):
@@ -127,21 +133,24 @@ class SynapticOSBridge:
         )
         session.follow("system_alert", ALERTS, "systemAlerts", {"after": after}, system_alert)
         principal = session.principal
-        await session.send(
-            {
-                "type": "authenticated",
-                "data": {
-                    "user_id": principal.subject if principal else None,
-                    "streams": ["consciousness_update", "learning_progress", "system_alert"],
-                },
-            }
-        )
+        hello = {
+            "type": "authenticated",
+            "data": {
+                "user_id": principal.subject if principal else None,
+                "streams": ["consciousness_update", "learning_progress", "system_alert"],
+            },
+        }
+        await session.send(hello)
         while (message := await session.receive()) is not None:
+            kind = message.get("type") if isinstance(message, dict) else None
+            if kind == "authenticate":
+                await session.send({"type": "authenticated", "data": hello["data"]})
+                continue
             await session.send_error(
                 Failure(
                     400,
                     "VALIDATION_ERROR",
                     "this stream takes no messages after authentication",
-                    {"received": message if isinstance(message, dict) else str(message)[:200]},
+                    {"type": str(kind)[:100]},
                 )
             )
