@@ -113,6 +113,13 @@ async def read_inputs(route: Route, request: Request) -> Inputs:
     )
 
 
+def ignored_header(names: list[str]) -> str:
+    """Unknown field names as a header value: ASCII only (escaped), bounded in length."""
+    text = ", ".join(n.encode("ascii", "backslashreplace").decode("ascii") for n in names)
+    text = "".join(ch if 32 < ord(ch) < 127 or ch == " " else "?" for ch in text).strip()
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
 def _lookup(source: str, inputs: Inputs, win: pagination.Window | None) -> Any:
     where, _, name = source.partition(".")
     if where == "path":
@@ -305,7 +312,7 @@ class Engine:
                 )
         inputs = await read_inputs(route, request)
         if inputs.ignored:
-            headers["X-Ignored-Fields"] = ", ".join(inputs.ignored)
+            headers["X-Ignored-Fields"] = ignored_header(inputs.ignored)
         win = pagination.window(route.pagination, inputs.query) if route.pagination else None
         context = Context(
             state=state,
