@@ -12,7 +12,8 @@ A message becomes a `submitTask` (type `process`, requiring the capability
 answer is `SERVICE_UNAVAILABLE` (details.reason `NO_CAPABLE_AGENT`); when the agent does not
 finish in time it is `SERVICE_UNAVAILABLE` with reason `TIMEOUT` and the task id (the task stays
 queued or running, visible and cancellable). Nothing is ever answered without an agent.
-A client-chosen `id` on the message is echoed on its answer.
+A client-chosen `id` on the message is echoed on its answer. A client that leaves before its
+answer leaves the task to finish, as a REST caller's timeout does.
 """
 
 from __future__ import annotations
