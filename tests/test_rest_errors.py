@@ -208,3 +208,46 @@ async def test_lukhas_not_found(http: httpx.AsyncClient, admin_token: str) -> No
     response = await http.get("/v1/memory/recall/mem_missing", headers=auth(admin_token))
     assert response.status_code == 404
     nested_error(response.json(), "RESOURCE_NOT_FOUND", {"trace_id", "timestamp"})
+
+
+async def test_unknown_field_names_never_break_the_header(
+    http: httpx.AsyncClient, admin_token: str
+) -> None:
+    response = await http.post(
+        "/api/tasks",
+        json={"name": "x", "\x01ünïcode\U0010396d": 1, " lead": 2},
+        headers=auth(admin_token),
+    )
+    assert response.status_code == 201
+    header = response.headers["X-Ignored-Fields"]
+    assert header.isascii() and header == header.strip()
+    assert "\\xfcn\\xefcode" in header
+
+
+async def test_lukhas_registry_round_trip(http: httpx.AsyncClient, admin_token: str) -> None:
+    registered = await http.post(
+        "/v1/constellation/registry/nodes",
+        json={
+            "node_id": "pattern_attention_node",
+            "capabilities": ["pattern_recognition"],
+            "constellation_metadata": {
+                "compatible_pillars": ["🧠"],
+                "pipeline_stages": ["attention"],
+            },
+        },
+        headers=auth(admin_token),
+    )
+    assert registered.status_code == 200
+    assert registered.json()["status"] == "registered"
+    found = await http.get(
+        "/v1/constellation/registry/nodes",
+        params={"stage": "attention", "pillar": "consciousness"},
+        headers=auth(admin_token),
+    )
+    body = found.json()
+    assert [n["node_id"] for n in body["nodes"]] == ["pattern_attention_node"]
+    assert body["total_count"] == 1
+    other = await http.get(
+        "/v1/constellation/registry/nodes", params={"stage": "risk"}, headers=auth(admin_token)
+    )
+    assert other.json()["nodes"] == []
