@@ -122,6 +122,7 @@ async def test_demo_is_idempotent_and_shows_progress(
     first = axonql("demo", mongo_url=mongo_url, data_dir=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "demo data" in first.stdout
+    assert "━" in first.stdout and "100%" in first.stdout, first.stdout  # the progress bar
     after_first = await counts(cli_db)
     for collection in ("systems", "agents", "tasks", "users", "populations", "memories"):
         assert after_first.get(collection, 0) > 0, (collection, after_first)
