@@ -250,7 +250,7 @@ AGENT_ANSWERS: dict[str, dict[str, Any]] = {
     "causal_inference": {"causal_strength": 0.72, "recommendation": "Gather more data"},
     "dream": {"dream_session_id": "dream_1", "realities": [], "synthesis": {}},
     "guardian": {"validation_id": "val_456", "decision": "APPROVED", "ethics_score": 0.95},
-    "process": {"output": "Paris", "metadata": {"confidence_score": 0.95}},
+    "text_processing": {"output": "Paris", "metadata": {"confidence_score": 0.95}},
     "process_batch": {"results": [], "total_processing_time": 0.279},
     "training": {"epochs": 10, "final_loss": 0.2, "final_accuracy": 0.9},
     "model_load": {"status": "success", "model_name": "nexusnet-large", "version": "1.1.0"},
@@ -896,7 +896,7 @@ ROWS: tuple[Row, ...] = (
             "input_type": "text",
             "options": {"max_length": 100, "temperature": 0.5},
         },
-        setup="agent:process",
+        setup="agent:text_processing",
     ),
     Row(
         NEX,

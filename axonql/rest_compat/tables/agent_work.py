@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from axonql.errors import AxonError
+from axonql.errors import AxonError, ValidationError
 from axonql.rest_compat.route import Binding, Field, Inputs, Route, Shaper, Var, const
 
 SUBMIT = """
@@ -81,8 +81,14 @@ def agent_route(
     wait: float = WAIT_SECONDS,
     rate_group: str = "default",
     status: int = 200,
+    task_type: str | None = None,
+    capabilities: Binding | None = None,
 ) -> Route:
-    """A route that hands the documented body to an agent advertising `capability`."""
+    """A route that hands the documented body to an agent advertising `capability`.
+
+    `capabilities` replaces the fixed `[capability]` when the request decides (NexusNet's
+    `input_type` → `<input_type>_processing`, as on its WebSocket).
+    """
     return Route(
         method,
         path,
@@ -91,8 +97,8 @@ def agent_route(
         variables={
             "input": {
                 "name": const(f"{summary} ({path})"),
-                "type": const(capability),
-                "requiredCapabilities": const([capability]),
+                "type": const(task_type or capability),
+                "requiredCapabilities": capabilities or const([capability]),
                 "parameters": dict(parameters),
             },
             "wait": const(wait),
@@ -105,6 +111,23 @@ def agent_route(
         example=example,
         message=f"handled by an agent with the capability {capability}",
     )
+
+
+INPUT_TYPES = ("text", "image", "audio", "video", "multimodal")
+
+
+def processing_capability(input_type: Any) -> list[str]:
+    """NexusNet's `input_type` names the capability an agent must offer."""
+    if input_type not in INPUT_TYPES:
+        raise ValidationError(f"input_type must be one of {', '.join(INPUT_TYPES)}")
+    return [f"{input_type}_processing"]
+
+
+def reference_text(body: Any) -> Any:
+    """Text inputs also go in `text`, the parameter text-processing agents read."""
+    if body.get("input_type", "text") == "text" and isinstance(body.get("input_data"), str):
+        return body["input_data"]
+    return None
 
 
 def whole_body(*names: str) -> dict[str, Binding]:

@@ -13,7 +13,14 @@ from axonql.errors import NotFound, ServiceUnavailable
 from axonql.rest_compat.converters import to_int
 from axonql.rest_compat.envelopes import NEXUSNET
 from axonql.rest_compat.route import Api, Field, Inputs, Route, Var, const
-from axonql.rest_compat.tables.agent_work import accepted, agent_route, processed, whole_body
+from axonql.rest_compat.tables.agent_work import (
+    accepted,
+    agent_route,
+    processed,
+    processing_capability,
+    reference_text,
+    whole_body,
+)
 from axonql.rest_compat.tables.auth import LOGIN
 
 SYSTEM_ID = "nexusnet"
@@ -237,9 +244,14 @@ ROUTES = (
     agent_route(
         "POST",
         "/process",
-        capability="process",
+        capability="text_processing",
+        task_type="process",
+        capabilities=Var("body.input_type", processing_capability, default=["text_processing"]),
         summary="Process Input",
-        parameters=whole_body("input_data", "input_type", "options"),
+        parameters={
+            **whole_body("input_data", "input_type", "options"),
+            "text": Var("body", reference_text),
+        },
         body=(
             Field("input_data", required=True),
             Field("input_type", description="text, image, audio, video, multimodal"),
