@@ -109,6 +109,51 @@ def demo() -> None:
     run_or_exit(run())
 
 
+@app.command()
+def agent(
+    url: Annotated[str, typer.Option(help="The AxonQL server (…/graphql)")] = (
+        "http://127.0.0.1:8000/graphql"
+    ),
+    api_key: Annotated[
+        str, typer.Option(envvar="AXONQL_AGENT_API_KEY", help="The agent's API key")
+    ] = "",
+    capabilities: Annotated[
+        str, typer.Option(help="Comma-separated capabilities to advertise")
+    ] = "text_processing,batch_processing,training,drift_simulation,matriz,automation,echo",
+    concurrency: Annotated[int, typer.Option(min=1, max=100, help="Tasks at once")] = 1,
+    renew_seconds: Annotated[
+        float, typer.Option(min=0.05, help="Lease renewal / control poll period")
+    ] = 1.0,
+    claim_wait: Annotated[float, typer.Option(min=0, help="Long-poll seconds per claim")] = 5.0,
+    heartbeat_seconds: Annotated[float, typer.Option(min=0.1, help="Heartbeat period")] = 10.0,
+    subscribe: Annotated[
+        bool, typer.Option(help="Also receive cancel/pause through a subscription")
+    ] = True,
+) -> None:
+    """Run the reference agent (deterministic reference handlers) against a server."""
+    from axonql.agent.client import ApiError
+    from axonql.agent.worker import WorkerOptions, run_agent
+
+    if not api_key:
+        raise typer.BadParameter("an API key is required (--api-key or AXONQL_AGENT_API_KEY)")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    options = WorkerOptions(
+        capabilities=[c.strip() for c in capabilities.split(",") if c.strip()],
+        concurrency=concurrency,
+        renew_seconds=renew_seconds,
+        claim_wait_seconds=claim_wait,
+        heartbeat_seconds=heartbeat_seconds,
+        subscribe=subscribe,
+    )
+    try:
+        asyncio.run(run_agent(url, api_key, options))
+    except ApiError as exc:
+        typer.echo(f"agent stopped: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
 @app.command("export-schema")
 def export_schema() -> None:
     """Print the GraphQL schema (SDL)."""

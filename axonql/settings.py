@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     metrics_retention_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     task_lease_seconds: float = Field(default=30.0, gt=0)
     lease_check_seconds: float = Field(default=1.0, gt=0)
-    claim_poll_seconds: float = Field(default=0.1, gt=0)
+    claim_poll_seconds: float = Field(default=1.0, gt=0)
     reply_poll_seconds: float = Field(default=0.25, gt=0)
     max_wait_seconds: float = Field(default=300.0, gt=0)
     scheduler_enabled: bool = True

@@ -138,7 +138,7 @@ async def test_expired_lease_requeues_then_fails_with_last_error(
 
     assert (await claim(gql, key)) is not None  # attempt 2, then the agent goes silent
     await collection.update_one({"_id": task_id}, {"$set": {"lease_expires_at": past}})
-    assert await queue.reap_expired(settings) == 1
+    await queue.reap_expired(settings)  # the server's own reaper may get there first
     task = await models.Task.get(task_id)
     assert task is not None and task.status.value == "failed" and task.attempts == 2
     assert "attempts exhausted" in (task.error or "")
@@ -154,7 +154,7 @@ async def test_expired_lease_requeues_with_attempt_count(
     await models.Task.get_pymongo_collection().update_one(
         {"_id": task_id}, {"$set": {"lease_expires_at": utcnow() - timedelta(seconds=1)}}
     )
-    assert await queue.reap_expired(settings) == 1
+    await queue.reap_expired(settings)  # the server's own reaper may get there first
     task = await models.Task.get(task_id)
     assert task is not None and task.status.value == "queued" and task.agent_id is None
     assert agent_a in (task.error or "")
@@ -233,7 +233,7 @@ async def test_agent_goes_offline_when_silent(
     await models.Agent.get_pymongo_collection().update_one(
         {"_id": agent_id}, {"$set": {"last_heartbeat": old}}
     )
-    assert await queue.mark_offline_agents(settings) == 1
+    await queue.mark_offline_agents(settings)
     agent = await models.Agent.get(agent_id)
     assert agent is not None and agent.status.value == "offline"
     beat = await gql("mutation { agentHeartbeat { status } }", token=key)

@@ -15,6 +15,7 @@ from axonql.app import create_app
 from axonql.database import make_client
 from axonql.models.base import utcnow
 from axonql.models.system import SERVER_SYSTEM_ID
+from axonql.resolvers.metrics import bucket
 from axonql.resolvers.systems import check_health
 from axonql.schema.context import Context
 from axonql.schema.root import build_schema
@@ -611,6 +612,40 @@ async def test_metrics_from_real_samples(
     assert len(network["data"]["metrics"]) == 1  # a rate needs two readings
 
 
+async def test_sampled_series_are_read_from_rollups(
+    gql: GraphQLClient, admin_token: str, server: RunningServer
+) -> None:
+    state = server.app.state.axon
+    sampler = MetricsSampler(state.settings, state.extras, system_id="sys_roll")
+    for _ in range(3):
+        await sampler.sample_once()
+    raw = [
+        (s.timestamp, s.value)
+        async for s in models.MetricSample.find({"system_id": "sys_roll", "metric": "cpu_usage"})
+    ]
+    expected = [(p.value, p.samples) for p in bucket(raw, timedelta(minutes=1))]
+    variables = {"type": "CPU_USAGE", "period": "1h", "interval": "1m", "system": "sys_roll"}
+
+    async def points(interval: str) -> list[tuple[float, int]]:
+        body = await gql(METRICS, {**variables, "interval": interval}, admin_token)
+        return [(p["value"], p["samples"]) for p in body["data"]["metrics"]]
+
+    assert sum(n for _, n in await points("1m")) == 3
+    assert [(round(v, 4), n) for v, n in await points("1m")] == [
+        (round(v, 4), n) for v, n in expected
+    ]
+    hourly = await models.MetricRollup.find(
+        {"system_id": "sys_roll", "resolution": 3600, "metric": "cpu_usage"}
+    ).to_list()
+    assert sum(r.samples for r in hourly) == 3
+    assert abs(sum(r.total for r in hourly) - sum(v for _, v in raw)) < 1e-6
+    await models.MetricSample.find({"system_id": "sys_roll"}).delete()
+    assert [(round(v, 4), n) for v, n in await points("1m")] == [
+        (round(v, 4), n) for v, n in expected
+    ]
+    assert await points("90s") == []  # not a whole number of minutes: raw samples only
+
+
 async def test_metrics_bucketed_by_interval(gql: GraphQLClient, admin_token: str) -> None:
     minute = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=5)
     for offset, value in [(0, 100.0), (10, 200.0), (70, 50.0), (400, 7.0)]:
@@ -676,7 +711,7 @@ async def test_app_lifespan_samples_and_stops_cleanly(
 ) -> None:
     fast = settings.model_copy(update={"metrics_interval_seconds": 0.05})
     async with extra_server(create_app(fast), server) as second:
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(1.5)
         sampled = second.app.state.axon.extras.get("cpu_gauge")
         assert sampled is not None
     samples = models.MetricSample.find({"system_id": SERVER_SYSTEM_ID, "metric": "cpu_usage"})

@@ -15,7 +15,7 @@ from axonql.models.simulation import (
     SimulationConfig,
     SimulationEvent,
 )
-from axonql.models.system import MetricSample, System
+from axonql.models.system import MetricRollup, MetricSample, System
 from axonql.models.task import Task
 from axonql.models.threat import ImmuneScan, Threat
 from axonql.models.user import ApiKey, LearningSession, RefreshToken, User
@@ -23,6 +23,7 @@ from axonql.models.user import ApiKey, LearningSession, RefreshToken, User
 ALL_DOCUMENTS: list[type[Document]] = [
     System,
     MetricSample,
+    MetricRollup,
     Task,
     Agent,
     User,
@@ -58,6 +59,7 @@ __all__ = [
     "Lock",
     "MechanisticRecord",
     "Memory",
+    "MetricRollup",
     "MetricSample",
     "Population",
     "RefreshToken",

@@ -103,3 +103,30 @@ class MetricSample(Entity):
             [("app_id", 1), ("metric", 1), ("timestamp", -1)],
             [("component_id", 1), ("metric", 1), ("timestamp", -1)],
         ]
+
+
+ROLLUP_RESOLUTIONS = (60, 3600)
+"""Seconds per rollup bucket the sampler maintains for the series it writes."""
+
+
+class MetricRollup(Entity):
+    """Sum/count/min/max of one sampled series over one minute or hour (cheap long ranges)."""
+
+    id: str = Field(default_factory=lambda: new_id("mru"))
+    system_id: str = SERVER_SYSTEM_ID
+    metric: str
+    resolution: int
+    timestamp: datetime
+    total: float = 0.0
+    samples: int = 0
+    low: float | None = None
+    high: float | None = None
+
+    class Settings:
+        name = "metric_rollups"
+        indexes = [
+            pymongo.IndexModel(
+                [("system_id", 1), ("metric", 1), ("resolution", 1), ("timestamp", -1)],
+                unique=True,
+            ),
+        ]

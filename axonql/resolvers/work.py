@@ -108,17 +108,52 @@ async def heartbeat(
     return updated
 
 
+async def touch(agent_id: str) -> models.Agent:
+    """A claim or result counts as a sign of life (status is left to heartbeats)."""
+    now = utcnow()
+    raw = await models.Agent.get_pymongo_collection().find_one_and_update(
+        {"_id": agent_id},
+        {"$set": {"last_heartbeat": now, "updated_at": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if raw is None:
+        raise AuthorizationDenied(
+            f"agent {agent_id} no longer exists", details={"agent_id": agent_id}
+        )
+    agent: models.Agent = models.Agent.model_validate(raw)
+    if agent.status is AgentStatus.OFFLINE:
+        return await heartbeat_agent(agent)
+    return agent
+
+
+async def heartbeat_agent(agent: models.Agent) -> models.Agent:
+    """Bring an agent that was marked offline back (its status follows its load)."""
+    status = _status_for(agent, await _active_count(agent.id))
+    await models.Agent.get_pymongo_collection().update_one(
+        {"_id": agent.id}, {"$set": {"status": status.value, "statistics.uptime": 0.0}}
+    )
+    await emit(
+        "AGENT_STATUS",
+        {"status": status.value, "previous": agent.status.value, "change": "heartbeat"},
+        agent_id=agent.id,
+    )
+    agent.status = status
+    return agent
+
+
 async def claim_next(
     state: AppState, agent_id: str, capabilities: list[str] | None, wait_seconds: float
 ) -> models.Task | None:
     """Claim now, or long-poll up to `wait_seconds` for claimable work."""
     wait = check_wait(state, wait_seconds)
-    agent = await heartbeat(state, agent_id)
+    agent = await touch(agent_id)
     deadline = time.monotonic() + wait
+    offered = queue.offered_capabilities(agent, capabilities)
+    if not await queue.has_room(agent):
+        return None
     while True:
-        task = await queue.claim(state.settings, agent, capabilities)
+        task = await queue.claim(state.settings, agent, offered)
         if task is not None:
-            await heartbeat(state, agent_id)
             return task
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -141,7 +176,6 @@ async def report_progress(
 async def complete(state: AppState, agent_id: str, task_id: str, result: Any) -> models.Task:
     task = await queue.complete(task_id, agent_id, v.json_object("result", result))
     replies(state).task_finished(task_id)
-    await heartbeat(state, agent_id)
     return task
 
 
@@ -154,7 +188,6 @@ async def fail(
         replies(state).work_queued()
     else:
         replies(state).task_finished(task_id)
-    await heartbeat(state, agent_id)
     return task
 
 

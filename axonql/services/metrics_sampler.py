@@ -3,6 +3,7 @@
 Every value here is measured: CPU from `psutil.cpu_times()` deltas, memory and disk from
 psutil, network as bytes per second between two samples, and request figures (throughput,
 mean response time, error rate) from the GraphQL operations this instance really executed.
+Each value is also folded into its minute and hour rollup, so long ranges stay cheap to read.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psutil
+from pymongo import UpdateOne
 
 from axonql import models
+from axonql.ids import new_id
 from axonql.models.base import utcnow
-from axonql.models.system import SERVER_SYSTEM_ID, MetricName
+from axonql.models.system import ROLLUP_RESOLUTIONS, SERVER_SYSTEM_ID, MetricName
 from axonql.settings import Settings
 
 log = logging.getLogger("axonql.metrics")
@@ -176,17 +179,44 @@ class MetricsSampler:
             for name, value in values.items()
         ]
         await models.MetricSample.insert_many(samples)
+        await self._roll_up(values, reading.at)
         await self._prune(reading.at)
         return samples
+
+    async def _roll_up(self, values: dict[MetricName, float], at: datetime) -> None:
+        """Fold the values into their minute and hour rollups (idempotent keys, `$inc`)."""
+        ops = []
+        for name, value in values.items():
+            for resolution in ROLLUP_RESOLUTIONS:
+                start = datetime.fromtimestamp(at.timestamp() // resolution * resolution, UTC)
+                key = {
+                    "system_id": self.system_id,
+                    "metric": name.value,
+                    "resolution": resolution,
+                    "timestamp": start,
+                }
+                ops.append(
+                    UpdateOne(
+                        key,
+                        {
+                            "$inc": {"total": value, "samples": 1},
+                            "$min": {"low": value},
+                            "$max": {"high": value},
+                            "$set": {"updated_at": at},
+                            "$setOnInsert": {"_id": new_id("mru"), "created_at": at},
+                        },
+                        upsert=True,
+                    )
+                )
+        await models.MetricRollup.get_pymongo_collection().bulk_write(ops, ordered=False)
 
     async def _prune(self, now: datetime) -> None:
         if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
             return
         self._pruned_at = time.monotonic()
         cutoff = now - timedelta(seconds=self.settings.metrics_retention_seconds)
-        await models.MetricSample.get_pymongo_collection().delete_many(
-            {"timestamp": {"$lt": cutoff}}
-        )
+        for model in (models.MetricSample, models.MetricRollup):
+            await model.get_pymongo_collection().delete_many({"timestamp": {"$lt": cutoff}})
 
     async def _run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():

@@ -95,27 +95,33 @@ async def queue_task(task_id: str) -> models.Task:
     return moved
 
 
-async def claim(
-    settings: Settings, agent: models.Agent, capabilities: list[str] | None = None
-) -> models.Task | None:
-    """The next task this agent can run, leased to it; None when there is none (or no room)."""
+def offered_capabilities(agent: models.Agent, capabilities: list[str] | None) -> list[str]:
+    """What this claim may match: the agent's capabilities, or a subset it names."""
     offered = list(agent.capabilities)
-    if capabilities is not None:
-        extra = [c for c in check_capabilities(capabilities) if c not in offered]
-        if extra:
-            raise ValidationError(
-                f"agent {agent.id} does not advertise the capabilities: {', '.join(extra)}",
-                code="UNKNOWN_CAPABILITY",
-                field="capabilities",
-                details={"unknown": extra, "advertised": offered},
-            )
-        offered = capabilities
-    collection = models.Task.get_pymongo_collection()
-    running = await collection.count_documents(
+    if capabilities is None:
+        return offered
+    extra = [c for c in check_capabilities(capabilities) if c not in offered]
+    if extra:
+        raise ValidationError(
+            f"agent {agent.id} does not advertise the capabilities: {', '.join(extra)}",
+            code="UNKNOWN_CAPABILITY",
+            field="capabilities",
+            details={"unknown": extra, "advertised": offered},
+        )
+    return capabilities
+
+
+async def has_room(agent: models.Agent) -> bool:
+    """Whether the agent runs fewer tasks than its `max_concurrent_tasks`."""
+    running = await models.Task.get_pymongo_collection().count_documents(
         {"agent_id": agent.id, "status": {"$in": [s.value for s in ACTIVE]}}
     )
-    if running >= agent.configuration.max_concurrent_tasks:
-        return None
+    return running < agent.configuration.max_concurrent_tasks
+
+
+async def claim(settings: Settings, agent: models.Agent, offered: list[str]) -> models.Task | None:
+    """Lease the next queued task whose required capabilities are all in `offered`."""
+    collection = models.Task.get_pymongo_collection()
     now = utcnow()
     raw = await collection.find_one_and_update(
         {"status": S.QUEUED.value, **capable_query(offered)},
@@ -368,16 +374,15 @@ async def mark_offline_agents(settings: Settings) -> int:
 async def record_finish(task: models.Task, *, success: bool) -> None:
     """Per-task, per-schedule and per-agent run statistics for one finished task."""
     duration = _duration(task)
-    await _bump(
-        models.Task,
-        task.id,
-        "statistics",
-        "total_runs",
-        "successful_runs",
-        "failed_runs",
-        "average_duration",
-        success,
-        duration,
+    await models.Task.get_pymongo_collection().update_one(
+        {"_id": task.id},
+        {
+            "$set": {"statistics.average_duration": duration},
+            "$inc": {
+                "statistics.total_runs": 1,
+                f"statistics.{'successful_runs' if success else 'failed_runs'}": 1,
+            },
+        },
     )
     if task.parent_id:
         await _bump(

@@ -7,8 +7,9 @@ instance is noticed by polling the task every `reply_poll_seconds`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 
 from axonql import models
 from axonql.errors import GatewayTimeout, NotFound
@@ -23,23 +24,33 @@ class Replies:
 
     def __init__(self) -> None:
         self._finished: dict[str, set[asyncio.Event]] = defaultdict(set)
-        self._work = asyncio.Event()
+        self._idle: deque[asyncio.Future[None]] = deque()
 
     def task_finished(self, task_id: str) -> None:
         for event in self._finished.pop(task_id, set()):
             event.set()
 
-    def work_queued(self) -> None:
-        self._work.set()
-        self._work = asyncio.Event()
+    def work_queued(self, count: int = 1) -> None:
+        """Wake up to `count` claim long-polls (one per task, so they do not stampede)."""
+        while count > 0 and self._idle:
+            waiter = self._idle.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                count -= 1
 
     async def wait_for_work(self, seconds: float) -> None:
-        """Return when work is queued on this instance or after `seconds`."""
-        event = self._work
+        """Return when woken for newly queued work or after `seconds`."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._idle.append(waiter)
         try:
-            await asyncio.wait_for(event.wait(), timeout=max(seconds, 0.0))
+            await asyncio.wait_for(waiter, timeout=max(seconds, 0.0))
         except TimeoutError:
             return
+        finally:
+            if not waiter.done():
+                waiter.cancel()
+            with contextlib.suppress(ValueError):
+                self._idle.remove(waiter)
 
     async def wait_for_task(self, task_id: str, seconds: float, poll: float) -> models.Task:
         """The task once terminal; GatewayTimeout (task left as it is) after `seconds`."""

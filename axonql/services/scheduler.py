@@ -299,8 +299,9 @@ class Background:
                 await release_lease(self.owner)
 
     async def reap(self) -> None:
-        if await queue.reap_expired(self.settings):
-            replies(self.state).work_queued()
+        requeued = await queue.reap_expired(self.settings)
+        if requeued:
+            replies(self.state).work_queued(requeued)
         await queue.mark_offline_agents(self.settings)
 
     async def tick(self) -> None:
@@ -318,7 +319,7 @@ class Background:
             {"_id": LOCK_NAME, "owner": self.owner}, {"$set": {"state.events_after": now}}
         )
         if fired:
-            replies(self.state).work_queued()
+            replies(self.state).work_queued(fired)
 
     async def _every(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
         while True:

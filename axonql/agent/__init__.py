@@ -1,0 +1,1 @@
+"""The reference agent: a worker that takes tasks through AxonQL's public GraphQL API."""

@@ -1,0 +1,180 @@
+"""The agent loop: heartbeat, claim (long-poll), run handlers with lease renewal, report.
+
+Connection failures never end the loop: the worker backs off and reconnects. A stop signal
+ends claiming; tasks still running are handed back (failTask with retry) so another agent can
+take them at once instead of waiting for the lease to expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from axonql.agent.client import AgentClient, ApiError, ConnectionLost, Task
+from axonql.agent.control import ControlChannel, TaskControl, TaskStopped
+from axonql.agent.handlers import PermanentFailure, pick
+
+log = logging.getLogger("axonql.agent")
+
+
+@dataclass
+class WorkerOptions:
+    capabilities: list[str]
+    concurrency: int = 1
+    renew_seconds: float = 1.0
+    claim_wait_seconds: float = 5.0
+    heartbeat_seconds: float = 10.0
+    subscribe: bool = True
+
+
+class Worker:
+    """One agent process's work loop."""
+
+    def __init__(self, client: AgentClient, options: WorkerOptions) -> None:
+        self.client = client
+        self.options = options
+        self.channel = ControlChannel(client) if options.subscribe else None
+        self._slots = asyncio.Semaphore(max(1, options.concurrency))
+        self._running: set[asyncio.Task[None]] = set()
+        self.completed = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve until `stop` is set, reconnecting with back-off on failures."""
+        backoff = 0.5
+        try:
+            while not stop.is_set():
+                try:
+                    beat = await self.client.heartbeat(self.options.capabilities)
+                    log.info("agent %s online with %s", beat["id"], beat["capabilities"])
+                    backoff = 0.5
+                    await self._serve(stop)
+                except ConnectionLost as exc:
+                    log.warning("server unreachable (%s); retrying in %.1f s", exc, backoff)
+                    await _wait(stop, backoff)
+                    backoff = min(backoff * 2, 10.0)
+        finally:
+            await self._hand_back()
+            if self.channel is not None:
+                await self.channel.close()
+
+    async def _serve(self, stop: asyncio.Event) -> None:
+        beats = asyncio.create_task(self._heartbeats())
+        try:
+            while not stop.is_set():
+                await self._slots.acquire()
+                claimed: Task | None = None
+                try:
+                    claim = asyncio.create_task(
+                        self.client.claim(None, self.options.claim_wait_seconds)
+                    )
+                    stopping = asyncio.create_task(stop.wait())
+                    await asyncio.wait({claim, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                    stopping.cancel()
+                    if not claim.done():
+                        claim.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await claim
+                    else:
+                        claimed = claim.result()
+                finally:
+                    if claimed is None:
+                        self._slots.release()
+                if claimed is not None:
+                    job = asyncio.create_task(self._run(claimed))
+                    self._running.add(job)
+                    job.add_done_callback(self._running.discard)
+        finally:
+            beats.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beats
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.heartbeat_seconds)
+            try:
+                await self.client.heartbeat()
+            except (ConnectionLost, ApiError) as exc:
+                log.warning("heartbeat failed: %s", exc)
+
+    async def _run(self, task: Task) -> None:
+        ctx = TaskControl(self.client, task.id, self.options.renew_seconds)
+        renewer = asyncio.create_task(ctx.renew_forever())
+        if self.channel is not None:
+            await self.channel.watch(ctx)
+        try:
+            picked = pick(task)
+            if picked is None:
+                message = f"no reference handler for task type {task.type!r}"
+                await self._report(lambda: self.client.fail(task.id, message, retry=False))
+                return
+            name, handler = picked
+            log.info("running %s (%s, attempt %s)", task.id, name, task.attempts)
+            result = await handler(ctx, task)
+            await ctx.checkpoint()
+            await self._report(lambda: self.client.complete(task.id, result))
+            self.completed += 1
+        except TaskStopped as stopped:
+            log.info("task %s stopped: %s", task.id, stopped)
+        except PermanentFailure as exc:
+            reason = str(exc)
+            await self._report(lambda: self.client.fail(task.id, reason, retry=False))
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(
+                    self.client.fail(task.id, "agent stopped; handed back", retry=True)
+                )
+            raise
+        except Exception as exc:
+            log.exception("task %s failed", task.id)
+            error = f"{type(exc).__name__}: {exc}"
+            await self._report(lambda: self.client.fail(task.id, error, retry=True))
+        finally:
+            renewer.cancel()
+            if self.channel is not None:
+                await self.channel.unwatch(task.id)
+            self._slots.release()
+
+    async def _report(self, send: Callable[[], Awaitable[None]]) -> None:
+        """Deliver a result, retrying through outages for up to a minute."""
+        delay = 0.2
+        for _ in range(12):
+            try:
+                await send()
+                return
+            except ApiError as exc:
+                log.warning("server refused the result: %s", exc)
+                return
+            except ConnectionLost as exc:
+                log.warning("could not report (%s); retrying", exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _hand_back(self) -> None:
+        for job in list(self._running):
+            job.cancel()
+        for job in list(self._running):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await job
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+async def run_agent(url: str, api_key: str, options: WorkerOptions) -> None:
+    """Run a worker until SIGINT/SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    client = AgentClient(url, api_key)
+    try:
+        await Worker(client, options).run(stop)
+    finally:
+        await client.close()

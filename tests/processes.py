@@ -1,0 +1,232 @@
+"""Real processes for the work-queue tests: `axonql serve` instances and `axonql agent` workers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pymongo import AsyncMongoClient
+
+from tests.support import free_port
+
+REPO = Path(__file__).resolve().parent.parent
+JWT_SECRET = "process-test-secret-" + "y" * 32
+
+FAST = {
+    "AXONQL_TASK_LEASE_SECONDS": "3",
+    "AXONQL_LEASE_CHECK_SECONDS": "0.2",
+    "AXONQL_CLAIM_POLL_SECONDS": "0.2",
+    "AXONQL_REPLY_POLL_SECONDS": "0.1",
+    "AXONQL_SCHEDULER_TICK_SECONDS": "0.1",
+    "AXONQL_SCHEDULER_LOCK_SECONDS": "1.5",
+    "AXONQL_AGENT_OFFLINE_AFTER_SECONDS": "5",
+}
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "axonql.cli", *args]
+
+
+class ServerProcess:
+    """`axonql serve` on its own port, on a shared database."""
+
+    def __init__(self, mongo_url: str, database: str, home: Path, **env: str) -> None:
+        self.port = free_port()
+        self.home = home
+        self.env = {
+            **os.environ,
+            **FAST,
+            "AXONQL_MONGODB_URL": mongo_url,
+            "AXONQL_DATABASE": database,
+            "AXONQL_JWT_SECRET": JWT_SECRET,
+            "AXONQL_ENV": "test",
+            "AXONQL_DATA_DIR": str(home),
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/graphql"
+
+    async def start(self) -> ServerProcess:
+        self.home.mkdir(parents=True, exist_ok=True)
+        log = (self.home / f"serve-{self.port}.log").open("ab")
+        self.process = subprocess.Popen(
+            _command("serve", "--port", str(self.port)),
+            env=self.env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient() as http:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited; see {self.home}")
+                try:
+                    r = await http.post(self.url, json={"query": "{ __typename }"})
+                    if r.status_code == 200:
+                        return self
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class AgentProcess:
+    """`axonql agent` with fast lease renewal and heartbeats."""
+
+    def __init__(
+        self, url: str, api_key: str, capabilities: list[str], log_dir: Path, *extra: str
+    ) -> None:
+        self.args = _command(
+            "agent",
+            "--url",
+            url,
+            "--api-key",
+            api_key,
+            "--capabilities",
+            ",".join(capabilities),
+            "--renew-seconds",
+            "0.3",
+            "--claim-wait",
+            "1",
+            "--heartbeat-seconds",
+            "1",
+            *extra,
+        )
+        self.log_path = log_dir / f"agent-{secrets.token_hex(3)}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> AgentProcess:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            self.args, cwd=REPO, stdout=self.log_path.open("ab"), stderr=subprocess.STDOUT
+        )
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class Api:
+    """An admin talking GraphQL to one server process."""
+
+    def __init__(self, http: httpx.AsyncClient, url: str, token: str) -> None:
+        self.http = http
+        self.url = url
+        self.token = token
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        r = await self.http.post(
+            self.url,
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {token or self.token}"},
+        )
+        assert r.status_code < 500, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    async def ok(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        body = await self(query, variables)
+        assert "errors" not in body, body
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def register(self, name: str, capabilities: list[str], concurrency: int = 4) -> str:
+        data = await self.ok(
+            "mutation($i: CreateAgentInput!) { registerAgent(input: $i) { apiKey agent { id } } }",
+            {
+                "i": {
+                    "name": name,
+                    "capabilities": capabilities,
+                    "configuration": {"maxConcurrentTasks": concurrency},
+                }
+            },
+        )
+        key: str = data["registerAgent"]["apiKey"]
+        return key
+
+    async def submit(self, **task: Any) -> str:
+        data = await self.ok(
+            "mutation($i: CreateTaskInput!) { submitTask(input: $i, waitSeconds: 0) { id } }",
+            {"i": {"name": "t", **task}},
+        )
+        task_id: str = data["submitTask"]["id"]
+        return task_id
+
+    async def queue(self, **task: Any) -> str:
+        """createTask + queueTask: queued even while no agent is online."""
+        data = await self.ok(
+            "mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }",
+            {"i": {"name": "t", **task}},
+        )
+        task_id: str = data["createTask"]["id"]
+        await self.ok("mutation($id: ID!) { queueTask(id: $id) { id } }", {"id": task_id})
+        return task_id
+
+    async def wait_online(self, count: int, timeout: float = 60) -> None:
+        async def online() -> bool:
+            data = await self.ok("{ agentStatistics { online } }")
+            return int(data["agentStatistics"]["online"]) >= count
+
+        await wait_for(online, timeout=timeout, interval=0.2)
+
+    async def task(self, task_id: str) -> dict[str, Any]:
+        data = await self.ok(
+            "query($id: ID!) { task(id: $id) { id status progress attempts agentId result error"
+            " startedAt completedAt } }",
+            {"id": task_id},
+        )
+        task: dict[str, Any] = data["task"]
+        return task
+
+
+async def wait_for(check: Any, timeout: float, interval: float = 0.1) -> Any:
+    """Poll an async predicate until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last: {value!r})")
+        await asyncio.sleep(interval)
+
+
+def database_client(url: str) -> AsyncMongoClient[Any]:
+    return AsyncMongoClient(url, tz_aware=True)
