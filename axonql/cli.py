@@ -33,6 +33,20 @@ def run_or_exit(work: Coroutine[Any, Any, None]) -> None:
         raise typer.Exit(code=1) from None
 
 
+def load_settings(**overrides: Any) -> Settings:
+    """The settings from `AXONQL_*`; a bad configuration ends with what is wrong, no traceback."""
+    from pydantic import ValidationError as SettingsError
+
+    try:
+        return Settings(**overrides)
+    except SettingsError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        typer.echo(f"error [CONFIGURATION_INVALID]: {problems}", err=True)
+        raise typer.Exit(code=2) from None
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [AXONQL_HOST]")] = None,
@@ -47,7 +61,7 @@ def serve(
         overrides["host"] = host
     if port is not None:
         overrides["port"] = port
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = load_settings(**overrides)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -73,7 +87,7 @@ def user_create(
     from axonql.scopes import ALL_SCOPES
     from axonql.services.users import create_account
 
-    settings = Settings()
+    settings = load_settings()
     scopes = sorted(ALL_SCOPES) if admin else list(scope or [])
 
     async def run() -> None:
@@ -97,7 +111,7 @@ def demo() -> None:
     from axonql.database import connect
     from axonql.services.demo import load_demo
 
-    settings = Settings()
+    settings = load_settings()
 
     async def run() -> None:
         database = await connect(settings)

@@ -20,15 +20,21 @@ CLI_DATABASE = "axonql_cli_test"
 
 
 def axonql(
-    *args: str, mongo_url: str, data_dir: Path, stdin: str | None = None, timeout: float = 120
+    *args: str,
+    mongo_url: str,
+    data_dir: Path,
+    stdin: str | None = None,
+    timeout: float = 120,
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`python -m axonql.cli …` with its own database; no terminal, so prompts read stdin."""
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("AXONQL_")},
         "AXONQL_MONGODB_URL": mongo_url,
         "AXONQL_DATABASE": CLI_DATABASE,
         "AXONQL_DATA_DIR": str(data_dir),
         "COLUMNS": "120",
+        **(extra_env or {}),
     }
     return subprocess.run(
         [sys.executable, "-m", "axonql.cli", *args],
@@ -136,3 +142,28 @@ def test_export_schema_prints_the_sdl(tmp_path: Path) -> None:
     done = axonql("export-schema", mongo_url="mongodb://unused", data_dir=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == build_schema().as_str().strip()
+
+
+def test_a_bad_configuration_is_reported_without_a_traceback(tmp_path: Path) -> None:
+    production = axonql(
+        "serve",
+        mongo_url="mongodb://unused",
+        data_dir=tmp_path,
+        extra_env={"AXONQL_ENV": "production", "AXONQL_JWT_SECRET": ""},
+        timeout=60,
+    )
+    assert production.returncode == 2
+    assert "AXONQL_JWT_SECRET is required" in production.stderr
+    assert "Traceback" not in production.stderr
+    bad_port = axonql(
+        "user",
+        "create",
+        "dave",
+        "--password",
+        "dave-password",
+        mongo_url="mongodb://unused",
+        data_dir=tmp_path,
+        extra_env={"AXONQL_PORT": "not-a-port"},
+    )
+    assert bad_port.returncode == 2
+    assert "port" in bad_port.stderr and "Traceback" not in bad_port.stderr
