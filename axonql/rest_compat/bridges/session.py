@@ -23,13 +23,14 @@ from strawberry.types import ExecutionResult
 
 from axonql.errors import AuthenticationFailed
 from axonql.graphql_view import bearer_from_headers, resolve_principal
-from axonql.models.event import Event
+from axonql.models.event import Event, event_id
 from axonql.rest_compat.engine import worst
 from axonql.rest_compat.envelopes import Envelope, Failure
 from axonql.rest_compat.ratelimit import RateLimiter
 from axonql.schema.context import Context
 from axonql.services.auth import Principal
 from axonql.state import AppState
+from axonql.subscriptions import log as event_log
 
 log = logging.getLogger("axonql.rest")
 
@@ -74,10 +75,12 @@ def offered_token(websocket: WebSocket) -> str | None:
     return bearer_from_headers(websocket.headers) or websocket.query_params.get("token") or None
 
 
-async def resume_point() -> str | None:
-    """The newest stored event: streams start after it, so nothing committed later is missed."""
-    newest = await Event.find({}).sort("-seq").limit(1).to_list()
-    return newest[0].id if newest else None
+async def resume_point() -> str:
+    """The last event id handed out: streams start after it, so nothing committed from now on
+    is missed, however long the stream takes to register with the hub."""
+    counters = Event.get_pymongo_collection().database[event_log.COUNTER_COLLECTION]
+    counter = await counters.find_one({"_id": event_log.COUNTER_ID})
+    return event_id(int(counter["seq"]) if counter else 0)
 
 
 class Session:
