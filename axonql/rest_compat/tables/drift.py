@@ -88,6 +88,22 @@ def _control(verb: str, mutation: str) -> Route:
     )
 
 
+def service_status(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """The API's own health, its dependencies, and whether a simulation task is under way."""
+    health = data["health"]
+    runs = data["runs"]
+    return {
+        "status": health["status"],
+        "services": {"api": health["status"], **health["services"]},
+        "simulation": {
+            "is_running": runs["queued"] + runs["running"] > 0,
+            "is_paused": runs["paused"] > 0,
+            "total_events": data["events"]["page_info"]["total_count"],
+        },
+        "timestamp": health["timestamp"],
+    }
+
+
 ROUTES = (
     Route(
         "GET",
@@ -95,6 +111,20 @@ ROUTES = (
         summary="Health check",
         operation="query { health { status timestamp version } }",
         result="health",
+    ),
+    Route(
+        "GET",
+        "/api/v1/status",
+        summary="Detailed system status",
+        operation="""
+        query {
+          health { status timestamp services { database cache queue } }
+          runs: taskStatistics(filter: {type: "simulation"}) { queued running paused }
+          events: simulationEvents(page: 1, size: 1) {
+            page_info: pageInfo { total_count: totalCount }
+          }
+        }""",
+        shape=service_status,
     ),
     Route(
         "POST",

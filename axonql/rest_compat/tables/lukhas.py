@@ -160,6 +160,29 @@ def pipeline_health(agents: list[dict[str, Any]], inputs: Inputs) -> dict[str, A
     }
 
 
+def system_status(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """Host figures, guardian validations and response times, from what is measured."""
+    system = data["system"] or {"uptime": 0, "metrics": {}}
+    guardian = data["guardian"]
+    latency = [p["value"] for p in data["latency"]]
+    return {
+        "system": {
+            "uptime_seconds": int(system["uptime"]),
+            "total_interactions": data["interactions"]["total"],
+            "cpu_usage_percent": system["metrics"].get("cpu_usage_percent"),
+            "memory_usage_percent": system["metrics"].get("memory_usage_percent"),
+        },
+        "guardian": {
+            "total_validations": guardian["completed"] + guardian["failed"],
+            "failed_validations": guardian["failed"],
+            "average_validation_time_ms": round(guardian["average_duration_seconds"] * 1000, 1),
+        },
+        "performance": {
+            "average_response_time_ms": round(sum(latency) / len(latency), 3) if latency else None
+        },
+    }
+
+
 MEMORY = "id type content context tags importance"
 
 ROUTES = (
@@ -394,6 +417,24 @@ ROUTES = (
             "context": {"user_id": "user123", "session_id": "session456"},
             "pipeline_options": {"memory_depth": 3, "thought_mode": "analytical"},
         },
+    ),
+    Route(
+        "GET",
+        "/status",
+        summary="Get System Status",
+        operation="""
+        query {
+          system {
+            uptime
+            metrics { cpu_usage_percent: cpuUsage memory_usage_percent: memoryUsage }
+          }
+          guardian: taskStatistics(filter: {type: "guardian"}) {
+            completed failed average_duration_seconds: averageDurationSeconds
+          }
+          interactions: taskStatistics(filter: {type: "matriz"}) { total }
+          latency: metrics(type: RESPONSE_TIME, period: "1h") { value }
+        }""",
+        shape=system_status,
     ),
     Route(
         "GET",
