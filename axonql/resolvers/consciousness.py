@@ -19,6 +19,7 @@ System (`axonql`, the default) it is every stored memory and task.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -96,23 +97,29 @@ async def consciousness_status(system_id: str | None) -> ConsciousnessReport:
     midnight = datetime.combine(utcnow().date(), time.min, tzinfo=utcnow().tzinfo)
     patterns = {**memory_scope, "type": {"$in": PATTERN_TYPES}}
     learning = {**task_scope, "type": "learning"}
-    learning_finished = await tasks.count_documents({**learning, "status": {"$in": FINISHED}})
-    learning_done = await tasks.count_documents({**learning, "status": TaskStatus.COMPLETED.value})
+    counts = await asyncio.gather(
+        memories.count_documents({**memory_scope, "pool": "short_term"}),
+        memories.count_documents({**memory_scope, "pool": "long_term"}),
+        memories.count_documents(memory_scope),
+        memories.count_documents(patterns),
+        memories.count_documents({**patterns, "created_at": {"$gte": midnight}}),
+        tasks.count_documents({**learning, "status": TaskStatus.COMPLETED.value}),
+        tasks.count_documents({**learning, "status": {"$in": FINISHED}}),
+        tasks.count_documents({**task_scope, "status": {"$in": FINISHED}}),
+        tasks.count_documents({**task_scope, "status": TaskStatus.COMPLETED.value}),
+    )
+    short, long, total, found, today, learned, tried, decided, succeeded = counts
     return ConsciousnessReport(
         system=system,
         status="inactive" if system.status in STOPPED_STATUSES else "active",
-        short_term_count=await memories.count_documents({**memory_scope, "pool": "short_term"}),
-        long_term_count=await memories.count_documents({**memory_scope, "pool": "long_term"}),
-        total_memories=await memories.count_documents(memory_scope),
-        total_patterns=await memories.count_documents(patterns),
-        new_patterns_today=await memories.count_documents(
-            {**patterns, "created_at": {"$gte": midnight}}
-        ),
-        adaptation_rate=_ratio(learning_done, learning_finished),
-        total_decisions=await tasks.count_documents({**task_scope, "status": {"$in": FINISHED}}),
-        successful_decisions=await tasks.count_documents(
-            {**task_scope, "status": TaskStatus.COMPLETED.value}
-        ),
+        short_term_count=short,
+        long_term_count=long,
+        total_memories=total,
+        total_patterns=found,
+        new_patterns_today=today,
+        adaptation_rate=_ratio(learned, tried),
+        total_decisions=decided,
+        successful_decisions=succeeded,
         confidence_average=await _mean_confidence(task_scope),
     )
 
