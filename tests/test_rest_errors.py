@@ -251,3 +251,21 @@ async def test_lukhas_registry_round_trip(http: httpx.AsyncClient, admin_token: 
         "/v1/constellation/registry/nodes", params={"stage": "risk"}, headers=auth(admin_token)
     )
     assert other.json()["nodes"] == []
+
+
+async def test_unknown_plugin_is_404_and_not_created(
+    http: httpx.AsyncClient, admin_token: str
+) -> None:
+    created = await http.post(
+        "/graphql",
+        json={
+            "query": 'mutation { createSystem(input: {id: "nexusnet", name: "NexusNet"}) { id } }'
+        },
+        headers=auth(admin_token),
+    )
+    assert "errors" not in created.json()
+    response = await http.post("/plugins/GhostPlugin/activate", headers=auth(admin_token))
+    assert response.status_code == 404
+    nested_error(response.json(), "NOT_FOUND", {"request_id"})
+    plugins = await http.get("/plugins", headers=auth(admin_token))
+    assert plugins.json()["plugins"] == []

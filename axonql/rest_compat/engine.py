@@ -321,10 +321,20 @@ class Engine:
             auth_error=auth_error,
             request_id=request_id,
         )
+        bound = variables(route, inputs, win)
+        if route.precheck is not None:
+            checked = await self.schema.execute(
+                route.precheck.operation, variable_values=bound, context_value=context
+            )
+            if checked.errors:
+                return self.error_response(api, worst(checked.errors), request_id, headers)
+            route.precheck.require(
+                pagination.dig(checked.data or {}, route.precheck.result), inputs
+            )
         started = time.perf_counter()
         result = await self.schema.execute(
             route.operation,
-            variable_values=variables(route, inputs, win),
+            variable_values=bound,
             context_value=context,
         )
         inputs.elapsed = time.perf_counter() - started

@@ -54,6 +54,15 @@ class Pagination:
     max_size: int = 100
 
 
+@dataclass(frozen=True)
+class Precheck:
+    """A read run before a mutation, so an upsert-style operation cannot create by accident."""
+
+    operation: str
+    result: str
+    require: Shaper
+
+
 @dataclass
 class Inputs:
     """The parsed request a route reads from: path, query and body values."""
@@ -86,6 +95,7 @@ class Route:
     example: Mapping[str, Any] | None = None
     example_query: Mapping[str, str] | None = None
     download: bool = False
+    precheck: Precheck | None = None
 
     @property
     def path_params(self) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 from axonql.errors import NotFound, ServiceUnavailable
 from axonql.rest_compat.converters import to_int
 from axonql.rest_compat.envelopes import NEXUSNET
-from axonql.rest_compat.route import Api, Field, Inputs, Route, Var, const
+from axonql.rest_compat.route import Api, Field, Inputs, Precheck, Route, Shaper, Var, const
 from axonql.rest_compat.tables.agent_work import (
     accepted,
     agent_route,
@@ -213,6 +213,46 @@ def health(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
         "uptime": found["uptime"],
         "system_info": (data["system"] or {}).get("metrics"),
     }
+
+
+def plugin_changed(message: str) -> Shaper:
+    """`{status, plugin_name, message}` (+ the stored configuration after a config change)."""
+
+    def shape(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+        name = inputs.path["plugin_name"]
+        out: dict[str, Any] = {"status": "success", "plugin_name": name, "message": message}
+        if "config" in inputs.body:
+            found = [c for c in system["components"] if c["name"] == name]
+            out["updated_config"] = found[0]["configuration"] if found else None
+        return out
+
+    return shape
+
+
+PLUGINS = f"""
+query Plugins($id: ID) {{ system(id: $id) {{ components {{ {COMPONENT} }} }} }}"""
+
+PLUGIN_EXISTS = Precheck(PLUGINS, "system", lambda system, inputs: plugin_status(system, inputs))
+
+UPSERT_PLUGIN = f"""
+mutation Plugin($id: ID!, $input: ComponentInput!) {{
+  upsertComponent(systemId: $id, input: $input) {{ components {{ {COMPONENT} }} }}
+}}"""
+
+
+def _plugin_route(verb: str, method: Any, change: dict[str, Any], message: str) -> Route:
+    return Route(
+        method,
+        f"/plugins/{{plugin_name}}/{verb}",
+        summary=f"{verb.capitalize()} plugin",
+        operation=UPSERT_PLUGIN,
+        variables={"id": const(SYSTEM_ID), "input": {"componentId": "path.plugin_name", **change}},
+        precheck=PLUGIN_EXISTS,
+        result="upsertComponent",
+        shape=plugin_changed(message),
+        body=(Field("config", "object", required=True),) if verb == "config" else (),
+        example={"config": {"max_length": 1024, "temperature": 0.7}} if verb == "config" else None,
+    )
 
 
 POPULATION = Var("query.population_id", default=POPULATION_ID)
@@ -577,8 +617,7 @@ ROUTES = (
         "GET",
         "/plugins",
         summary="List Plugins",
-        operation=f"""
-        query Plugins($id: ID) {{ system(id: $id) {{ components {{ {COMPONENT} }} }} }}""",
+        operation=PLUGINS,
         variables={"id": const(SYSTEM_ID)},
         result="system",
         shape=plugins,
@@ -587,11 +626,17 @@ ROUTES = (
         "GET",
         "/plugins/{plugin_name}/status",
         summary="Plugin Status",
-        operation=f"""
-        query Plugins($id: ID) {{ system(id: $id) {{ components {{ {COMPONENT} }} }} }}""",
+        operation=PLUGINS,
         variables={"id": const(SYSTEM_ID)},
         result="system",
         shape=plugin_status,
+    ),
+    _plugin_route("activate", "POST", {"state": const("active")}, "Plugin activated successfully"),
+    _plugin_route(
+        "deactivate", "POST", {"state": const("inactive")}, "Plugin deactivated successfully"
+    ),
+    _plugin_route(
+        "config", "PUT", {"configuration": "body.config"}, "Configuration updated successfully"
     ),
     Route(
         "GET",
