@@ -217,6 +217,11 @@ async def test_components_upsert_and_remove(gql: GraphQLClient, admin_token: str
     assert (ext(bad)["code"], ext(bad)["field"]) == ("VALIDATION_ERROR", "healthScore")
     stored = await models.System.get("octo")
     assert stored is not None and [c.component_id for c in stored.components] == ["agent_network"]
+    charted = await gql(
+        '{ metrics(type: ERROR_RATE, period: "1h", componentId: "agent_network") { value } }',
+        token=admin_token,
+    )
+    assert charted["data"]["metrics"] == [{"value": 0.1}]
 
     removed = await gql(
         'mutation { removeComponent(systemId: "octo", componentId: "agent_network") '

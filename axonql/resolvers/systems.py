@@ -13,7 +13,13 @@ from typing import Any
 from axonql import __version__, models
 from axonql.errors import Conflict, NotFound, ValidationError
 from axonql.models.base import utcnow
-from axonql.models.system import SERVER_SYSTEM_ID, STOPPED_STATUSES, Component, SystemStatus
+from axonql.models.system import (
+    SERVER_SYSTEM_ID,
+    STOPPED_STATUSES,
+    Component,
+    MetricName,
+    SystemStatus,
+)
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.settings import Settings
@@ -257,12 +263,37 @@ async def upsert_component(system_id: str, draft: ComponentDraft) -> models.Syst
             raise ValidationError(f"at most {MAX_COMPONENTS} components", field="componentId")
     else:
         raise Conflict(f"component {cid} kept changing concurrently; retry")
+    await _record_component_metrics(system_id, cid, changes)
     await emit(
         "SYSTEM_STATE_CHANGED",
         {"change": "component_upserted", "component_id": cid, "state": changes.get("state")},
         system_id=system_id,
     )
     return await get_system(system_id)
+
+
+COMPONENT_METRICS = {
+    "response_time_ms": MetricName.RESPONSE_TIME,
+    "throughput": MetricName.THROUGHPUT,
+    "error_rate": MetricName.ERROR_RATE,
+}
+
+
+async def _record_component_metrics(system_id: str, cid: str, changes: dict[str, Any]) -> None:
+    """Reported measurements also become samples, so `metrics(componentId:)` can chart them."""
+    samples = [
+        models.MetricSample(
+            system_id=system_id,
+            component_id=cid,
+            metric=name.value,
+            value=changes[key],
+            timestamp=changes["last_heartbeat"],
+        )
+        for key, name in COMPONENT_METRICS.items()
+        if key in changes
+    ]
+    if samples:
+        await models.MetricSample.insert_many(samples)
 
 
 async def remove_component(system_id: str, component_id: str) -> models.System:
