@@ -2,7 +2,8 @@
 
 Generation is work for an agent with the `documentation` capability: a job is a Task of type
 `documentation`, and its figures (documents generated, files processed) are whatever the agent
-reported in the task's result — nothing is made up here.
+reported in the task's result — nothing is made up here. Agents store what they write as
+memories of type `document`, with the kind (`api_reference`, `guide` …) in `context.doc_type`.
 """
 
 from __future__ import annotations
