@@ -13,6 +13,7 @@ from gql.transport.websockets import WebsocketsTransport
 
 from axonql.app import create_app
 from axonql.scopes import Scope
+from axonql.services.events import emit
 from axonql.settings import Settings
 from tests.support import GraphQLClient, RunningServer, error_codes, extra_server, token_for
 from tests.ws_client import LEGACY_WS, TRANSPORT_WS, RawSubscription
@@ -210,3 +211,28 @@ async def test_keep_alives_per_protocol(
         await modern.socket.send(json.dumps({"type": "ping"}))
         assert json.loads(await modern.socket.recv())["type"] == "pong"  # graphql-transport-ws
         await modern.close()
+
+
+async def test_shared_execution_keeps_each_operations_shape(
+    server: RunningServer, admin_token: str
+) -> None:
+    """Events are executed once per distinct operation+variables, never mixed between them."""
+    url = f"{server.ws_url}/graphql"
+    narrow = "subscription { logEntries { id } }"
+    wide = "subscription($l: LogLevel) { logEntries(level: $l) { id type payload } }"
+    clients = [
+        await RawSubscription.open(url, admin_token, narrow),
+        await RawSubscription.open(url, admin_token, narrow, protocol=LEGACY_WS),
+        await RawSubscription.open(url, admin_token, wide, {"l": "INFO"}),
+        await RawSubscription.open(url, admin_token, wide, {"l": "ERROR"}),
+    ]
+    await wait_for_subscribers(server, 4)
+    info = await emit("LOG_ENTRY", {"level": "info", "message": "i"})
+    error = await emit("LOG_ENTRY", {"level": "error", "message": "e"})
+    assert (await clients[0].next_data())["logEntries"] == {"id": info.id}
+    assert (await clients[1].next_data())["logEntries"] == {"id": info.id}
+    got_info = (await clients[2].next_data())["logEntries"]
+    assert got_info["id"] == info.id and got_info["payload"]["message"] == "i"
+    assert (await clients[3].next_data())["logEntries"]["id"] == error.id  # level filter held
+    for client in clients:
+        await client.close()

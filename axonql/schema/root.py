@@ -24,6 +24,7 @@ from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
 from axonql.schema.recall import RecallMutation, RecallQuery
 from axonql.schema.security import SecurityMutation, SecurityQuery
+from axonql.schema.shared_execution import SharedEventExecution
 from axonql.schema.simulation import SimulationMutation, SimulationQuery
 from axonql.schema.subscription import EventMutation, EventSubscription
 from axonql.schema.system import SystemMutation, SystemQuery
@@ -90,4 +91,5 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
         extensions=extensions,
         schema_directives=[Requires],
+        execution_context_class=SharedEventExecution,
     )

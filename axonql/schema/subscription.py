@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from typing import Any
@@ -107,10 +108,24 @@ async def _stream(
     return _events(service.follow(where, resume, on_overflow=_close_slow_client(info)))
 
 
+_RECENT_LIMIT = 256
+_recent: OrderedDict[str, Event] = OrderedDict()
+
+
+def _shared(doc: EventDocument) -> Event:
+    """One GraphQL object per event, shared by every subscriber it fans out to."""
+    found = _recent.get(doc.id)
+    if found is None:
+        found = _recent[doc.id] = Event.from_document(doc)
+        if len(_recent) > _RECENT_LIMIT:
+            _recent.popitem(last=False)
+    return found
+
+
 async def _events(source: AsyncGenerator[EventDocument, None]) -> AsyncGenerator[Event, None]:
     try:
         async for event in source:
-            yield Event.from_document(event)
+            yield _shared(event)
     finally:
         await source.aclose()
 
