@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,128 +19,21 @@ import httpx
 import jwt
 import pytest
 import websockets
-from graphql import (
-    GraphQLEnumType,
-    GraphQLField,
-    GraphQLInputObjectType,
-    GraphQLInputType,
-    GraphQLInterfaceType,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLScalarType,
-    GraphQLUnionType,
-    Undefined,
-    get_named_type,
-)
 
 from axonql import models
 from axonql.models.base import utcnow
-from axonql.schema.permissions import PUBLIC, Requires
+from axonql.schema.permissions import PUBLIC
 from axonql.schema.root import build_schema
 from axonql.scopes import ALL_SCOPES
 from axonql.services.auth import create_api_key
 from axonql.settings import Settings
+from tests.schema_walk import RootField, operation_for, root_fields
 from tests.support import GraphQLClient, RequestCommands, RunningServer, error_codes, token_for
 
 PUBLIC_ALLOWLIST = frozenset({"login", "refreshToken", "logout", "health"})
 
-SCALAR_SAMPLES: dict[str, Any] = {
-    "ID": "x",
-    "String": "x",
-    "Int": 1,
-    "Float": 0.5,
-    "Boolean": True,
-    "JSON": {},
-    "DateTime": "2026-01-01T00:00:00+00:00",
-    "Date": "2026-01-01",
-    "Time": "00:00:00",
-    "Decimal": "1",
-    "UUID": "00000000-0000-0000-0000-000000000000",
-    "Base64": "eA==",
-}
-
-
-@dataclass(frozen=True)
-class RootField:
-    """One Query/Mutation/Subscription field and the scope it declares."""
-
-    kind: str  # "query", "mutation" or "subscription"
-    name: str
-    scope: str | None
-    field: GraphQLField
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind}.{self.name}"
-
-
-def declared_scope(field: GraphQLField) -> str | None:
-    """The `@requires(scope: …)` on a field, read from its Strawberry definition."""
-    definition = (field.extensions or {}).get("strawberry-definition")
-    scopes = [d.scope for d in getattr(definition, "directives", []) if isinstance(d, Requires)]
-    return str(scopes[0]) if len(scopes) == 1 else None
-
-
-def root_fields() -> list[RootField]:
-    schema = build_schema()._schema
-    roots = {
-        "query": schema.query_type,
-        "mutation": schema.mutation_type,
-        "subscription": schema.subscription_type,
-    }
-    found: list[RootField] = []
-    for kind, root in roots.items():
-        if root is None:
-            continue
-        for name, field in root.fields.items():
-            found.append(RootField(kind, name, declared_scope(field), field))
-    return found
-
-
 ROOT_FIELDS = root_fields()
 GUARDED = [f for f in ROOT_FIELDS if f.scope not in (None, PUBLIC)]
-
-
-def sample_value(type_: GraphQLInputType) -> Any:
-    """A minimal valid value for an input type: required input fields only, recursively."""
-    if isinstance(type_, GraphQLNonNull):
-        return sample_value(type_.of_type)
-    if isinstance(type_, GraphQLList):
-        return [sample_value(type_.of_type)]
-    if isinstance(type_, GraphQLEnumType):
-        return next(iter(type_.values))
-    if isinstance(type_, GraphQLInputObjectType):
-        if type_.is_one_of:
-            name, first = next(iter(type_.fields.items()))
-            return {name: sample_value(first.type)}
-        return {
-            name: sample_value(f.type)
-            for name, f in type_.fields.items()
-            if isinstance(f.type, GraphQLNonNull) and f.default_value is Undefined
-        }
-    assert isinstance(type_, GraphQLScalarType)
-    assert type_.name in SCALAR_SAMPLES, f"no sample value for scalar {type_.name}"
-    return SCALAR_SAMPLES[type_.name]
-
-
-def operation_for(root: RootField) -> tuple[str, dict[str, Any]]:
-    """`kind Probe($a: T!) { field(a: $a) { __typename } }` and its variables."""
-    declarations: list[str] = []
-    arguments: list[str] = []
-    variables: dict[str, Any] = {}
-    for name, arg in root.field.args.items():
-        if not isinstance(arg.type, GraphQLNonNull) or arg.default_value is not Undefined:
-            continue
-        declarations.append(f"${name}: {arg.type}")
-        arguments.append(f"{name}: ${name}")
-        variables[name] = sample_value(arg.type)
-    named = get_named_type(root.field.type)
-    composite = (GraphQLObjectType, GraphQLInterfaceType, GraphQLUnionType)
-    selection = " { __typename }" if isinstance(named, composite) else ""
-    header = f"({', '.join(declarations)})" if declarations else ""
-    call = f"({', '.join(arguments)})" if arguments else ""
-    return f"{root.kind} Probe{header} {{ {root.name}{call}{selection} }}", variables
 
 
 async def run_over_websocket(

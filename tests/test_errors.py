@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -13,7 +14,8 @@ import pytest
 from axonql.app import create_app
 from axonql.schema.root import MAX_QUERY_DEPTH
 from axonql.settings import Settings
-from tests.support import DatabaseServer, RunningServer, error_codes, extra_server
+from tests.schema_walk import SCALAR_SAMPLES, operation_for, root_fields
+from tests.support import DatabaseServer, GraphQLClient, RunningServer, error_codes, extra_server
 
 BROKEN_TASK = "task_broken"
 READ_BROKEN = 'query { task(id: "task_broken") { id name } }'
@@ -182,3 +184,38 @@ async def test_deeply_nested_queries_are_refused(http: httpx.AsyncClient, admin_
     assert body.get("data") is None
     assert error_codes(body) == ["INVALID_REQUEST"]
     assert "depth" in body["errors"][0]["message"]
+
+
+HOSTILE: dict[str, dict[str, Any]] = {
+    "ordinary": {},
+    "oversized": {"ID": "x" * 100_000, "String": "x" * 100_000},
+    "negative": {"Int": -5, "Float": -1e308},
+    "extreme": {"Int": 2**31 - 1, "Float": 1e308, "DateTime": "9999-12-31T23:59:59+00:00"},
+    "injection": {
+        "ID": "../$where",
+        "String": "$ne\x00{}.*[(",
+        "JSON": {"$set": {"a": 1}, "a.b": [None], "$where": "sleep(1000)"},
+        "DateTime": "1970-01-01T00:00:00+00:00",
+    },
+}
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("variant", sorted(HOSTILE))
+async def test_no_operation_answers_hostile_input_with_an_internal_error(
+    variant: str, gql: GraphQLClient, admin_token: str
+) -> None:
+    """Every query and mutation, every argument filled: a coded client error or data, never a
+    500 and never a hang (the client asserts the HTTP status)."""
+    samples = {**SCALAR_SAMPLES, **HOSTILE[variant]}
+    failures: list[tuple[str, Any]] = []
+    for root in root_fields():
+        if root.kind == "subscription":
+            continue
+        query, variables = operation_for(root, samples, complete=True)
+        async with asyncio.timeout(30):
+            body = await gql(query, variables, admin_token)
+        codes = error_codes(body)
+        if "INTERNAL_ERROR" in codes or None in codes:
+            failures.append((root.label, body["errors"]))
+    assert not failures, failures
