@@ -10,8 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import errors as mongo
 
 from axonql.app import create_app
+from axonql.errors import Conflict, GatewayTimeout, ServiceUnavailable, ValidationError
+from axonql.schema.errors import translate
 from axonql.schema.root import MAX_QUERY_DEPTH
 from axonql.settings import Settings
 from tests.schema_walk import SCALAR_SAMPLES, operation_for, root_fields
@@ -219,3 +222,16 @@ async def test_no_operation_answers_hostile_input_with_an_internal_error(
         if "INTERNAL_ERROR" in codes or None in codes:
             failures.append((root.label, body["errors"]))
     assert not failures, failures
+
+
+def test_database_errors_are_translated_by_meaning() -> None:
+    """Outages are 503 and worth a retry; a failed command is a bug, masked as INTERNAL_ERROR."""
+    assert isinstance(translate(mongo.ServerSelectionTimeoutError("gone")), ServiceUnavailable)
+    assert isinstance(translate(mongo.AutoReconnect("reset")), ServiceUnavailable)
+    assert isinstance(translate(mongo.NetworkTimeout("slow")), ServiceUnavailable)
+    assert isinstance(translate(mongo.ExecutionTimeout("maxTimeMS", code=50)), GatewayTimeout)
+    assert isinstance(translate(mongo.DuplicateKeyError("E11000", code=11000)), Conflict)
+    assert translate(mongo.OperationFailure("bad $regex", code=51091)) is None
+    assert translate(RuntimeError("bug")) is None
+    known = ValidationError("too long", field="name")
+    assert translate(known) is known

@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import StreamExecutionResult
 
-from axonql.errors import AxonError, Conflict, ServiceUnavailable
+from axonql.errors import AxonError, Conflict, GatewayTimeout, ServiceUnavailable
 
 log = logging.getLogger("axonql.errors")
 
@@ -26,10 +26,12 @@ def translate(exc: BaseException) -> AxonError | None:
         return exc
     if isinstance(exc, DuplicateKeyError):
         return Conflict("a resource with this identifier already exists")
+    if isinstance(exc, ExecutionTimeout):
+        return GatewayTimeout("the database did not answer in time")
     if isinstance(exc, ConnectionFailure):
         return ServiceUnavailable("the database is unavailable")
-    if isinstance(exc, PyMongoError):
-        return ServiceUnavailable(f"database error: {type(exc).__name__}")
+    # Any other database error is a failed command (a bug, not an outage): it is logged with
+    # the request id and masked, rather than telling clients to retry.
     return None
 
 
