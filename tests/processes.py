@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 from pymongo import AsyncMongoClient
 
+from axonql.scopes import ALL_SCOPES
 from tests.support import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -230,3 +232,16 @@ async def wait_for(check: Any, timeout: float, interval: float = 0.1) -> Any:
 
 def database_client(url: str) -> AsyncMongoClient[Any]:
     return AsyncMongoClient(url, tz_aware=True)
+
+
+def admin_token() -> str:
+    """A signed admin access token the server processes accept (they share JWT_SECRET)."""
+    now = int(time.time())
+    claims = {
+        "sub": "user_proc_admin",
+        "iat": now,
+        "exp": now + 3600,
+        "scope": sorted(ALL_SCOPES),
+        "typ": "access",
+    }
+    return jwt.encode(claims, JWT_SECRET, algorithm="HS256")

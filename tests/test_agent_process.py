@@ -4,37 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import jwt
 import pytest
 
-from axonql.scopes import ALL_SCOPES
 from tests.processes import (
-    JWT_SECRET,
     AgentProcess,
     Api,
     ServerProcess,
+    admin_token,
     database_client,
     wait_for,
 )
-
-
-def admin_token() -> str:
-    now = int(time.time())
-    claims = {
-        "sub": "user_proc_admin",
-        "iat": now,
-        "exp": now + 3600,
-        "scope": sorted(ALL_SCOPES),
-        "typ": "access",
-    }
-    return jwt.encode(claims, JWT_SECRET, algorithm="HS256")
 
 
 @pytest.fixture(scope="module")
