@@ -91,6 +91,19 @@ async def test_unexpected_errors_are_detailed_in_development(
     assert response.json()["errors"][0]["extensions"]["request_id"] == echoed
 
 
+async def test_production_does_not_suggest_field_names(
+    production: httpx.AsyncClient, http: httpx.AsyncClient, admin_token: str
+) -> None:
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    typo = {"query": "{ taks { id } }"}
+    development = (await http.post("/graphql", json=typo, headers=headers)).json()
+    assert "Did you mean" in development["errors"][0]["message"]
+    body = (await production.post("/graphql", json=typo, headers=headers)).json()
+    assert error_codes(body) == ["INVALID_REQUEST"]
+    message = body["errors"][0]["message"]
+    assert "taks" in message and "Did you mean" not in message and "tasks" not in message
+
+
 async def test_production_turns_off_introspection(
     production: httpx.AsyncClient, admin_token: str
 ) -> None:

@@ -7,6 +7,7 @@ else is logged with the request id and, in production, masked.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +19,8 @@ from strawberry.types.execution import StreamExecutionResult
 from axonql.errors import AxonError, Conflict, GatewayTimeout, ServiceUnavailable
 
 log = logging.getLogger("axonql.errors")
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 
 def translate(exc: BaseException) -> AxonError | None:
@@ -39,7 +42,8 @@ def format_error(error: GraphQLError, *, request_id: str, mask: bool) -> GraphQL
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         extensions = {"code": "INVALID_REQUEST", "status": 400, **(error.extensions or {})}
-        message = error.message
+        # "Did you mean …?" would spell out the schema that production hides from introspection.
+        message = _SUGGESTION.sub("", error.message) if mask else error.message
     elif (known := translate(original)) is not None:
         extensions = known.extensions()
         message = known.message
