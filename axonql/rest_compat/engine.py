@@ -30,6 +30,7 @@ from axonql.rest_compat.envelopes import Failure
 from axonql.rest_compat.ratelimit import RateLimiter, Verdict
 from axonql.rest_compat.route import Api, Binding, Field, Inputs, Route, Var
 from axonql.schema.context import Context
+from axonql.schema.errors import translate
 from axonql.services.auth import Principal
 from axonql.state import AppState
 
@@ -252,28 +253,28 @@ class Engine:
         )
         return await self.limiter.hit(spec, api.name, route.rate_group, caller)
 
+    def _limited(self, api: Api, route: Route, verdict: Verdict) -> Failure:
+        window = (self.limit_for(api, route) or "").partition("/")[2] or "minute"
+        return Failure(
+            429,
+            "RATE_LIMIT_EXCEEDED",
+            "Rate limit exceeded. Try again later.",
+            {"limit": verdict.limit, "window": f"1 {window}", "retry_after": verdict.reset_after},
+        )
+
     async def handle(self, api: Api, route: Route, request: Request) -> Response:
         request_id = str(request.scope.get("request_id") or f"req_{secrets.token_hex(8)}")
         headers: dict[str, str] = {}
         try:
             return await self._handle(api, route, request, request_id, headers)
-        except AxonError as exc:
-            failure = Failure(
-                exc.status, exc.code, exc.message, exc.extensions().get("details", {})
-            )
-            if exc.field:
-                failure = Failure(
-                    failure.status,
-                    failure.code,
-                    failure.message,
-                    {**failure.details, "field": exc.field},
+        except Exception as exc:
+            known = translate(exc)
+            if known is None:
+                log.exception(
+                    "REST route %s %s failed [request %s]", route.method, route.path, request_id
                 )
-        except Exception:
-            log.exception(
-                "REST route %s %s failed [request %s]", route.method, route.path, request_id
-            )
-            failure = Failure(500, "INTERNAL_ERROR", "internal server error")
-        return self.error_response(api, failure, request_id, headers)
+                known = AxonError("internal server error")
+            return self.error_response(api, Failure.of(known), request_id, headers)
 
     def error_response(
         self, api: Api, failure: Failure, request_id: str, headers: dict[str, str]
@@ -293,22 +294,8 @@ class Engine:
             headers.update(verdict.headers(reset_after=api.reset_after_header))
             if not verdict.allowed:
                 headers["Retry-After"] = str(verdict.reset_after)
-                spec = self.limit_for(api, route) or ""
-                window = spec.partition("/")[2] or "minute"
                 return self.error_response(
-                    api,
-                    Failure(
-                        429,
-                        "RATE_LIMIT_EXCEEDED",
-                        "Rate limit exceeded. Try again later.",
-                        {
-                            "limit": verdict.limit,
-                            "window": f"1 {window}",
-                            "retry_after": verdict.reset_after,
-                        },
-                    ),
-                    request_id,
-                    headers,
+                    api, self._limited(api, route, verdict), request_id, headers
                 )
         inputs = await read_inputs(route, request)
         if inputs.ignored:

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from axonql.errors import AxonError
+
 
 def timestamp() -> str:
     """An ISO 8601 UTC timestamp with a `Z`, as every document writes them."""
@@ -36,6 +38,14 @@ class Failure:
     code: str
     message: str
     details: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, error: AxonError) -> Failure:
+        """An AxonQL error raised outside the schema (bad JSON, a shape's NotFound …)."""
+        details = dict(error.details)
+        if error.field is not None:
+            details["field"] = error.field
+        return cls(error.status, error.code, error.message, details)
 
 
 class _Render(Protocol):
