@@ -189,9 +189,7 @@ async def update_user(
     name = changes.get("username")
     if name and name != user.username and await models.User.find_one({"username": name}):
         raise Conflict(f"username {name} is taken", details={"username": name})
-    for key, value in changes.items():
-        setattr(user, key, value)
-    await user.save()
+    await _write(user, changes)
     if "password_hash" in changes or changes.get("is_active") is False:
         await _revoke_credentials(user.id)
     await emit(
@@ -200,6 +198,21 @@ async def update_user(
         user_id=user.id,
     )
     return user
+
+
+async def _write(user: models.User, changes: dict[str, Any]) -> None:
+    """`$set` only what changed (learning field by field), so a concurrent learning-progress
+    write to other fields of the same user is not overwritten by a stale copy."""
+    update = {k: value for k, value in changes.items() if k != "learning"}
+    if "learning" in changes:
+        before = user.learning.model_dump()
+        after = changes["learning"].model_dump()
+        update.update({f"learning.{k}": value for k, value in after.items() if before[k] != value})
+    for key, value in changes.items():
+        setattr(user, key, value)
+    user.updated_at = utcnow()
+    update["updated_at"] = user.updated_at
+    await models.User.get_pymongo_collection().update_one({"_id": user.id}, {"$set": update})
 
 
 async def _revoke_credentials(user_id: str) -> None:
