@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,6 +17,7 @@ from axonql.rest_compat.ratelimit import RateLimiter
 from axonql.scopes import ALL_SCOPES
 from axonql.services.simulation import CAPABILITY
 from axonql.settings import Settings
+from tests.redis_server import redis_server
 from tests.support import RunningServer, token_for
 
 
@@ -120,12 +122,9 @@ async def test_lukhas_reset_after_and_drift_429(tight: httpx.AsyncClient) -> Non
     assert body["detail"].startswith("RATE_LIMIT_EXCEEDED")
 
 
-def test_limiter_storage_is_chosen_by_url(mongo_url: str) -> None:
-    """Counters in MongoDB are shared by every limiter (instance) pointed at the same URL."""
-    url = mongo_url.replace("mongodb://", "mongodb://", 1)
+def shared_counters(url: str) -> list[bool]:
+    """Two limiters (two instances) on one storage URL count the same requests."""
     one, two = RateLimiter(url), RateLimiter(url)
-    one.reset()
-    import asyncio
 
     async def hits() -> list[bool]:
         key = f"k{time.time_ns()}"
@@ -134,7 +133,20 @@ def test_limiter_storage_is_chosen_by_url(mongo_url: str) -> None:
         c = await one.hit("2/minute", "t", key)
         return [a.allowed, b.allowed, c.allowed]
 
-    assert asyncio.run(hits()) == [True, True, False]
+    return asyncio.run(hits())
+
+
+def test_limiter_counters_shared_through_mongodb(mongo_url: str) -> None:
+    assert shared_counters(mongo_url) == [True, True, False]
+
+
+def test_limiter_counters_shared_through_redis() -> None:
+    with redis_server() as url:
+        assert shared_counters(url) == [True, True, False]
+
+
+def test_limiter_in_memory_is_per_instance() -> None:
+    assert shared_counters("memory://") == [True, True, True]
 
 
 # ---------------------------------------------------------------- pagination
