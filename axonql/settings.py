@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     def _production_needs_secret(self) -> Settings:
         if self.env == "production" and self.jwt_algorithm == "HS256" and not self.jwt_secret:
             raise ValueError("AXONQL_JWT_SECRET is required when AXONQL_ENV=production")
+        if self.jwt_algorithm == "RS256" and not (self.jwt_private_key and self.jwt_public_key):
+            raise ValueError(
+                "AXONQL_JWT_PRIVATE_KEY and AXONQL_JWT_PUBLIC_KEY (PEM) are required for RS256"
+            )
         return self
 
     @property

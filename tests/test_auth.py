@@ -3,11 +3,18 @@ the bootstrap admin."""
 
 from __future__ import annotations
 
+import base64
+import hmac
+import json
 import time
 from typing import Any
 
 import httpx
 import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import ValidationError as PydanticValidationError
 
 from axonql import models
 from axonql.app import create_app
@@ -175,3 +182,53 @@ async def test_bootstrap_admin_is_created_once(settings: Settings, server: Runni
     assert await models.User.find(models.User.username == "root").count() == 1
     kept = await models.User.get(admin.id)
     assert kept is not None and kept.password_hash == admin.password_hash
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def rsa_pair() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+async def test_rs256_tokens_verify_with_the_public_key_only(
+    settings: Settings, server: RunningServer
+) -> None:
+    private, public = rsa_pair()
+    configured = settings.model_copy(
+        update={"jwt_algorithm": "RS256", "jwt_private_key": private, "jwt_public_key": public}
+    )
+    await make_user(settings)
+    async with (
+        extra_server(create_app(configured), server) as second,
+        httpx.AsyncClient(base_url=second.url, timeout=30) as client,
+    ):
+        rs_gql = GraphQLClient(client)
+        token = (await rs_gql(LOGIN, {"u": "ada", "p": PASSWORD}))["data"]["login"]["accessToken"]
+        assert jwt.get_unverified_header(token)["alg"] == "RS256"
+        assert jwt.decode(token, public, algorithms=["RS256"])["scope"] == ["agents:read"]
+        assert "errors" not in await rs_gql(AGENTS, token=token)
+        # Algorithm confusion: the public key used as an HS256 secret must not be accepted.
+        # (PyJWT refuses to sign that way, so the token is put together by hand.)
+        _, body, _ = token.split(".")
+        header = b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+        signature = hmac.new(public.encode(), f"{header}.{body}".encode(), "sha256").digest()
+        forged = f"{header}.{body}.{b64url(signature)}"
+        assert error_codes(await rs_gql(AGENTS, token=forged)) == ["AUTHENTICATION_FAILED"]
+
+
+def test_rs256_without_keys_is_a_configuration_error() -> None:
+    with pytest.raises(PydanticValidationError, match="AXONQL_JWT_PRIVATE_KEY"):
+        Settings(jwt_algorithm="RS256")
