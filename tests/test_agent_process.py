@@ -164,6 +164,7 @@ async def test_cancel_reaches_the_running_agent(api: Api, db: Any, agents: Any) 
         return "stopped: cancelled" in agent.log()
 
     await wait_for(stopped_in_log, timeout=10)
+    assert "control subscription unavailable" not in agent.log()  # the fast path was used
     after = await api.task(slow)
     assert after["status"] == "CANCELLED" and after["result"] is None
     # the agent is free again (concurrency 1): a new task completes

@@ -81,8 +81,9 @@ class TaskControl:
 
     async def _send(self) -> None:
         self._last_sent = time.monotonic()
+        message, self.message = self.message, None  # a message is news once
         try:
-            self.apply(await self.client.report(self.task_id, self.progress_value, self.message))
+            self.apply(await self.client.report(self.task_id, self.progress_value, message))
         except ApiError as exc:
             self.lose(f"lease lost ({exc.code})")
         except ConnectionLost as exc:

@@ -183,29 +183,28 @@ async def report_progress(
     if not 0 <= progress <= 100:
         raise ValidationError("progress must be between 0 and 100", field="progress")
     now = utcnow()
+    lease = now + timedelta(seconds=settings.task_lease_seconds)
     collection = models.Task.get_pymongo_collection()
-    raw = await collection.find_one_and_update(
+    before = await collection.find_one_and_update(
         {
             "_id": task_id,
             "agent_id": agent_id,
             "status": {"$in": [s.value for s in ACTIVE]},
         },
-        {
-            "$set": {
-                "progress": progress,
-                "lease_expires_at": now + timedelta(seconds=settings.task_lease_seconds),
-                "updated_at": now,
-            }
-        },
-        return_document=ReturnDocument.AFTER,
+        {"$set": {"progress": progress, "lease_expires_at": lease, "updated_at": now}},
+        return_document=ReturnDocument.BEFORE,
     )
-    if raw is None:
+    if before is None:
         return await leased_task(task_id, agent_id)
-    task = lifecycle.from_raw(raw)
-    payload: dict[str, Any] = {"progress": progress, "status": task.status.value}
-    if message:
-        payload["message"] = message[: settings.max_text_length]
-    await emit("TASK_PROGRESS", payload, task_id=task_id, agent_id=agent_id)
+    task = lifecycle.from_raw(
+        {**before, "progress": progress, "lease_expires_at": lease, "updated_at": now}
+    )
+    if progress != before.get("progress") or message:
+        # a bare renewal is not news; progress and messages are
+        payload: dict[str, Any] = {"progress": progress, "status": task.status.value}
+        if message:
+            payload["message"] = message[: settings.max_text_length]
+        await emit("TASK_PROGRESS", payload, task_id=task_id, agent_id=agent_id)
     return task
 
 
