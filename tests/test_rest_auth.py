@@ -115,3 +115,20 @@ async def test_api_key_in_x_api_key_and_bearer(http: httpx.AsyncClient, settings
         response = await http.get("/api/agents", headers=headers)
         assert response.status_code == 200, response.text
         assert response.json()["success"] is True
+
+
+async def test_health_checks_answer_without_a_token(
+    http: httpx.AsyncClient, admin_token: str
+) -> None:
+    """The documented `curl /health` has no token: the public part answers, the rest is null."""
+    anonymous = await http.get("/health")
+    assert anonymous.status_code == 200
+    assert anonymous.json()["status"] == "healthy"
+    assert anonymous.json()["system_info"] is None
+    signed = await http.get("/health", headers={"Authorization": f"Bearer {admin_token}"})
+    assert set(signed.json()["system_info"]) == {"cpu_usage", "memory_usage", "disk_usage"}
+    lukhas = await http.get("/v1/health")
+    assert lukhas.status_code == 200
+    assert lukhas.json()["modules"] == {}
+    assert (await http.get("/api/health")).status_code == 200
+    assert (await http.get("/api/v1/health")).status_code == 200

@@ -325,8 +325,10 @@ class Engine:
             context_value=context,
         )
         inputs.elapsed = time.perf_counter() - started
-        if result.errors:
-            return self.error_response(api, worst(result.errors), request_id, headers)
+        # Root fields the route marks optional come back null when the caller may not read them.
+        errors = [e for e in result.errors or [] if not (e.path and e.path[0] in route.optional)]
+        if errors:
+            return self.error_response(api, worst(errors), request_id, headers)
         data: Any = pagination.dig(result.data or {}, route.result)
         if route.pagination is not None and win is not None:
             data, page_headers = pagination.apply(route.pagination, win, data)

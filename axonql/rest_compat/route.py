@@ -96,6 +96,7 @@ class Route:
     example_query: Mapping[str, str] | None = None
     download: bool = False
     precheck: Precheck | None = None
+    optional: tuple[str, ...] = ()
 
     @property
     def path_params(self) -> list[str]:

@@ -230,6 +230,7 @@ ROUTES = (
           }
         }""",
         shape=health_modules,
+        optional=("system",),
     ),
     Route(
         "POST",

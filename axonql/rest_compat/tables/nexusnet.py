@@ -280,6 +280,7 @@ ROUTES = (
           system { metrics { cpu_usage: cpuUsage memory_usage: memoryUsage disk_usage: diskUsage } }
         }""",
         shape=health,
+        optional=("system",),
     ),
     agent_route(
         "POST",
