@@ -6,8 +6,9 @@
     ← {"type": "result", "data": {"output": …, "processing_time": 0.123, "metadata": {…}}}
     ← {"type": "error", "error": {code, message, details, timestamp, request_id}}
 
-A message becomes a `submitTask` (type `process`, requiring the capability
-`<input_type>_processing`, e.g. `text_processing`) that waits up to
+A message becomes the same `submitTask` as REST `POST /process` (type `process`, requiring the
+capability `<input_type>_processing`, e.g. `text_processing`; the answer shaped by the same
+`agent_work.processed`), waiting up to
 `AXONQL_WS_PROCESS_TIMEOUT_SECONDS` for the agent's result. With no capable agent online the
 answer is `SERVICE_UNAVAILABLE` (details.reason `NO_CAPABLE_AGENT`); when the agent does not
 finish in time it is `SERVICE_UNAVAILABLE` with reason `TIMEOUT` and the task id (the task stays
@@ -19,20 +20,14 @@ answer leaves the task to finish, as a REST caller's timeout does.
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
 from typing import Any
 
+from axonql.errors import AxonError
 from axonql.rest_compat.bridges.session import BridgeFailure, Session, enveloped
 from axonql.rest_compat.envelopes import NEXUSNET, Failure
+from axonql.rest_compat.route import Inputs
+from axonql.rest_compat.tables.agent_work import INPUT_TYPES, SUBMIT, processed
 
-INPUT_TYPES = ("text", "image", "audio", "video", "multimodal")
-SUBMIT = """
-mutation BridgeProcess($input: CreateTaskInput!, $wait: Float!) {
-  submitTask(input: $input, waitSeconds: $wait) {
-    id status result error agentId startedAt completedAt
-  }
-}"""
-_LABELS = ("reference_implementation", "handler")
 _counter = itertools.count(1)
 render_error = enveloped(NEXUSNET)
 
@@ -46,8 +41,8 @@ def _invalid(message: str, field: str, reason: str) -> BridgeFailure:
     return BridgeFailure(Failure(400, "INVALID_INPUT", message, {"field": field, "reason": reason}))
 
 
-def request_of(message: dict[str, Any]) -> tuple[Any, str, dict[str, Any]]:
-    """`input_data`, `input_type` and `options` from either message form, validated."""
+def request_of(message: dict[str, Any]) -> dict[str, Any]:
+    """The documented body (`input_data`, `input_type`, `options`) of either form, validated."""
     body = message.get("data") if message.get("type") == "process" else message
     if not isinstance(body, dict):
         raise _invalid("data must be an object", "data", "expected an object")
@@ -64,31 +59,7 @@ def request_of(message: dict[str, Any]) -> tuple[Any, str, dict[str, Any]]:
     options = body.get("options") or {}
     if not isinstance(options, dict):
         raise _invalid("options must be an object", "options", "expected an object")
-    return data, str(kind), options
-
-
-def _seconds(task: dict[str, Any]) -> float:
-    started, finished = task.get("startedAt"), task.get("completedAt")
-    if not started or not finished:
-        return 0.0
-    delta = datetime.fromisoformat(finished) - datetime.fromisoformat(started)
-    return round(max(0.0, delta.total_seconds()), 3)
-
-
-def result_message(task: dict[str, Any]) -> dict[str, Any]:
-    """The agent's result in the documented `result` shape."""
-    result = dict(task.get("result") or {})
-    if "output" in result:
-        output = result.pop("output")
-    elif "outputs" in result:
-        output = result.pop("outputs")
-    else:
-        output, result = result, {k: result[k] for k in _LABELS if k in result}
-    metadata = {**result, "task_id": task["id"], "agent_id": task.get("agentId")}
-    return {
-        "type": "result",
-        "data": {"output": output, "processing_time": _seconds(task), "metadata": metadata},
-    }
+    return {"input_data": data, "input_type": kind, "options": options}
 
 
 def _unavailable(failure: Failure) -> Failure:
@@ -100,39 +71,28 @@ def _unavailable(failure: Failure) -> Failure:
 
 
 async def run(session: Session, message: dict[str, Any]) -> None:
-    """Submit the work and answer with the agent's result or the reason there is none."""
-    data, kind, options = request_of(message)
-    parameters: dict[str, Any] = {"input_data": data, "input_type": kind, "options": options}
-    if isinstance(data, str):
-        parameters["text"] = data  # the reference text handler's parameter
-    if isinstance(options.get("operations"), list):
-        parameters["operations"] = options["operations"]
+    """Submit the work as REST `POST /process` does; answer with the agent's result or why not."""
+    body = request_of(message)
+    parameters = dict(body)
+    if body["input_type"] == "text" and isinstance(body["input_data"], str):
+        parameters["text"] = body["input_data"]  # the parameter text-processing agents read
     task_input = {
-        "name": f"NexusNet real-time {kind} processing",
+        "name": "Process Input (WebSocket /ws)",
         "type": "process",
         "parameters": parameters,
-        "requiredCapabilities": [f"{kind}_processing"],
-        "tags": ["nexusnet", "websocket"],
+        "requiredCapabilities": [f"{body['input_type']}_processing"],
     }
     wait = session.settings.ws_process_timeout_seconds
     try:
         task = (await session.execute(SUBMIT, {"input": task_input, "wait": wait}))["submitTask"]
     except BridgeFailure as exc:
         raise BridgeFailure(_unavailable(exc.failure)) from None
-    if task["status"] == "COMPLETED":
-        answer = result_message(task)
-    elif task["status"] == "FAILED":
-        failure = Failure(500, "PROCESSING_ERROR", task.get("error") or "processing failed")
-        raise BridgeFailure(Failure(500, failure.code, failure.message, {"task_id": task["id"]}))
-    else:
-        raise BridgeFailure(
-            Failure(
-                503,
-                "SERVICE_UNAVAILABLE",
-                f"task {task['id']} ended {str(task['status']).lower()}",
-                {"task_id": task["id"], "reason": str(task["status"])},
-            )
-        )
+    try:
+        data = processed(task, Inputs(path={}, query={}, body=body))
+    except AxonError as exc:  # the agent failed, or the task was cancelled meanwhile
+        details = exc.extensions().get("details", {})
+        raise BridgeFailure(Failure(500, "PROCESSING_ERROR", exc.message, details)) from None
+    answer: dict[str, Any] = {"type": "result", "data": data}
     if "id" in message:
         answer["id"] = message["id"]
     await session.send(answer)
