@@ -60,6 +60,13 @@ async def test_due_cron_schedule_fires_once_and_advances(
     assert template is not None and template.next_run is not None
     assert template.next_run > now and template.next_run.minute % 5 == 0
     assert template.last_run == due
+    body = await gql(
+        "query($p: ID!) { tasks(filter: {parentId: $p}) { id parentId scheduledFor status } }",
+        {"p": task_id},
+        admin_token,
+    )
+    assert [t["id"] for t in body["data"]["tasks"]] == [run.id]
+    assert body["data"]["tasks"][0]["parentId"] == task_id
     listed = await gql("{ schedules { taskId kind value nextRun } }", token=admin_token)
     assert listed["data"]["schedules"][0]["taskId"] == task_id
     assert listed["data"]["schedules"][0]["kind"] == "cron"

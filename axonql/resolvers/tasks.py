@@ -26,6 +26,7 @@ class TaskFilterArgs:
     priority: TaskPriority | None = None
     agent_id: str | None = None
     system_id: str | None = None
+    parent_id: str | None = None
     tags: list[str] | None = None
     capability: str | None = None
     created_after: datetime | None = None
@@ -52,6 +53,8 @@ def task_query(f: TaskFilterArgs) -> dict[str, Any]:
         query["agent_id"] = f.agent_id
     if f.system_id:
         query["system_id"] = f.system_id
+    if f.parent_id:
+        query["parent_id"] = f.parent_id
     if f.tags:
         query["tags"] = {"$all": f.tags}
     if f.capability:

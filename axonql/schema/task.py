@@ -71,6 +71,11 @@ class Task:
     agent_id: strawberry.ID | None
     system_id: strawberry.ID | None
     lease_expires_at: datetime | None
+    parent_id: strawberry.ID | None = strawberry.field(
+        description="The schedule or automation whose firing created this run."
+    )
+    scheduled_for: datetime | None
+    queued_at: datetime | None
     started_at: datetime | None
     completed_at: datetime | None
     created_at: datetime
@@ -113,6 +118,9 @@ class Task:
             agent_id=strawberry.ID(doc.agent_id) if doc.agent_id else None,
             system_id=strawberry.ID(doc.system_id) if doc.system_id else None,
             lease_expires_at=doc.lease_expires_at,
+            parent_id=strawberry.ID(doc.parent_id) if doc.parent_id else None,
+            scheduled_for=doc.scheduled_for,
+            queued_at=doc.queued_at,
             started_at=doc.started_at,
             completed_at=doc.completed_at,
             created_at=doc.created_at,
@@ -130,6 +138,7 @@ class TaskFilter:
     priority: TaskPriority | None = None  # type: ignore[valid-type]
     agent_id: strawberry.ID | None = None
     system_id: strawberry.ID | None = None
+    parent_id: strawberry.ID | None = None
     tags: list[str] | None = None
     capability: str | None = None
     created_after: datetime | None = None
@@ -147,6 +156,7 @@ class TaskFilter:
             priority=self.priority,
             agent_id=self.agent_id,
             system_id=self.system_id,
+            parent_id=self.parent_id,
             tags=self.tags,
             capability=self.capability,
             created_after=self.created_after,
