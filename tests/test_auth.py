@@ -3,6 +3,7 @@ the bootstrap admin."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
 import json
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+import websockets
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError as PydanticValidationError
@@ -19,6 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 from axonql import models
 from axonql.app import create_app
 from axonql.scopes import ALL_SCOPES, Scope
+from axonql.services.auth import issue_access_token
 from axonql.services.users import create_account
 from axonql.settings import Settings
 from tests.support import GraphQLClient, RunningServer, error_codes, extra_server
@@ -232,3 +235,30 @@ async def test_rs256_tokens_verify_with_the_public_key_only(
 def test_rs256_without_keys_is_a_configuration_error() -> None:
     with pytest.raises(PydanticValidationError, match="AXONQL_JWT_PRIVATE_KEY"):
         Settings(jwt_algorithm="RS256")
+
+
+async def test_a_websocket_cannot_start_operations_after_its_token_expired(
+    settings: Settings, server: RunningServer
+) -> None:
+    user = await make_user(settings, [Scope.TASKS_READ.value])
+    short = settings.model_copy(update={"access_token_ttl_seconds": 2})
+    token = issue_access_token(short, user)
+    protocol = websockets.Subprotocol("graphql-transport-ws")
+    subscribe = {"query": "subscription { taskUpdated { id } }"}
+    async with (
+        asyncio.timeout(30),
+        websockets.connect(f"{server.ws_url}/graphql", subprotocols=[protocol]) as ws,
+    ):
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        await ws.send(json.dumps(init))
+        assert json.loads(await ws.recv(decode=True))["type"] == "connection_ack"
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+        await asyncio.sleep(3.2)
+        await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": subscribe}))
+        while True:
+            reply = json.loads(await ws.recv(decode=True))
+            if reply.get("id") == "2":
+                break
+        assert reply["type"] == "error", reply
+        assert reply["payload"][0]["extensions"]["code"] == "AUTHENTICATION_FAILED"
+        assert "expired" in reply["payload"][0]["message"]

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 
-from axonql.errors import AuthorizationDenied
+from axonql.errors import AuthenticationFailed, AuthorizationDenied
 
 PUBLIC = "public"
 
@@ -32,6 +32,8 @@ class HasScope(BasePermission):
 
     def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
         principal = info.context.require_principal()
+        if principal.expired():
+            raise AuthenticationFailed("access token expired")
         if not principal.has(self.scope):
             raise AuthorizationDenied(
                 f"this operation requires the scope {self.scope}",

@@ -7,6 +7,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,9 +34,14 @@ class Principal:
     subject: str
     kind: str  # "user" or "agent"
     scopes: frozenset[str]
+    expires_at: float | None = None  # epoch seconds; API keys do not expire
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes
+
+    def expired(self) -> bool:
+        """Whether the token ran out since it was checked (a WebSocket outlives its token)."""
+        return self.expires_at is not None and time.time() >= self.expires_at
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,12 @@ def decode_access_token(settings: Settings, token: str) -> Principal:
         raise AuthenticationFailed("invalid access token") from exc
     scope = claims.get("scope", [])
     scopes = scope.split() if isinstance(scope, str) else list(scope)
-    return Principal(subject=str(claims["sub"]), kind="user", scopes=frozenset(scopes))
+    return Principal(
+        subject=str(claims["sub"]),
+        kind="user",
+        scopes=frozenset(scopes),
+        expires_at=float(claims["exp"]),
+    )
 
 
 async def _store_refresh_token(settings: Settings, user_id: str, family: str) -> str:
