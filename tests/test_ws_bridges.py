@@ -653,3 +653,20 @@ async def test_a_slow_client_is_closed_and_leaves_nothing_behind(
     async with asyncio.timeout(10):
         while len(hub) or [t for t in asyncio.all_tasks() if t.get_name().startswith("ws-bridge")]:
             await asyncio.sleep(0.05)
+
+
+async def test_octospine_task_stream_survives_a_deleted_task(
+    ws: Any, gql: GraphQLClient, admin_token: str
+) -> None:
+    task_id = (await ok(gql, CREATE_TASK, {"input": {"name": "t"}}, admin_token))["createTask"][
+        "id"
+    ]
+    socket = await ws("/ws", token=admin_token)
+    await socket.send({"action": "subscribe", "events": ["task.progress"]})
+    await socket.next_of("subscribed")
+    # A state change whose task is gone by the time the bridge reads its progress.
+    await emit("TASK_STATE_CHANGED", {"status": "queued", "change": "queued"}, task_id="task_gone")
+    await ok(gql, QUEUE_TASK, {"id": task_id}, admin_token)
+    seen = await socket.recv()
+    assert seen["type"] == "task.progress", seen  # no error, and the stream goes on
+    assert seen["data"]["task_id"] == task_id and seen["data"]["status"] == "queued"

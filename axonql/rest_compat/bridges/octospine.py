@@ -76,7 +76,10 @@ def _task_progress(
             if status is None:
                 return None  # a deletion: nothing to report as progress
             # State changes carry no progress: read the task's own (as the caller).
-            task = (await session.execute(TASK_NOW, {"id": event["taskId"]}))["task"]
+            try:
+                task = (await session.execute(TASK_NOW, {"id": event["taskId"]}))["task"]
+            except BridgeFailure:
+                return None  # deleted meanwhile: its deletion is not progress either
             progress = task["progress"]
         return {
             "type": "task.progress",
