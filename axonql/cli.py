@@ -123,6 +123,9 @@ def demo() -> None:
     run_or_exit(run())
 
 
+REFERENCE_CAPABILITIES = "text_processing,batch_processing,process_batch,training,drift_simulation,matriz,automation,echo"
+
+
 @app.command()
 def agent(
     url: Annotated[str, typer.Option(help="The AxonQL server (…/graphql)")] = (
@@ -133,7 +136,7 @@ def agent(
     ] = "",
     capabilities: Annotated[
         str, typer.Option(help="Comma-separated capabilities to advertise")
-    ] = "text_processing,batch_processing,training,drift_simulation,matriz,automation,echo",
+    ] = REFERENCE_CAPABILITIES,
     concurrency: Annotated[int, typer.Option(min=1, max=100, help="Tasks at once")] = 1,
     renew_seconds: Annotated[
         float, typer.Option(min=0.05, help="Lease renewal / control poll period")

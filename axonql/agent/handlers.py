@@ -122,6 +122,29 @@ async def batch_processing(ctx: TaskControl, task: Task) -> dict[str, Any]:
     )
 
 
+@handler("process_batch")
+async def process_batch(ctx: TaskControl, task: Task) -> dict[str, Any]:
+    """NexusNet's batch: each `inputs[i].input_data` measured as text, one report per input."""
+    inputs = task.parameters.get("inputs")
+    if not isinstance(inputs, list) or not inputs:
+        raise PermanentFailure("parameter inputs must be a non-empty list")
+    results = []
+    for index, item in enumerate(inputs, start=1):
+        data = item.get("input_data") if isinstance(item, dict) else item
+        text = data if isinstance(data, str) else repr(data)
+        results.append(
+            {
+                "index": index - 1,
+                "input_type": item.get("input_type", "text") if isinstance(item, dict) else "text",
+                "word_count": len(text.split()),
+                "char_count": len(text),
+                "sha256": hashlib.sha256(text.encode()).hexdigest(),
+            }
+        )
+        await step(ctx, task, index, len(inputs), f"input {index}/{len(inputs)}")
+    return labelled("process_batch", {"results": results, "processed": len(results)})
+
+
 @handler("training")
 async def training(ctx: TaskControl, task: Task) -> dict[str, Any]:
     """A seeded loss/accuracy curve, one progress report per epoch (no model is trained)."""
