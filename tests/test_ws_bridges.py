@@ -670,3 +670,14 @@ async def test_octospine_task_stream_survives_a_deleted_task(
     seen = await socket.recv()
     assert seen["type"] == "task.progress", seen  # no error, and the stream goes on
     assert seen["data"]["task_id"] == task_id and seen["data"]["status"] == "queued"
+
+
+async def test_octospine_streams_follow_the_callers_scopes(ws: Any, settings: Settings) -> None:
+    worker = await token_for(settings, ["tasks:read"], user_id="user_worker")
+    socket = await ws("/ws", token=worker)
+    await socket.send({"action": "subscribe", "events": ["system.status", "task.progress"]})
+    messages = [await socket.recv(), await socket.recv()]
+    denied = next(m for m in messages if m["type"] == "error")
+    assert denied["error"]["code"] == "AUTHORIZATION_DENIED"
+    assert denied["error"]["details"]["stream"] == "system.status"
+    assert any(m["type"] == "subscribed" for m in messages)

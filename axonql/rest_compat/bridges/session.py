@@ -310,7 +310,12 @@ class Session:
         self, seconds: float, produce: Callable[[], Awaitable[dict[str, Any] | None]]
     ) -> None:
         while True:
-            message = await produce()
+            try:
+                message = await produce()
+            except BridgeFailure as exc:
+                if exc.failure.status < 500:
+                    raise  # refused (scope, input): asking again will not help
+                message = self.render_error(exc.failure, self.request_id)  # say so, try again
             if message is not None and not await self.send(message):
                 return
             await asyncio.sleep(seconds)
