@@ -409,6 +409,11 @@ async def test_lukhas_consciousness_stream(ws: Any, gql: GraphQLClient, admin_to
     assert error["error"]["code"] == "VALIDATION_ERROR"
     assert {"code", "message", "details", "trace_id", "timestamp"} == set(error["error"])
 
+    token_first = await ws("/v1/stream/consciousness")
+    await token_first.send({"auth_token": admin_token})
+    await token_first.send({"action": "subscribe", "streams": ["awareness"]})
+    assert await token_first.recv() == {"type": "subscribed", "streams": ["awareness"]}
+
     refused = await ws("/v1/stream/consciousness")
     await refused.send({"action": "subscribe", "streams": ["awareness"], "auth_token": "bad"})
     assert (await refused.recv())["error"]["code"] == "INVALID_TOKEN"

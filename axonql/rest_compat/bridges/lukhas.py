@@ -107,7 +107,8 @@ class ConsciousnessStream(_Stream):
             ok, first = await session.login(auth_token, HINT)
             if not ok:
                 return
-            message = first
+            # The first message may carry the subscription with its `auth_token`, or only the token.
+            message = first if isinstance(first, dict) and "action" in first else None
             while message is not None or (message := await session.receive()) is not None:
                 try:
                     await self._subscribe(session, message)
