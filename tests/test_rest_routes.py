@@ -253,6 +253,7 @@ AGENT_ANSWERS: dict[str, dict[str, Any]] = {
     "text_processing": {"output": "Paris", "metadata": {"confidence_score": 0.95}},
     "process_batch": {"results": [], "total_processing_time": 0.279},
     "training": {"epochs": 10, "final_loss": 0.2, "final_accuracy": 0.9},
+    "model_info": {"model_name": "NexusNet", "version": "1.0.0", "capabilities": []},
     "model_load": {"status": "success", "model_name": "nexusnet-large", "version": "1.1.0"},
     "model_save": {"status": "success", "save_path": "/models/custom_model"},
 }
@@ -934,7 +935,7 @@ ROWS: tuple[Row, ...] = (
         ("training_id", "status", "message"),
         setup="training_task",
     ),
-    Row(NEX, "GET", "/model/info", ("model_name", "version")),
+    Row(NEX, "GET", "/model/info", ("model_name", "version"), setup="agent:model_info"),
     Row(
         NEX,
         "POST",
@@ -1114,8 +1115,6 @@ ROWS: tuple[Row, ...] = (
 UNMAPPED_REASONS = {
     "synapticos GET /consciousness/metrics": "no operation keeps a consciousness-level,"
     " event-rate, evolution-cycle and active-user time series",
-    "nexusnet GET /model/info": "model details belong to the agent serving the model;"
-    " no operation reports them",
 }
 
 MAPPED = [r for r in ROWS if r.mapped()]

@@ -370,6 +370,13 @@ ROUTES = (
         shape=training_cancelled,
     ),
     agent_route(
+        "GET",
+        "/model/info",
+        capability="model_info",
+        summary="Model Information",
+        parameters={},
+    ),
+    agent_route(
         "POST",
         "/model/load",
         capability="model_load",
