@@ -151,6 +151,13 @@ async def test_agent_api_keys_are_stored_hashed_and_work_in_both_headers(
     denied = await gql("{ users { id } }", token=key)
     assert error_codes(denied) == ["AUTHORIZATION_DENIED"]
 
+    # Deleting the agent ends its keys.
+    deleted = await gql(
+        "mutation($id: ID!) { deleteAgent(id: $id) }", {"id": agent_id}, admin_token
+    )
+    assert deleted["data"]["deleteAgent"] is True
+    assert error_codes(await gql(AGENTS, token=key)) == ["AUTHENTICATION_FAILED"]
+
 
 async def test_unknown_scopes_are_refused_for_api_keys(
     gql: GraphQLClient, admin_token: str

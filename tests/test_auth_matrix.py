@@ -186,7 +186,9 @@ async def test_expired_and_forged_tokens_are_refused(
 async def test_revoked_api_key_is_refused(gql: GraphQLClient) -> None:
     root = _first_guarded_query()
     query, variables = operation_for(root)
-    key, plain = await create_api_key(sorted(ALL_SCOPES), agent_id="agent_probe", name="probe")
+    agent = models.Agent(name="probe")
+    await agent.insert()
+    key, plain = await create_api_key(sorted(ALL_SCOPES), agent_id=agent.id, name="probe")
     accepted = await gql(query, variables, plain)
     assert "AUTHENTICATION_FAILED" not in error_codes(accepted), accepted
     assert "AUTHORIZATION_DENIED" not in error_codes(accepted), accepted

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from axonql.errors import AuthenticationFailed, ValidationError
 from axonql.ids import new_id
-from axonql.models import ApiKey, RefreshToken, User
+from axonql.models import Agent, ApiKey, RefreshToken, User
 from axonql.models.base import utcnow
 from axonql.scopes import ALL_SCOPES
 from axonql.settings import Settings
@@ -223,6 +223,9 @@ async def authenticate_api_key(token: str) -> Principal:
     if not hmac.compare_digest(key.secret_hash, _sha256(secret)):
         raise AuthenticationFailed("invalid API key")
     if key.agent_id is not None:
+        # A deleted agent's keys die with it.
+        if await Agent.find({"_id": key.agent_id}).count() == 0:
+            raise AuthenticationFailed("invalid API key: its agent no longer exists")
         return Principal(subject=key.agent_id, kind="agent", scopes=frozenset(key.scopes))
     return Principal(subject=key.user_id or key.id, kind="user", scopes=frozenset(key.scopes))
 
