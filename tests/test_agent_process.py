@@ -254,3 +254,32 @@ async def test_reference_handlers_are_deterministic(api: Api, agents: Any) -> No
     stages = [s["stage"] for s in m["result"]["matriz_pipeline_trace"]]
     assert stages == ["memory", "attention", "thought", "risk", "intent", "action"]
     assert m["result"]["response"].startswith("[reference pipeline")
+
+
+async def test_agent_reconnects_after_the_server_restarts(
+    proc_server: tuple[ServerProcess, str], mongo_url: str, api: Api, agents: Any, tmp_path: Path
+) -> None:
+    _, database = proc_server
+    key = await api.register("patient", ["echo"])
+    second = await ServerProcess(mongo_url, database, tmp_path / "second").start()
+    try:
+        agent = agents(second.url, key, ["echo"])
+        await api.wait_online(1)
+        second.stop(9)  # the agent's server vanishes mid-long-poll
+        await asyncio.sleep(1.5)
+        assert agent.process is not None and agent.process.poll() is None  # still running
+        second.process = None
+        await second.start()  # same port, fresh process
+
+        async def reconnected() -> bool:
+            return "online with" in agent.log().split("server unreachable")[-1]
+
+        await wait_for(reconnected, timeout=30, interval=0.3)
+        task_id = await api.submit(type="echo", requiredCapabilities=["echo"])
+
+        async def done() -> bool:
+            return bool((await api.task(task_id))["status"] == "COMPLETED")
+
+        await wait_for(done, timeout=30)
+    finally:
+        second.stop()
