@@ -229,8 +229,11 @@ async def submit(state: AppState, draft: task_logic.TaskDraft, wait_seconds: flo
             code=NO_CAPABLE_AGENT,
             details={"required_capabilities": required},
         )
-    task = await task_logic.create_task(state.settings, draft)
-    task = await queue_task(state, task.id)
+    # created and queued in one write: an online agent already offers every capability
+    task = await task_logic.create_task(
+        state.settings, draft, status=TaskStatus.QUEUED, queued_at=utcnow()
+    )
+    replies(state).work_queued()
     if wait == 0:
         return task
     return await replies(state).wait_for_task(task.id, wait, state.settings.reply_poll_seconds)
