@@ -120,7 +120,13 @@ class RunningServer:
         await self.task
 
 
-IN_REQUEST: ContextVar[bool] = ContextVar("axonql_test_in_request", default=False)
+class _Request:
+    """One request in flight; tasks it spawns inherit it but stop counting once it is done."""
+
+    done = False
+
+
+IN_REQUEST: ContextVar[_Request | None] = ContextVar("axonql_test_in_request", default=None)
 
 WRITE_COMMANDS = frozenset(
     {"insert", "update", "delete", "findAndModify", "create", "drop", "createIndexes"}
@@ -135,10 +141,15 @@ class MarkRequests:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = IN_REQUEST.set(scope["type"] in ("http", "websocket"))
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        request = _Request()
+        token = IN_REQUEST.set(request)
         try:
             await self.app(scope, receive, send)
         finally:
+            request.done = True
             IN_REQUEST.reset(token)
 
 
@@ -149,7 +160,8 @@ class RequestCommands(monitoring.CommandListener):
         self.names: list[str] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if IN_REQUEST.get() and event.command_name not in UNCOUNTED_COMMANDS:
+        request = IN_REQUEST.get()
+        if request and not request.done and event.command_name not in UNCOUNTED_COMMANDS:
             target = event.command.get(event.command_name)
             where = target if isinstance(target, str) else ""
             self.names.append(f"{event.command_name} {where}".strip())
