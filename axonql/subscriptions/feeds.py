@@ -19,6 +19,7 @@ from pymongo.errors import PyMongoError
 from axonql.models.event import Event
 from axonql.subscriptions.hub import Hub
 from axonql.subscriptions.redis_backend import make_broadcast
+from axonql.subscriptions.sequencer import Sequencer
 
 log = logging.getLogger("axonql.subscriptions")
 
@@ -115,6 +116,7 @@ class BroadcastFeed:
         self.hub = hub
         self.url = url
         self.broadcast: Broadcast = make_broadcast(url)
+        self.sequencer = Sequencer(hub.dispatch)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -138,13 +140,14 @@ class BroadcastFeed:
                 except ValueError:
                     log.warning("ignoring a malformed message on %s", CHANNEL)
                     continue
-                self.hub.dispatch(event)
+                self.sequencer.accept(event)
 
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self.sequencer.close()
         await self.broadcast.disconnect()
 
     async def publish(self, event: Event) -> None:
