@@ -20,9 +20,11 @@ from pydantic import ValidationError as PydanticValidationError
 
 from axonql import models
 from axonql.app import create_app
+from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.scopes import ALL_SCOPES, Scope
 from axonql.services.auth import issue_access_token
-from axonql.services.users import create_account
+from axonql.services.bootstrap import ensure_server_system
+from axonql.services.users import create_account, ensure_admin
 from axonql.settings import Settings
 from tests.support import GraphQLClient, RunningServer, error_codes, extra_server
 
@@ -269,3 +271,17 @@ async def test_a_websocket_cannot_start_operations_after_its_token_expired(
         assert reply["type"] == "error", reply
         assert reply["payload"][0]["extensions"]["code"] == "AUTHENTICATION_FAILED"
         assert "expired" in reply["payload"][0]["message"]
+
+
+async def test_instances_starting_together_create_the_server_system_and_admin_once(
+    settings: Settings, server: RunningServer
+) -> None:
+    state = server.app.state.axon
+    await models.System.find_all().delete()
+    systems = await asyncio.gather(*(ensure_server_system(state) for _ in range(4)))
+    assert {s.id for s in systems} == {SERVER_SYSTEM_ID}
+    assert await models.System.count() == 1
+    spec = f"root:{PASSWORD}"
+    admins = await asyncio.gather(*(ensure_admin(settings, spec) for _ in range(4)))
+    assert len({a.id for a in admins if a is not None}) == 1
+    assert await models.User.find(models.User.username == "root").count() == 1

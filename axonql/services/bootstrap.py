@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pymongo.errors import DuplicateKeyError
+
 from axonql import __version__, models
 from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.services.users import ensure_admin
@@ -9,6 +11,7 @@ from axonql.state import AppState
 
 
 async def ensure_server_system(state: AppState) -> models.System:
+    """The server's own System; instances starting together on one database create it once."""
     existing = await models.System.get(SERVER_SYSTEM_ID)
     if existing is not None:
         return existing
@@ -21,7 +24,13 @@ async def ensure_server_system(state: AppState) -> models.System:
         description="This AxonQL server",
         consciousness_level=0.5,
     )
-    await system.insert()
+    try:
+        await system.insert()
+    except DuplicateKeyError:
+        created = await models.System.get(SERVER_SYSTEM_ID)
+        if created is None:
+            raise
+        return created
     return system
 
 
