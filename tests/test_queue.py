@@ -238,3 +238,17 @@ async def test_agent_goes_offline_when_silent(
     assert agent is not None and agent.status.value == "offline"
     beat = await gql("mutation { agentHeartbeat { status } }", token=key)
     assert beat["data"]["agentHeartbeat"]["status"] == "IDLE"
+
+
+async def test_an_agent_at_capacity_waits_instead_of_claiming(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    _, key = await register(gql, admin_token, "one-at-a-time", [], max_concurrent=1)
+    first = await queued_task(gql, admin_token)
+    await queued_task(gql, admin_token)
+    assert (await claim(gql, key))["id"] == first  # type: ignore[index]
+    started = asyncio.get_running_loop().time()
+    assert await claim(gql, key, wait=0.5) is None  # the second task stays queued
+    assert asyncio.get_running_loop().time() - started >= 0.45  # a long-poll, not a spin
+    await gql(COMPLETE, {"id": first, "r": {}}, key)
+    assert await claim(gql, key) is not None

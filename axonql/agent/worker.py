@@ -50,6 +50,10 @@ class Worker:
                 try:
                     beat = await self.client.heartbeat(self.options.capabilities)
                     log.info("agent %s online with %s", beat["id"], beat["capabilities"])
+                    allowed = int(beat["configuration"]["maxConcurrentTasks"])
+                    if allowed < self.options.concurrency:
+                        log.info("the server allows %s tasks at once; using that", allowed)
+                        self._limit(allowed)
                     backoff = 0.5
                     await self._serve(stop)
                 except ConnectionLost as exc:
@@ -60,6 +64,11 @@ class Worker:
             await self._hand_back()
             if self.channel is not None:
                 await self.channel.close()
+
+    def _limit(self, slots: int) -> None:
+        """Shrink concurrency to what the agent's configuration allows."""
+        self.options.concurrency = max(1, slots)
+        self._slots = asyncio.Semaphore(max(0, self.options.concurrency - len(self._running)))
 
     async def _serve(self, stop: asyncio.Event) -> None:
         beats = asyncio.create_task(self._heartbeats())

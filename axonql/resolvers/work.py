@@ -149,12 +149,12 @@ async def claim_next(
     agent = await touch(agent_id)
     deadline = time.monotonic() + wait
     offered = queue.offered_capabilities(agent, capabilities)
-    if not await queue.has_room(agent):
-        return None
     while True:
-        task = await queue.claim(state.settings, agent, offered)
-        if task is not None:
-            return task
+        # an agent at its max_concurrent_tasks waits here instead of spinning on claims
+        if await queue.has_room(agent):
+            task = await queue.claim(state.settings, agent, offered)
+            if task is not None:
+                return task
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None
