@@ -123,7 +123,10 @@ def demo() -> None:
     run_or_exit(run())
 
 
-REFERENCE_CAPABILITIES = "text_processing,batch_processing,process_batch,training,drift_simulation,matriz,automation,echo"
+REFERENCE_CAPABILITIES = (
+    "text_processing,batch_processing,process_batch,training,"
+    "drift_simulation,matriz,automation,echo"
+)
 
 
 @app.command()
