@@ -477,11 +477,9 @@ async def test_search_ranks_title_over_content(gql: GraphQLClient, admin_token: 
         id title type contentSnippet relevanceScore lastUpdated } }"""
     body = await gql(search, {"q": "authentication API"}, admin_token)
     hits = body["data"]["searchDocumentation"]
-    assert [(h["id"], h["relevanceScore"]) for h in hits] == [
-        ("doc_auth", 0.85),
-        ("doc_guide", 0.35),
-        ("doc_tokens", 0.15),
-    ]
+    assert [h["id"] for h in hits] == ["doc_auth", "doc_guide", "doc_tokens"]
+    scores = [h["relevanceScore"] for h in hits]
+    assert 1 >= scores[0] > scores[1] > scores[2] > 0
     assert hits[0]["type"] == "api_reference"
     assert "support authentication" in hits[2]["contentSnippet"]
 

@@ -18,21 +18,14 @@ from axonql.errors import NotFound, ValidationError
 from axonql.models.task import TaskStatus
 from axonql.resolvers.systems import get_system
 from axonql.resolvers.tasks import TaskDraft, create_task
+from axonql.services import memory_ops, relevance
 from axonql.services import validation as v
 from axonql.settings import Settings
 
 DOCUMENT_TYPE = "document"
-TITLE_WEIGHT = 0.7
-CONTENT_WEIGHT = 0.3
-MAX_CANDIDATES = 5000
 SNIPPET_LENGTH = 160
 MAX_QUERY_LENGTH = 500
 HISTORY_SIZE = 20
-_WORD = re.compile(r"[a-z0-9]+")
-_STOP_WORDS = frozenset(
-    {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "how", "in", "is"}
-    | {"it", "of", "on", "or", "the", "to", "what", "with"}
-)
 JOB_STATUS = {
     TaskStatus.CREATED: "queued",
     TaskStatus.QUEUED: "queued",
@@ -48,35 +41,6 @@ def document_type(memory: models.Memory) -> str:
     """The kind of a document (`api_reference` …), kept in its context as `doc_type`."""
     kind = memory.context.get("doc_type")
     return kind if isinstance(kind, str) and kind else DOCUMENT_TYPE
-
-
-def _normalise(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-
-
-def terms(text: str) -> list[str]:
-    """Lower-case words without stop words, plural `s` dropped, in order of appearance."""
-    found: dict[str, None] = {}
-    for word in _WORD.findall(text.lower()):
-        if len(word) > 1 and word not in _STOP_WORDS:
-            found[_normalise(word)] = None
-    return list(found)
-
-
-def relevance(query_terms: list[str], title: str, content: str) -> float:
-    """Share of query terms found in the title (weight 0.7) and in the content (0.3): 0–1."""
-    if not query_terms:
-        return 0.0
-    wanted = set(query_terms)
-    in_title = len(wanted & set(terms(title)))
-    in_content = len(wanted & set(terms(content)))
-    score = (TITLE_WEIGHT * in_title + CONTENT_WEIGHT * in_content) / len(wanted)
-    return round(score, 4)
-
-
-def _occurrences(query_terms: list[str], content: str) -> int:
-    wanted = set(query_terms)
-    return sum(1 for w in _WORD.findall(content.lower()) if _normalise(w) in wanted)
 
 
 def snippet(query_terms: list[str], content: str) -> str:
@@ -100,30 +64,20 @@ class SearchHit:
 
 
 async def search_documentation(query: str, doc_type: str | None, limit: int) -> list[SearchHit]:
-    """Documents ranked by term overlap; works on any MongoDB (no text index needed)."""
+    """Documents ranked by the shared relevance score (see `services/relevance.py`)."""
     text = v.text("query", query, MAX_QUERY_LENGTH)
     size = v.int_in("limit", limit, 1, 100)
-    wanted = terms(text)
+    wanted = relevance.tokens(text)
     if not wanted:
         raise ValidationError("query has no searchable words", field="query")
-    patterns = [{"$regex": re.escape(t), "$options": "i"} for t in wanted]
-    match: dict[str, Any] = {
-        "type": DOCUMENT_TYPE,
-        "$or": [{"title": p} for p in patterns] + [{"content": p} for p in patterns],
-    }
+    extra: dict[str, Any] = {}
     if doc_type:
         kind = v.text("type", doc_type, 100)
-        match["context.doc_type"] = {"$regex": "^" + re.escape(kind), "$options": "i"}
-    candidates = await models.Memory.find(match).limit(MAX_CANDIDATES).to_list()
-    hits = [
-        SearchHit(d, relevance(wanted, d.title, d.content), snippet(wanted, d.content))
-        for d in candidates
-    ]
-    hits = [h for h in hits if h.score > 0]
-    hits.sort(key=lambda h: h.memory.id)
-    hits.sort(key=lambda h: h.memory.updated_at, reverse=True)
-    hits.sort(key=lambda h: (h.score, _occurrences(wanted, h.memory.content)), reverse=True)
-    return hits[:size]
+        extra["context.doc_type"] = {"$regex": "^" + re.escape(kind), "$options": "i"}
+    found = await memory_ops.search(
+        text, memory_ops.SearchFilters(types=[DOCUMENT_TYPE], extra=extra), limit=size
+    )
+    return [SearchHit(m, score, snippet(wanted, m.content)) for m, score in found.hits]
 
 
 async def typical_duration(task_type: str) -> timedelta | None:

@@ -81,9 +81,10 @@ class SearchFilters:
     min_importance: float | None = None
     start: datetime | None = None
     end: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def query(self) -> dict[str, Any]:
-        query: dict[str, Any] = {}
+        query: dict[str, Any] = dict(self.extra)
         if self.types:
             query["type"] = {"$in": self.types}
         if self.tags:
