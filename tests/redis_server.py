@@ -14,15 +14,20 @@ import pytest
 from tests.support import env_flag, free_port
 
 
-@contextmanager
-def redis_server() -> Iterator[str]:
-    """Start redis-server on a free port; yields its `redis://` URL."""
+def _binary() -> str:
     binary = shutil.which("redis-server")
     if binary is None:
         if env_flag("AXONQL_REQUIRE_REDIS"):
             pytest.fail("redis-server is required (AXONQL_REQUIRE_REDIS=1) but not installed")
         pytest.skip("redis-server not installed (apt-get install redis-server)")
-    port = free_port()
+    return binary
+
+
+@contextmanager
+def redis_server(port: int | None = None) -> Iterator[str]:
+    """Start redis-server (on a free port unless given); yields its `redis://` URL."""
+    binary = _binary()
+    port = port or free_port()
     process = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 from broadcaster import Broadcast
@@ -11,6 +12,7 @@ from broadcaster._backends.redis import RedisBackend as UpstreamRedisBackend
 
 from axonql.subscriptions.redis_backend import make_broadcast
 from tests.redis_server import redis_server
+from tests.support import free_port
 
 
 @pytest.fixture(scope="module")
@@ -54,5 +56,33 @@ async def test_fixed_backend_resubscribes_after_last_unsubscribe(redis_url: str)
                 await broadcast.publish(f"chan{round_}", f"m{round_}")
                 async with asyncio.timeout(5):
                     assert (await subscriber.get()).message == f"m{round_}"
+    finally:
+        await broadcast.disconnect()
+
+
+async def test_fixed_backend_survives_a_redis_restart() -> None:
+    port = free_port()
+    broadcast = make_broadcast(f"redis://127.0.0.1:{port}/0")
+    with ExitStack() as first:
+        first.enter_context(redis_server(port))
+        await broadcast.connect()
+        subscription = broadcast.subscribe("chan")
+        subscriber = await subscription.__aenter__()
+        await broadcast.publish("chan", "before")
+        async with asyncio.timeout(5):
+            assert (await subscriber.get()).message == "before"
+    try:
+        await asyncio.sleep(1)  # Redis is gone; the listener keeps trying
+        with redis_server(port):
+            async with asyncio.timeout(20):
+                while True:  # it subscribes again once Redis is back
+                    await broadcast.publish("chan", "after")
+                    try:
+                        async with asyncio.timeout(0.5):
+                            assert (await subscriber.get()).message == "after"
+                        break
+                    except TimeoutError:
+                        continue
+            await subscription.__aexit__(None, None, None)
     finally:
         await broadcast.disconnect()

@@ -8,18 +8,56 @@ and waking the listener afterwards restores delivery.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from urllib.parse import urlparse
 
 from broadcaster import Broadcast
 from broadcaster._backends.redis import RedisBackend as _BrokenRedisBackend
+from redis.exceptions import RedisError
+
+log = logging.getLogger("axonql.subscriptions")
+
+_RECONNECT_SECONDS = 0.5
 
 
 class RedisBackend(_BrokenRedisBackend):
-    """Same backend, with SUBSCRIBE completed before the listener starts reading."""
+    """Same backend, with SUBSCRIBE completed before the listener starts reading, and a
+    listener that survives Redis restarts by reconnecting and subscribing again."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url)
+        self._channels: set[str] = set()
 
     async def subscribe(self, channel: str) -> None:
+        self._channels.add(channel)
         await self._pubsub.subscribe(channel)
         self._ready.set()
+
+    async def unsubscribe(self, channel: str) -> None:
+        self._channels.discard(channel)
+        await self._pubsub.unsubscribe(channel)
+
+    async def _pubsub_listener(self) -> None:
+        while True:
+            try:
+                await super()._pubsub_listener()
+            except (RedisError, OSError, RuntimeError) as exc:
+                log.warning("redis pub/sub connection lost (%s); reconnecting", exc)
+                await self._resubscribe()
+
+    async def _resubscribe(self) -> None:
+        """Until Redis answers again: a fresh connection, subscribed to the same channels."""
+        while True:
+            await asyncio.sleep(_RECONNECT_SECONDS)
+            try:
+                await self._pubsub.aclose()
+                if self._channels:
+                    await self._pubsub.subscribe(*self._channels)
+                    self._ready.set()
+                return
+            except (RedisError, OSError) as exc:
+                log.debug("redis not reachable yet: %s", exc)
 
 
 def make_broadcast(url: str) -> Broadcast:
