@@ -51,7 +51,7 @@ class RedisBackend(_BrokenRedisBackend):
         while True:
             await asyncio.sleep(_RECONNECT_SECONDS)
             try:
-                await self._pubsub.aclose()
+                await self._pubsub.aclose()  # type: ignore[no-untyped-call]
                 if self._channels:
                     await self._pubsub.subscribe(*self._channels)
                     self._ready.set()
