@@ -269,3 +269,27 @@ async def test_unknown_plugin_is_404_and_not_created(
     nested_error(response.json(), "NOT_FOUND", {"request_id"})
     plugins = await http.get("/plugins", headers=auth(admin_token))
     assert plugins.json()["plugins"] == []
+
+
+async def test_json_mongodb_cannot_store_is_422_not_500(
+    http: httpx.AsyncClient, admin_token: str
+) -> None:
+    huge = await http.post(
+        "/v1/constellation/registry/nodes",
+        content=b'{"node_id": "n1", "constructor_config": {"x": 123456789012345678901234567890}}',
+        headers={**auth(admin_token), "Content-Type": "application/json"},
+    )
+    assert huge.status_code == 422
+    nested_error(huge.json(), "VALIDATION_ERROR", {"trace_id"})
+    nan = await http.post(
+        "/api/tasks",
+        content=b'{"name": "x", "parameters": {"v": NaN}}',
+        headers={**auth(admin_token), "Content-Type": "application/json"},
+    )
+    assert nan.status_code == 400
+    deep = await http.post(
+        "/api/tasks",
+        content=b'{"name": "x", "parameters": ' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_001,
+        headers={**auth(admin_token), "Content-Type": "application/json"},
+    )
+    assert deep.status_code == 400

@@ -9,7 +9,7 @@ from axonql.rest_compat import converters as c
 from axonql.rest_compat import pagination
 from axonql.rest_compat.engine import lower_at
 from axonql.rest_compat.envelopes import ENVELOPES, Failure
-from axonql.rest_compat.inputs import bind, ignored_header, validate_body
+from axonql.rest_compat.inputs import bind, ignored_header, storable, validate_body
 from axonql.rest_compat.route import Field, Inputs, Pagination, Var, const
 
 
@@ -134,3 +134,17 @@ def test_error_envelopes() -> None:
     ok = ENVELOPES["octospine"].success({"a": 1}, message="done", request_id="req_2")
     assert set(ok) == {"success", "data", "message", "timestamp", "request_id"}
     assert ok["timestamp"].endswith("Z")
+
+
+def test_bodies_mongodb_cannot_store_are_refused() -> None:
+    storable({"a": {"b": [2**63 - 1, -(2**63)]}})
+    with pytest.raises(ValidationError) as caught:
+        storable({"meta": {"x": [1, 2**64]}})
+    assert caught.value.field == "meta"
+    deep: dict[str, object] = {}
+    node = deep
+    for _ in range(40):
+        node["n"] = {}
+        node = node["n"]  # type: ignore[assignment]
+    with pytest.raises(ValidationError, match="nested"):
+        storable({"deep": deep})

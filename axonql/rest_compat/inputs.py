@@ -68,6 +68,30 @@ def validate_body(spec: tuple[Field, ...], body: Mapping[str, Any]) -> list[str]
     return sorted(k for k in body if k not in known)
 
 
+INT64 = (-(2**63), 2**63 - 1)
+MAX_DEPTH = 32
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def storable(body: Mapping[str, Any]) -> None:
+    """Refuse what JSON allows but MongoDB cannot hold: integers beyond 64 bits, deep nesting."""
+    stack: list[tuple[str, Any, int]] = [(key, value, 1) for key, value in body.items()]
+    while stack:
+        field, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ValidationError(f"{field} is nested more than {MAX_DEPTH} levels", field=field)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if not INT64[0] <= value <= INT64[1]:
+                raise ValidationError(f"{field} holds an integer beyond 64 bits", field=field)
+        elif isinstance(value, dict):
+            stack.extend((field, item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((field, item, depth + 1) for item in value)
+
+
 async def read_inputs(route: Route, request: Request) -> Inputs:
     """Path, query and (for POST/PUT) the JSON body, validated against the route's fields."""
     body: Any = {}
@@ -75,11 +99,12 @@ async def read_inputs(route: Route, request: Request) -> Inputs:
         raw = await request.body()
         if raw.strip():
             try:
-                body = json.loads(raw)
-            except (ValueError, UnicodeDecodeError) as exc:
+                body = json.loads(raw, parse_constant=_no_constant)
+            except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                 raise BadRequest(f"the request body is not valid JSON: {exc}") from None
             if not isinstance(body, dict):
                 raise BadRequest("the request body must be a JSON object")
+            storable(body)
     ignored = validate_body(route.body, body) if route.body or body else []
     return Inputs(
         path=dict(request.path_params),
