@@ -97,7 +97,7 @@ async def _client_main(job: ClientJob, warmed: Any, burst: Any, control: Any, re
     from websockets.asyncio.client import connect
     from websockets.typing import Subprotocol
 
-    latencies: list[float] = []
+    received: list[tuple[int, float]] = []  # (event number, receive time)
     burst_last: list[float] = []
     warm_flags = [False] * job.connections
     sockets = []
@@ -133,7 +133,7 @@ async def _client_main(job: ClientJob, warmed: Any, burst: Any, control: Any, re
                 with warmed.get_lock():
                     warmed.value += 1
             elif kind == "measure":
-                latencies.append(now - float(payload["t"]))
+                received.append((int(payload["n"]), now))
             elif kind == "burst":
                 burst_last.append(now)
                 with burst.get_lock():
@@ -149,7 +149,7 @@ async def _client_main(job: ClientJob, warmed: Any, burst: Any, control: Any, re
         ws.transport.abort()
     results.put(
         {
-            "latencies": latencies,
+            "received": received,
             "burst_last": max(burst_last, default=0.0),
             "burst_count": len(burst_last),
         }
@@ -169,6 +169,9 @@ class RunResult:
     p50_ms: float
     p99_ms: float
     max_ms: float
+    after_commit_p50_ms: float
+    after_commit_p99_ms: float
+    commit_p99_ms: float
     samples: int
     events_per_s: float
     deliveries_per_s: float
@@ -219,10 +222,14 @@ async def _drive(
             await asyncio.sleep(0.5)
         await asyncio.sleep(2)
         rss_idle = server.memory_info().rss
+        sent: dict[int, float] = {}
+        committed: dict[int, float] = {}
         cpu_start = sum(server.cpu_times()[:2])
         for n in range(EVENTS):
             started = time.monotonic()
-            await publish({"kind": "measure", "n": n, "t": time.time(), "pad": PAD})
+            sent[n] = time.time()
+            await publish({"kind": "measure", "n": n, "t": sent[n], "pad": PAD})
+            committed[n] = time.time()
             await asyncio.sleep(max(0.0, 1 / RATE - (time.monotonic() - started)))
         await asyncio.sleep(2)
         cpu_per_delivery = (sum(server.cpu_times()[:2]) - cpu_start) / (EVENTS * SUBSCRIBERS)
@@ -241,7 +248,10 @@ async def _drive(
             proc.join(timeout=30)
             if proc.is_alive():
                 proc.kill()
-    latencies = [x for r in collected for x in r["latencies"]]
+    pairs = [(n, at) for r in collected for n, at in r["received"]]
+    latencies = [at - sent[n] for n, at in pairs]
+    after_commit = [at - committed[n] for n, at in pairs]
+    commits = [committed[n] - sent[n] for n in sent]
     burst_end = max(r["burst_last"] for r in collected)
     burst_deliveries = sum(r["burst_count"] for r in collected)
     burst_seconds = max(burst_end - burst_start, 1e-9)
@@ -250,6 +260,9 @@ async def _drive(
         p50_ms=_percentile(latencies, 0.50) * 1000,
         p99_ms=_percentile(latencies, 0.99) * 1000,
         max_ms=max(latencies) * 1000,
+        after_commit_p50_ms=_percentile(after_commit, 0.50) * 1000,
+        after_commit_p99_ms=_percentile(after_commit, 0.99) * 1000,
+        commit_p99_ms=_percentile(commits, 0.99) * 1000,
         samples=len(latencies),
         events_per_s=burst_deliveries / SUBSCRIBERS / burst_seconds,
         deliveries_per_s=burst_deliveries / burst_seconds,
@@ -393,13 +406,17 @@ def _report(axon: RunResult, raw: RunResult) -> None:
         f" client processes={CLIENT_PROCS}, cpus={os.cpu_count()},"
         f" load average={os.getloadavg()[0]:.1f}"
     )
-    columns = ("p50 ms", "p99 ms", "max ms", "events/s", "deliv/s", "CPU us/d", "KiB/sub")
+    columns: tuple[str, ...] = ("p50 ms", "p99 ms", "max ms", "ac p50", "ac p99", "call p99")
+    columns += ("events/s", "deliv/s", "CPU us/d", "KiB/sub")
     print(f"{'':<22}" + "".join(f"{c:>10}" for c in columns))
     for label, r in (("AxonQL", axon), ("raw broadcaster", raw)):
         values = (
             r.p50_ms,
             r.p99_ms,
             r.max_ms,
+            r.after_commit_p50_ms,
+            r.after_commit_p99_ms,
+            r.commit_p99_ms,
             r.events_per_s,
             r.deliveries_per_s,
             r.cpu_us_per_delivery,
@@ -411,6 +428,10 @@ def _report(axon: RunResult, raw: RunResult) -> None:
                 f"  ({label}: {r.samples}/{EVENTS * SUBSCRIBERS} latency samples,"
                 f" burst {r.burst_complete:.0%} delivered)"
             )
+    print(
+        "p50/p99/max: from the producer's call; ac p50/p99: from its return (commit"
+        " acknowledged); call p99: the producer's call itself (AxonQL: emit, i.e. the commit)"
+    )
     print(
         f"ratio AxonQL/raw: p50 {axon.p50_ms / raw.p50_ms:.2f}x,"
         f" p99 {axon.p99_ms / raw.p99_ms:.2f}x,"
