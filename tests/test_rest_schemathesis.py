@@ -53,7 +53,7 @@ def generous_limits(server: RunningServer) -> Iterator[None]:
 
 @pytest.mark.timeout(600)
 async def test_generated_requests_never_fail_on_the_server(
-    server: RunningServer, admin_token: str, generous_limits: None
+    server: RunningServer, admin_token: str, generous_limits: None, tmp_path: Path
 ) -> None:
     st = st_binary()
     if st is None:
@@ -79,6 +79,7 @@ async def test_generated_requests_never_fail_on_the_server(
         regex,
         "--header",
         f"Authorization: Bearer {admin_token}",
+        cwd=tmp_path,  # its caches stay out of the checkout
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
