@@ -69,6 +69,7 @@ def agents(tmp_path: Path) -> Any:
         agent.stop()
 
 
+@pytest.mark.timeout(420)
 async def test_two_agents_complete_200_tasks_exactly_once(api: Api, db: Any, agents: Any) -> None:
     keys = [await api.register(f"worker-{i}", ["text_processing"]) for i in range(2)]
     for key in keys:
@@ -90,7 +91,7 @@ async def test_two_agents_complete_200_tasks_exactly_once(api: Api, db: Any, age
     async def all_done() -> bool:
         return int(await db.tasks.count_documents({"status": "completed"})) == 200
 
-    await wait_for(all_done, timeout=300, interval=0.5)
+    await wait_for(all_done, timeout=240, interval=0.5)
     tasks = await db.tasks.find({}).to_list()
     assert len(tasks) == 200
     for task in tasks:
