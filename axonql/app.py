@@ -15,12 +15,14 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_P
 from axonql.database import connect
 from axonql.graphiql import graphiql_routes
 from axonql.graphql_view import AxonGraphQL
-from axonql.middleware import RequestIdMiddleware
+from axonql.middleware import RequestIdMiddleware, RequestMetricsMiddleware
+from axonql.request_attribution import app_of
 from axonql.rest_compat.bridges import bridge_routes
 from axonql.rest_compat.mount import rest_routes
 from axonql.schema.root import build_schema
 from axonql.services.bootstrap import bootstrap
 from axonql.services.metrics_sampler import MetricsSampler
+from axonql.services.request_stats import RequestStats
 from axonql.services.scheduler import Background
 from axonql.settings import Settings
 from axonql.state import AppState
@@ -56,11 +58,13 @@ def create_app(
 ) -> Starlette:
     """The ASGI application for one instance; tests pass settings and database client options."""
     settings = settings or Settings()
+    request_stats = RequestStats()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database = await connect(settings, **(client_kwargs or {}))
         state = AppState(settings=settings, database=database)
+        state.extras["request_stats"] = request_stats
         app.state.axon = state
         try:
             await realtime.start_for(state)
@@ -81,6 +85,9 @@ def create_app(
 
     return Starlette(
         routes=[*graphql_routes(settings), *rest_routes(settings), *bridge_routes(build_schema())],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(RequestMetricsMiddleware, stats=request_stats, attribute=app_of),
+        ],
         lifespan=lifespan,
     )

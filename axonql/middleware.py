@@ -1,11 +1,15 @@
-"""ASGI middleware: a request id on every request and response."""
+"""ASGI middleware: a request id on every request and response; request metrics."""
 
 from __future__ import annotations
 
 import secrets
+import time
+from collections.abc import Callable
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from axonql.services.request_stats import OUTCOME_SCOPE_KEY, RequestStats
 
 
 class RequestIdMiddleware:
@@ -29,3 +33,77 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+Attribution = Callable[[Scope], str | None]
+
+
+class RequestMetricsMiddleware:
+    """Times every HTTP request to the end of its body and counts open WebSockets.
+
+    A GraphQL response is HTTP 200 even when it carries a server error: the status its
+    errors left under `OUTCOME_SCOPE_KEY` counts instead. `attribute` names the application
+    a request belongs to, read after routing has filled in the scope.
+    """
+
+    def __init__(
+        self, app: ASGIApp, stats: RequestStats, attribute: Attribution | None = None
+    ) -> None:
+        self.app = app
+        self.stats = stats
+        self.attribute = attribute or (lambda scope: None)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        status = 0
+        recorded = False
+
+        def record(final: int) -> None:
+            nonlocal recorded
+            recorded = True
+            outcome = scope.get(OUTCOME_SCOPE_KEY)
+            if final == 200 and isinstance(outcome, int):
+                final = outcome
+            elapsed = (time.perf_counter() - started) * 1000.0
+            self.stats.record(self.attribute(scope), elapsed, final)
+
+        async def observe(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                record(status)
+
+        try:
+            await self.app(scope, receive, observe)
+        except Exception:
+            if not recorded:
+                record(500)
+            raise
+        finally:
+            if not recorded:  # returned without finishing the body (the client went away)
+                record(status or 500)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        opened: list[str | None] = []
+
+        async def observe(message: Message) -> None:
+            await send(message)
+            if message["type"] == "websocket.accept" and not opened:
+                opened.append(self.attribute(scope))
+                self.stats.websocket_opened(opened[0])
+
+        try:
+            await self.app(scope, receive, observe)
+        finally:
+            if opened:
+                self.stats.websocket_closed(opened[0])

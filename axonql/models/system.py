@@ -39,6 +39,12 @@ class MetricName(StrEnum):
     RESPONSE_TIME = "response_time"
     THROUGHPUT = "throughput"
     ERROR_RATE = "error_rate"
+    REQUEST_RATE = "request_rate"
+    RESPONSE_TIME_P50 = "response_time_p50"
+    RESPONSE_TIME_P95 = "response_time_p95"
+    RESPONSE_TIME_P99 = "response_time_p99"
+    CLIENT_ERROR_RATE = "client_error_rate"
+    OPEN_WEBSOCKETS = "open_websockets"
 
 
 class Component(BaseModel):

@@ -32,7 +32,11 @@ class Point:
 
 
 def _scope(system_id: str | None, app_id: str | None, component_id: str | None) -> dict[str, Any]:
-    """Samples of an application, of a component, or (default) of a system (this server)."""
+    """Samples of an application, of a component, or (default) of a system (this server).
+
+    The server's per-application request series carry the server's `system_id` too, so a
+    system's own series are those without an `app_id`/`component_id`.
+    """
     query: dict[str, Any] = {}
     if app_id is not None:
         query["app_id"] = v.text("appId", app_id, 100)
@@ -40,6 +44,8 @@ def _scope(system_id: str | None, app_id: str | None, component_id: str | None) 
         query["component_id"] = v.text("componentId", component_id, 100)
     if system_id is not None or not query:
         query["system_id"] = v.text("systemId", system_id or SERVER_SYSTEM_ID, 100)
+    if set(query) == {"system_id"}:  # the system as a whole, not its applications' shares
+        query.update(app_id=None, component_id=None)
     return query
 
 
@@ -86,7 +92,7 @@ async def metric_series(
         cursor = collection.find(query, projection).sort("timestamp", -1).limit(MAX_POINTS)
         rows = await cursor.to_list()
         return [Point(r["timestamp"], float(r["value"]), 1) for r in reversed(rows)]
-    if set(query) == {"system_id", "metric", "timestamp"}:
+    if "app_id" in query and query["app_id"] is None:  # a system's own series: rolled up
         rolled = await _from_rollups(query["system_id"], metric, start, step)
         if rolled is not None:
             return rolled

@@ -1,27 +1,29 @@
-"""Seed 001's `metrics(type, period)` and the extension that measures GraphQL operations."""
+"""Seed 001's `metrics(type, period)` and the extension reporting GraphQL outcomes to it."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import datetime
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
-from strawberry.types.graphql import OperationType
 
 from axonql.models.system import MetricName
 from axonql.resolvers import metrics as logic
 from axonql.schema.context import Info
+from axonql.schema.errors import translate
 from axonql.schema.permissions import query
 from axonql.scopes import Scope
-from axonql.services.metrics_sampler import request_stats
+from axonql.services.request_stats import OUTCOME_SCOPE_KEY
 
 MetricType = strawberry.enum(
     MetricName,
     name="MetricType",
-    description="CPU/memory/disk in percent, network in bytes/s, response time in ms, "
-    "throughput in operations/s, error rate as a fraction of operations.",
+    description="CPU/memory/disk in percent, network in bytes/s; for HTTP requests: rate "
+    "(REQUEST_RATE, also THROUGHPUT) in requests/s, mean and p50/p95/p99 response times in ms, "
+    "ERROR_RATE (5xx) and CLIENT_ERROR_RATE (4xx) as fractions of requests; OPEN_WEBSOCKETS "
+    "as connections open at sampling time.",
 )
 
 
@@ -66,16 +68,33 @@ class MetricsQuery:
         ]
 
 
-class OperationMetrics(SchemaExtension):
-    """Counts each query/mutation with its duration and whether it failed (for the sampler)."""
+def error_status(error: GraphQLError) -> int:
+    """The HTTP status an error stands for (the `status` ErrorCodes gives it, else its cause)."""
+    status = (error.extensions or {}).get("status")
+    if isinstance(status, int):
+        return status
+    original = error.original_error
+    if original is None or isinstance(original, GraphQLError):
+        return 400
+    known = translate(original)
+    return known.status if known is not None else 500
+
+
+class OperationOutcome(SchemaExtension):
+    """Tells the request-metrics middleware the status a GraphQL answer's errors stand for.
+
+    GraphQL over HTTP answers 200 even when a resolver failed, so the middleware (which times
+    and counts every request) alone would never see a GraphQL server error. This extension
+    measures nothing itself: it leaves the worst error status in the request's ASGI scope.
+    """
 
     def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
         yield
-        context = self.execution_context.context
-        state = getattr(context, "state", None)
-        if state is None or self.execution_context.operation_type is OperationType.SUBSCRIPTION:
-            return
         result = self.execution_context.result
-        failed = bool(result is not None and getattr(result, "errors", None))
-        request_stats(state.extras).record((time.perf_counter() - started) * 1000.0, failed)
+        errors = getattr(result, "errors", None) if result is not None else None
+        request = getattr(self.execution_context.context, "request", None)
+        if not errors or request is None:
+            return
+        worst = max(error_status(e) for e in errors)
+        scope = request.scope
+        scope[OUTCOME_SCOPE_KEY] = max(worst, int(scope.get(OUTCOME_SCOPE_KEY) or 0))

@@ -19,7 +19,7 @@ from axonql.schema.evolution import EvolutionMutation, EvolutionQuery
 from axonql.schema.immune import ImmuneMutation, ImmuneQuery
 from axonql.schema.learning import LearningMutation, LearningQuery
 from axonql.schema.memory import MemoryMutation, MemoryQuery
-from axonql.schema.metrics import MetricsQuery, OperationMetrics
+from axonql.schema.metrics import MetricsQuery, OperationOutcome
 from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
 from axonql.schema.recall import RecallMutation, RecallQuery
@@ -80,7 +80,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     """The schema with error codes, a depth limit and (optionally) no introspection."""
     extensions: list[Any] = [
         ErrorCodes,
-        OperationMetrics,
+        OperationOutcome,
         QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
     ]
     if not introspection:

@@ -135,6 +135,7 @@ async def _error_rate(settings: Settings, now: datetime) -> list[Finding]:
         await models.MetricSample.find(
             {
                 "system_id": SERVER_SYSTEM_ID,
+                "app_id": None,
                 "metric": "error_rate",
                 "timestamp": {"$gte": now - ERROR_RATE_WINDOW},
                 "value": {"$gt": ERROR_RATE_THRESHOLD},

@@ -1,9 +1,11 @@
 """The server's own measurements: live host figures and a sampler that stores them over time.
 
 Every value here is measured: CPU from `psutil.cpu_times()` deltas, memory and disk from
-psutil, network as bytes per second between two samples, and request figures (throughput,
-mean response time, error rate) from the GraphQL operations this instance really executed.
-Each value is also folded into its minute and hour rollup, so long ranges stay cheap to read.
+psutil, network as bytes per second between two samples, and request figures (rate, mean and
+p50/p95/p99 latency, 5xx and 4xx shares, open WebSockets) from the HTTP requests and
+connections the request-metrics middleware saw — for the server and per application
+(`app_id`). The server's values are also folded into minute and hour rollups, so long ranges
+stay cheap to read; per-application series are averaged from their raw samples.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from axonql import models
 from axonql.ids import new_id
 from axonql.models.base import utcnow
 from axonql.models.system import ROLLUP_RESOLUTIONS, SERVER_SYSTEM_ID, MetricName
+from axonql.services.request_stats import RequestStats, Summary
 from axonql.settings import Settings
 
 log = logging.getLogger("axonql.metrics")
@@ -61,28 +64,6 @@ class CpuGauge:
 
 
 @dataclass
-class RequestStats:
-    """Operations counted by the GraphQL extension since the sampler last drained them."""
-
-    count: int = 0
-    errors: int = 0
-    total_ms: float = 0.0
-    since: float = field(default_factory=time.monotonic)
-
-    def record(self, duration_ms: float, failed: bool) -> None:
-        self.count += 1
-        self.errors += int(failed)
-        self.total_ms += duration_ms
-
-    def drain(self) -> tuple[int, int, float, float]:
-        """(operations, failed, total ms, seconds covered) — and start a new window."""
-        now = time.monotonic()
-        result = (self.count, self.errors, self.total_ms, now - self.since)
-        self.count, self.errors, self.total_ms, self.since = 0, 0, 0.0, now
-        return result
-
-
-@dataclass
 class HostReading:
     """One live reading of the machine this instance runs on."""
 
@@ -111,11 +92,31 @@ def host_gauge(extras: dict[str, Any]) -> CpuGauge:
 
 
 def request_stats(extras: dict[str, Any]) -> RequestStats:
-    """The instance's request counters (created on first use)."""
+    """The instance's request window, written by the middleware (created on first use)."""
     stats = extras.get("request_stats")
     if not isinstance(stats, RequestStats):
         stats = extras["request_stats"] = RequestStats()
     return stats
+
+
+def request_values(summary: Summary, seconds: float) -> dict[MetricName, float]:
+    """The request series of one window; latencies and error shares only if it had requests."""
+    values = {MetricName.OPEN_WEBSOCKETS: float(summary.open_websockets)}
+    if seconds > 0:
+        rate = summary.requests / seconds
+        values[MetricName.REQUEST_RATE] = values[MetricName.THROUGHPUT] = rate
+    if summary.requests:
+        values[MetricName.ERROR_RATE] = summary.errors / summary.requests
+        values[MetricName.CLIENT_ERROR_RATE] = summary.client_errors / summary.requests
+    for name, ms in (
+        (MetricName.RESPONSE_TIME, summary.mean_ms),
+        (MetricName.RESPONSE_TIME_P50, summary.p50_ms),
+        (MetricName.RESPONSE_TIME_P95, summary.p95_ms),
+        (MetricName.RESPONSE_TIME_P99, summary.p99_ms),
+    ):
+        if ms is not None:
+            values[name] = round(ms, 3)
+    return values
 
 
 async def read_host(settings: Settings, extras: dict[str, Any]) -> HostReading:
@@ -166,17 +167,24 @@ class MetricsSampler:
                 sent = reading.bytes_sent - previous.bytes_sent
                 values[MetricName.NETWORK_IN] = max(0, received) / seconds
                 values[MetricName.NETWORK_OUT] = max(0, sent) / seconds
-        count, errors, total_ms, covered = request_stats(self.extras).drain()
-        if covered > 0:
-            values[MetricName.THROUGHPUT] = count / covered
-        if count:
-            values[MetricName.RESPONSE_TIME] = total_ms / count
-            values[MetricName.ERROR_RATE] = errors / count
+        window = request_stats(self.extras).drain()
+        values.update(request_values(window.server, window.seconds))
         samples = [
             models.MetricSample(
                 system_id=self.system_id, metric=name.value, value=value, timestamp=reading.at
             )
             for name, value in values.items()
+        ]
+        samples += [
+            models.MetricSample(
+                system_id=self.system_id,
+                app_id=app_id,
+                metric=name.value,
+                value=value,
+                timestamp=reading.at,
+            )
+            for app_id, summary in window.apps.items()
+            for name, value in request_values(summary, window.seconds).items()
         ]
         await models.MetricSample.insert_many(samples)
         await self._roll_up(values, reading.at)
