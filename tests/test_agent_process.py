@@ -6,6 +6,7 @@ import asyncio
 import secrets
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -284,3 +285,42 @@ async def test_agent_reconnects_after_the_server_restarts(
         await wait_for(done, timeout=30)
     finally:
         second.stop()
+
+
+async def test_event_triggered_automation_runs_on_a_real_agent(
+    api: Api, db: Any, agents: Any
+) -> None:
+    key = await api.register("automator", ["automation"])
+    now = datetime.now(UTC)
+    await db.tasks.insert_one(
+        {
+            "_id": "task_automation_e2e",
+            "name": "On alert",
+            "type": "data_processing",
+            "status": "created",
+            "is_automation": True,
+            "required_capabilities": ["automation"],
+            "triggers": [{"type": "event", "value": "system.alert", "next_trigger": None}],
+            "steps": [
+                {"name": "collect", "type": "extract", "parameters": {}},
+                {"name": "notify", "type": "store", "parameters": {}},
+            ],
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    agents(api.url, key, ["automation"])
+    await api.wait_online(1)
+    await asyncio.sleep(0.5)  # the scheduler has started watching events
+    await api.ok(
+        'mutation { raiseSystemAlert(input: {message: "disk", severity: WARNING}) { id } }'
+    )
+
+    async def run_done() -> dict[str, Any] | None:
+        run = await db.tasks.find_one({"parent_id": "task_automation_e2e"})
+        return run if run and run["status"] == "completed" else None
+
+    run = await wait_for(run_done, timeout=30)
+    assert [s["name"] for s in run["result"]["steps"]] == ["collect", "notify"]
+    assert run["result"]["trigger"]["value"] == "SYSTEM_ALERT"
+    assert await db.tasks.count_documents({"parent_id": "task_automation_e2e"}) == 1

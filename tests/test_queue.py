@@ -252,3 +252,16 @@ async def test_an_agent_at_capacity_waits_instead_of_claiming(
     assert asyncio.get_running_loop().time() - started >= 0.45  # a long-poll, not a spin
     await gql(COMPLETE, {"id": first, "r": {}}, key)
     assert await claim(gql, key) is not None
+
+
+async def test_uptime_grows_with_heartbeats(gql: GraphQLClient, admin_token: str) -> None:
+    agent_id, key = await register(gql, admin_token, "steady", ["text"])
+    await asyncio.sleep(0.3)
+    beat = await gql("mutation { agentHeartbeat { statistics { uptime } } }", token=key)
+    assert beat["data"]["agentHeartbeat"]["statistics"]["uptime"] >= 0.25
+    body = await gql(
+        'mutation { agentHeartbeat(capabilities: ["text", "gpu"]) { capabilities } }', token=key
+    )
+    assert body["data"]["agentHeartbeat"]["capabilities"] == ["text", "gpu"]
+    stored = await models.Agent.get(agent_id)
+    assert stored is not None and stored.capabilities == ["text", "gpu"]
