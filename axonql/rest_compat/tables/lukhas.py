@@ -178,7 +178,10 @@ def system_status(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
             "average_validation_time_ms": round(guardian["average_duration_seconds"] * 1000, 1),
         },
         "performance": {
-            "average_response_time_ms": round(sum(latency) / len(latency), 3) if latency else None
+            "average_response_time_ms": round(sum(latency) / len(latency), 3) if latency else None,
+            # Percentiles of the most recent sampling interval of the last hour.
+            "p95_response_time_ms": data["p95"][-1]["value"] if data["p95"] else None,
+            "p99_response_time_ms": data["p99"][-1]["value"] if data["p99"] else None,
         },
     }
 
@@ -434,6 +437,8 @@ ROUTES = (
           }
           interactions: taskStatistics(filter: {type: "matriz"}) { total }
           latency: metrics(type: RESPONSE_TIME, period: "1h") { value }
+          p95: metrics(type: RESPONSE_TIME_P95, period: "1h") { value }
+          p99: metrics(type: RESPONSE_TIME_P99, period: "1h") { value }
         }""",
         shape=system_status,
     ),

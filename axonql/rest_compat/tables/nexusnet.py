@@ -156,6 +156,8 @@ def stats(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
 
 def performance(series: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     """The series with averages and peaks over the returned points."""
+    for point in series["response_time"]:
+        point["value"] = round(point["value"] / 1000, 6)  # NexusNet reports seconds
     summary: dict[str, float] = {}
     for name in ("request_rate", "response_time", "error_rate"):
         values = [p["value"] for p in series[name]]
@@ -667,7 +669,8 @@ ROUTES = (
         summary="Performance Metrics",
         operation=f"""
         query Performance($period: String!, $interval: String) {{
-          request_rate: metrics(type: THROUGHPUT, period: $period, interval: $interval) {POINTS}
+          request_rate: metrics(type: REQUEST_RATE, period: $period, interval: $interval)
+            {POINTS}
           response_time: metrics(type: RESPONSE_TIME, period: $period, interval: $interval)
             {POINTS}
           error_rate: metrics(type: ERROR_RATE, period: $period, interval: $interval) {POINTS}
