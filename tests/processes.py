@@ -169,14 +169,16 @@ class Api:
         data: dict[str, Any] = body["data"]
         return data
 
-    async def register(self, name: str, capabilities: list[str], concurrency: int = 4) -> str:
+    async def register(
+        self, name: str, capabilities: list[str], concurrency: int = 4, timeout: int = 300
+    ) -> str:
         data = await self.ok(
             "mutation($i: CreateAgentInput!) { registerAgent(input: $i) { apiKey agent { id } } }",
             {
                 "i": {
                     "name": name,
                     "capabilities": capabilities,
-                    "configuration": {"maxConcurrentTasks": concurrency},
+                    "configuration": {"maxConcurrentTasks": concurrency, "timeout": timeout},
                 }
             },
         )

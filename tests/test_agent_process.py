@@ -324,3 +324,23 @@ async def test_event_triggered_automation_runs_on_a_real_agent(
     assert [s["name"] for s in run["result"]["steps"]] == ["collect", "notify"]
     assert run["result"]["trigger"]["value"] == "SYSTEM_ALERT"
     assert await db.tasks.count_documents({"parent_id": "task_automation_e2e"}) == 1
+
+
+async def test_handler_past_the_agent_timeout_fails_with_the_reason(api: Api, agents: Any) -> None:
+    key = await api.register("strict", ["echo"], concurrency=1, timeout=1)
+    agents(api.url, key, ["echo"])
+    await api.wait_online(1)
+    task_id = await api.submit(
+        type="echo",
+        requiredCapabilities=["echo"],
+        parameters={"steps": 20, "step_seconds": 0.2},
+        maxAttempts=2,
+    )
+
+    async def failed() -> dict[str, Any] | None:
+        task = await api.task(task_id)
+        return task if task["status"] == "FAILED" else None
+
+    task = await wait_for(failed, timeout=40)
+    assert task["attempts"] == 2  # retried once, then out of attempts
+    assert "exceeded the agent timeout of 1 s" in task["error"]

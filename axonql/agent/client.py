@@ -94,7 +94,7 @@ class AgentClient:
     async def heartbeat(self, capabilities: list[str] | None = None) -> dict[str, Any]:
         data = await self.call(
             "mutation($caps: [String!]) { agentHeartbeat(capabilities: $caps) "
-            "{ id name status capabilities configuration { maxConcurrentTasks } } }",
+            "{ id name status capabilities configuration { maxConcurrentTasks timeout } } }",
             {"caps": capabilities},
         )
         beat: dict[str, Any] = data["agentHeartbeat"]

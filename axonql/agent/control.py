@@ -41,6 +41,8 @@ class TaskControl:
         self._running = asyncio.Event()
         self._running.set()
         self._last_sent = time.monotonic()  # the claim itself just set the lease
+        self._active = 0.0
+        self._active_since: float | None = time.monotonic()
 
     @property
     def stopped(self) -> bool:
@@ -52,11 +54,21 @@ class TaskControl:
         self.status = status
         if status == "PAUSED":
             self._running.clear()
+            if self._active_since is not None:
+                self._active += time.monotonic() - self._active_since
+                self._active_since = None
         elif status == "RUNNING":
             self._running.set()
+            if self._active_since is None:
+                self._active_since = time.monotonic()
         elif status in STOPPING:
             self.stop_reason = status.lower()
             self._running.set()
+
+    def active_seconds(self) -> float:
+        """Time spent running, pauses excluded (what the agent's `timeout` limits)."""
+        since = self._active_since
+        return self._active + (time.monotonic() - since if since is not None else 0.0)
 
     def lose(self, reason: str) -> None:
         self.stop_reason = reason

@@ -13,12 +13,17 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from axonql.agent.client import AgentClient, ApiError, ConnectionLost, Task
 from axonql.agent.control import ControlChannel, TaskControl, TaskStopped
 from axonql.agent.handlers import PermanentFailure, pick
 
 log = logging.getLogger("axonql.agent")
+
+
+class HandlerTimeout(Exception):
+    """A handler ran longer than the agent's configured timeout."""
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Worker:
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
         self._running: set[asyncio.Task[None]] = set()
         self.completed = 0
+        self.task_timeout = 0.0  # the agent's configuration.timeout, learnt at heartbeat
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until `stop` is set, reconnecting with back-off on failures."""
@@ -50,6 +56,7 @@ class Worker:
                 try:
                     beat = await self.client.heartbeat(self.options.capabilities)
                     log.info("agent %s online with %s", beat["id"], beat["capabilities"])
+                    self.task_timeout = float(beat["configuration"]["timeout"])
                     allowed = int(beat["configuration"]["maxConcurrentTasks"])
                     if allowed < self.options.concurrency:
                         log.info("the server allows %s tasks at once; using that", allowed)
@@ -122,12 +129,15 @@ class Worker:
                 return
             name, handler = picked
             log.info("running %s (%s, attempt %s)", task.id, name, task.attempts)
-            result = await handler(ctx, task)
+            result = await self._within_timeout(ctx, handler(ctx, task))
             await ctx.checkpoint()
             await self._report(lambda: self.client.complete(task.id, result))
             self.completed += 1
         except TaskStopped as stopped:
             log.info("task %s stopped: %s", task.id, stopped)
+        except HandlerTimeout as exc:
+            reason = str(exc)
+            await self._report(lambda: self.client.fail(task.id, reason, retry=True))
         except PermanentFailure as exc:
             reason = str(exc)
             await self._report(lambda: self.client.fail(task.id, reason, retry=False))
@@ -146,6 +156,26 @@ class Worker:
             if self.channel is not None:
                 await self.channel.unwatch(task.id)
             self._slots.release()
+
+    async def _within_timeout(
+        self, ctx: TaskControl, work: Awaitable[dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The handler's result, or HandlerTimeout once it has run (pauses excluded) too long."""
+        job = asyncio.ensure_future(work)
+        try:
+            while True:
+                done, _ = await asyncio.wait({job}, timeout=0.2)
+                if done:
+                    return job.result()
+                if self.task_timeout and ctx.active_seconds() > self.task_timeout:
+                    raise HandlerTimeout(
+                        f"handler exceeded the agent timeout of {self.task_timeout:g} s"
+                    )
+        finally:
+            if not job.done():
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await job
 
     async def _report(self, send: Callable[[], Awaitable[None]]) -> None:
         """Deliver a result, retrying through outages for up to a minute."""
