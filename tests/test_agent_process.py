@@ -344,3 +344,21 @@ async def test_handler_past_the_agent_timeout_fails_with_the_reason(api: Api, ag
     task = await wait_for(failed, timeout=40)
     assert task["attempts"] == 2  # retried once, then out of attempts
     assert "exceeded the agent timeout of 1 s" in task["error"]
+
+
+async def test_stopped_agent_hands_its_task_back_at_once(api: Api, agents: Any) -> None:
+    key = await api.register("leaving", ["echo"], concurrency=1)
+    leaving = agents(api.url, key, ["echo"])
+    await api.wait_online(1)
+    task_id = await api.submit(
+        type="echo", requiredCapabilities=["echo"], parameters={"steps": 50, "step_seconds": 0.2}
+    )
+
+    async def running() -> bool:
+        return int((await api.task(task_id))["progress"]) > 0
+
+    await wait_for(running, timeout=30)
+    leaving.stop()  # SIGTERM: a clean goodbye
+    task = await api.task(task_id)
+    assert task["status"] == "QUEUED", task  # back in the queue without waiting for the lease
+    assert "handed back" in task["error"]

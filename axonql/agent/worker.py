@@ -81,7 +81,8 @@ class Worker:
         beats = asyncio.create_task(self._heartbeats())
         try:
             while not stop.is_set():
-                await self._slots.acquire()
+                if not await self._free_slot(stop):
+                    return
                 claimed: Task | None = None
                 try:
                     claim = asyncio.create_task(
@@ -107,6 +108,19 @@ class Worker:
             beats.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beats
+
+    async def _free_slot(self, stop: asyncio.Event) -> bool:
+        """Wait for room for one more task; False when `stop` comes first."""
+        slot = asyncio.create_task(self._slots.acquire())
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({slot, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if slot.done():
+            return True
+        slot.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await slot
+        return False
 
     async def _heartbeats(self) -> None:
         while True:
