@@ -148,3 +148,14 @@ def test_bodies_mongodb_cannot_store_are_refused() -> None:
         node = node["n"]  # type: ignore[assignment]
     with pytest.raises(ValidationError, match="nested"):
         storable({"deep": deep})
+
+
+def test_agent_timeouts_in_each_api() -> None:
+    timeout = Failure(504, "TIMEOUT", "no agent answered in 30 s")
+    assert ENVELOPES["lukhas"].error(timeout, "r")[0] == 504
+    assert ENVELOPES["lukhas"].error(timeout, "r")[1]["error"]["code"] == "MODULE_TIMEOUT"
+    assert ENVELOPES["nexusnet"].error(timeout, "r")[0] == 504
+    # OCTOSPINE and SynapticOS document no 504: the nearest documented status is 503.
+    assert ENVELOPES["octospine"].error(timeout, "r")[0] == 503
+    assert ENVELOPES["synapticos"].error(timeout, "r")[0] == 503
+    assert ENVELOPES["drift"].error(timeout, "r")[1]["status_code"] == 504
