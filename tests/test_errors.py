@@ -15,10 +15,17 @@ from pymongo import errors as mongo
 from axonql.app import create_app
 from axonql.errors import Conflict, GatewayTimeout, ServiceUnavailable, ValidationError
 from axonql.schema.errors import translate
-from axonql.schema.root import MAX_QUERY_DEPTH
+from axonql.schema.root import MAX_ALIASES, MAX_QUERY_DEPTH
 from axonql.settings import Settings
 from tests.schema_walk import SCALAR_SAMPLES, operation_for, root_fields
-from tests.support import DatabaseServer, GraphQLClient, RunningServer, error_codes, extra_server
+from tests.support import (
+    DatabaseServer,
+    GraphQLClient,
+    RequestCommands,
+    RunningServer,
+    error_codes,
+    extra_server,
+)
 
 BROKEN_TASK = "task_broken"
 READ_BROKEN = 'query { task(id: "task_broken") { id name } }'
@@ -200,6 +207,23 @@ async def test_deeply_nested_queries_are_refused(http: httpx.AsyncClient, admin_
     assert body.get("data") is None
     assert error_codes(body) == ["INVALID_REQUEST"]
     assert "depth" in body["errors"][0]["message"]
+
+
+async def test_alias_floods_are_refused_before_touching_the_database(
+    http: httpx.AsyncClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    fine = " ".join(f"t{i}: tasks {{ id }}" for i in range(MAX_ALIASES))
+    allowed = await http.post("/graphql", json={"query": "{ " + fine + " }"}, headers=headers)
+    assert "errors" not in allowed.json()
+    flood = " ".join(f"t{i}: tasks {{ id }}" for i in range(1000))
+    request_commands.names.clear()
+    refused = await http.post("/graphql", json={"query": "{ " + flood + " }"}, headers=headers)
+    body: dict[str, Any] = refused.json()
+    assert body.get("data") is None
+    assert error_codes(body) == ["INVALID_REQUEST"]
+    assert "aliases" in body["errors"][0]["message"]
+    assert [n for n in request_commands.names if n.endswith("tasks")] == []
 
 
 HOSTILE: dict[str, dict[str, Any]] = {

@@ -6,7 +6,12 @@ from typing import Any
 
 import strawberry
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.tools import merge_types
 
 from axonql.schema.agent import AgentMutation, AgentQuery
@@ -45,11 +50,11 @@ QUERIES: tuple[type, ...] = (
     AutomationQuery,
     MetricsQuery,
     LearningQuery,
+    SecurityQuery,
     SimulationQuery,
     EvolutionQuery,
     RecallQuery,
     ImmuneQuery,
-    SecurityQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AuthMutation,
@@ -65,23 +70,31 @@ MUTATIONS: tuple[type, ...] = (
     DocumentationMutation,
     AutomationMutation,
     LearningMutation,
+    SecurityMutation,
     SimulationMutation,
     EvolutionMutation,
     RecallMutation,
     ImmuneMutation,
-    SecurityMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
 
 MAX_QUERY_DEPTH = 12
+MAX_ALIASES = 30
+MAX_TOKENS = 10_000
 
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:
-    """The schema with error codes, a depth limit and (optionally) no introspection."""
+    """The schema with error codes, depth/alias/token limits and (optionally) no introspection.
+
+    The limits bound what one request can make the database do: each alias of a list field is
+    another query, so thousands of aliases would be thousands of queries.
+    """
     extensions: list[Any] = [
         ErrorCodes,
         OperationOutcome,
         QueryDepthLimiter(max_depth=MAX_QUERY_DEPTH),
+        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
     if not introspection:
         extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
