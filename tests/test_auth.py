@@ -92,6 +92,20 @@ async def test_wrong_password_and_unknown_user_are_refused(
     assert await models.RefreshToken.count() == 0
 
 
+async def test_login_by_unique_email_address(gql: GraphQLClient, settings: Settings) -> None:
+    user = await create_account(
+        settings, username="lin", password=PASSWORD, email="Lin@Example.com", scopes=[]
+    )
+    assert user.email == "lin@example.com"
+    by_email = await gql(LOGIN, {"u": "LIN@example.com", "p": PASSWORD})
+    assert "errors" not in by_email, by_email
+    await create_account(
+        settings, username="lin2", password=PASSWORD, email="lin@example.com", scopes=[]
+    )
+    shared = await gql(LOGIN, {"u": "lin@example.com", "p": PASSWORD})
+    assert error_codes(shared) == ["AUTHENTICATION_FAILED"]
+
+
 async def test_refresh_rotates_and_reuse_revokes_the_family(
     gql: GraphQLClient, settings: Settings, server: RunningServer
 ) -> None:

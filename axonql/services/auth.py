@@ -150,8 +150,18 @@ def _decoy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
 
 
+async def _account(login_name: str) -> User | None:
+    """The user a login name means: a username, else an e-mail address only one user has."""
+    user = await User.find_one(User.username == login_name)
+    if user is not None or "@" not in login_name:
+        return user
+    matches = await User.find(User.email == login_name.lower()).limit(2).to_list()
+    return matches[0] if len(matches) == 1 else None
+
+
 async def login(settings: Settings, username: str, password: str) -> TokenPair:
-    user = await User.find_one(User.username == username)
+    """Tokens for a username (or unique e-mail address) and password."""
+    user = await _account(username)
     stored = user.password_hash if user is not None and user.password_hash else _decoy_hash()
     # argon2 is deliberately slow: check off the event loop so other requests keep flowing.
     verified = await asyncio.to_thread(verify_password, stored, password)

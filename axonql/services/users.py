@@ -33,7 +33,7 @@ def email_address(value: str) -> str:
     local, at, domain = address.partition("@")
     if not at or not local or "." not in domain or any(ch.isspace() for ch in address):
         raise ValidationError("email is not a valid address", field="email")
-    return address
+    return address.lower()
 
 
 async def create_account(
