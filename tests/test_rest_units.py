@@ -9,8 +9,9 @@ from axonql.rest_compat import converters as c
 from axonql.rest_compat import pagination
 from axonql.rest_compat.engine import lower_at
 from axonql.rest_compat.envelopes import ENVELOPES, Failure
-from axonql.rest_compat.inputs import bind, ignored_header, storable, validate_body
+from axonql.rest_compat.inputs import bind, ignored_header, validate_body
 from axonql.rest_compat.route import Field, Inputs, Pagination, Var, const
+from axonql.services.validation import storable
 
 
 def test_names_and_scalars() -> None:
@@ -137,9 +138,9 @@ def test_error_envelopes() -> None:
 
 
 def test_bodies_mongodb_cannot_store_are_refused() -> None:
-    storable({"a": {"b": [2**63 - 1, -(2**63)]}})
+    storable("a", {"b": [2**63 - 1, -(2**63)]})
     with pytest.raises(ValidationError) as caught:
-        storable({"meta": {"x": [1, 2**64]}})
+        storable("meta", {"x": [1, 2**64]})
     assert caught.value.field == "meta"
     deep: dict[str, object] = {}
     node = deep
@@ -147,7 +148,7 @@ def test_bodies_mongodb_cannot_store_are_refused() -> None:
         node["n"] = {}
         node = node["n"]  # type: ignore[assignment]
     with pytest.raises(ValidationError, match="nested"):
-        storable({"deep": deep})
+        storable("deep", deep)
 
 
 def test_agent_timeouts_in_each_api() -> None:

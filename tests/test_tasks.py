@@ -116,6 +116,7 @@ async def test_bad_input_is_refused_and_nothing_changes(
             "schedule.value",
         ),
         ({"input": {"name": "p", "parameters": [1, 2]}}, "parameters"),
+        ({"input": {"name": "p", "parameters": {"big": [2**64]}}}, "parameters"),
     ]
     for variables, field in cases:
         body = await gql(CREATE, variables, admin_token)

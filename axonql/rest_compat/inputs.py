@@ -15,6 +15,7 @@ from starlette.requests import Request
 from axonql.errors import AxonError, ValidationError
 from axonql.rest_compat import pagination
 from axonql.rest_compat.route import Binding, Field, Inputs, Route, Var
+from axonql.services import validation as v
 
 _MISSING: Any = object()
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -68,28 +69,8 @@ def validate_body(spec: tuple[Field, ...], body: Mapping[str, Any]) -> list[str]
     return sorted(k for k in body if k not in known)
 
 
-INT64 = (-(2**63), 2**63 - 1)
-MAX_DEPTH = 32
-
-
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
-
-
-def storable(body: Mapping[str, Any]) -> None:
-    """Refuse what JSON allows but MongoDB cannot hold: integers beyond 64 bits, deep nesting."""
-    stack: list[tuple[str, Any, int]] = [(key, value, 1) for key, value in body.items()]
-    while stack:
-        field, value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise ValidationError(f"{field} is nested more than {MAX_DEPTH} levels", field=field)
-        if isinstance(value, int) and not isinstance(value, bool):
-            if not INT64[0] <= value <= INT64[1]:
-                raise ValidationError(f"{field} holds an integer beyond 64 bits", field=field)
-        elif isinstance(value, dict):
-            stack.extend((field, item, depth + 1) for item in value.values())
-        elif isinstance(value, list):
-            stack.extend((field, item, depth + 1) for item in value)
 
 
 async def read_inputs(route: Route, request: Request) -> Inputs:
@@ -104,7 +85,8 @@ async def read_inputs(route: Route, request: Request) -> Inputs:
                 raise BadRequest(f"the request body is not valid JSON: {exc}") from None
             if not isinstance(body, dict):
                 raise BadRequest("the request body must be a JSON object")
-            storable(body)
+            for key, value in body.items():
+                v.storable(str(key), value)
     ignored = validate_body(route.body, body) if route.body or body else []
     return Inputs(
         path=dict(request.path_params),

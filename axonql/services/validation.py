@@ -56,12 +56,35 @@ def strings(field: str, values: list[str], max_length: int = 100) -> list[str]:
     return list(seen)
 
 
+INT64 = (-(2**63), 2**63 - 1)
+MAX_JSON_DEPTH = 32
+
+
+def storable(field: str, value: Any) -> None:
+    """Refuse what JSON allows but MongoDB cannot hold: integers beyond 64 bits, deep nesting."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValidationError(
+                f"{field} is nested more than {MAX_JSON_DEPTH} levels", field=field
+            )
+        if isinstance(item, int) and not isinstance(item, bool):
+            if not INT64[0] <= item <= INT64[1]:
+                raise ValidationError(f"{field} holds an integer beyond 64 bits", field=field)
+        elif isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+
+
 def json_object(field: str, value: Any) -> dict[str, Any]:
-    """A JSON object of bounded size (parameters, configuration, context …)."""
+    """A JSON object of bounded size (parameters, configuration, context …) MongoDB can store."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise ValidationError(f"{field} must be a JSON object", field=field)
+    storable(field, value)
     if len(json.dumps(value, default=str)) > MAX_JSON_BYTES:
         raise ValidationError(f"{field} is larger than {MAX_JSON_BYTES} bytes", field=field)
     return value
