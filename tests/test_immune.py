@@ -80,7 +80,7 @@ async def test_auto_heal_fixes_what_it_can(settings: Settings) -> None:
         {"$set": {"updated_at": utcnow() - timedelta(hours=2)}}
     )
     scan, threats = await immune.scan(settings, None, deep_scan=False, auto_heal=True)
-    assert scan.threats_healed == 3
+    assert scan.threats_healed == 3 and len(threats) == 5
     healed = {t.check: t for t in await Threat.find(Threat.status == "resolved").to_list()}
     assert set(healed) == {"stale_agent", "expired_lease", "memory_drift"}
     assert healed["expired_lease"].healing_method == "requeued"
