@@ -1112,10 +1112,7 @@ ROWS: tuple[Row, ...] = (
 )
 
 # Why a documented path has no route yet (no operation returns what it documents).
-UNMAPPED_REASONS = {
-    "synapticos GET /consciousness/metrics": "no operation keeps a consciousness-level,"
-    " event-rate, evolution-cycle and active-user time series",
-}
+UNMAPPED_REASONS: dict[str, str] = {}
 
 MAPPED = [r for r in ROWS if r.mapped()]
 UNMAPPED = [r for r in ROWS if not r.mapped()]

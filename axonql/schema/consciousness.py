@@ -1,4 +1,4 @@
-"""Seed 001's `consciousness` status, `updateConsciousness` and `triggerLearning`."""
+"""Consciousness status (seed 001), its metrics series (seed 000), updates and learning."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ from datetime import datetime
 
 import strawberry
 
+from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.resolvers import consciousness as logic
 from axonql.resolvers import systems as system_logic
 from axonql.schema.context import Info
 from axonql.schema.permissions import mutation, query
 from axonql.schema.system import System
 from axonql.scopes import Scope
+from axonql.services import consciousness_series
+from axonql.services.periods import parse_period
 
 
 @strawberry.type
@@ -99,12 +102,51 @@ class LearningSession:
 
 
 @strawberry.type
+class ConsciousnessMetric:
+    """One interval of seed 000's consciousness metrics (see services/consciousness_series)."""
+
+    timestamp: datetime
+    consciousness_level: float
+    event_processing_rate: float
+    neural_evolution_cycles: int
+    active_users: int
+
+
+@strawberry.type
 class ConsciousnessQuery:
     @query(Scope.CONSCIOUSNESS_READ, description="Consciousness status; default: this server.")
     async def consciousness(
         self, info: Info, system_id: strawberry.ID | None = None
     ) -> ConsciousnessStatus:
         return ConsciousnessStatus.from_report(await logic.consciousness_status(system_id))
+
+    @query(Scope.CONSCIOUSNESS_READ, description="Level, event rate, evolution, active users.")
+    async def consciousness_metrics(
+        self,
+        info: Info,
+        system_id: strawberry.ID | None = None,
+        start_time: datetime | None = None,
+        end_time: datetime | None = None,
+        component_id: str | None = None,
+        interval: str = "1h",
+    ) -> list[ConsciousnessMetric]:
+        points = await consciousness_series.series(
+            system_id or SERVER_SYSTEM_ID,
+            start_time,
+            end_time,
+            parse_period(interval, "interval"),
+            component_id,
+        )
+        return [
+            ConsciousnessMetric(
+                timestamp=p.timestamp,
+                consciousness_level=p.consciousness_level,
+                event_processing_rate=p.event_processing_rate,
+                neural_evolution_cycles=p.neural_evolution_cycles,
+                active_users=p.active_users,
+            )
+            for p in points
+        ]
 
 
 @strawberry.type

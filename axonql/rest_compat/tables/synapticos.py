@@ -87,6 +87,29 @@ ROUTES = (
     ),
     Route(
         "GET",
+        "/consciousness/metrics",
+        summary="Get System Metrics",
+        operation="""
+        query ConsciousnessMetrics($start: DateTime, $end: DateTime, $component: String) {
+          metrics: consciousnessMetrics(startTime: $start, endTime: $end, componentId: $component) {
+            timestamp consciousness_level: consciousnessLevel
+            event_processing_rate: eventProcessingRate
+            neural_evolution_cycles: neuralEvolutionCycles active_users: activeUsers
+          }
+        }""",
+        variables={
+            "start": "query.start_time",
+            "end": "query.end_time",
+            "component": "query.component_id",
+        },
+        params=(
+            Field("start_time", description="ISO 8601"),
+            Field("end_time", description="ISO 8601"),
+            Field("component_id"),
+        ),
+    ),
+    Route(
+        "GET",
         "/consciousness/components",
         summary="Get Component Status",
         operation="""
