@@ -48,10 +48,9 @@ def can_move(current: TaskStatus, target: TaskStatus) -> bool:
 def check(current: TaskStatus, target: TaskStatus, task_id: str = "") -> None:
     """Raise IllegalTransition unless `current → target` is in the table."""
     if not can_move(current, target):
+        subject = f"task {task_id}" if task_id else "a task"
         raise IllegalTransition(
-            f"task {task_id or ''} cannot go from {current.value} to {target.value}".replace(
-                "  ", " "
-            ),
+            f"{subject} cannot go from {current.value} to {target.value}",
             details={
                 "id": task_id,
                 "from": current.value,
