@@ -47,6 +47,7 @@ def settings(mongo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settin
         jwt_secret="test-secret-" + "x" * 32,
         broadcast_url="memory://",
         metrics_interval_seconds=0,  # no background samples; tests run their own samplers
+        immune_scan_interval_seconds=0,  # no background scans; tests run their own
     )
 
 

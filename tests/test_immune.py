@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -108,3 +109,19 @@ def test_unknown_scan_type_is_refused() -> None:
     with pytest.raises(ValidationError) as caught:
         immune.check_scan_types(["telepathy"])
     assert caught.value.field == "scanTypes"
+
+
+async def test_periodic_scan_runs_on_the_scheduler_leader_only(
+    settings: Settings, server: Any
+) -> None:
+    from axonql.services.scheduler import Background
+
+    await models.Memory(id="mem_far", content="x", drift_score=0.99).insert()
+    state = server.app.state.axon
+    background = Background(state)
+    await background.immune_scan()
+    assert await Threat.find_all().count() == 0
+    background.is_leader = True
+    await background.immune_scan()
+    threat = await Threat.find_one(Threat.check == "memory_drift")
+    assert threat is not None and threat.status == "resolved"

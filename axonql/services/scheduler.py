@@ -26,7 +26,7 @@ from axonql import models
 from axonql.errors import ValidationError
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
-from axonql.services import queue
+from axonql.services import immune, queue
 from axonql.services.events import emit
 from axonql.services.reply import replies
 from axonql.services.schedule import check_schedule, next_run
@@ -286,6 +286,12 @@ class Background:
             self._tasks.append(
                 asyncio.create_task(self._every(self.settings.scheduler_tick_seconds, self.tick))
             )
+        if self.settings.immune_scan_interval_seconds > 0:
+            self._tasks.append(
+                asyncio.create_task(
+                    self._every(self.settings.immune_scan_interval_seconds, self.immune_scan)
+                )
+            )
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -303,6 +309,13 @@ class Background:
         if requeued:
             replies(self.state).work_queued(requeued)
         await queue.mark_offline_agents(self.settings)
+
+    async def immune_scan(self) -> None:
+        """The periodic integrity scan, on the scheduler's leader only (one per deployment)."""
+        if self.is_leader:
+            await immune.scan(
+                self.settings, None, deep_scan=False, auto_heal=self.settings.immune_auto_heal
+            )
 
     async def tick(self) -> None:
         """One scheduler step: renew the lease, then fire what is due."""
