@@ -33,7 +33,7 @@ from axonql.agent.client import AgentClient
 from axonql.scopes import ALL_SCOPES
 from bench import benchmark
 
-TASKS = int(os.environ.get("BENCH_QUEUE_TASKS", "300"))
+TASKS = int(os.environ.get("BENCH_QUEUE_TASKS", "200"))
 AGENT_COUNTS = (1, 2, 4)
 SECRET = "bench-secret-" + "z" * 40
 CAPABILITY = "bench"
