@@ -21,7 +21,7 @@ from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.services.metrics_sampler import MetricsSampler, request_stats
 from axonql.services.request_stats import BUCKETS, RequestStats
 from axonql.settings import Settings
-from tests.support import RunningServer, extra_server
+from tests.support import DatabaseServer, RunningServer, extra_server
 from tests.ws_client import RawSubscription
 
 SLOW_MS = 150
@@ -195,7 +195,7 @@ async def test_graphql_server_errors_count_although_the_answer_is_200(
     assert (graphql.requests, graphql.errors, graphql.client_errors) == (3, 1, 1)
 
 
-async def open_count(running: RunningServer, app_id: str | None = None) -> tuple[int, int]:
+def open_count(running: RunningServer, app_id: str | None = None) -> tuple[int, int]:
     stats = stats_of(running)
     return stats.open_websockets(), stats.open_websockets(app_id, total=False)
 
@@ -219,8 +219,8 @@ async def test_open_websockets_rise_and_fall_even_on_abrupt_disconnects(
     ]
     lukhas: Any = await connect(f"{dedicated.ws_url}/v1/stream/consciousness")
     await wait_for_open(dedicated, base + 4)
-    assert await open_count(dedicated, "graphql") == (base + 4, 3)
-    assert (await open_count(dedicated, "lukhas"))[1] == 1
+    assert open_count(dedicated, "graphql") == (base + 4, 3)
+    assert open_count(dedicated, "lukhas")[1] == 1
     values = await sample(dedicated)
     assert values[(None, "open_websockets")] == base + 4
     assert values[("graphql", "open_websockets")] == 3
@@ -240,8 +240,6 @@ async def test_open_websockets_rise_and_fall_even_on_abrupt_disconnects(
 async def test_a_request_the_database_cannot_answer_is_a_server_error(
     settings: Settings, server: RunningServer, admin_token: str
 ) -> None:
-    from tests.support import DatabaseServer
-
     database = DatabaseServer().start()
     configured = settings.model_copy(
         update={"mongodb_url": database.url, "database": "outage", "database_timeout_ms": 1500}
