@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import csv
 import io
 import json
+import time
+from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
 
 from axonql import models
 from axonql.models.base import utcnow
-from tests.support import GraphQLClient, error_codes
+from tests.agents_support import register
+from tests.processes import AgentProcess
+from tests.support import GraphQLClient, RunningServer, error_codes
 
 START = """mutation($input: StartSimulationInput!) {
   startSimulation(input: $input) { simulationId status totalDays isRunning taskId }
@@ -309,3 +314,40 @@ async def test_configs_are_listed(gql: GraphQLClient, admin_token: str) -> None:
     )
     names = [c["name"] for c in body["data"]["simulationConfigs"]]
     assert "experimental_design" in names
+
+
+async def test_a_reference_agent_runs_the_simulation_and_records_it(
+    gql: GraphQLClient, admin_token: str, server: RunningServer, tmp_path: Path
+) -> None:
+    _, key = await register(gql, admin_token, "drift", ["drift_simulation"], heartbeat=True)
+    run = await _start(gql, admin_token, durationDays=7, experimentalCondition="TRAUMA")
+    agent = AgentProcess(f"{server.url}/graphql", key, ["drift_simulation"], tmp_path).start()
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            status = (await gql(STATUS, token=admin_token))["data"]["simulationStatus"]
+            if status["status"] != "running":
+                break
+            assert time.monotonic() < deadline, agent.log()
+            await asyncio.sleep(0.3)
+    finally:
+        agent.stop()
+    assert status["status"] == "completed", agent.log()
+    assert status["currentDay"] == 7 and status["activePersonas"] == 3
+    results = await gql(
+        "query($id: ID) { simulationResults(simulationId: $id) { totalAssessments "
+        "baselineAssessments { assessmentType count } driftDetected } }",
+        {"id": run["simulationId"]},
+        admin_token,
+    )
+    summary = results["data"]["simulationResults"]
+    # day 0 and day 7 for 3 personas on 3 scales
+    assert summary["totalAssessments"] == 2 * 3 * 3
+    assert {s["assessmentType"] for s in summary["baselineAssessments"]} == {
+        "phq9",
+        "gad7",
+        "pss10",
+    }
+    task = await models.Task.get(run["taskId"])
+    assert task is not None and task.result is not None
+    assert task.result["reference_implementation"] is True

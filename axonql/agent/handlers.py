@@ -15,7 +15,7 @@ import statistics
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from axonql.agent.client import Task
+from axonql.agent.client import ApiError, Task
 from axonql.agent.control import TaskControl
 
 Handler = Callable[[TaskControl, Task], Awaitable[dict[str, Any]]]
@@ -179,34 +179,101 @@ def _summary(scores: dict[str, list[float]]) -> dict[str, dict[str, float]]:
     }
 
 
+RECORD_EVENT = (
+    """mutation($input: RecordEventInput!) { recordSimulationEvent(input: $input) { id } }"""
+)
+RECORD_ASSESSMENT = """mutation($input: RecordAssessmentInput!) {
+  recordAssessment(input: $input) { id } }"""
+EVENT_TITLES = {
+    "stress": ["Conflict at work", "Loss of a close friend", "Sleepless week", "Harsh criticism"],
+    "neutral": ["Routine conversation", "A walk outside", "Reading a book", "Cooking dinner"],
+}
+
+
+class SimulationRecorder:
+    """Reports a run's records to the server when the task belongs to a stored simulation."""
+
+    def __init__(self, ctx: TaskControl, simulation_id: str | None) -> None:
+        self.ctx = ctx
+        self.simulation_id = simulation_id
+
+    async def _send(self, query: str, record: dict[str, Any]) -> None:
+        if self.simulation_id is None:
+            return
+        try:
+            await self.ctx.client.call(
+                query, {"input": {"simulationId": self.simulation_id, **record}}
+            )
+        except ApiError as exc:
+            if exc.code != "SIMULATION_STATE_CONFLICT":  # stopped or paused meanwhile: drop it
+                raise
+
+    async def event(self, persona: str, kind: str, title: str, intensity: float, day: int) -> None:
+        await self._send(
+            RECORD_EVENT,
+            {
+                "personaId": persona,
+                "eventType": kind,
+                "title": title,
+                "intensity": round(intensity, 4),
+                "day": day,
+            },
+        )
+
+    async def assessment(self, persona: str, scale: str, score: float, day: int) -> None:
+        await self._send(
+            RECORD_ASSESSMENT,
+            {"personaId": persona, "assessmentType": scale, "score": round(score), "day": day},
+        )
+
+
 @handler("drift_simulation")
 async def drift_simulation(ctx: TaskControl, task: Task) -> dict[str, Any]:
-    """Seed 004's loop: personas live `duration_days`, meet events, take PHQ-9/GAD-7/PSS-10."""
+    """Seed 004's loop: personas live `duration_days`, meet events, take PHQ-9/GAD-7/PSS-10.
+
+    For a run started with `startSimulation` (parameters carry `simulation_id`), every event
+    and assessment is also recorded on the server, so the data API has the run's records.
+    """
     p = task.parameters
-    condition = str(p.get("experimental_condition", "CONTROL")).upper()
+    condition = str(p.get("experimental_condition", p.get("condition", "CONTROL"))).upper()
     if condition not in CONDITION_LOAD:
         raise PermanentFailure("experimental_condition must be CONTROL, STRESS or TRAUMA")
     days = int(_number(p, "duration_days", 30, 1, 3650))
     personas = int(_number(p, "personas", 9, 1, 1000))
     stress_freq = _number(p, "stress_event_frequency", 0.1, 0, 1)
     neutral_freq = _number(p, "neutral_event_frequency", 0.3, 0, 1)
+    simulation_id = p.get("simulation_id")
+    recorder = SimulationRecorder(ctx, str(simulation_id) if simulation_id else None)
+    names = [f"persona_{i + 1:03d}" for i in range(personas)]
     rng = seeded(task)
     base = {
         name: [rng.uniform(0.05, 0.25) * high for _ in range(personas)]
         for name, (_, high) in SCALES.items()
     }
+    for scale, scores in base.items():
+        for i, score in enumerate(scores):
+            await recorder.assessment(names[i], scale, score, 0)
     level = [0.0] * personas
     events = assessments = 0
     for day in range(1, days + 1):
         for i in range(personas):
             if rng.random() < stress_freq:
                 events += 1
-                level[i] += rng.uniform(0.02, 0.1) + CONDITION_LOAD[condition]
+                hit = rng.uniform(0.02, 0.1) + CONDITION_LOAD[condition]
+                level[i] += hit
+                title = rng.choice(EVENT_TITLES["stress"])
+                await recorder.event(names[i], "stress", title, min(1.0, hit * 4), day)
             if rng.random() < neutral_freq:
                 events += 1
                 level[i] = max(0.0, level[i] - 0.01)
+                title = rng.choice(EVENT_TITLES["neutral"])
+                await recorder.event(names[i], "neutral", title, 0.1, day)
         if day % 7 == 0 or day == days:
             assessments += personas * len(SCALES)
+            for scale, (_, high) in SCALES.items():
+                for i in range(personas):
+                    score = min(high, base[scale][i] + level[i] * high * 0.3)
+                    await recorder.assessment(names[i], scale, score, day)
         await step(ctx, task, day, days, f"day {day}/{days}: {events} events")
     final = {
         name: [min(high, base[name][i] + level[i] * high * 0.3) for i in range(personas)]
