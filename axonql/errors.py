@@ -12,7 +12,9 @@
     │   ├── AssessmentAlreadySubmitted (409 ASSESSMENT_ALREADY_SUBMITTED)
     │   └── IllegalTransition (409 ILLEGAL_TRANSITION)
     ├── SecurityScenarioExpired (410 SECURITY_SCENARIO_EXPIRED; its time limit has passed)
+    ├── ResumePointExpired (410 RESUME_POINT_EXPIRED; `after` is older than the event log)
     ├── RateLimitExceeded (429 RATE_LIMIT_EXCEEDED)
+    ├── SubscriberTooSlow (429 SUBSCRIBER_TOO_SLOW; its buffer overflowed, resume with `after`)
     ├── ServiceUnavailable (503 SERVICE_UNAVAILABLE)
     └── GatewayTimeout (504 TIMEOUT)
 
@@ -147,3 +149,17 @@ class GatewayTimeout(AxonError):
 
     code = "TIMEOUT"
     status = 504
+
+
+class SubscriberTooSlow(AxonError):
+    """A subscriber's buffer overflowed; it may resume with `after: <last event id>`."""
+
+    code = "SUBSCRIBER_TOO_SLOW"
+    status = 429
+
+
+class ResumePointExpired(AxonError):
+    """`after` names an event older than the log's retention: events in between are gone."""
+
+    code = "RESUME_POINT_EXPIRED"
+    status = 410

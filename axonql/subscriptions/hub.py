@@ -11,17 +11,9 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from axonql.errors import AxonError
+from axonql.errors import SubscriberTooSlow
 from axonql.models.event import Event
 from axonql.subscriptions.filters import EventFilter
-
-
-class SubscriberTooSlow(AxonError):
-    """A subscriber's buffer overflowed; it may resume with `after: <last event id>`."""
-
-    code = "SUBSCRIBER_TOO_SLOW"
-    status = 429
-
 
 OverflowCallback = Callable[["Subscriber"], None]
 

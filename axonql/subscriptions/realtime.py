@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
-from axonql.errors import AxonError, ServiceUnavailable
+from axonql.errors import ResumePointExpired, ServiceUnavailable
 from axonql.models.event import Event
 from axonql.settings import Settings
 from axonql.state import AppState
@@ -26,13 +26,6 @@ from axonql.subscriptions.hub import Hub, OverflowCallback
 logger = logging.getLogger("axonql.subscriptions")
 
 _running: list[RealTime] = []
-
-
-class ResumePointExpired(AxonError):
-    """`after` names an event older than the log's retention: events in between are gone."""
-
-    code = "RESUME_POINT_EXPIRED"
-    status = 410
 
 
 class RealTime:
