@@ -236,3 +236,32 @@ async def test_shared_execution_keeps_each_operations_shape(
     assert (await clients[3].next_data())["logEntries"]["id"] == error.id  # level filter held
     for client in clients:
         await client.close()
+
+
+async def test_a_running_subscription_ends_when_its_token_expires(
+    server: RunningServer, settings: Settings
+) -> None:
+    from axonql import models
+    from axonql.services.auth import issue_access_token
+
+    await token_for(settings, [Scope.TASKS_READ], user_id="user_brief")
+    user = await models.User.get("user_brief")
+    assert user is not None
+    short = settings.model_copy(update={"access_token_ttl_seconds": 2})
+    token = issue_access_token(short, user, [Scope.TASKS_READ])
+    stream = await RawSubscription.open(
+        f"{server.ws_url}/graphql", token, "subscription { taskUpdated { id taskId } }"
+    )
+    try:
+        await wait_for_subscribers(server, 1)
+        first = await emit("TASK_PROGRESS", {"progress": 1}, task_id="task_a")
+        assert (await stream.next_data())["taskUpdated"]["id"] == first.id
+        await asyncio.sleep(2.5)
+        await emit("TASK_PROGRESS", {"progress": 2}, task_id="task_a")
+        message = await asyncio.wait_for(stream.next_message(), 10)
+        assert message["type"] in ("error", "next"), message
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "AUTHENTICATION_FAILED"
+        assert first.id in errors[0]["message"]
+    finally:
+        await stream.close()

@@ -17,11 +17,13 @@ import strawberry
 from starlette.websockets import WebSocket
 from strawberry.scalars import JSON
 
+from axonql.errors import AuthenticationFailed
 from axonql.models.event import Event as EventDocument
 from axonql.schema.context import Info
 from axonql.schema.permissions import mutation, subscription
 from axonql.scopes import Scope
 from axonql.services import validation as v
+from axonql.services.auth import Principal
 from axonql.services.events import emit
 from axonql.subscriptions import realtime, types
 from axonql.subscriptions.filters import EventFilter
@@ -105,7 +107,8 @@ async def _stream(
     service = realtime.of(info.context.state)
     if resume is not None:
         await realtime.check_resumable(resume)
-    return _events(service.follow(where, resume, on_overflow=_close_slow_client(info)))
+    source = service.follow(where, resume, on_overflow=_close_slow_client(info))
+    return _events(source, info.context.principal)
 
 
 _RECENT_LIMIT = 256
@@ -122,9 +125,17 @@ def _shared(doc: EventDocument) -> Event:
     return found
 
 
-async def _events(source: AsyncGenerator[EventDocument, None]) -> AsyncGenerator[Event, None]:
+async def _events(
+    source: AsyncGenerator[EventDocument, None], principal: Principal | None
+) -> AsyncGenerator[Event, None]:
+    """Events until the source ends or the caller's access token runs out."""
+    last = None
     try:
         async for event in source:
+            if principal is not None and principal.expired():
+                resume = f"; resubscribe with a fresh token and after: {last}" if last else ""
+                raise AuthenticationFailed(f"access token expired{resume}")
+            last = event.id
             yield _shared(event)
     finally:
         await source.aclose()
