@@ -9,6 +9,7 @@ from typing import Any
 from axonql import models
 from axonql.errors import NotFound
 from axonql.models.agent import AgentConfiguration, AgentStatus
+from axonql.resolvers.filters import all_of, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.settings import Settings
@@ -28,31 +29,19 @@ class AgentFilterArgs:
 
 
 def agent_query(f: AgentFilterArgs) -> dict[str, Any]:
-    import re
-
-    query: dict[str, Any] = {}
-    if f.status is not None:
-        query["status"] = f.status.value
-    if f.type:
-        query["type"] = f.type
-    if f.capability:
-        query["capabilities"] = f.capability
-    if f.system_id:
-        query["system_id"] = f.system_id
-    if f.tags:
-        query["tags"] = {"$all": f.tags}
-    if f.heartbeat_after:
-        query["last_heartbeat"] = {"$gte": f.heartbeat_after}
-    created: dict[str, Any] = {}
-    if f.created_after:
-        created["$gte"] = f.created_after
-    if f.created_before:
-        created["$lt"] = f.created_before
-    if created:
-        query["created_at"] = created
-    if f.search:
-        query["name"] = {"$regex": re.escape(f.search[:100]), "$options": "i"}
-    return query
+    """The MongoDB filter for an AgentFilter."""
+    return compact(
+        {
+            "status": f.status.value if f.status is not None else None,
+            "type": f.type or None,
+            "capabilities": f.capability or None,
+            "system_id": f.system_id or None,
+            "tags": all_of(f.tags),
+            "last_heartbeat": window(f.heartbeat_after, None),
+            "created_at": window(f.created_after, f.created_before),
+            "name": contains(f.search),
+        }
+    )
 
 
 @dataclass

@@ -11,6 +11,7 @@ from axonql import models
 from axonql.errors import NotFound, UserNotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.memory import MEMORY_POOLS
+from axonql.resolvers.filters import all_of, at_least, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.settings import Settings
@@ -36,30 +37,19 @@ class MemoryFilterArgs:
 
 def memory_query(f: MemoryFilterArgs) -> dict[str, Any]:
     """The MongoDB filter for a MemoryFilter (the pool is checked: a typo is an error)."""
-    query: dict[str, Any] = {}
-    if f.types:
-        query["type"] = {"$in": f.types}
-    if f.tags:
-        query["tags"] = {"$all": f.tags}
-    if f.pool is not None:
-        query["pool"] = pool(f.pool)
-    if f.owner_user_id:
-        query["owner_user_id"] = f.owner_user_id
-    if f.owner_system_id:
-        query["owner_system_id"] = f.owner_system_id
-    if f.min_importance is not None:
-        query["importance"] = {"$gte": f.min_importance}
-    created: dict[str, Any] = {}
-    if f.created_after:
-        created["$gte"] = f.created_after
-    if f.created_before:
-        created["$lt"] = f.created_before
-    if created:
-        query["created_at"] = created
-    if f.text:
-        pattern = {"$regex": re.escape(f.text[:200]), "$options": "i"}
-        query["$or"] = [{"title": pattern}, {"content": pattern}]
-    return query
+    text = contains(f.text, 200)
+    return compact(
+        {
+            "type": {"$in": f.types} if f.types else None,
+            "tags": all_of(f.tags),
+            "pool": pool(f.pool) if f.pool is not None else None,
+            "owner_user_id": f.owner_user_id or None,
+            "owner_system_id": f.owner_system_id or None,
+            "importance": at_least(f.min_importance),
+            "created_at": window(f.created_after, f.created_before),
+            "$or": [{"title": text}, {"content": text}] if text else None,
+        }
+    )
 
 
 def pool(value: str, field: str = "pool") -> str:

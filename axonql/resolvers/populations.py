@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import math
 import random
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +13,7 @@ from axonql import models
 from axonql.errors import Conflict, NotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.population import GeneRange
+from axonql.resolvers.filters import all_of, at_least, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.settings import Settings
@@ -39,23 +39,15 @@ class PopulationFilterArgs:
 
 def population_query(f: PopulationFilterArgs) -> dict[str, Any]:
     """The MongoDB filter for a PopulationFilter."""
-    query: dict[str, Any] = {}
-    if f.specialization:
-        query["specialization"] = f.specialization
-    if f.tags:
-        query["tags"] = {"$all": f.tags}
-    if f.search:
-        query["name"] = {"$regex": re.escape(f.search[:100]), "$options": "i"}
-    if f.min_fitness is not None:
-        query["fitness_best"] = {"$gte": f.min_fitness}
-    created: dict[str, Any] = {}
-    if f.created_after:
-        created["$gte"] = f.created_after
-    if f.created_before:
-        created["$lt"] = f.created_before
-    if created:
-        query["created_at"] = created
-    return query
+    return compact(
+        {
+            "specialization": f.specialization or None,
+            "tags": all_of(f.tags),
+            "name": contains(f.search),
+            "fitness_best": at_least(f.min_fitness),
+            "created_at": window(f.created_after, f.created_before),
+        }
+    )
 
 
 @dataclass

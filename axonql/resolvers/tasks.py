@@ -10,6 +10,7 @@ from axonql import models
 from axonql.errors import NotFound
 from axonql.models.base import utcnow
 from axonql.models.task import PRIORITY_RANK, Schedule, TaskPriority, TaskStatus
+from axonql.resolvers.filters import all_of, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.schedule import check_schedule, next_run
@@ -38,45 +39,25 @@ class TaskFilterArgs:
 
 def task_query(f: TaskFilterArgs) -> dict[str, Any]:
     """The MongoDB filter for a TaskFilter."""
-    query: dict[str, Any] = {}
-    if f.automation is not None:
-        query["is_automation"] = f.automation
     if f.status is not None:
-        query["status"] = f.status.value
-    elif f.statuses:
-        query["status"] = {"$in": [s.value for s in f.statuses]}
-    if f.type:
-        query["type"] = f.type
-    if f.priority is not None:
-        query["priority"] = f.priority.value
-    if f.agent_id:
-        query["agent_id"] = f.agent_id
-    if f.system_id:
-        query["system_id"] = f.system_id
-    if f.parent_id:
-        query["parent_id"] = f.parent_id
-    if f.tags:
-        query["tags"] = {"$all": f.tags}
-    if f.capability:
-        query["required_capabilities"] = f.capability
-    created: dict[str, Any] = {}
-    if f.created_after:
-        created["$gte"] = f.created_after
-    if f.created_before:
-        created["$lt"] = f.created_before
-    if created:
-        query["created_at"] = created
-    if f.updated_after:
-        query["updated_at"] = {"$gte": f.updated_after}
-    if f.search:
-        query["name"] = {"$regex": _escape(f.search), "$options": "i"}
-    return query
-
-
-def _escape(text: str) -> str:
-    import re
-
-    return re.escape(text[:100])
+        status: Any = f.status.value
+    else:
+        status = {"$in": [s.value for s in f.statuses]} if f.statuses else None
+    return compact(
+        {
+            "is_automation": f.automation,
+            "status": status,
+            "type": f.type or None,
+            "priority": f.priority.value if f.priority is not None else None,
+            "agent_id": f.agent_id or None,
+            "system_id": f.system_id or None,
+            "tags": all_of(f.tags),
+            "required_capabilities": f.capability or None,
+            "created_at": window(f.created_after, f.created_before),
+            "updated_at": window(f.updated_after, None),
+            "name": contains(f.search),
+        }
+    )
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +10,7 @@ from axonql import models
 from axonql.errors import AuthorizationDenied, Conflict, UserNotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.user import LearningContext
+from axonql.resolvers.filters import compact, contains, window
 from axonql.scopes import Scope
 from axonql.services import auth
 from axonql.services import users as accounts
@@ -37,23 +37,15 @@ class UserFilterArgs:
 
 def user_query(f: UserFilterArgs) -> dict[str, Any]:
     """The MongoDB filter for a UserFilter."""
-    query: dict[str, Any] = {}
-    if f.active is not None:
-        query["is_active"] = f.active
-    if f.scope:
-        query["scopes"] = f.scope
-    if f.tag:
-        query["tags"] = f.tag
-    if f.search:
-        query["username"] = {"$regex": re.escape(f.search[:100]), "$options": "i"}
-    created: dict[str, Any] = {}
-    if f.created_after:
-        created["$gte"] = f.created_after
-    if f.created_before:
-        created["$lt"] = f.created_before
-    if created:
-        query["created_at"] = created
-    return query
+    return compact(
+        {
+            "is_active": f.active,
+            "scopes": f.scope or None,
+            "tags": f.tag or None,
+            "username": contains(f.search),
+            "created_at": window(f.created_after, f.created_before),
+        }
+    )
 
 
 @dataclass

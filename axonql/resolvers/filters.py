@@ -1,0 +1,38 @@
+"""Pieces of MongoDB filters that every list shares: time windows, text search, tags."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+MAX_SEARCH_LENGTH = 100
+
+
+def compact(conditions: dict[str, Any]) -> dict[str, Any]:
+    """A filter from conditions, leaving out the ones that are None ('any')."""
+    return {field: value for field, value in conditions.items() if value is not None}
+
+
+def window(after: datetime | None, before: datetime | None) -> dict[str, Any] | None:
+    """`after` inclusive, `before` exclusive; None when neither is given."""
+    bounds: dict[str, Any] = {}
+    if after:
+        bounds["$gte"] = after
+    if before:
+        bounds["$lt"] = before
+    return bounds or None
+
+
+def contains(text: str | None, limit: int = MAX_SEARCH_LENGTH) -> dict[str, Any] | None:
+    """A case-insensitive substring match of the text as typed (never a user regex)."""
+    return {"$regex": re.escape(text[:limit]), "$options": "i"} if text else None
+
+
+def all_of(values: list[str] | None) -> dict[str, Any] | None:
+    """Every one of the values (e.g. tags) present in an array field."""
+    return {"$all": values} if values else None
+
+
+def at_least(value: float | None) -> dict[str, Any] | None:
+    return {"$gte": value} if value is not None else None
