@@ -113,8 +113,11 @@ class Task(Entity):
     class Settings:
         name = "tasks"
         indexes = [
+            "name",
             "status",
             "type",
+            "priority",
+            "progress",
             "agent_id",
             "system_id",
             "tags",

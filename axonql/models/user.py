@@ -51,6 +51,7 @@ class User(Entity):
             "is_active",
             "tags",
             "created_at",
+            "updated_at",
         ]
 
 
