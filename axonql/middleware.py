@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from axonql.services.request_stats import OUTCOME_SCOPE_KEY, RequestStats
@@ -36,6 +37,9 @@ class RequestIdMiddleware:
 
 
 Attribution = Callable[[Scope], str | None]
+
+CLIENT_CLOSED_REQUEST = 499
+"""Counted (as a 4xx, not a server error) for a client that left before the response ended."""
 
 
 class RequestMetricsMiddleware:
@@ -85,13 +89,17 @@ class RequestMetricsMiddleware:
 
         try:
             await self.app(scope, receive, observe)
+        except ClientDisconnect:
+            if not recorded:
+                record(CLIENT_CLOSED_REQUEST)
+            raise
         except Exception:
             if not recorded:
                 record(500)
             raise
         finally:
-            if not recorded:  # returned without finishing the body (the client went away)
-                record(status or 500)
+            if not recorded:  # a body left unfinished: the client went away mid-response
+                record(CLIENT_CLOSED_REQUEST if status else 500)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         opened: list[str | None] = []

@@ -172,6 +172,24 @@ async def test_streamed_responses_are_timed_to_their_last_byte(dedicated: Runnin
     assert window.p50_ms is not None and window.p50_ms >= 290
 
 
+async def test_a_client_leaving_mid_stream_is_not_a_server_error(
+    dedicated: RunningServer,
+) -> None:
+    stats_of(dedicated).drain()
+    async with (
+        httpx.AsyncClient(base_url=dedicated.url, timeout=30) as client,
+        client.stream("GET", "/test/stream") as response,
+    ):
+        async for _ in response.aiter_bytes():
+            break  # one chunk, then hang up
+    for _ in range(100):
+        window = stats_of(dedicated).drain().server
+        if window.requests:
+            break
+        await asyncio.sleep(0.05)
+    assert (window.requests, window.errors, window.client_errors) == (1, 0, 1)
+
+
 async def test_graphql_server_errors_count_although_the_answer_is_200(
     dedicated: RunningServer, admin_token: str
 ) -> None:
