@@ -51,6 +51,7 @@ def task_query(f: TaskFilterArgs) -> dict[str, Any]:
             "priority": f.priority.value if f.priority is not None else None,
             "agent_id": f.agent_id or None,
             "system_id": f.system_id or None,
+            "parent_id": f.parent_id or None,
             "tags": all_of(f.tags),
             "required_capabilities": f.capability or None,
             "created_at": window(f.created_after, f.created_before),
