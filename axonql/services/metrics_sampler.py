@@ -28,6 +28,7 @@ from axonql.models.base import utcnow
 from axonql.models.system import ROLLUP_RESOLUTIONS, SERVER_SYSTEM_ID, MetricName
 from axonql.services.request_stats import RequestStats, Summary
 from axonql.settings import Settings
+from axonql.stopping import stop_task
 
 log = logging.getLogger("axonql.metrics")
 
@@ -250,9 +251,5 @@ class MetricsSampler:
         if task is None:
             return
         self._stopping.set()
-        try:
-            await asyncio.wait_for(task, timeout)
-        except TimeoutError:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await asyncio.wait({task}, timeout=timeout)
+        await stop_task(task)

@@ -31,6 +31,7 @@ from axonql.services.events import emit
 from axonql.services.reply import replies
 from axonql.services.schedule import check_schedule, next_run
 from axonql.state import AppState
+from axonql.stopping import stop_task
 
 log = logging.getLogger("axonql.scheduler")
 
@@ -295,10 +296,7 @@ class Background:
 
     async def stop(self) -> None:
         for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await stop_task(task)
         self._tasks.clear()
         if self.is_leader:
             with contextlib.suppress(Exception):

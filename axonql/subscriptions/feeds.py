@@ -17,6 +17,7 @@ from broadcaster import Broadcast
 from pymongo.errors import PyMongoError
 
 from axonql.models.event import Event
+from axonql.stopping import stop_task
 from axonql.subscriptions.hub import Hub
 from axonql.subscriptions.redis_backend import make_broadcast
 from axonql.subscriptions.sequencer import Sequencer
@@ -95,10 +96,7 @@ class ChangeStreamFeed:
                     log.warning("cannot reopen the event change stream: %s", exc)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         if self._stream is not None:
             with contextlib.suppress(PyMongoError):
                 await self._stream.close()
@@ -143,10 +141,7 @@ class BroadcastFeed:
                 self.sequencer.accept(event)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await stop_task(self._task)
         await self.sequencer.close()
         await self.broadcast.disconnect()
 

@@ -18,6 +18,7 @@ from axonql.errors import ResumePointExpired, ServiceUnavailable
 from axonql.models.event import Event
 from axonql.settings import Settings
 from axonql.state import AppState
+from axonql.stopping import stop_task
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions.feeds import BroadcastFeed, ChangeStreamFeed, Feed
 from axonql.subscriptions.filters import EventFilter
@@ -70,7 +71,7 @@ class RealTime:
         if self in _running:
             _running.remove(self)
         for task in list(self._chores):
-            task.cancel()
+            await stop_task(task)
         if self.feed is not None:
             await self.feed.stop()
 

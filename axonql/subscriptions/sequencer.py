@@ -9,10 +9,10 @@ every committed event already is (sequence numbers are allocated in the committi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 
 from axonql.models.event import Event
+from axonql.stopping import stop_task
 
 
 class Sequencer:
@@ -58,7 +58,4 @@ class Sequencer:
             self._flush()
 
     async def close(self) -> None:
-        if self._filler is not None:
-            self._filler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._filler
+        await stop_task(self._filler)
