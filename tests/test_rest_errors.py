@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 
+from axonql.app import create_app
 from axonql.rest_compat.mount import engine_of
-from tests.support import RunningServer
+from axonql.settings import Settings
+from tests.support import DatabaseServer, RunningServer, extra_server
 
 
 @pytest.fixture(autouse=True)
@@ -293,3 +296,38 @@ async def test_json_mongodb_cannot_store_is_422_not_500(
         headers={**auth(admin_token), "Content-Type": "application/json"},
     )
     assert deep.status_code == 400
+
+
+async def test_health_routes_answer_503_while_the_database_is_down(
+    settings: Settings, server: RunningServer
+) -> None:
+    database = DatabaseServer().start()
+    configured = settings.model_copy(
+        update={
+            "mongodb_url": database.url,
+            "database": "health_outage",
+            "database_timeout_ms": 1000,
+        }
+    )
+    paths = {
+        "/api/health": "octospine",
+        "/health": "nexusnet",
+        "/v1/health": "lukhas",
+        "/api/v1/health": "drift",
+    }
+    try:
+        async with (
+            extra_server(create_app(configured), server) as running,
+            httpx.AsyncClient(base_url=running.url, timeout=30) as client,
+        ):
+            for path in paths:
+                assert (await client.get(path)).status_code == 200, path
+            database.stop()
+            for path, api in paths.items():
+                response = await client.get(path)
+                assert response.status_code == 503, (path, response.text)
+                body = response.json()
+                text = json.dumps(body)
+                assert "unhealthy" in text, (api, body)
+    finally:
+        database.stop()

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from axonql.errors import ValidationError
+from axonql.errors import ServiceUnavailable, ValidationError
 from axonql.rest_compat.route import Converter
 
 _CAMEL_BOUNDARY = re.compile(r"_([a-z0-9])")
@@ -113,3 +113,17 @@ def each(convert: Converter) -> Callable[[Any], list[Any]]:
         return [convert(v) for v in value]
 
     return run
+
+
+def require_healthy(health: Mapping[str, Any]) -> None:
+    """A health route answers 503 (in its API's error body) while the server is unhealthy."""
+    if health.get("status") == "unhealthy":
+        raise ServiceUnavailable(
+            "the service is unhealthy", details={"services": health.get("services")}
+        )
+
+
+def healthy(health: dict[str, Any], inputs: Any) -> dict[str, Any]:
+    """A shaper for health routes that return the `health` field as documented."""
+    require_healthy(health)
+    return health

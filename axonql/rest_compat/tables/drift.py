@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axonql.rest_compat.converters import healthy
 from axonql.rest_compat.envelopes import DRIFT
 from axonql.rest_compat.route import Api, Field, Inputs, Pagination, Route, Shaper
 
@@ -111,6 +112,7 @@ ROUTES = (
         summary="Health check",
         operation="query { health { status timestamp version } }",
         result="health",
+        shape=healthy,
     ),
     Route(
         "GET",

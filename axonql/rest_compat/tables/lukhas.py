@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from axonql.rest_compat.converters import to_str
+from axonql.rest_compat.converters import require_healthy, to_str
 from axonql.rest_compat.envelopes import LUKHAS
 from axonql.rest_compat.route import Api, Field, Inputs, Route, Var, const
 from axonql.rest_compat.tables.agent_work import agent_route, whole_body
@@ -81,7 +81,8 @@ def node_list(agents: list[dict[str, Any]], inputs: Inputs) -> dict[str, Any]:
 
 
 def health_modules(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-    """The health check with the server's components as LUKHAS `modules`."""
+    """The health check with the server's components as LUKHAS `modules`; 503 when unhealthy."""
+    require_healthy(data["health"])
     modules = {
         c["component_id"]: {"status": c["state"], "latency_ms": c["response_time_ms"]}
         for c in (data["system"] or {}).get("components", [])

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from axonql.errors import NotFound, ServiceUnavailable
-from axonql.rest_compat.converters import to_int
+from axonql.errors import NotFound
+from axonql.rest_compat.converters import require_healthy, to_int
 from axonql.rest_compat.envelopes import NEXUSNET
 from axonql.rest_compat.route import Api, Field, Inputs, Precheck, Route, Shaper, Var, const
 from axonql.rest_compat.tables.agent_work import (
@@ -207,8 +207,7 @@ def training_cancelled(task: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
 def health(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     """NexusNet's health check: 503 (in its error body) when the server is unhealthy."""
     found = data["health"]
-    if found["status"] == "unhealthy":
-        raise ServiceUnavailable("the service is unhealthy", details={"services": found})
+    require_healthy(found)
     return {
         "status": found["status"],
         "version": found["version"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from axonql.rest_compat.converters import alias, each, fields, to_int, to_str, upper
+from axonql.rest_compat.converters import alias, each, fields, healthy, to_int, to_str, upper
 from axonql.rest_compat.envelopes import OCTOSPINE
 from axonql.rest_compat.route import (
     Api,
@@ -146,6 +146,7 @@ ROUTES = (
           health { status timestamp version uptime services { database cache queue } }
         }""",
         result="health",
+        shape=healthy,
     ),
     Route(
         "GET",
