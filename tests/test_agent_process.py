@@ -93,6 +93,13 @@ async def test_two_agents_complete_200_tasks_exactly_once(api: Api, db: Any, age
         return int(await db.tasks.count_documents({"status": "completed"})) == 200
 
     await wait_for(all_done, timeout=240, interval=0.5)
+
+    async def all_announced() -> bool:
+        """Each completion's event is written just after the task itself: wait for the last."""
+        done = {"type": "TASK_STATE_CHANGED", "payload.change": "completed"}
+        return int(await db.events.count_documents(done)) >= 200
+
+    await wait_for(all_announced, timeout=30, interval=0.2)
     tasks = await db.tasks.find({}).to_list()
     assert len(tasks) == 200
     for task in tasks:
