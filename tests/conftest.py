@@ -48,6 +48,9 @@ def settings(mongo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settin
         broadcast_url="memory://",
         metrics_interval_seconds=0,  # no background samples; tests run their own samplers
         immune_scan_interval_seconds=0,  # no background scans; tests run their own
+        # No background reaping either: tests that plant expired leases or silent agents
+        # reap themselves, and a reaper running beside them would race their assertions.
+        lease_check_seconds=24 * 3600,
     )
 
 
