@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from contextlib import aclosing
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout
 from strawberry.extensions import SchemaExtension
-from strawberry.types.execution import StreamExecutionResult
+from strawberry.schema.schema import StreamResult
+from strawberry.types.graphql import OperationType
 
 from axonql.errors import AxonError, Conflict, GatewayTimeout, ServiceUnavailable
 
@@ -38,7 +41,13 @@ def translate(exc: BaseException) -> AxonError | None:
     return None
 
 
+class CodedError(GraphQLError):
+    """A GraphQL error `format_error` has already given its code (formatting twice is a no-op)."""
+
+
 def format_error(error: GraphQLError, *, request_id: str, mask: bool) -> GraphQLError:
+    if isinstance(error, CodedError):
+        return error
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
         extensions = {"code": "INVALID_REQUEST", "status": 400, **(error.extensions or {})}
@@ -51,7 +60,7 @@ def format_error(error: GraphQLError, *, request_id: str, mask: bool) -> GraphQL
         log.error("unexpected error [request %s]", request_id, exc_info=original)
         extensions = {"code": "INTERNAL_ERROR", "status": 500, "request_id": request_id}
         message = "internal server error" if mask else f"internal server error: {original}"
-    return GraphQLError(
+    return CodedError(
         message,
         nodes=error.nodes,
         source=error.source,
@@ -62,29 +71,57 @@ def format_error(error: GraphQLError, *, request_id: str, mask: bool) -> GraphQL
     )
 
 
+def format_result_errors(result: Any, context: Any) -> None:
+    """Give every error of one result its code, with the request id of `context`."""
+    errors = getattr(result, "errors", None)
+    if not errors:
+        return
+    request_id = getattr(context, "request_id", "")
+    settings = getattr(context, "settings", None)
+    mask = bool(settings and settings.is_production)
+    result.errors = [format_error(e, request_id=request_id, mask=mask) for e in errors]
+
+
 class ErrorCodes(SchemaExtension):
-    """Schema extension applying `format_error` to every result, streamed ones included."""
-
-    _streamed = False
-
-    def _format(self, result: Any) -> None:
-        errors = getattr(result, "errors", None)
-        if not errors:
-            return
-        context = self.execution_context.context
-        request_id = getattr(context, "request_id", "")
-        settings = getattr(context, "settings", None)
-        mask = bool(settings and settings.is_production)
-        result.errors = [format_error(e, request_id=request_id, mask=mask) for e in errors]
-
-    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
-        # Subscriptions (and operations over WebSocket) send each result before the
-        # operation ends, so each one is formatted on its way out.
-        self._streamed = True
-        self._format(result)
-        yield
+    """Schema extension applying `format_error` to the result of every operation."""
 
     def on_operation(self) -> Iterator[None]:
         yield
-        if not self._streamed:
-            self._format(self.execution_context.result)
+        format_result_errors(self.execution_context.result, self.execution_context.context)
+
+
+async def _coded(results: StreamResult, context: Any) -> StreamResult:
+    async with aclosing(results):
+        async for result in results:
+            format_result_errors(result, context)
+            yield result
+
+
+class ErrorCodedSchema(strawberry.Schema):
+    """A schema whose streamed results (WebSocket operations) carry error codes too.
+
+    Each streamed result is sent before its operation ends, so `ErrorCodes` alone would see
+    them too late. A `on_stream_result` extension hook would do, but Strawberry builds its
+    context managers for every result and subscriber; this wrapper costs one generator step.
+    """
+
+    async def stream(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+    ) -> StreamResult:
+        results = await super().stream(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            operation_extensions,
+            allowed_operation_types,
+        )
+        return _coded(results, context_value)

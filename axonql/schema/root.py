@@ -19,7 +19,7 @@ from axonql.schema.auth import AuthMutation
 from axonql.schema.automation import AutomationMutation, AutomationQuery
 from axonql.schema.consciousness import ConsciousnessMutation, ConsciousnessQuery
 from axonql.schema.documentation import DocumentationMutation, DocumentationQuery
-from axonql.schema.errors import ErrorCodes
+from axonql.schema.errors import ErrorCodedSchema, ErrorCodes
 from axonql.schema.evolution import EvolutionMutation, EvolutionQuery
 from axonql.schema.immune import ImmuneMutation, ImmuneQuery
 from axonql.schema.learning import LearningMutation, LearningQuery
@@ -98,7 +98,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     ]
     if not introspection:
         extensions.append(AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    return ErrorCodedSchema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,

@@ -45,8 +45,41 @@ async def _shared(result: asyncio.Future[Any]) -> Any:
     return await asyncio.shield(result)
 
 
+def _handed_out(shared: Any) -> Any:
+    """A finished result as is; one still running as an awaitable every subscriber can await."""
+    if isinstance(shared, asyncio.Future):
+        if shared.done() and not shared.cancelled() and shared.exception() is None:
+            return shared.result()
+        awaiting: Awaitable[Any] = _shared(shared)
+        return awaiting
+    return shared
+
+
+class _AlreadyExecuted:
+    """Stands in for a per-event executor when the event's result is already known.
+
+    graphql-core copies the whole executor for every subscriber and event before executing;
+    for a result that is already shared that copy is all the work left, so it is skipped.
+    """
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        return _handed_out(self.result)
+
+
 class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, memoising subscription events that are `Event`s."""
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        if isinstance(payload, Event):
+            entry = _results.get((str(payload.id), _operation_key(self)))
+            if entry is not None and entry[0] is payload:
+                return _AlreadyExecuted(entry[1])
+        return super().build_per_event_executor(payload)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         payload = self.root_value
@@ -62,8 +95,4 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
             _results[key] = entry
             if len(_results) > _LIMIT:
                 _results.popitem(last=False)
-        shared = entry[1]
-        if isinstance(shared, asyncio.Future):
-            awaiting: Awaitable[Any] = _shared(shared)
-            return awaiting
-        return shared
+        return _handed_out(entry[1])
