@@ -10,7 +10,8 @@ AxonQL runs as `axonql serve` (its own process) on an embedded SecantusDB; event
 committed by this process through `emit` and reach the server through its change stream.
 The baseline is a bare Starlette WebSocket endpoint over `broadcaster` `memory://`.
 Knobs: BENCH_SUBSCRIBERS (1000), BENCH_EVENTS (100), BENCH_RATE (events/s, 1),
-BENCH_BURST (50), BENCH_CLIENT_PROCS (4); BENCH_ONLY_AXONQL=1 skips the baseline.
+BENCH_BURST (50), BENCH_CLIENT_PROCS (4); BENCH_ONLY_AXONQL=1 skips the baseline;
+BENCH_DUMP=DIR writes every delivery's (event number, latency) there.
 """
 
 from __future__ import annotations
@@ -250,6 +251,9 @@ async def _drive(
                 proc.kill()
     pairs = [(n, at) for r in collected for n, at in r["received"]]
     latencies = [at - sent[n] for n, at in pairs]
+    if os.environ.get("BENCH_DUMP"):  # (event number, latency) per delivery, for a closer look
+        dump = Path(os.environ["BENCH_DUMP"]) / f"{mode}-latencies.json"
+        dump.write_text(json.dumps([(n, at - sent[n]) for n, at in pairs]))
     after_commit = [at - committed[n] for n, at in pairs]
     commits = [committed[n] - sent[n] for n in sent]
     burst_end = max(r["burst_last"] for r in collected)

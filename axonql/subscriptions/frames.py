@@ -10,9 +10,9 @@ object (held here, so its id cannot be reused) and each message only adds its ow
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring_ascii
 from collections import OrderedDict
 from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 _LIMIT = 512

@@ -7,7 +7,6 @@ one, tests run several (each sees every event, as separate instances would).
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from collections.abc import AsyncGenerator, Coroutine
 from datetime import timedelta
@@ -19,6 +18,7 @@ from axonql.models.event import Event
 from axonql.settings import Settings
 from axonql.state import AppState
 from axonql.stopping import stop_task
+from axonql.subscriptions import gc_policy
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions.feeds import BroadcastFeed, ChangeStreamFeed, Feed
 from axonql.subscriptions.filters import EventFilter
@@ -151,10 +151,7 @@ async def start_for(state: AppState) -> RealTime:
     """Start an instance's service and keep it in `state.extras["realtime"]`."""
     service = RealTime(state.settings, state.database.db[Event.Settings.name])
     await service.start()
-    # What exists after startup lives as long as the process: keeping it out of the
-    # collector's reach makes the full collections that subscription churn triggers short,
-    # and those pauses are what a fan-out's tail latency is made of.
-    gc.freeze()
+    gc_policy.apply()  # full collections are what a fan-out's tail latency is made of
     state.extras["realtime"] = service
     return service
 
