@@ -23,6 +23,7 @@ from pymongo import AsyncMongoClient
 
 from axonql.models import ALL_DOCUMENTS
 from axonql.settings import Settings
+from axonql.stopping import stop_process
 
 log = logging.getLogger(__name__)
 
@@ -141,13 +142,8 @@ class EmbeddedServer:
             if not _wait_gone(self.adopted_pid, 15):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(self.adopted_pid, signal.SIGKILL)
-        elif self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        elif self.process is not None:
+            stop_process(self.process)
         (self.data_dir / _STATE_FILE).unlink(missing_ok=True)
         if self._log_file is not None:
             self._log_file.close()

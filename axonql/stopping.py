@@ -1,10 +1,11 @@
-"""Stopping background tasks for certain, even when a cancellation gets lost."""
+"""Stopping background tasks and child processes for certain."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import subprocess
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -36,3 +37,15 @@ async def stop_task(task: asyncio.Task[Any] | None, timeout: float = STOP_TIMEOU
         error = task.exception()
         if error is not None:
             log.warning("background task %s ended with %r", task.get_name(), error)
+
+
+def stop_process(process: subprocess.Popen[Any], timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if `process` has not exited within `timeout` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

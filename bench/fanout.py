@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 import psutil
 
+from axonql.stopping import stop_process
 from bench import benchmark
 
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
@@ -63,15 +64,6 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 180)
         except httpx.HTTPError:
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 # ----- clients (separate processes, so the server under test has its own core) -----
@@ -330,7 +322,7 @@ async def _run_axonql(workdir: Path) -> RunResult:
         finally:
             await database.close()
     finally:
-        _stop(server)
+        stop_process(server, 60)
         log.close()
         database_server.stop()
 
@@ -401,7 +393,7 @@ async def _run_raw() -> RunResult:
                 publish,
             )
     finally:
-        _stop(server)
+        stop_process(server, 60)
 
 
 def _report(axon: RunResult, raw: RunResult) -> None:

@@ -31,6 +31,7 @@ from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 
 from axonql.agent.client import AgentClient
 from axonql.scopes import ALL_SCOPES
+from axonql.stopping import stop_process
 from bench import benchmark
 
 TASKS = int(os.environ.get("BENCH_QUEUE_TASKS", "200"))
@@ -108,11 +109,7 @@ class Stack:
 
     def stop(self) -> None:
         for process in (self.server, self.db):
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process, 20)
 
 
 def _admin() -> str:

@@ -17,6 +17,7 @@ import jwt
 from pymongo import AsyncMongoClient
 
 from axonql.scopes import ALL_SCOPES
+from axonql.stopping import stop_process
 from tests.support import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -134,13 +135,8 @@ class AgentProcess:
             self.process.wait()
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
 
 
 class Api:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from axonql.stopping import stop_process
 from tests.support import env_flag, free_port
 
 
@@ -44,5 +45,4 @@ def redis_server(port: int | None = None) -> Iterator[str]:
             time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_process(process, 10)

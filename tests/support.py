@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from axonql import models
 from axonql.models.base import utcnow
 from axonql.services.auth import issue_access_token
+from axonql.stopping import stop_process
 
 
 def free_port() -> int:
@@ -74,13 +75,8 @@ class DatabaseServer:
         raise RuntimeError("SecantusDB did not start")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process)
 
 
 @dataclass

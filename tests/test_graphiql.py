@@ -20,6 +20,7 @@ import pytest
 from axonql import models
 from axonql.graphiql import STATIC_PATH
 from axonql.graphiql_assets import VENDOR_DIR, AssetError, asset_file, ensure_assets, page_assets
+from axonql.stopping import stop_process
 from tests.support import GraphQLClient, RunningServer, env_flag, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -118,8 +119,7 @@ async def production_server(mongo_url: str, tmp_path: Path) -> AsyncIterator[str
                     await asyncio.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop_process(process, 30)
 
 
 async def test_graphiql_is_off_in_production(production_server: str) -> None:

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from axonql import models
-from axonql.errors import NotFound
 from axonql.models.agent import AgentConfiguration, AgentStatus
 from axonql.resolvers.filters import all_of, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.lookup import fetch
 from axonql.settings import Settings
 
 
@@ -85,10 +85,7 @@ def _apply(settings: Settings, agent: models.Agent, d: AgentDraft) -> None:
 
 
 async def get_agent(agent_id: str) -> models.Agent:
-    agent = await models.Agent.get(agent_id)
-    if agent is None:
-        raise NotFound(f"agent {agent_id} not found", details={"id": agent_id})
-    return agent
+    return await fetch(models.Agent, agent_id, "agent")
 
 
 async def create_agent(settings: Settings, draft: AgentDraft) -> models.Agent:

@@ -27,6 +27,7 @@ from axonql.models.user import LearningContext
 from axonql.services import learning as rules
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.lookup import fetch
 from axonql.services.module_catalog import (
     DIFFICULTIES,
     DOMAINS,
@@ -42,10 +43,7 @@ MAX_SESSION_SECONDS = 7 * 24 * 3600
 
 
 async def get_user(user_id: str) -> models.User:
-    user = await models.User.get(user_id)
-    if user is None:
-        raise UserNotFound(f"user {user_id} not found", details={"user_id": user_id})
-    return user
+    return await fetch(models.User, user_id, "user", error=UserNotFound, key="user_id")
 
 
 async def get_context(user_id: str) -> models.User:

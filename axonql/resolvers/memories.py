@@ -14,6 +14,7 @@ from axonql.models.memory import MEMORY_POOLS
 from axonql.resolvers.filters import all_of, at_least, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.lookup import fetch
 from axonql.settings import Settings
 
 MAX_RELATED = 100
@@ -149,10 +150,7 @@ def _apply(settings: Settings, memory: models.Memory, d: MemoryDraft) -> dict[st
 
 
 async def get_memory(memory_id: str) -> models.Memory:
-    memory = await models.Memory.get(memory_id)
-    if memory is None:
-        raise NotFound(f"memory {memory_id} not found", details={"id": memory_id})
-    return memory
+    return await fetch(models.Memory, memory_id, "memory")
 
 
 async def create_memory(settings: Settings, d: MemoryDraft) -> models.Memory:

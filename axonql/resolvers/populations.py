@@ -16,6 +16,7 @@ from axonql.models.population import GeneRange
 from axonql.resolvers.filters import all_of, at_least, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.lookup import fetch
 from axonql.settings import Settings
 
 MAX_POPULATION_SIZE = 500
@@ -188,10 +189,7 @@ def _apply(settings: Settings, population: models.Population, d: PopulationDraft
 
 
 async def get_population(population_id: str) -> models.Population:
-    population = await models.Population.get(population_id)
-    if population is None:
-        raise NotFound(f"population {population_id} not found", details={"id": population_id})
-    return population
+    return await fetch(models.Population, population_id, "population")
 
 
 def diversity_index(genomes: list[dict[str, float]]) -> float:

@@ -23,7 +23,6 @@ from pymongo.errors import DuplicateKeyError
 from axonql import models
 from axonql.errors import (
     AssessmentAlreadySubmitted,
-    NotFound,
     SecurityScenarioExpired,
     ValidationError,
 )
@@ -34,6 +33,7 @@ from axonql.services import learning as rules
 from axonql.services import security_training as training
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.lookup import fetch
 from axonql.services.scenario_templates import TEMPLATES
 
 MAX_SEED = 2**31 - 1
@@ -94,12 +94,7 @@ async def generate_scenario(req: ScenarioRequest) -> models.SecurityScenario:
 
 
 async def get_scenario(scenario_id: str) -> models.SecurityScenario:
-    scenario = await models.SecurityScenario.get(scenario_id)
-    if scenario is None:
-        raise NotFound(
-            f"security scenario {scenario_id} not found", details={"scenario_id": scenario_id}
-        )
-    return scenario
+    return await fetch(models.SecurityScenario, scenario_id, "security scenario", key="scenario_id")
 
 
 def scenario_status(scenario: models.SecurityScenario, now: datetime | None = None) -> str:

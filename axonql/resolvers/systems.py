@@ -22,6 +22,7 @@ from axonql.models.system import (
 )
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.lookup import fetch
 from axonql.settings import Settings
 
 MAX_COMPONENTS = 500
@@ -186,10 +187,7 @@ def _apply(settings: Settings, system: models.System, draft: SystemDraft) -> Non
 async def get_system(system_id: str | None) -> models.System:
     """A stored system; no id means this server's own System."""
     wanted = system_id or SERVER_SYSTEM_ID
-    system = await models.System.get(wanted)
-    if system is None:
-        raise NotFound(f"system {wanted} not found", details={"id": wanted})
-    return system
+    return await fetch(models.System, wanted, "system")
 
 
 async def create_system(

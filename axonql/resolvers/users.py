@@ -17,6 +17,7 @@ from axonql.services import users as accounts
 from axonql.services import validation as v
 from axonql.services.auth import Principal
 from axonql.services.events import emit
+from axonql.services.lookup import fetch
 from axonql.settings import Settings
 
 MAX_SKILLS = 100
@@ -128,10 +129,7 @@ def _guard(principal: Principal, user: models.User | None, d: UserDraft) -> None
 
 
 async def get_user(user_id: str) -> models.User:
-    user = await models.User.get(user_id)
-    if user is None:
-        raise UserNotFound(f"user {user_id} not found", details={"id": user_id})
-    return user
+    return await fetch(models.User, user_id, "user", error=UserNotFound)
 
 
 async def create_user(

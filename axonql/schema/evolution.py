@@ -9,7 +9,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from axonql import models
-from axonql.errors import NotFound, ValidationError
+from axonql.errors import ValidationError
+from axonql.resolvers.populations import get_population
 from axonql.schema.context import Info
 from axonql.schema.permissions import mutation, query
 from axonql.schema.population import GenerationRecord, Individual, Population
@@ -104,20 +105,13 @@ def _statistics(records: list[models.GenerationRecord]) -> EvolutionStatistics:
     )
 
 
-async def _population(population_id: str) -> models.Population:
-    population = await models.Population.get(population_id)
-    if population is None:
-        raise NotFound(f"population {population_id} not found", details={"id": population_id})
-    return population
-
-
 @strawberry.type
 class EvolutionQuery:
     @query(Scope.NEURAL_MONITOR, description="Where a population's evolution stands.")
     async def evolution_status(
         self, info: Info, population_id: strawberry.ID, top: int = 10
     ) -> EvolutionStatus:
-        population = await _population(population_id)
+        population = await get_population(population_id)
         count = v.int_in("top", top, 0, 1000)
         best = (
             await models.Individual.find(models.Individual.population_id == population.id)
@@ -149,7 +143,7 @@ class EvolutionQuery:
     async def evolution_history(
         self, info: Info, population_id: strawberry.ID, limit: int = 10
     ) -> EvolutionHistory:
-        population = await _population(population_id)
+        population = await get_population(population_id)
         size = v.int_in("limit", limit, 1, 1000)
         records = (
             await models.GenerationRecord.find(

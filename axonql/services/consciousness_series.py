@@ -21,6 +21,7 @@ from typing import Any
 from axonql import models
 from axonql.errors import NotFound, ValidationError
 from axonql.models.base import utcnow
+from axonql.services.lookup import fetch
 
 MAX_BUCKETS = 1000
 
@@ -81,9 +82,7 @@ async def series(
     interval: timedelta,
     component_id: str | None,
 ) -> list[Point]:
-    system = await models.System.get(system_id)
-    if system is None:
-        raise NotFound(f"system {system_id} not found", details={"id": system_id})
+    system = await fetch(models.System, system_id, "system")
     if component_id and all(c.component_id != component_id for c in system.components):
         raise NotFound(
             f"component {component_id} not found", details={"component_id": component_id}

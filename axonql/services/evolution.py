@@ -12,11 +12,12 @@ import random
 from dataclasses import dataclass
 
 from axonql import models
-from axonql.errors import NotFound, ValidationError
+from axonql.errors import ValidationError
 from axonql.models.base import utcnow
 from axonql.services import genetics
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.lookup import fetch
 
 MAX_GENERATIONS_PER_REQUEST = 50
 
@@ -83,9 +84,7 @@ def _seed_for(population: models.Population, request: EvolutionRequest) -> int:
 
 async def evolve(population_id: str, request: EvolutionRequest) -> EvolutionOutcome:
     """Run `request.generations` cycles, store the new individuals, history and statistics."""
-    population = await models.Population.get(population_id)
-    if population is None:
-        raise NotFound(f"population {population_id} not found", details={"id": population_id})
+    population = await fetch(models.Population, population_id, "population")
     found = await models.Individual.find(models.Individual.population_id == population_id).to_list()
     # Order by content, not by random ids, so the same stored state evolves the same way.
     stored = sorted(found, key=lambda i: (-i.fitness, sorted(i.genome.items())))

@@ -20,6 +20,7 @@ from axonql.errors import NotFound
 from axonql.models.base import utcnow
 from axonql.services import relevance
 from axonql.services.events import emit
+from axonql.services.lookup import fetch
 
 POOLS = ("short_term", "long_term", "episodic")
 DEFAULT_POOL_CAPACITY = {"short_term": 3000, "long_term": 4000, "episodic": 500}
@@ -37,9 +38,7 @@ def drift_after_recall(memory: models.Memory, now: datetime) -> float:
 
 async def recall(memory_id: str, alert_level: float) -> tuple[models.Memory, list[models.Memory]]:
     """Count an access, move drift on, and return the memory with its related memories."""
-    memory = await models.Memory.get(memory_id)
-    if memory is None:
-        raise NotFound(f"memory {memory_id} not found", details={"id": memory_id})
+    memory = await fetch(models.Memory, memory_id, "memory")
     now = utcnow()
     before = memory.drift_score
     drift = drift_after_recall(memory, now)

@@ -16,13 +16,14 @@ import pymongo
 from pymongo import ReturnDocument
 
 from axonql import models
-from axonql.errors import AuthorizationDenied, Conflict, NotFound, ValidationError
+from axonql.errors import AuthorizationDenied, Conflict, ValidationError
 from axonql.models.agent import AgentStatus
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
 from axonql.services import lifecycle
 from axonql.services.events import emit
 from axonql.services.lifecycle import ACTIVE
+from axonql.services.lookup import fetch
 from axonql.settings import Settings
 
 S = TaskStatus
@@ -72,9 +73,7 @@ async def unknown_capabilities(required: list[str]) -> list[str]:
 
 async def queue_task(task_id: str) -> models.Task:
     """created → queued, refusing capabilities no agent offers (they could never run)."""
-    task = await models.Task.get(task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found", details={"id": task_id})
+    task = await fetch(models.Task, task_id, "task")
     lifecycle.check(task.status, S.QUEUED, task_id)
     unknown = await unknown_capabilities(task.required_capabilities)
     if unknown:
@@ -161,9 +160,7 @@ async def claim(settings: Settings, agent: models.Agent, offered: list[str]) -> 
 
 async def leased_task(task_id: str, agent_id: str) -> models.Task:
     """The task, provided it is leased to `agent_id`."""
-    task = await models.Task.get(task_id)
-    if task is None:
-        raise NotFound(f"task {task_id} not found", details={"id": task_id})
+    task = await fetch(models.Task, task_id, "task")
     if task.agent_id != agent_id:
         raise AuthorizationDenied(
             f"task {task_id} is not leased to agent {agent_id}",

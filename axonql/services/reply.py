@@ -12,8 +12,9 @@ import time
 from collections import defaultdict, deque
 
 from axonql import models
-from axonql.errors import GatewayTimeout, NotFound
+from axonql.errors import GatewayTimeout
 from axonql.services.lifecycle import TERMINAL
+from axonql.services.lookup import fetch
 from axonql.state import AppState
 
 _KEY = "replies"
@@ -56,9 +57,7 @@ class Replies:
         """The task once terminal; GatewayTimeout (task left as it is) after `seconds`."""
         deadline = time.monotonic() + seconds
         while True:
-            task = await models.Task.get(task_id)
-            if task is None:
-                raise NotFound(f"task {task_id} not found", details={"id": task_id})
+            task = await fetch(models.Task, task_id, "task")
             if task.status in TERMINAL:
                 return task
             remaining = deadline - time.monotonic()

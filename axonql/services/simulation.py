@@ -33,6 +33,7 @@ from axonql.resolvers.tasks import TaskDraft, create_task
 from axonql.services import assessment_scales, queue
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.lookup import fetch
 from axonql.settings import Settings
 
 CAPABILITY = "drift_simulation"
@@ -80,9 +81,7 @@ async def start(settings: Settings, request: StartRequest) -> Simulation:
     """A new run, queued for a capable agent; one run at a time (409 otherwise)."""
     await configs()
     name = request.config_name or "experimental_design"
-    config = await SimulationConfig.get(name)
-    if config is None:
-        raise NotFound(f"simulation configuration {name} not found", details={"id": name})
+    config = await fetch(SimulationConfig, name, "simulation configuration")
     condition = request.condition.upper()
     if condition not in config.conditions:
         raise ValidationError(
@@ -271,9 +270,7 @@ async def _status_event(simulation: Simulation) -> None:
 
 
 async def _active_run(simulation_id: str) -> Simulation:
-    simulation = await Simulation.get(simulation_id)
-    if simulation is None:
-        raise NotFound(f"simulation {simulation_id} not found", details={"id": simulation_id})
+    simulation = await fetch(Simulation, simulation_id, "simulation")
     if simulation.status != "running":
         raise Conflict(
             f"simulation {simulation_id} is {simulation.status}; records are refused",
@@ -503,7 +500,5 @@ async def results(simulation_id: str | None) -> Results:
 
 
 async def _get(simulation_id: str) -> Simulation:
-    simulation = await Simulation.get(simulation_id)
-    if simulation is None:
-        raise NotFound(f"simulation {simulation_id} not found", details={"id": simulation_id})
+    simulation = await fetch(Simulation, simulation_id, "simulation")
     return await _settle(simulation)
