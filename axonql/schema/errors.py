@@ -101,7 +101,7 @@ class ErrorCodedSchema(strawberry.Schema):
     """A schema whose streamed results (WebSocket operations) carry error codes too.
 
     Each streamed result is sent before its operation ends, so `ErrorCodes` alone would see
-    them too late. A `on_stream_result` extension hook would do, but Strawberry builds its
+    them too late. An `on_stream_result` extension hook would do, but Strawberry builds its
     context managers for every result and subscriber; this wrapper costs one generator step.
     """
 
