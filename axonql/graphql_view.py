@@ -13,6 +13,7 @@ from strawberry.exceptions import ConnectionRejectionError
 
 from axonql.errors import AuthenticationFailed, AxonError
 from axonql.graphiql import render_graphiql
+from axonql.graphql_ws import LegacyWSHandler, TransportWSHandler
 from axonql.schema.context import Context
 from axonql.services.auth import Principal, authenticate
 from axonql.settings import Settings
@@ -60,6 +61,9 @@ async def resolve_principal(
 
 class AxonGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with AxonQL's context and connection_init authentication."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

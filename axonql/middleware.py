@@ -27,6 +27,9 @@ class RequestIdMiddleware:
         supplied = headers.get(b"x-request-id", b"").decode("latin-1")[:64]
         request_id = supplied or f"req_{secrets.token_hex(8)}"
         scope["request_id"] = request_id
+        if scope["type"] == "websocket":  # no response headers to add: leave its sends alone
+            await self.app(scope, receive, send)
+            return
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -10,7 +10,8 @@ AxonQL runs as `axonql serve` (its own process) on an embedded SecantusDB; event
 committed by this process through `emit` and reach the server through its change stream.
 The baseline is a bare Starlette WebSocket endpoint over `broadcaster` `memory://`.
 Knobs: BENCH_SUBSCRIBERS (1000), BENCH_EVENTS (100), BENCH_RATE (events/s, 1),
-BENCH_BURST (50), BENCH_CLIENT_PROCS (4); BENCH_ONLY_AXONQL=1 skips the baseline;
+BENCH_BURST (50), BENCH_CLIENT_PROCS (4), BENCH_CLIENT (picows, or websockets: see
+`bench.subscribers`); BENCH_ONLY_AXONQL=1 skips the baseline;
 BENCH_DUMP=DIR writes every delivery's (event number, latency) there.
 """
 
@@ -37,13 +38,14 @@ import psutil
 
 from axonql.stopping import stop_process
 from bench import benchmark
+from bench.subscribers import ClientJob, Shared, client_process
 
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "100"))
 RATE = float(os.environ.get("BENCH_RATE", "1"))
 BURST = int(os.environ.get("BENCH_BURST", "50"))
 CLIENT_PROCS = int(os.environ.get("BENCH_CLIENT_PROCS", "4"))
-QUERY = "subscription { logEntries { id payload } }"
+CLIENT = os.environ.get("BENCH_CLIENT", "picows")
 PAD = secrets.token_hex(64)  # a realistic payload size (~300 bytes on the wire)
 
 
@@ -64,93 +66,6 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 180)
         except httpx.HTTPError:
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer")
-
-
-# ----- clients (separate processes, so the server under test has its own core) -----
-
-
-@dataclass
-class ClientJob:
-    url: str
-    mode: str  # "axonql" or "raw"
-    connections: int
-    token: str
-
-
-def _payload_of(mode: str, text: str) -> dict[str, Any] | None:
-    message = json.loads(text)
-    if mode == "raw":
-        return dict(message)
-    if message.get("type") != "next":
-        return None
-    return dict(message["payload"]["data"]["logEntries"]["payload"])
-
-
-async def _client_main(job: ClientJob, warmed: Any, burst: Any, control: Any, results: Any) -> None:
-    from websockets.asyncio.client import connect
-    from websockets.typing import Subprotocol
-
-    received: list[tuple[int, float]] = []  # (event number, receive time)
-    burst_last: list[float] = []
-    warm_flags = [False] * job.connections
-    sockets = []
-
-    async def open_one(index: int) -> Any:
-        if job.mode == "raw":
-            return await connect(job.url, max_size=None, compression=None)
-        ws = await connect(
-            job.url,
-            subprotocols=[Subprotocol("graphql-transport-ws")],
-            max_size=None,
-            compression=None,
-        )
-        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {job.token}"}}
-        await ws.send(json.dumps(init))
-        await ws.recv()
-        sub = {"id": "1", "type": "subscribe", "payload": {"query": QUERY}}
-        await ws.send(json.dumps(sub))
-        return ws
-
-    for index in range(job.connections):
-        sockets.append(await open_one(index))
-
-    async def reader(index: int, ws: Any) -> None:
-        async for text in ws:
-            payload = _payload_of(job.mode, text)
-            if payload is None:
-                continue
-            now = time.time()
-            kind = payload.get("kind")
-            if kind == "warm" and not warm_flags[index]:
-                warm_flags[index] = True
-                with warmed.get_lock():
-                    warmed.value += 1
-            elif kind == "measure":
-                received.append((int(payload["n"]), now))
-            elif kind == "burst":
-                burst_last.append(now)
-                with burst.get_lock():
-                    burst.value += 1
-
-    tasks = [asyncio.create_task(reader(i, ws)) for i, ws in enumerate(sockets)]
-    while not control.is_set():
-        await asyncio.sleep(0.1)
-    await asyncio.sleep(0.5)
-    for task in tasks:
-        task.cancel()
-    for ws in sockets:
-        ws.transport.abort()
-    results.put(
-        {
-            "received": received,
-            "burst_last": max(burst_last, default=0.0),
-            "burst_count": len(burst_last),
-        }
-    )
-
-
-def _client_process(job: ClientJob, warmed: Any, burst: Any, control: Any, results: Any) -> None:
-    asyncio.run(_client_main(job, warmed, burst, control, results))
 
 
 # ----- one run: same procedure for AxonQL and the raw baseline -----
@@ -187,10 +102,10 @@ async def _drive(
     publish: Callable[[dict[str, Any]], Any],
 ) -> RunResult:
     ctx = multiprocessing.get_context("spawn")
-    warmed = ctx.Value("i", 0)
-    burst = ctx.Value("i", 0)
-    control = ctx.Event()
-    results = ctx.Queue()
+    shared = Shared(
+        warmed=ctx.Value("i", 0), burst=ctx.Value("i", 0), control=ctx.Event(), results=ctx.Queue()
+    )
+    warmed, burst, control, results = shared.warmed, shared.burst, shared.control, shared.results
     server = psutil.Process(server_pid)
     rss_before = server.memory_info().rss
     per_proc = [
@@ -199,8 +114,8 @@ async def _drive(
     ]
     procs = [
         ctx.Process(
-            target=_client_process,
-            args=(ClientJob(url, mode, n, token), warmed, burst, control, results),
+            target=client_process,
+            args=(ClientJob(url, mode, n, token, CLIENT), shared),
         )
         for n in per_proc
     ]

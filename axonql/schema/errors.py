@@ -71,15 +71,19 @@ def format_error(error: GraphQLError, *, request_id: str, mask: bool) -> GraphQL
     )
 
 
-def format_result_errors(result: Any, context: Any) -> None:
-    """Give every error of one result its code, with the request id of `context`."""
-    errors = getattr(result, "errors", None)
-    if not errors:
-        return
+def coded_errors(errors: Iterable[GraphQLError], context: Any) -> list[GraphQLError]:
+    """`errors` with their codes, for the caller of `context` (its request id, its masking)."""
     request_id = getattr(context, "request_id", "")
     settings = getattr(context, "settings", None)
     mask = bool(settings and settings.is_production)
-    result.errors = [format_error(e, request_id=request_id, mask=mask) for e in errors]
+    return [format_error(e, request_id=request_id, mask=mask) for e in errors]
+
+
+def format_result_errors(result: Any, context: Any) -> None:
+    """Give every error of one result its code, with the request id of `context`."""
+    errors = getattr(result, "errors", None)
+    if errors:
+        result.errors = coded_errors(errors, context)
 
 
 class ErrorCodes(SchemaExtension):

@@ -18,6 +18,7 @@ from typing import Any
 from graphql import print_ast
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from axonql.schema.direct_delivery import DirectStream
 from axonql.schema.subscription import Event
 
 _LIMIT = 4096
@@ -73,6 +74,12 @@ class _AlreadyExecuted:
 
 class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context, memoising subscription events that are `Event`s."""
+
+    def cancellable_iterable(self, iterable: Any) -> Any:
+        """Where graphql-core takes a subscription's event stream: a direct one gets bound."""
+        if isinstance(iterable, DirectStream):
+            iterable.bind(self)
+        return super().cancellable_iterable(iterable)
 
     def build_per_event_executor(self, payload: Any) -> Any:
         if isinstance(payload, Event):

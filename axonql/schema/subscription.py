@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from strawberry.scalars import JSON
 from axonql.errors import AuthenticationFailed
 from axonql.models.event import Event as EventDocument
 from axonql.schema.context import Info
+from axonql.schema.direct_delivery import DirectStream, current_sink
 from axonql.schema.permissions import mutation, subscription
 from axonql.scopes import Scope
 from axonql.services import validation as v
@@ -101,14 +102,20 @@ def _close_slow_client(info: Info) -> Callable[[Subscriber], None] | None:
 
 async def _stream(
     info: Info, where: EventFilter, after: strawberry.ID | None
-) -> AsyncGenerator[Event, None]:
-    """Checks `after` up front (so a bad one is an `error` message), then streams."""
+) -> AsyncIterator[Event]:
+    """Checks `after` up front (so a bad one is an `error` message), then streams.
+
+    Over a GraphQL WebSocket the stream delivers to its operation's socket itself
+    (`direct_delivery`); anywhere else it yields.
+    """
     resume = parse_event_id(str(after)) if after is not None else None
     service = realtime.of(info.context.state)
     if resume is not None:
         await realtime.check_resumable(resume)
     source = service.follow(where, resume, on_overflow=_close_slow_client(info))
-    return _events(source, info.context.principal)
+    events = _events(source, info.context.principal)
+    sink = current_sink()
+    return DirectStream(events, sink) if sink is not None else events
 
 
 _RECENT_LIMIT = 256
@@ -176,7 +183,7 @@ class EventSubscription:
         user_id: strawberry.ID | None = None,
         population_id: strawberry.ID | None = None,
         memory_id: strawberry.ID | None = None,
-    ) -> AsyncGenerator[Event, None]:
+    ) -> AsyncIterator[Event]:
         where = EventFilter.of(
             [t.value for t in types] if types is not None else None,
             task_id=task_id,
@@ -191,13 +198,13 @@ class EventSubscription:
     @subscription(Scope.TASKS_READ, description="Task state changes and progress.")
     async def task_updated(
         self, info: Info, id: strawberry.ID | None = None, after: strawberry.ID | None = None
-    ) -> AsyncGenerator[Event, None]:
+    ) -> AsyncIterator[Event]:
         return await _stream(info, EventFilter.of(types.TASK_TYPES, task_id=id), after)
 
     @subscription(Scope.AGENTS_READ, description="Agent status changes.")
     async def agent_updated(
         self, info: Info, id: strawberry.ID | None = None, after: strawberry.ID | None = None
-    ) -> AsyncGenerator[Event, None]:
+    ) -> AsyncIterator[Event]:
         return await _stream(info, EventFilter.of(types.AGENT_TYPES, agent_id=id), after)
 
     @subscription(Scope.CONSCIOUSNESS_READ, description="Consciousness level changes.")
@@ -206,28 +213,28 @@ class EventSubscription:
         info: Info,
         system_id: strawberry.ID | None = None,
         after: strawberry.ID | None = None,
-    ) -> AsyncGenerator[Event, None]:
+    ) -> AsyncIterator[Event]:
         where = EventFilter.of(types.CONSCIOUSNESS_TYPES, system_id=system_id)
         return await _stream(info, where, after)
 
     @subscription(Scope.USER_MANAGE, description="Learning sessions, progress and assessments.")
     async def learning_progress(
         self, info: Info, user_id: strawberry.ID | None = None, after: strawberry.ID | None = None
-    ) -> AsyncGenerator[Event, None]:
+    ) -> AsyncIterator[Event]:
         where = EventFilter.of(types.LEARNING_TYPES, user_id=user_id)
         return await _stream(info, where, after)
 
     @subscription(Scope.NEURAL_MONITOR, description="Population evolution cycles.")
     async def population_evolved(
         self, info: Info, id: strawberry.ID | None = None, after: strawberry.ID | None = None
-    ) -> AsyncGenerator[Event, None]:
+    ) -> AsyncIterator[Event]:
         where = EventFilter.of(types.POPULATION_TYPES, population_id=id)
         return await _stream(info, where, after)
 
     @subscription(Scope.MEMORIES_READ, description="Memory drift at or above `minLevel`.")
     async def memory_drift(
         self, info: Info, min_level: float | None = None, after: strawberry.ID | None = None
-    ) -> AsyncGenerator[Event, None]:
+    ) -> AsyncIterator[Event]:
         test = None
         if min_level is not None:
             level = v.number_in("minLevel", min_level, 0.0, 1.0)
@@ -240,7 +247,7 @@ class EventSubscription:
         info: Info,
         min_severity: types.AlertSeverity | None = None,
         after: strawberry.ID | None = None,
-    ) -> AsyncGenerator[Event, None]:
+    ) -> AsyncIterator[Event]:
         test = None
         if min_severity is not None:
             test = _rank_at_least(types.AlertSeverity, min_severity, "severity")
@@ -254,7 +261,7 @@ class EventSubscription:
         task_id: strawberry.ID | None = None,
         agent_id: strawberry.ID | None = None,
         after: strawberry.ID | None = None,
-    ) -> AsyncGenerator[Event, None]:
+    ) -> AsyncIterator[Event]:
         test = _rank_at_least(types.LogLevel, level, "level") if level is not None else None
         where = EventFilter.of(types.LOG_TYPES, test, task_id=task_id, agent_id=agent_id)
         return await _stream(info, where, after)

@@ -35,6 +35,14 @@ def _payload_text(data: Any) -> str:
     return text
 
 
+def streamed_frame(kind: str, operation_id: str, data: dict[str, Any]) -> str:
+    """A `next` (graphql-transport-ws) or `data` (graphql-ws) message carrying only `data`."""
+    return (
+        f'{{"id":{encode_basestring_ascii(operation_id)},"type":"{kind}",'
+        f'"payload":{_payload_text(data)}}}'
+    )
+
+
 def encode_message(message: object) -> str:
     """The JSON text of a WebSocket message, reusing a streamed result's encoded payload."""
     if (
@@ -47,8 +55,5 @@ def encode_message(message: object) -> str:
         if isinstance(payload, Mapping) and len(payload) == 1 and "data" in payload:
             data = payload["data"]
             if isinstance(data, dict):
-                return (
-                    f'{{"id":{encode_basestring_ascii(message["id"])},"type":"{message["type"]}",'
-                    f'"payload":{_payload_text(data)}}}'
-                )
+                return streamed_frame(message["type"], message["id"], data)
     return _compact(message)
