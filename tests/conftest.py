@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -73,7 +74,15 @@ async def server(
 
 @pytest.fixture(autouse=True)
 async def clean_database(server: RunningServer) -> AsyncIterator[None]:
-    """Every test starts from an empty database (plus the server's own System)."""
+    """Every test starts from an empty database (plus the server's own System)...
+
+    ...and with no subscription left from the test before: its client may have just closed,
+    and a stale subscriber would let `wait_for_subscribers` return before the new one exists.
+    """
+    hub = server.app.state.axon.extras["realtime"].hub
+    async with asyncio.timeout(10):
+        while len(hub):
+            await asyncio.sleep(0.01)
     for model in models.ALL_DOCUMENTS:
         await model.get_pymongo_collection().delete_many({})
     await ensure_server_system(server.app.state.axon)
