@@ -106,9 +106,10 @@ class RealTime:
                 subscriber.catching_up = False
             while True:
                 event = await subscriber.next()
-                if event.seq <= last:
+                seq = event.seq  # read once: a stored document's attributes are not free
+                if seq <= last:
                     continue
-                last = event.seq
+                last = seq
                 subscriber.last_id = event.id
                 yield event
         finally:
