@@ -18,7 +18,6 @@ from axonql.schema.context import Context
 from axonql.services.auth import Principal, authenticate
 from axonql.settings import Settings
 from axonql.state import AppState
-from axonql.subscriptions.frames import encode_message
 
 CONNECTION_TOKEN_KEYS = ("Authorization", "authorization", "authToken", "token", "access_token")
 
@@ -81,10 +80,6 @@ class AxonGraphQL(GraphQL[Context, None]):
             auth_error=error,
             request_id=str(request_id),
         )
-
-    def encode_json(self, data: object) -> str:
-        """JSON as Strawberry writes it; a fanned-out event's payload is encoded only once."""
-        return encode_message(data)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """The self-hosted GraphiQL page instead of Strawberry's CDN-loading one."""

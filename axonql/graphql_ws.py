@@ -10,6 +10,9 @@ errors takes Strawberry's own message path.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
+
 from starlette.websockets import WebSocket
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -22,6 +25,39 @@ from axonql.schema.context import Context
 from axonql.schema.direct_delivery import delivering_to
 from axonql.subscriptions.frames import streamed_frame
 
+Send = Callable[[ExecutionResult], Awaitable[None]]
+
+
+def _never() -> bool:
+    return False
+
+
+class _Frames:
+    """One operation's results as `kind` messages on its socket; `send` for anything else."""
+
+    __slots__ = ("closed", "kind", "operation_id", "send", "socket")
+
+    def __init__(
+        self,
+        socket: WebSocket,
+        kind: str,
+        operation_id: str,
+        send: Send,
+        closed: Callable[[], bool] = _never,
+    ) -> None:
+        self.socket = socket
+        self.kind = kind
+        self.operation_id = operation_id
+        self.send = send  # Strawberry's own message path: formats errors, honours completion
+        self.closed = closed
+
+    async def deliver(self, result: ExecutionResult) -> None:
+        data = result.data
+        if data is None or result.errors or self.closed():
+            await self.send(result)
+        else:
+            await self.socket.send_text(streamed_frame(self.kind, self.operation_id, data))
+
 
 def _socket(context: Context) -> WebSocket:
     socket = context.request
@@ -29,46 +65,16 @@ def _socket(context: Context) -> WebSocket:
     return socket
 
 
-class _NextMessages:
-    """graphql-transport-ws: a result is a `next` message of its operation."""
-
-    __slots__ = ("operation", "socket")
-
-    def __init__(self, operation: Operation[Context, None], socket: WebSocket) -> None:
-        self.operation = operation
-        self.socket = socket
-
-    async def deliver(self, result: ExecutionResult) -> None:
-        operation, data = self.operation, result.data
-        if data is None or result.errors or operation.completed:
-            await operation.send_next(result)  # formats errors; nothing after `complete`
-        else:
-            await self.socket.send_text(streamed_frame("next", operation.id, data))
-
-
-class _DataMessages:
-    """graphql-ws (legacy): a result is a `data` message with the operation's id."""
-
-    __slots__ = ("handler", "operation_id", "socket")
-
-    def __init__(
-        self, handler: BaseGraphQLWSHandler[Context, None], operation_id: str, socket: WebSocket
-    ) -> None:
-        self.handler = handler
-        self.operation_id = operation_id
-        self.socket = socket
-
-    async def deliver(self, result: ExecutionResult) -> None:
-        data = result.data
-        if data is None or result.errors:
-            await self.handler.send_data_message(result, self.operation_id)
-        else:
-            await self.socket.send_text(streamed_frame("data", self.operation_id, data))
-
-
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def run_operation(self, operation: Operation[Context, None]) -> None:
-        with delivering_to(_NextMessages(operation, _socket(self.context))):
+        sink = _Frames(
+            _socket(self.context),
+            "next",
+            operation.id,
+            operation.send_next,
+            closed=lambda: operation.completed,  # nothing is sent after `complete`
+        )
+        with delivering_to(sink):
             await super().run_operation(operation)
 
 
@@ -80,6 +86,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         operation_name: str | None,
         variables: dict[str, object] | None,
     ) -> None:
-        sink = _DataMessages(self, operation_id, _socket(self.context))
+        send = partial(self.send_data_message, operation_id=operation_id)
+        sink = _Frames(_socket(self.context), "data", operation_id, send)
         with delivering_to(sink):
             await super().handle_async_results(operation_id, query, operation_name, variables)

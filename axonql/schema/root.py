@@ -95,8 +95,8 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     ]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    # One extension for all the rules: Strawberry visits every extension for every streamed
-    # result of every subscriber, so fewer extensions make a fan-out cheaper.
+    # One extension for all the rules: Strawberry visits every extension at each step of every
+    # operation, and for each result it streams (the REST bridges' subscriptions).
     extensions: list[Any] = [
         ErrorCodes,
         OperationOutcome,

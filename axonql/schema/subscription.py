@@ -122,11 +122,11 @@ _RECENT_LIMIT = 256
 _recent: OrderedDict[str, Event] = OrderedDict()
 
 
-def _shared(doc: EventDocument, event_id: str) -> Event:
+def _shared(doc: EventDocument) -> Event:
     """One GraphQL object per event, shared by every subscriber it fans out to."""
-    found = _recent.get(event_id)
+    found = _recent.get(doc.id)
     if found is None:
-        found = _recent[event_id] = Event.from_document(doc)
+        found = _recent[doc.id] = Event.from_document(doc)
         if len(_recent) > _RECENT_LIMIT:
             _recent.popitem(last=False)
     return found
@@ -143,7 +143,7 @@ async def _events(
                 resume = f"; resubscribe with a fresh token and after: {last}" if last else ""
                 raise AuthenticationFailed(f"access token expired{resume}")
             last = event.id
-            yield _shared(event, last)
+            yield _shared(event)
     finally:
         await source.aclose()
 

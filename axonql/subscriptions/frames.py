@@ -4,31 +4,26 @@ Subscribers running the same operation share one result object per event (see
 `schema.shared_execution`), so the `payload` of their `next` (graphql-transport-ws) or `data`
 (graphql-ws) messages is the same data object. Serialising it again for every subscriber was
 the largest single cost of a fan-out; the encoded text is remembered by the identity of that
-object (held here, so its id cannot be reused) and each message only adds its own id.
+object (held here, so its id cannot be reused) and each message only adds its own id. The
+protocol sinks (`graphql_ws`) write these frames; every other message is Strawberry's JSON.
 """
 
 from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Mapping
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
 _LIMIT = 512
-_STREAMED_TYPES = frozenset(("next", "data"))
 _encoded: OrderedDict[int, tuple[Any, str]] = OrderedDict()
-
-
-def _compact(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
 
 
 def _payload_text(data: Any) -> str:
     known = _encoded.get(id(data))
     if known is not None and known[0] is data:
         return known[1]
-    text = _compact({"data": data})
+    text = json.dumps({"data": data}, separators=(",", ":"))
     _encoded[id(data)] = (data, text)
     if len(_encoded) > _LIMIT:
         _encoded.popitem(last=False)
@@ -41,19 +36,3 @@ def streamed_frame(kind: str, operation_id: str, data: dict[str, Any]) -> str:
         f'{{"id":{encode_basestring_ascii(operation_id)},"type":"{kind}",'
         f'"payload":{_payload_text(data)}}}'
     )
-
-
-def encode_message(message: object) -> str:
-    """The JSON text of a WebSocket message, reusing a streamed result's encoded payload."""
-    if (
-        isinstance(message, Mapping)
-        and message.get("type") in _STREAMED_TYPES
-        and len(message) == 3
-        and isinstance(message.get("id"), str)
-    ):
-        payload = message.get("payload")
-        if isinstance(payload, Mapping) and len(payload) == 1 and "data" in payload:
-            data = payload["data"]
-            if isinstance(data, dict):
-                return streamed_frame(message["type"], message["id"], data)
-    return _compact(message)
