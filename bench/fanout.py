@@ -38,7 +38,7 @@ import psutil
 
 from axonql.stopping import stop_process
 from bench import benchmark
-from bench.subscribers import ClientJob, Shared, client_process
+from bench.subscribers import CLIENTS, ClientJob, Shared, client_process
 
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "100"))
@@ -359,6 +359,8 @@ def _report(axon: RunResult, raw: RunResult) -> None:
 @benchmark("fanout")
 def run() -> None:
     """Both runs, one after the other, then the comparison."""
+    if CLIENT not in CLIENTS:
+        raise SystemExit(f"BENCH_CLIENT must be one of {', '.join(CLIENTS)}, not {CLIENT!r}")
     with tempfile.TemporaryDirectory(prefix="axonql-bench-") as tmp:
         axon = asyncio.run(_run_axonql(Path(tmp)))
     if os.environ.get("BENCH_ONLY_AXONQL"):

@@ -177,7 +177,9 @@ async def _websockets_main(job: ClientJob, shared: Shared) -> None:
     shared.results.put(_report(job.mode, arrivals))
 
 
+CLIENTS = {"picows": _picows_main, "websockets": _websockets_main}
+
+
 def client_process(job: ClientJob, shared: Shared) -> None:
     """Entry point of one client process."""
-    main = _picows_main if job.client == "picows" else _websockets_main
-    asyncio.run(main(job, shared))
+    asyncio.run(CLIENTS[job.client](job, shared))
