@@ -55,6 +55,7 @@ def serve(
 ) -> None:
     """Start the server (embedded SecantusDB unless AXONQL_MONGODB_URL is set)."""
     from axonql.app import create_app
+    from axonql.log_redaction import install_redaction
 
     overrides: dict[str, object] = {}
     if host is not None:
@@ -65,13 +66,20 @@ def serve(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_redaction()  # before uvicorn logs its first request path
     application = create_app(settings, load_demo=demo)
     where = f"http://{settings.host}:{settings.port}/graphql"
     if settings.graphiql_enabled:
         typer.echo(f"AxonQL GraphiQL: {where}")
     else:
         typer.echo(f"AxonQL GraphQL endpoint: {where}")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        application,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        ws_max_size=settings.max_ws_message_bytes,  # the app checks too, whatever the server
+    )
 
 
 @user_app.command("create")

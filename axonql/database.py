@@ -16,11 +16,20 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 import psutil
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
 
+from axonql.embedded_auth import (
+    PRIVATE_UMASK,
+    Credentials,
+    load_or_create,
+    lock_down,
+    provision,
+    write_private,
+)
 from axonql.models import ALL_DOCUMENTS
 from axonql.settings import Settings
 from axonql.stopping import stop_process
@@ -72,6 +81,23 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return not _running(pid)
 
 
+def _stop_pid(pid: int) -> None:
+    """SIGTERM a process that is not our child, SIGKILL it if it lingers."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    if not _wait_gone(pid, 15):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _requires_auth(pid: int) -> bool:
+    """Whether the server `pid` was started with `--auth` (older AxonQLs started it open)."""
+    try:
+        return "--auth" in psutil.Process(pid).cmdline()
+    except psutil.Error:
+        return False
+
+
 @dataclass
 class EmbeddedServer:
     """A SecantusDB server process whose data lives in `data_dir/db`.
@@ -79,6 +105,7 @@ class EmbeddedServer:
     A data directory can be open in one process only, so a second AxonQL instance on the same
     data dir reuses the running server (found through `embedded.json`) instead of starting one.
     A server whose owner died without stopping it (SIGKILL) is adopted: the new owner stops it.
+    It runs with `--auth` and its files are private to this user (see `embedded_auth`).
     """
 
     data_dir: Path
@@ -86,6 +113,7 @@ class EmbeddedServer:
     url: str = ""
     owned: bool = False
     adopted_pid: int | None = None
+    credentials: Credentials = field(default=Credentials("", ""), repr=False)
     _log_file: Any = field(default=None, repr=False)
 
     def _state(self) -> dict[str, Any] | None:
@@ -97,20 +125,45 @@ class EmbeddedServer:
 
     def _write_state(self, pid: int) -> None:
         state = {"pid": pid, "url": self.url, "owner": os.getpid()}
-        (self.data_dir / _STATE_FILE).write_text(json.dumps(state))
+        write_private(self.data_dir / _STATE_FILE, json.dumps(state))
+
+    def client_url(self) -> str:
+        """The URL with the credentials in it, for a process that must connect by URL alone."""
+        user, password = (
+            quote_plus(self.credentials.username),
+            quote_plus(self.credentials.password),
+        )
+        host = self.url.removeprefix("mongodb://")
+        return f"mongodb://{user}:{password}@{host}&authSource=admin"
 
     def start(self) -> str:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The server's URL (no credentials in it: it is logged); `credentials` log in."""
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock_down(self.data_dir)
+        self.credentials = load_or_create(self.data_dir)
         state = self._state()
-        if state is not None and _serves(int(state.get("pid", 0)), self.data_dir / "db"):
-            self.url = str(state["url"])
+        pid = int(state.get("pid", 0)) if state is not None else 0
+        if state is not None and _serves(pid, self.data_dir / "db"):
             owner = int(state.get("owner", 0))
-            if not owner or owner == os.getpid() or not _alive(owner):
-                self.owned, self.adopted_pid = True, int(state["pid"])
-                self._write_state(self.adopted_pid)
-            return self.url
+            orphaned = not owner or owner == os.getpid() or not _alive(owner)
+            if _requires_auth(pid):
+                self.url = str(state["url"])
+                if orphaned:
+                    self.owned, self.adopted_pid = True, pid
+                    self._write_state(pid)
+                return self.url
+            if not orphaned:
+                raise RuntimeError(
+                    f"SecantusDB (pid {pid}) serves {self.data_dir} without authentication for"
+                    f" a running AxonQL (pid {owner}) of an older version: stop that one first"
+                )
+            _stop_pid(pid)  # left by an older AxonQL, open to anyone: restart it with --auth
+        provision(self.data_dir / "db", self.credentials)
         port = _free_port()
-        self._log_file = (self.data_dir / "secantus.log").open("ab")
+        log_fd = os.open(
+            self.data_dir / "secantus.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+        )
+        self._log_file = os.fdopen(log_fd, "ab")
         self.process = subprocess.Popen(
             [
                 _server_binary(),
@@ -122,10 +175,12 @@ class EmbeddedServer:
                 str(self.data_dir / "db"),
                 "--log-level",
                 "WARNING",
+                "--auth",
             ],
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            umask=PRIVATE_UMASK,
         )
         self.owned = True
         self.url = f"mongodb://127.0.0.1:{port}/?directConnection=true"
@@ -136,12 +191,7 @@ class EmbeddedServer:
         if not self.owned:
             return
         if self.adopted_pid is not None:
-            # Not our child: signal it and wait for it to go.
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.adopted_pid, signal.SIGTERM)
-            if not _wait_gone(self.adopted_pid, 15):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(self.adopted_pid, signal.SIGKILL)
+            _stop_pid(self.adopted_pid)  # not our child: signal it and wait for it to go
         elif self.process is not None:
             stop_process(self.process)
         (self.data_dir / _STATE_FILE).unlink(missing_ok=True)
@@ -199,6 +249,7 @@ async def connect(settings: Settings, **client_kwargs: Any) -> Database:
         embedded = EmbeddedServer(settings.data_dir)
         url = await asyncio.to_thread(embedded.start)
         log.info("embedded SecantusDB at %s (data in %s)", url, settings.data_dir / "db")
+        client_kwargs = {**embedded.credentials.client_options(), **client_kwargs}
     client = make_client(url, settings.database_timeout_ms, **client_kwargs)
     try:
         await wait_until_up(client)

@@ -1,6 +1,10 @@
 """Errors with stable codes and HTTP statuses.
 
     AxonError (500 INTERNAL_ERROR)
+    ├── InvalidRequest (400 INVALID_REQUEST; a GraphQL request this transport cannot run)
+    ├── QueryTooCostly (400 QUERY_TOO_COSTLY; the operation's cost estimate is over the ceiling,
+    │                   refused before execution like the other document limits, which are 400;
+    │                   `extensions.cost` and `extensions.maxCost`)
     ├── ValidationError (422 VALIDATION_ERROR; names the field)
     │   └── ConsciousnessLevelInvalid (422 CONSCIOUSNESS_LEVEL_INVALID)
     ├── AuthenticationFailed (401 AUTHENTICATION_FAILED)
@@ -13,13 +17,15 @@
     │   └── IllegalTransition (409 ILLEGAL_TRANSITION)
     ├── SecurityScenarioExpired (410 SECURITY_SCENARIO_EXPIRED; its time limit has passed)
     ├── ResumePointExpired (410 RESUME_POINT_EXPIRED; `after` is older than the event log)
+    ├── PayloadTooLarge (413 PAYLOAD_TOO_LARGE; a request body over AXONQL_MAX_REQUEST_BYTES)
     ├── RateLimitExceeded (429 RATE_LIMIT_EXCEEDED)
+    ├── TooManySubscriptions (429 TOO_MANY_SUBSCRIPTIONS; a socket's operations are at the cap)
     ├── SubscriberTooSlow (429 SUBSCRIBER_TOO_SLOW; its buffer overflowed, resume with `after`)
     ├── ServiceUnavailable (503 SERVICE_UNAVAILABLE)
     └── GatewayTimeout (504 TIMEOUT)
 
 Every error crosses GraphQL as `extensions.code` / `extensions.status`; the REST layer renders
-the same code in each legacy envelope.
+the same code in each legacy envelope. A client's value quoted in an error goes through `clip`.
 """
 
 from __future__ import annotations
@@ -56,6 +62,13 @@ class AxonError(Exception):
         if self.details:
             ext["details"] = self.details
         return ext
+
+
+class InvalidRequest(AxonError):
+    """A GraphQL request that cannot run as sent (e.g. a query over a subscription-only socket)."""
+
+    code = "INVALID_REQUEST"
+    status = 400
 
 
 class ValidationError(AxonError):
@@ -163,3 +176,51 @@ class ResumePointExpired(AxonError):
 
     code = "RESUME_POINT_EXPIRED"
     status = 410
+
+
+class QueryTooCostly(AxonError):
+    """An operation whose static cost estimate exceeds the ceiling: a 400 like every other
+    document limit (depth, aliases, tokens), since the document itself must change."""
+
+    code = "QUERY_TOO_COSTLY"
+    status = 400
+
+    def __init__(self, cost: int, max_cost: int) -> None:
+        super().__init__(
+            f"the operation's estimated cost {cost} exceeds the maximum of {max_cost}; "
+            "ask for smaller pages (first/limit) or fewer nested lists"
+        )
+        self.cost = cost
+        self.max_cost = max_cost
+
+    def extensions(self) -> dict[str, Any]:
+        return {**super().extensions(), "cost": self.cost, "maxCost": self.max_cost}
+
+
+class PayloadTooLarge(AxonError):
+    """A request body over the configured size; refused while it streams in, not after."""
+
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413
+
+
+class TooManySubscriptions(AxonError):
+    """A subscribe over the per-socket cap: a socket may not hold unbounded operations."""
+
+    code = "TOO_MANY_SUBSCRIPTIONS"
+    status = 429
+
+
+ECHO_LIMIT = 100
+
+
+def clip(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A client's value as quoted in an error: printable, at most `limit` characters.
+
+    Quoting input in full lets one request make the server send megabytes back, and a lone
+    surrogate in it could not be encoded in the response at all.
+    """
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -12,20 +12,88 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import Any, cast
 
 from starlette.websockets import WebSocket
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    Message,
+    SubscribeMessage,
+)
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import (
+    ConnectionInitMessage,
+    OperationMessage,
+    StartMessage,
+)
 from strawberry.types import ExecutionResult
 
+from axonql.errors import AxonError, TooManySubscriptions, ValidationError
 from axonql.schema.context import Context
 from axonql.schema.direct_delivery import delivering_to
+from axonql.services import safe_json
 from axonql.subscriptions.frames import streamed_frame
 
 Send = Callable[[ExecutionResult], Awaitable[None]]
+TOO_MANY_INITIALISATIONS = 4429  # graphql-transport-ws's close code, used for graphql-ws too
+BAD_MESSAGE = 4400
+OPERATION_TYPES = ("subscribe", "start")
+
+
+def refusal(message: object, max_depth: int) -> ValidationError | None:
+    """Why a protocol message carries hostile JSON (lone surrogates, NUL keys, too deep).
+
+    An operation's payload is checked as an HTTP request is, its variables named from the
+    variable; anything else from the message's top level.
+    """
+    try:
+        if (
+            isinstance(message, dict)
+            and message.get("type") in OPERATION_TYPES
+            and isinstance(message.get("payload"), dict)
+        ):
+            safe_json.check_operation(message["payload"], max_depth)
+            rest = {k: v for k, v in message.items() if k != "payload"}
+            safe_json.check("", rest, max_depth=max_depth)
+        else:
+            safe_json.check("", message, max_depth=max_depth)
+    except ValidationError as exc:
+        return exc
+    return None
+
+
+def formatted(error: AxonError) -> dict[str, Any]:
+    """An error as a GraphQL error object: message and `extensions.code`/`status`/`field`."""
+    return {"message": error.message, "extensions": error.extensions()}
+
+
+def close_reason(text: str) -> str:
+    """A close reason fits in 123 bytes of UTF-8 (the WebSocket protocol's limit)."""
+    return text.encode("ascii", "backslashreplace")[:120].decode("ascii")
+
+
+def too_many(limit: int) -> TooManySubscriptions:
+    return TooManySubscriptions(
+        f"this connection already holds {limit} operations; complete one first",
+        details={"max_subscriptions": limit},
+    )
+
+
+def _operation_id(message: object) -> str | None:
+    """The id of an operation message, when it can be echoed (a short, valid string)."""
+    if not isinstance(message, dict) or message.get("type") not in OPERATION_TYPES:
+        return None
+    found = message.get("id")
+    if not isinstance(found, str) or len(found) > 200 or "\x00" in found:
+        return None
+    return found if safe_json.is_text(found) else None
+
+
+def _max_depth(view: object) -> int:
+    return int(getattr(view, "max_json_depth", safe_json.DEFAULT_MAX_DEPTH))
 
 
 def _never() -> bool:
@@ -66,6 +134,41 @@ def _socket(context: Context) -> WebSocket:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    async def handle_message(self, message: Message) -> None:
+        """Hostile JSON refused: an `error` for a subscribe's id, else closed 4400."""
+        if not isinstance(message, dict):
+            await self.handle_invalid_message("messages must be JSON objects")
+            return
+        refused = refusal(message, _max_depth(self.view))
+        if refused is None:
+            await super().handle_message(message)
+            return
+        operation_id = _operation_id(message)
+        if (
+            operation_id is None
+            or not self.connection_acknowledged
+            or operation_id in self.operations
+        ):
+            await self.handle_invalid_message(close_reason(refused.message))
+            return
+        await self.send_message(
+            cast(Message, {"id": operation_id, "type": "error", "payload": [formatted(refused)]})
+        )
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        """Over the cap, an `error` with code TOO_MANY_SUBSCRIPTIONS for that operation."""
+        limit = self.max_subscriptions_per_connection
+        if (
+            limit is not None
+            and self.connection_acknowledged
+            and message["id"] not in self.operations
+            and len(self.operations) >= limit
+        ):
+            error = {"id": message["id"], "type": "error", "payload": [formatted(too_many(limit))]}
+            await self.send_message(cast(Message, error))
+            return
+        await super().handle_subscribe(message)
+
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         sink = _Frames(
             _socket(self.context),
@@ -79,6 +182,68 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
 
 class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    async def handle_message(self, message: OperationMessage) -> None:
+        """Hostile JSON refused: an `error` for a start's id, `connection_error` otherwise."""
+        if not isinstance(message, dict):
+            await self.send_message(
+                cast(
+                    OperationMessage,
+                    {"type": "error", "payload": {"message": "messages must be JSON objects"}},
+                )
+            )
+            return
+        refused = refusal(message, _max_depth(self.view))
+        if refused is None:
+            await super().handle_message(message)
+            return
+        operation_id = _operation_id(message)
+        if operation_id is not None and self.connection_acknowledged:
+            error = {"type": "error", "id": operation_id, "payload": formatted(refused)}
+            await self.send_message(cast(OperationMessage, error))
+            return
+        if message.get("type") == "connection_init":
+            await self.send_message(
+                cast(OperationMessage, {"type": "connection_error", "payload": formatted(refused)})
+            )
+            await self.websocket.close(code=BAD_MESSAGE, reason=close_reason(refused.message))
+            return
+        await self.send_message(
+            cast(OperationMessage, {"type": "error", "payload": formatted(refused)})
+        )
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        """One `connection_init` per socket: another is refused and closes it (4429), as
+        graphql-transport-ws does; acknowledging each would start a keep-alive task each."""
+        if self.connection_acknowledged:
+            refused = AxonError(
+                "connection_init was already received on this connection",
+                code="TOO_MANY_INITIALISATIONS",
+            )
+            refused.status = 429
+            await self.send_message(
+                cast(OperationMessage, {"type": "connection_error", "payload": formatted(refused)})
+            )
+            await self.websocket.close(
+                code=TOO_MANY_INITIALISATIONS, reason="Too many initialisation requests"
+            )
+            return
+        await super().handle_connection_init(message)
+
+    async def handle_start(self, message: StartMessage) -> None:
+        """Over the cap, an `error` with code TOO_MANY_SUBSCRIPTIONS for that operation."""
+        limit = self.max_subscriptions_per_connection
+        operation_id = message["id"]
+        if (
+            limit is not None
+            and self.connection_acknowledged
+            and operation_id not in self.tasks
+            and len(self.tasks) >= limit
+        ):
+            error = {"type": "error", "id": operation_id, "payload": formatted(too_many(limit))}
+            await self.send_message(cast(OperationMessage, error))
+            return
+        await super().handle_start(message)
+
     async def handle_async_results(
         self,
         operation_id: str,

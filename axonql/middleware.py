@@ -1,4 +1,4 @@
-"""ASGI middleware: a request id on every request and response; request metrics."""
+"""ASGI middleware: a request id on every request and response; security headers; metrics."""
 
 from __future__ import annotations
 
@@ -37,6 +37,33 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class SecurityHeadersMiddleware:
+    """`nosniff` on every HTTP response; `no-store` unless the response chose its caching.
+
+    GraphQL and REST responses carry tokens (logins, API keys) and private data, so no cache
+    may keep them; only the GraphiQL page and its versioned static files set their own
+    `Cache-Control`, which is left alone.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                if "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 Attribution = Callable[[Scope], str | None]

@@ -31,10 +31,29 @@ class Settings(BaseSettings):
     graphiql: bool | None = None
     introspection: bool | None = None
     access_token_ttl_seconds: int = Field(default=3600, gt=0)
+    # How long an instance trusts its last answer to "is this access token revoked?": logout,
+    # deactivation and scope changes end access tokens on every instance within this time.
+    token_check_seconds: float = Field(default=2.0, ge=0)
+    # Failed password checks allowed per login name and per client address (`limits` syntax),
+    # counted in `rest_rate_limit_storage` so every instance shares them.
+    login_attempts_per_account: str = "10/15 minutes"
+    login_attempts_per_address: str = "100/15 minutes"
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
     max_text_length: int = Field(default=10_000, gt=0)
     max_name_length: int = Field(default=200, gt=0)
     max_page_size: int = Field(default=500, gt=0)
+    # Hostile input: how deep any JSON may nest (deeper exhausts parsers' recursion), request
+    # bodies (413 while streaming), WebSocket messages (closed 1009) and operations one
+    # socket may hold (services/safe_json.py, middleware.py, graphql_ws.py).
+    max_json_depth: int = Field(default=64, gt=0, le=256)
+    max_request_bytes: int = Field(default=1024 * 1024, gt=0)
+    max_ws_message_bytes: int = Field(default=256 * 1024, gt=0)
+    max_subscriptions_per_socket: int = Field(default=100, gt=0)
+    # Query cost (schema/cost.py): an operation whose estimate exceeds `max_query_cost` is
+    # refused before it runs; a list field without any size argument (a relation such as
+    # `related`) is assumed `default_list_cost` long.
+    max_query_cost: int = Field(default=200_000, gt=0)
+    default_list_cost: int = Field(default=10, gt=0)
     event_retention_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     agent_offline_after_seconds: int = Field(default=60, gt=0)
     # Real-time: "auto" tails the event log's change stream unless broadcast_url names an

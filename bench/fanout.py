@@ -195,7 +195,8 @@ async def _run_axonql(workdir: Path) -> RunResult:
     from axonql.settings import Settings
 
     database_server = EmbeddedServer(workdir / "db")
-    mongo_url = database_server.start()
+    database_server.start()
+    mongo_url = database_server.client_url()  # it runs with --auth
     port = _free_port()
     secret = secrets.token_urlsafe(32)
     env = {

@@ -23,6 +23,10 @@ from tests.support import (
     token_for,
 )
 
+# A test that runs over pytest-timeout's limit fails with every thread's and task's stack
+# instead of hanging the run (see hang_dump for why the default signal method could not).
+pytest_plugins = ["tests.hang_dump"]
+
 
 @pytest.fixture(scope="session")
 def mongo_url() -> Iterator[str]:

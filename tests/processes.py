@@ -232,8 +232,21 @@ def database_client(url: str) -> AsyncMongoClient[Any]:
     return AsyncMongoClient(url, tz_aware=True)
 
 
-def admin_token() -> str:
-    """A signed admin access token the server processes accept (they share JWT_SECRET)."""
+async def admin_token(database: Any) -> str:
+    """A signed admin access token the server processes accept (they share JWT_SECRET); its
+    user is stored in their database, where each request checks that it still stands."""
+    await database["users"].update_one(
+        {"_id": "user_proc_admin"},
+        {
+            "$setOnInsert": {
+                "username": "user_proc_admin",
+                "scopes": sorted(ALL_SCOPES),
+                "is_active": True,
+                "token_version": 0,
+            }
+        },
+        upsert=True,
+    )
     now = int(time.time())
     claims = {
         "sub": "user_proc_admin",

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pymongo
 import uvicorn
 from beanie import init_beanie
 from pymongo import monitoring
@@ -24,7 +25,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from axonql import models
 from axonql.models.base import utcnow
-from axonql.services.auth import issue_access_token
+from axonql.services.auth import TokenPair, issue_access_token, login
+from axonql.services.login_throttle import LoginThrottle
 from axonql.stopping import stop_process
 
 
@@ -206,6 +208,21 @@ async def token_for(settings: Any, scopes: list[str], user_id: str = "user_test"
         user = models.User(id=user_id, username=user_id, scopes=scopes)
         await user.insert()
     return issue_access_token(settings, user, scopes)
+
+
+async def copy_user(user_id: str, url: str, database: str) -> None:
+    """Store a session user in another database, so its tokens stand on a server there."""
+    user = await models.User.get_pymongo_collection().find_one({"_id": user_id})
+    assert user is not None, f"no user {user_id}"
+    direct: pymongo.MongoClient[dict[str, Any]]
+    with pymongo.MongoClient(url) as direct:
+        direct[database]["users"].insert_one(user)
+
+
+async def password_login(settings: Any, username: str, password: str) -> TokenPair:
+    """Tokens as the `login` mutation issues them, past a throttle of its own."""
+    throttle = LoginThrottle("memory://", per_account="100/minute", per_address="100/minute")
+    return await login(settings, username, password, throttle=throttle, address="tests")
 
 
 class GraphQLClient:

@@ -44,9 +44,10 @@ async def api(proc_server: tuple[ServerProcess, str], mongo_url: str) -> AsyncIt
     client = database_client(mongo_url)
     for name in ("tasks", "agents", "events", "api_keys"):
         await client[database][name].delete_many({})
+    token = await admin_token(client[database])
     await client.close()
     async with httpx.AsyncClient(timeout=30) as http:
-        yield Api(http, server.url, admin_token())
+        yield Api(http, server.url, token)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from tests.support import (
     GraphQLClient,
     RequestCommands,
     RunningServer,
+    copy_user,
     error_codes,
     extra_server,
 )
@@ -127,6 +128,7 @@ async def test_a_database_outage_answers_service_unavailable(
     settings: Settings, server: RunningServer, admin_token: str
 ) -> None:
     database = DatabaseServer().start()
+    await copy_user("user_admin", database.url, "outage")
     configured = settings.model_copy(
         update={"mongodb_url": database.url, "database": "outage", "database_timeout_ms": 1500}
     )

@@ -21,7 +21,7 @@ from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.services.metrics_sampler import MetricsSampler, request_stats
 from axonql.services.request_stats import BUCKETS, RequestStats
 from axonql.settings import Settings
-from tests.support import DatabaseServer, RunningServer, extra_server
+from tests.support import DatabaseServer, RunningServer, copy_user, extra_server
 from tests.ws_client import RawSubscription
 
 SLOW_MS = 150
@@ -259,6 +259,7 @@ async def test_a_request_the_database_cannot_answer_is_a_server_error(
     settings: Settings, server: RunningServer, admin_token: str
 ) -> None:
     database = DatabaseServer().start()
+    await copy_user("user_admin", database.url, "outage")
     configured = settings.model_copy(
         update={"mongodb_url": database.url, "database": "outage", "database_timeout_ms": 1500}
     )

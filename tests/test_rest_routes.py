@@ -21,7 +21,7 @@ from axonql.rest_compat.tables import APIS
 from axonql.services.auth import hash_password
 from axonql.services.users import create_account
 from axonql.settings import Settings
-from tests.support import RunningServer
+from tests.support import RunningServer, password_login
 
 
 @dataclass(frozen=True)
@@ -114,10 +114,8 @@ async def _lambda_user(ctx: Ctx) -> dict[str, str]:
 
 
 async def _refresh_token(ctx: Ctx) -> dict[str, str]:
-    from axonql.services import auth
-
     await _account(ctx.settings, "refresh-user", "refresh-password")
-    pair = await auth.login(ctx.settings, "refresh-user", "refresh-password")
+    pair = await password_login(ctx.settings, "refresh-user", "refresh-password")
     return {"body.refresh_token": pair.refresh_token}
 
 

@@ -192,7 +192,7 @@ async def test_two_instances_fire_each_interval_once_and_on_time(
 ) -> None:
     servers, db = two_servers
     async with httpx.AsyncClient(timeout=30) as http:
-        api = Api(http, servers[0].url, admin_token())
+        api = Api(http, servers[0].url, await admin_token(db))
         data = await api.ok(
             CREATE, {"input": {"name": "tick", "schedule": {"type": "INTERVAL", "value": "1"}}}
         )

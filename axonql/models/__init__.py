@@ -18,7 +18,7 @@ from axonql.models.simulation import (
 from axonql.models.system import MetricRollup, MetricSample, System
 from axonql.models.task import Task
 from axonql.models.threat import ImmuneScan, Threat
-from axonql.models.user import ApiKey, LearningSession, RefreshToken, User
+from axonql.models.user import ApiKey, LearningSession, RefreshToken, RevokedSession, User
 
 ALL_DOCUMENTS: list[type[Document]] = [
     System,
@@ -31,6 +31,7 @@ ALL_DOCUMENTS: list[type[Document]] = [
     SecurityScenario,
     SecurityAssessment,
     RefreshToken,
+    RevokedSession,
     ApiKey,
     Population,
     Individual,
@@ -63,6 +64,7 @@ __all__ = [
     "MetricSample",
     "Population",
     "RefreshToken",
+    "RevokedSession",
     "SecurityAssessment",
     "SecurityScenario",
     "Simulation",

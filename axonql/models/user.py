@@ -41,6 +41,9 @@ class User(Entity):
     is_active: bool = True
     learning: LearningContext = Field(default_factory=LearningContext)
     tags: list[str] = Field(default_factory=list)
+    # Access tokens carry the version they were issued under; bumping it (password, scopes,
+    # deactivation) ends every access token issued before, without waiting for `exp`.
+    token_version: int = 0
 
     class Settings:
         name = "users"
@@ -103,6 +106,21 @@ class RefreshToken(Entity):
             "family",
             pymongo.IndexModel("expires_at", expireAfterSeconds=0),
         ]
+
+
+class RevokedSession(Entity):
+    """A refresh-token family that was revoked: access tokens issued in it stop working.
+
+    Kept only as long as such an access token could still be unexpired.
+    """
+
+    id: str  # the family
+    user_id: str
+    expires_at: datetime
+
+    class Settings:
+        name = "revoked_sessions"
+        indexes = [pymongo.IndexModel("expires_at", expireAfterSeconds=0)]
 
 
 class ApiKey(Entity):

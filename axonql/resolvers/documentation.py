@@ -8,7 +8,6 @@ memories of type `document`, with the kind (`api_reference`, `guide` …) in `co
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from axonql import models
 from axonql.errors import NotFound, ValidationError
 from axonql.models.task import TaskStatus
+from axonql.resolvers.filters import literal
 from axonql.resolvers.systems import get_system
 from axonql.resolvers.tasks import TaskDraft, create_task
 from axonql.services import memory_ops, relevance
@@ -73,7 +73,7 @@ async def search_documentation(query: str, doc_type: str | None, limit: int) -> 
     extra: dict[str, Any] = {}
     if doc_type:
         kind = v.text("type", doc_type, 100)
-        extra["context.doc_type"] = {"$regex": "^" + re.escape(kind), "$options": "i"}
+        extra["context.doc_type"] = {"$regex": "^" + literal(kind), "$options": "i"}
     found = await memory_ops.search(
         text, memory_ops.SearchFilters(types=[DOCUMENT_TYPE], extra=extra), limit=size
     )

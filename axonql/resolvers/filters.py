@@ -24,9 +24,14 @@ def window(after: datetime | None, before: datetime | None) -> dict[str, Any] | 
     return bounds or None
 
 
+def literal(text: str) -> str:
+    """A regex matching `text` as typed; NUL written `\\x00` (MongoDB refuses a raw one)."""
+    return re.escape(text).replace("\x00", "\\x00")
+
+
 def contains(text: str | None, limit: int = MAX_SEARCH_LENGTH) -> dict[str, Any] | None:
     """A case-insensitive substring match of the text as typed (never a user regex)."""
-    return {"$regex": re.escape(text[:limit]), "$options": "i"} if text else None
+    return {"$regex": literal(text[:limit]), "$options": "i"} if text else None
 
 
 def all_of(values: list[str] | None) -> dict[str, Any] | None:

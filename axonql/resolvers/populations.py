@@ -95,7 +95,9 @@ def numbers(field_name: str, value: Any, limit: int = MAX_GENES) -> dict[str, fl
         raise ValidationError(f"{field_name} must be a JSON object", field=field_name)
     if len(value) > limit:
         raise ValidationError(f"{field_name} has more than {limit} entries", field=field_name)
-    return {v.text(field_name, k, 100): _finite(f"{field_name}.{k}", x) for k, x in value.items()}
+    found = {v.text(field_name, k, 100): _finite(f"{field_name}.{k}", x) for k, x in value.items()}
+    v.storable(field_name, found, document=True)  # names become stored keys: no `$`, no `.`
+    return found
 
 
 def gene_spec(drafts: list[GeneDraft]) -> dict[str, GeneRange]:

@@ -20,6 +20,7 @@ from axonql.models.system import (
     MetricName,
     SystemStatus,
 )
+from axonql.resolvers.filters import contains
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
@@ -61,7 +62,7 @@ def system_query(f: SystemFilterArgs) -> dict[str, Any]:
     if level:
         query["consciousness_level"] = level
     if f.search:
-        query["name"] = {"$regex": re.escape(f.search[:100]), "$options": "i"}
+        query["name"] = contains(f.search)
     return query
 
 
@@ -126,7 +127,7 @@ class SystemDraft:
 
 def patch_config(config: dict[str, Any], patch: Any) -> dict[str, Any]:
     """`config` with dot-path keys set (`{"limits.max_agents": 50}`); a null value removes."""
-    changes = v.json_object("configPatch", patch)
+    changes = v.json_object("configPatch", patch, dotted_keys=True)  # its keys are paths
     result = copy.deepcopy(config)
     for path, value in changes.items():
         segments = path.split(".")

@@ -14,6 +14,7 @@ from axonql.resolvers.filters import all_of, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.schedule import check_schedule, next_run
+from axonql.services.task_parameters import check_parameters
 from axonql.settings import Settings
 
 
@@ -108,6 +109,7 @@ def _apply(settings: Settings, task: models.Task, draft: TaskDraft) -> None:
         kind, value = check_schedule(*draft.schedule)
         task.schedule = Schedule(type=kind, value=value)
         task.next_run = next_run(kind, value, utcnow())
+    check_parameters(task.type, task.required_capabilities, task.parameters)
 
 
 async def create_task(settings: Settings, draft: TaskDraft, **fields: Any) -> models.Task:

@@ -120,12 +120,23 @@ def _require_admin(principal: Principal, action: str) -> None:
 
 
 def _guard(principal: Principal, user: models.User | None, d: UserDraft) -> None:
-    """Granting scopes, or touching the credentials of a privileged account, is for admins."""
+    """Granting scopes, touching the credentials of a privileged account, or changing the
+    account fields of a user who holds scopes the caller lacks, is for admins (a user manager
+    still manages everyone's learning context)."""
     if d.scopes is not None and (d.scopes or (user is not None and user.scopes)):
         _require_admin(principal, "granting scopes")
-    privileged = user is not None and bool(user.scopes)
-    if privileged and (d.password is not None or d.is_active is False):
+    if user is None or principal.has(Scope.ADMIN_SYSTEM):
+        return
+    if (d.password is not None or d.is_active is False) and user.scopes:
         _require_admin(principal, "changing the credentials of a user holding scopes")
+    account_fields = (d.username, d.email, d.password, d.is_active, d.tags)
+    beyond = sorted(set(user.scopes) - principal.scopes)
+    if beyond and any(value is not None for value in account_fields):
+        raise AuthorizationDenied(
+            "changing an account that holds scopes the caller lacks requires the scope "
+            f"{Scope.ADMIN_SYSTEM.value}",
+            details={"required_scope": Scope.ADMIN_SYSTEM.value, "missing_scopes": beyond},
+        )
 
 
 async def get_user(user_id: str) -> models.User:
@@ -179,7 +190,11 @@ async def update_user(
     name = changes.get("username")
     if name and name != user.username and await models.User.find_one({"username": name}):
         raise Conflict(f"username {name} is taken", details={"username": name})
-    await _write(user, changes)
+    # A new password, a deactivation or other scopes end the access tokens issued before.
+    ends_tokens = bool({"password_hash", "scopes"} & changes.keys()) or (
+        changes.get("is_active") is False
+    )
+    await _write(user, changes, ends_tokens=ends_tokens)
     if "password_hash" in changes or changes.get("is_active") is False:
         await _revoke_credentials(user.id)
     await emit(
@@ -190,7 +205,7 @@ async def update_user(
     return user
 
 
-async def _write(user: models.User, changes: dict[str, Any]) -> None:
+async def _write(user: models.User, changes: dict[str, Any], *, ends_tokens: bool = False) -> None:
     """`$set` only what changed (learning field by field), so a concurrent learning-progress
     write to other fields of the same user is not overwritten by a stale copy."""
     update = {k: value for k, value in changes.items() if k != "learning"}
@@ -202,7 +217,11 @@ async def _write(user: models.User, changes: dict[str, Any]) -> None:
         setattr(user, key, value)
     user.updated_at = utcnow()
     update["updated_at"] = user.updated_at
-    await models.User.get_pymongo_collection().update_one({"_id": user.id}, {"$set": update})
+    write: dict[str, Any] = {"$set": update}
+    if ends_tokens:
+        write["$inc"] = {"token_version": 1}
+        user.token_version += 1
+    await models.User.get_pymongo_collection().update_one({"_id": user.id}, write)
 
 
 async def _revoke_credentials(user_id: str) -> None:

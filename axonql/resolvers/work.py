@@ -22,6 +22,7 @@ from axonql.services.auth import Principal, create_api_key
 from axonql.services.events import emit
 from axonql.services.lifecycle import ACTIVE
 from axonql.services.reply import replies
+from axonql.services.task_parameters import check_parameters
 from axonql.state import AppState
 
 NO_CAPABLE_AGENT = "NO_CAPABLE_AGENT"
@@ -45,9 +46,10 @@ def check_wait(state: AppState, seconds: float, field: str = "waitSeconds") -> f
 
 
 async def register_agent(
-    state: AppState, draft: agent_logic.AgentDraft
+    state: AppState, issuer: Principal, draft: agent_logic.AgentDraft
 ) -> tuple[models.Agent, str]:
-    """A new agent plus its one-time API key (agent scopes)."""
+    """A new agent plus its one-time API key (agent scopes, never more than the issuer's)."""
+    issuer.may_grant(AGENT_DEFAULT_SCOPES)
     if draft.capabilities is not None:
         draft.capabilities = queue.check_capabilities(draft.capabilities)
     draft.status = AgentStatus.IDLE
@@ -222,6 +224,7 @@ async def submit(state: AppState, draft: task_logic.TaskDraft, wait_seconds: flo
     wait = check_wait(state, wait_seconds)
     required = queue.check_capabilities(draft.required_capabilities or [], "requiredCapabilities")
     draft.required_capabilities = required
+    check_parameters(draft.type, required, draft.parameters)  # a bad request before a 503
     if not await queue.online_agents_for(state.settings, required):
         what = f"the capabilities {', '.join(required)}" if required else "tasks"
         raise ServiceUnavailable(

@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from axonql.errors import AxonError
 from axonql.graphql_view import bearer_from_headers, resolve_principal
 from axonql.rest_compat import pagination
+from axonql.rest_compat.access import refusal, required_scopes
 from axonql.rest_compat.converters import snake
 from axonql.rest_compat.envelopes import Failure
 from axonql.rest_compat.inputs import ignored_header, read_inputs, variables
@@ -109,6 +110,14 @@ class Engine:
         self.limiter = limiter
         self.overrides = dict(overrides or {})
         self.rate_limits = rate_limits
+        self._scopes: dict[int, frozenset[str]] = {}
+
+    def scopes_for(self, route: Route) -> frozenset[str]:
+        """The scopes the route's operation needs (worked out once per route)."""
+        key = id(route)
+        if key not in self._scopes:
+            self._scopes[key] = required_scopes(self.schema, route.operation, route.optional)
+        return self._scopes[key]
 
     def limit_for(self, api: Api, route: Route) -> str | None:
         key = f"{api.name}.{route.rate_group}"
@@ -153,6 +162,9 @@ class Engine:
     def error_response(
         self, api: Api, failure: Failure, request_id: str, headers: dict[str, str]
     ) -> Response:
+        retry_after = failure.details.get("retry_after")
+        if failure.status == 429 and retry_after is not None:
+            headers.setdefault("Retry-After", str(retry_after))
         status, body = api.envelope.error(failure, request_id)
         return JSONResponse(body, status_code=status, headers=headers)
 
@@ -160,9 +172,7 @@ class Engine:
         self, api: Api, route: Route, request: Request, request_id: str, headers: dict[str, str]
     ) -> Response:
         state: AppState = request.app.state.axon
-        principal, auth_error = await resolve_principal(
-            state.settings, bearer_from_headers(request.headers)
-        )
+        principal, auth_error = await resolve_principal(state, bearer_from_headers(request.headers))
         verdict = await self._check_rate(api, route, request, principal)
         if verdict is not None:
             headers.update(verdict.headers(reset_after=api.reset_after_header))
@@ -171,6 +181,9 @@ class Engine:
                 return self.error_response(
                     api, self._limited(api, route, verdict), request_id, headers
                 )
+        refused = refusal(self.scopes_for(route), principal, auth_error)
+        if refused is not None:
+            return self.error_response(api, Failure.of(refused), request_id, headers)
         inputs = await read_inputs(route, request)
         if inputs.ignored:
             headers["X-Ignored-Fields"] = ignored_header(inputs.ignored)

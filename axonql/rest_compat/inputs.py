@@ -6,15 +6,15 @@ sends extra keys keeps working and a typo is still visible.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import Request
 
-from axonql.errors import AxonError, ValidationError
+from axonql.errors import AxonError, ValidationError, clip
 from axonql.rest_compat import pagination
 from axonql.rest_compat.route import Binding, Field, Inputs, Route, Var
+from axonql.services import safe_json
 from axonql.services import validation as v
 
 _MISSING: Any = object()
@@ -69,22 +69,20 @@ def validate_body(spec: tuple[Field, ...], body: Mapping[str, Any]) -> list[str]
     return sorted(k for k in body if k not in known)
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 async def read_inputs(route: Route, request: Request) -> Inputs:
     """Path, query and (for POST/PUT) the JSON body, validated against the route's fields."""
     body: Any = {}
     if request.method in _BODY_METHODS:
         raw = await request.body()
         if raw.strip():
+            max_depth = request.app.state.axon.settings.max_json_depth
             try:
-                body = json.loads(raw, parse_constant=_no_constant)
-            except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-                raise BadRequest(f"the request body is not valid JSON: {exc}") from None
+                body = safe_json.loads(raw, max_depth)
+            except ValueError as exc:
+                raise BadRequest(f"the request body is not valid JSON: {clip(exc)}") from None
             if not isinstance(body, dict):
                 raise BadRequest("the request body must be a JSON object")
+            safe_json.check("", body, max_depth=max_depth)  # surrogates, NUL keys, depth
             for key, value in body.items():
                 v.storable(str(key), value)
     ignored = validate_body(route.body, body) if route.body or body else []

@@ -16,6 +16,7 @@ from axonql.rest_compat.engine import Engine
 from axonql.rest_compat.ratelimit import RateLimiter
 from axonql.rest_compat.route import Api, Route
 from axonql.rest_compat.tables import APIS
+from axonql.schema.cost import CostLimits
 from axonql.schema.root import build_schema
 from axonql.settings import Settings
 
@@ -41,7 +42,7 @@ def rest_routes(
     """Routes for every API table; mount after `/graphql` so nothing shadows it."""
     apis = tuple(apis)
     engine = Engine(
-        schema or build_schema(),
+        schema or build_schema(cost=CostLimits.from_settings(settings)),
         RateLimiter(settings.rest_rate_limit_storage),
         overrides=settings.rest_rate_limits,
         rate_limits=settings.rest_rate_limits_enabled,

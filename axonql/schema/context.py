@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from axonql.errors import AuthenticationFailed, AxonError
@@ -26,10 +27,18 @@ class Context:
     request_id: str = ""
     connection_params: dict[str, Any] | None = None
     loaders: Loaders = field(default_factory=Loaders)
+    # GraphQL over HTTP: headers set here reach the response (e.g. `Retry-After`).
+    response: Response | None = None
 
     @property
     def settings(self) -> Any:
         return self.state.settings
+
+    @property
+    def client_address(self) -> str:
+        """The caller's network address, as the server saw it."""
+        client = self.request.client if self.request is not None else None
+        return client.host if client is not None else "-"
 
     def require_principal(self) -> Principal:
         """The caller, or the reason there is none (bad token → that error; no token → 401)."""

@@ -16,10 +16,17 @@ import strawberry
 from graphql import GraphQLError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.schema.schema import StreamResult
 from strawberry.types.graphql import OperationType
 
-from axonql.errors import AxonError, Conflict, GatewayTimeout, ServiceUnavailable
+from axonql.errors import (
+    AxonError,
+    Conflict,
+    GatewayTimeout,
+    InvalidRequest,
+    ServiceUnavailable,
+)
 
 log = logging.getLogger("axonql.errors")
 
@@ -36,6 +43,9 @@ def translate(exc: BaseException) -> AxonError | None:
         return GatewayTimeout("the database did not answer in time")
     if isinstance(exc, ConnectionFailure):
         return ServiceUnavailable("the database is unavailable")
+    if isinstance(exc, InvalidOperationTypeError):
+        kind = exc.operation_type.value
+        return InvalidRequest(f"{kind} operations are not allowed over this transport")
     # Any other database error is a failed command (a bug, not an outage): it is logged with
     # the request id and masked, rather than telling clients to retry.
     return None

@@ -7,7 +7,6 @@ from typing import Any
 import strawberry
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    AddValidationRules,
     MaxTokensLimiter,
     max_aliases,
     query_depth_limiter,
@@ -18,6 +17,7 @@ from axonql.schema.agent import AgentMutation, AgentQuery
 from axonql.schema.auth import AuthMutation
 from axonql.schema.automation import AutomationMutation, AutomationQuery
 from axonql.schema.consciousness import ConsciousnessMutation, ConsciousnessQuery
+from axonql.schema.cost import CostedValidationRules, CostLimits
 from axonql.schema.documentation import DocumentationMutation, DocumentationQuery
 from axonql.schema.errors import ErrorCodedSchema, ErrorCodes
 from axonql.schema.evolution import EvolutionMutation, EvolutionQuery
@@ -83,11 +83,15 @@ MAX_ALIASES = 30
 MAX_TOKENS = 10_000
 
 
-def build_schema(*, introspection: bool = True) -> strawberry.Schema:
-    """The schema with error codes, depth/alias/token limits and (optionally) no introspection.
+def build_schema(
+    *, introspection: bool = True, cost: CostLimits | None = None
+) -> strawberry.Schema:
+    """The schema with error codes, depth/alias/token/cost limits and (optionally) no
+    introspection.
 
     The limits bound what one request can make the database do: each alias of a list field is
-    another query, so thousands of aliases would be thousands of queries.
+    another query, so thousands of aliases would be thousands of queries; and nested lists
+    multiply, which only the cost estimate (`schema/cost.py`, limits from the settings) sees.
     """
     rules: list[type[ASTValidationRule]] = [
         query_depth_limiter.create_validator(MAX_QUERY_DEPTH, None),
@@ -100,7 +104,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     extensions: list[Any] = [
         ErrorCodes,
         OperationOutcome,
-        AddValidationRules(rules),
+        CostedValidationRules(rules, cost or CostLimits()),
         MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
     return ErrorCodedSchema(

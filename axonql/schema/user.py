@@ -270,8 +270,11 @@ class UserMutation:
         doc = await logic.update_user(
             info.context.settings, info.context.require_principal(), id, draft_from(input)
         )
+        info.context.state.token_validity.forget()  # this instance sees the change at once
         return User.from_document(doc)
 
     @mutation(Scope.USER_MANAGE, description="Delete a user with its sessions and credentials.")
     async def delete_user(self, info: Info, id: strawberry.ID) -> bool:
-        return await logic.delete_user(info.context.require_principal(), id)
+        deleted = await logic.delete_user(info.context.require_principal(), id)
+        info.context.state.token_validity.forget()
+        return deleted

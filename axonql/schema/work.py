@@ -161,9 +161,15 @@ class WorkQuery:
 
 @strawberry.type
 class WorkMutation:
-    @mutation(Scope.AGENTS_WRITE, description="Register an agent; returns its one-time API key.")
+    @mutation(
+        Scope.AGENTS_WRITE,
+        description="Register an agent; returns its one-time API key (agent scopes, which the "
+        "caller must hold itself).",
+    )
     async def register_agent(self, info: Info, input: CreateAgentInput) -> AgentRegistration:
-        agent, key = await logic.register_agent(info.context.state, agent_draft(input))
+        agent, key = await logic.register_agent(
+            info.context.state, info.context.require_principal(), agent_draft(input)
+        )
         return AgentRegistration(agent=Agent.from_document(agent), api_key=key)
 
     @mutation(

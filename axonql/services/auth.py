@@ -16,11 +16,13 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from axonql.errors import AuthenticationFailed, ValidationError
+from axonql.errors import AuthenticationFailed, AuthorizationDenied, ValidationError
 from axonql.ids import new_id
-from axonql.models import Agent, ApiKey, RefreshToken, User
+from axonql.models import Agent, ApiKey, RefreshToken, RevokedSession, User
 from axonql.models.base import utcnow
-from axonql.scopes import ALL_SCOPES
+from axonql.scopes import ALL_SCOPES, Scope
+from axonql.services.login_throttle import LoginThrottle
+from axonql.services.token_validity import TokenValidity
 from axonql.settings import Settings
 
 _hasher = PasswordHasher()
@@ -35,9 +37,23 @@ class Principal:
     kind: str  # "user" or "agent"
     scopes: frozenset[str]
     expires_at: float | None = None  # epoch seconds; API keys do not expire
+    token_version: int = 0  # the user's token version the access token was issued under
+    session: str | None = None  # the refresh-token family the access token belongs to
 
     def has(self, scope: str) -> bool:
         return scope in self.scopes
+
+    def may_grant(self, scopes: list[str] | set[str] | frozenset[str]) -> None:
+        """Credentials never carry more than their issuer: admins grant any scope, others
+        only scopes they hold themselves."""
+        if self.has(Scope.ADMIN_SYSTEM):
+            return
+        missing = sorted(set(scopes) - self.scopes)
+        if missing:
+            raise AuthorizationDenied(
+                f"cannot grant scopes the caller does not hold: {', '.join(missing)}",
+                details={"missing_scopes": missing},
+            )
 
     def expired(self) -> bool:
         """Whether the token ran out since it was checked (a WebSocket outlives its token)."""
@@ -88,7 +104,9 @@ def _verify_key(settings: Settings) -> str:
     )
 
 
-def issue_access_token(settings: Settings, user: User, scopes: list[str] | None = None) -> str:
+def issue_access_token(
+    settings: Settings, user: User, scopes: list[str] | None = None, *, session: str | None = None
+) -> str:
     now = utcnow()
     claims: dict[str, Any] = {
         "sub": user.id,
@@ -97,7 +115,10 @@ def issue_access_token(settings: Settings, user: User, scopes: list[str] | None 
         "scope": scopes if scopes is not None else list(user.scopes),
         "consciousness_level": user.learning.consciousness_level,
         "typ": "access",
+        "ver": user.token_version,
     }
+    if session is not None:
+        claims["sid"] = session
     return jwt.encode(claims, _signing_key(settings), algorithm=settings.jwt_algorithm)
 
 
@@ -115,11 +136,15 @@ def decode_access_token(settings: Settings, token: str) -> Principal:
         raise AuthenticationFailed("invalid access token") from exc
     scope = claims.get("scope", [])
     scopes = scope.split() if isinstance(scope, str) else list(scope)
+    version = claims.get("ver", 0)
+    session = claims.get("sid")
     return Principal(
         subject=str(claims["sub"]),
         kind="user",
         scopes=frozenset(scopes),
         expires_at=float(claims["exp"]),
+        token_version=version if isinstance(version, int) else -1,
+        session=session if isinstance(session, str) else None,
     )
 
 
@@ -135,9 +160,10 @@ async def _store_refresh_token(settings: Settings, user_id: str, family: str) ->
 
 
 async def issue_tokens(settings: Settings, user: User, family: str | None = None) -> TokenPair:
-    refresh = await _store_refresh_token(settings, user.id, family or new_id("fam"))
+    family = family or new_id("fam")
+    refresh = await _store_refresh_token(settings, user.id, family)
     return TokenPair(
-        access_token=issue_access_token(settings, user),
+        access_token=issue_access_token(settings, user, session=family),
         refresh_token=refresh,
         expires_in=settings.access_token_ttl_seconds,
         scopes=list(user.scopes),
@@ -159,18 +185,33 @@ async def _account(login_name: str) -> User | None:
     return matches[0] if len(matches) == 1 else None
 
 
-async def login(settings: Settings, username: str, password: str) -> TokenPair:
-    """Tokens for a username (or unique e-mail address) and password."""
-    user = await _account(username)
-    stored = user.password_hash if user is not None and user.password_hash else _decoy_hash()
-    # argon2 is deliberately slow: check off the event loop so other requests keep flowing.
-    verified = await asyncio.to_thread(verify_password, stored, password)
-    if user is None or not user.is_active or not user.password_hash or not verified:
-        raise AuthenticationFailed("invalid username or password")
+async def login(
+    settings: Settings,
+    username: str,
+    password: str,
+    *,
+    throttle: LoginThrottle,
+    address: str,
+) -> TokenPair:
+    """Tokens for a username (or unique e-mail address) and password.
+
+    Throttled per login name and per client address whether or not the account exists, so a
+    refusal says nothing about which accounts there are.
+    """
+    async with throttle.attempt(username, address) as attempt:
+        user = await _account(username)
+        stored = user.password_hash if user is not None and user.password_hash else _decoy_hash()
+        # argon2 is deliberately slow: check off the event loop so other requests keep flowing.
+        verified = await asyncio.to_thread(verify_password, stored, password)
+        if user is None or not user.is_active or not user.password_hash or not verified:
+            raise AuthenticationFailed("invalid username or password")
+        attempt.succeeded()
     return await issue_tokens(settings, user)
 
 
-async def rotate_refresh_token(settings: Settings, token: str) -> TokenPair:
+async def rotate_refresh_token(
+    settings: Settings, token: str, validity: TokenValidity
+) -> TokenPair:
     """Exchange a refresh token for a new pair; a reused (revoked) token revokes its family."""
     stored = await RefreshToken.get(_sha256(token))
     now = utcnow()
@@ -180,7 +221,8 @@ async def rotate_refresh_token(settings: Settings, token: str) -> TokenPair:
         {"_id": stored.id, "revoked_at": None}, {"$set": {"revoked_at": now}}
     )
     if claimed is None:
-        await revoke_family(stored.family)
+        await revoke_family(settings, stored.family, stored.user_id)
+        validity.forget()
         raise AuthenticationFailed("refresh token already used; its session was revoked")
     user = await User.get(stored.user_id)
     if user is None or not user.is_active:
@@ -188,17 +230,25 @@ async def rotate_refresh_token(settings: Settings, token: str) -> TokenPair:
     return await issue_tokens(settings, user, family=stored.family)
 
 
-async def revoke_family(family: str) -> None:
+async def revoke_family(settings: Settings, family: str, user_id: str) -> None:
+    """Refresh tokens of the family stop working, and so do its access tokens."""
+    now = utcnow()
     await RefreshToken.get_pymongo_collection().update_many(
-        {"family": family, "revoked_at": None}, {"$set": {"revoked_at": utcnow()}}
+        {"family": family, "revoked_at": None}, {"$set": {"revoked_at": now}}
+    )
+    until = now + timedelta(seconds=settings.access_token_ttl_seconds + 60)
+    await RevokedSession.get_pymongo_collection().update_one(
+        {"_id": family},
+        {"$set": {"user_id": user_id, "expires_at": until, "updated_at": now}},
+        upsert=True,
     )
 
 
-async def revoke_refresh_token(token: str) -> bool:
+async def revoke_refresh_token(settings: Settings, token: str) -> bool:
     stored = await RefreshToken.get(_sha256(token))
     if stored is None:
         return False
-    await revoke_family(stored.family)
+    await revoke_family(settings, stored.family, stored.user_id)
     return True
 
 
@@ -240,8 +290,15 @@ async def authenticate_api_key(token: str) -> Principal:
     return Principal(subject=key.user_id or key.id, kind="user", scopes=frozenset(key.scopes))
 
 
-async def authenticate(settings: Settings, token: str) -> Principal:
-    """A bearer credential (JWT or API key) to a principal, or AuthenticationFailed."""
+async def authenticate(settings: Settings, token: str, validity: TokenValidity) -> Principal:
+    """A bearer credential (JWT or API key) to a principal, or AuthenticationFailed.
+
+    An access token must also still stand: its user active, its token version current and its
+    session not revoked (checked against the database, remembered briefly by `validity`).
+    """
     if looks_like_api_key(token):
         return await authenticate_api_key(token)
-    return decode_access_token(settings, token)
+    principal = decode_access_token(settings, token)
+    if not await validity.stands(principal.subject, principal.token_version, principal.session):
+        raise AuthenticationFailed("access token revoked")
+    return principal

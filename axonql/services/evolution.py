@@ -55,6 +55,7 @@ def check_request(
         feedback[v.text("fitnessFeedback", name, 100)] = v.number_in(
             f"fitnessFeedback.{name}", float(value), 0.0, 1.0
         )
+    v.storable("fitnessFeedback", feedback, document=True)  # stored with each generation
     defaults = genetics.Rates()
     rates = genetics.Rates(
         mutation_rate=v.number_in("mutationRate", mutation_rate, 0.0, 1.0)

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from axonql.errors import ConsciousnessLevelInvalid, ValidationError
+from axonql.services import safe_json
 
 MAX_JSON_BYTES = 64 * 1024
 MAX_LIST_ITEMS = 100
@@ -56,35 +57,40 @@ def strings(field: str, values: list[str], max_length: int = 100) -> list[str]:
     return list(seen)
 
 
-INT64 = (-(2**63), 2**63 - 1)
+INT64 = safe_json.INT64
 MAX_JSON_DEPTH = 32
 
 
-def storable(field: str, value: Any) -> None:
-    """Refuse what JSON allows but MongoDB cannot hold: integers beyond 64 bits, deep nesting."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise ValidationError(
-                f"{field} is nested more than {MAX_JSON_DEPTH} levels", field=field
-            )
-        if isinstance(item, int) and not isinstance(item, bool):
-            if not INT64[0] <= item <= INT64[1]:
-                raise ValidationError(f"{field} holds an integer beyond 64 bits", field=field)
-        elif isinstance(item, dict):
-            stack.extend((child, depth + 1) for child in item.values())
-        elif isinstance(item, list):
-            stack.extend((child, depth + 1) for child in item)
+def storable(field: str, value: Any, *, document: bool = False, dotted_keys: bool = False) -> None:
+    """Refuse what JSON allows but MongoDB cannot hold: integers beyond 64 bits, deep nesting,
+    lone surrogates and NUL in keys; in a `document`, keys starting with `$` or holding `.`.
+
+    The error names `field` (the input), and the place inside it in `details.path`.
+    """
+    try:
+        safe_json.check(
+            field,
+            value,
+            max_depth=MAX_JSON_DEPTH,
+            int64=True,
+            document=document,
+            dotted_keys=dotted_keys,
+        )
+    except ValidationError as exc:
+        details = {**exc.details, "path": exc.field}
+        raise ValidationError(exc.message, field=field, details=details) from None
 
 
-def json_object(field: str, value: Any) -> dict[str, Any]:
-    """A JSON object of bounded size (parameters, configuration, context …) MongoDB can store."""
+def json_object(field: str, value: Any, *, dotted_keys: bool = False) -> dict[str, Any]:
+    """A JSON object of bounded size (parameters, configuration, context …) MongoDB can store.
+
+    `dotted_keys`: its own keys are dot-paths (a config patch), not stored as keys.
+    """
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise ValidationError(f"{field} must be a JSON object", field=field)
-    storable(field, value)
+    storable(field, value, document=True, dotted_keys=dotted_keys)
     if len(json.dumps(value, default=str)) > MAX_JSON_BYTES:
         raise ValidationError(f"{field} is larger than {MAX_JSON_BYTES} bytes", field=field)
     return value

@@ -17,7 +17,7 @@ from typing import Any
 from pymongo import ReturnDocument
 from pymongo.errors import OperationFailure
 
-from axonql.errors import ValidationError
+from axonql.errors import ValidationError, clip
 from axonql.models.base import utcnow
 from axonql.models.event import EVENT_ID_PREFIX, Event, event_id
 from axonql.subscriptions.filters import EventFilter
@@ -45,7 +45,9 @@ def parse_event_id(value: str, field: str = "after") -> int:
     digits = value[len(EVENT_ID_PREFIX) :] if value.startswith(EVENT_ID_PREFIX) else ""
     if not digits.isdigit() or len(digits) > 18:
         raise ValidationError(
-            f"{field} must be an event id like {event_id(42)}", field=field, details={field: value}
+            f"{field} must be an event id like {event_id(42)}",
+            field=field,
+            details={field: clip(value)},
         )
     return int(digits)
 
@@ -134,6 +136,17 @@ async def replay(after: int, where: EventFilter) -> AsyncIterator[Event]:
             last = event.seq
         if len(batch) < REPLAY_BATCH:
             return
+
+
+async def last_seq() -> int:
+    """The sequence number of the newest committed event (0 before the first).
+
+    The counter moves in the same transaction as the insert, so every event numbered up to
+    this value is committed, and every later one commits after this read.
+    """
+    counters = Event.get_pymongo_collection().database[COUNTER_COLLECTION]
+    counter = await counters.find_one({"_id": COUNTER_ID})
+    return int(counter["seq"]) if counter else 0
 
 
 async def oldest_seq() -> int | None:

@@ -86,13 +86,19 @@ class RealTime:
         The subscriber registers before the log is read, so anything committed meanwhile is in
         the log read, the buffer, or both; buffered events already replayed are skipped by
         sequence number (sequence order is commit order, see `log`).
+
+        Without `after` the stream starts at the log's newest event, read once registered: an
+        event committed before the subscription can still be on its way through the feed and
+        reach the new subscriber, so whether a live stream showed it would depend on the feed's
+        latency. Everything numbered after that point commits later, so reaches the buffer.
         """
         subscriber = self.hub.register(
             where, self.settings.subscriber_buffer, on_overflow=on_overflow
         )
         try:
-            last = -1
-            if after is not None:
+            if after is None:
+                last = await event_log.last_seq()
+            else:
                 last = after
                 subscriber.catching_up = True
                 while True:

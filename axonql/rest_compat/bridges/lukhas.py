@@ -23,6 +23,7 @@ from typing import Any
 import strawberry
 from starlette.websockets import WebSocket
 
+from axonql.errors import clip
 from axonql.rest_compat.bridges.session import (
     BridgeFailure,
     Session,
@@ -58,7 +59,9 @@ def streams_of(message: dict[str, Any]) -> list[str]:
     unknown = [s for s in streams if s not in STREAMS]
     if unknown:
         raise _invalid(
-            f"unknown streams: {', '.join(unknown)}", field="streams", allowed=list(STREAMS)
+            f"unknown streams: {clip(', '.join(clip(s) for s in unknown[:10]))}",
+            field="streams",
+            allowed=list(STREAMS),
         )
     return list(dict.fromkeys(streams))
 

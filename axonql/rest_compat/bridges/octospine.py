@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from axonql.errors import clip
 from axonql.rest_compat.bridges.session import (
     BridgeFailure,
     Session,
@@ -51,16 +52,18 @@ def requested(message: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
     if not isinstance(events, list) or not events or not all(isinstance(e, str) for e in events):
         raise _invalid("events must be a non-empty list of event names", field="events")
     unknown = [e for e in events if e not in EVENTS]
-    if unknown:
+    if unknown:  # quoted clipped: a megabyte of event name is not sent back
         raise _invalid(
-            f"unknown events: {', '.join(unknown)}", field="events", allowed=list(EVENTS)
+            f"unknown events: {clip(', '.join(clip(e) for e in unknown[:10]))}",
+            field="events",
+            allowed=list(EVENTS),
         )
     filters = message.get("filters") or {}
     if not isinstance(filters, dict):
         raise _invalid("filters must be an object", field="filters")
     for key, value in filters.items():
         if key not in FILTERS:
-            raise _invalid(f"unknown filter {key}", field="filters", allowed=sorted(FILTERS))
+            raise _invalid(f"unknown filter {clip(key)}", field="filters", allowed=sorted(FILTERS))
         if not isinstance(value, str) or not value:
             raise _invalid(f"filter {key} must be a non-empty string", field="filters")
     return list(dict.fromkeys(events)), {str(k): str(v) for k, v in filters.items()}

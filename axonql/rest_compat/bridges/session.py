@@ -21,13 +21,14 @@ import strawberry
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.types import ExecutionResult
 
-from axonql.errors import AuthenticationFailed
+from axonql.errors import AuthenticationFailed, ValidationError
 from axonql.graphql_view import bearer_from_headers, resolve_principal
 from axonql.models.event import Event, event_id
 from axonql.rest_compat.engine import worst
 from axonql.rest_compat.envelopes import Envelope, Failure
 from axonql.rest_compat.ratelimit import RateLimiter
 from axonql.schema.context import Context
+from axonql.services import safe_json
 from axonql.services.auth import Principal
 from axonql.state import AppState
 from axonql.subscriptions import log as event_log
@@ -144,7 +145,7 @@ class Session:
 
     async def authenticate(self, token: str | None) -> bool:
         """Resolve the caller; a missing or bad token refuses the connection (4401)."""
-        principal, error = await resolve_principal(self.settings, token)
+        principal, error = await resolve_principal(self.state, token)
         if principal is None:
             reason = error or AuthenticationFailed("authentication required")
             await self.refuse(Failure(reason.status, reason.code, reason.message), UNAUTHENTICATED)
@@ -206,12 +207,20 @@ class Session:
                 text = message["bytes"].decode("utf-8", "replace")
             if not await self._within_limit():
                 continue
+            max_depth = self.settings.max_json_depth
             try:
-                return json.loads(text or "")
+                parsed = safe_json.loads(text or "", max_depth)
             except ValueError:
                 await self.send_error(
                     Failure(400, "INVALID_REQUEST", "messages must be JSON objects")
                 )
+                continue
+            try:  # lone surrogates, NUL in keys, nesting: answered, never passed on
+                safe_json.check("", parsed, max_depth=max_depth)
+            except ValidationError as exc:
+                await self.send_error(Failure.of(exc))
+                continue
+            return parsed
 
     async def _within_limit(self) -> bool:
         if self.limiter is None or self.message_limit is None:
