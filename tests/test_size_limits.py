@@ -146,4 +146,3 @@ async def test_subscriptions_per_socket_are_capped(
     body = refusal["payload"][0] if isinstance(refusal["payload"], list) else refusal["payload"]
     assert body["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
     assert body["extensions"]["details"] == {"max_subscriptions": 100}
-
