@@ -66,13 +66,33 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+class ConnectionMiddleware:
+    """ASGI middleware with one method per connection type; lifespan passes straight on."""
+
+    app: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
 Attribution = Callable[[Scope], str | None]
 
 CLIENT_CLOSED_REQUEST = 499
 """Counted (as a 4xx, not a server error) for a client that left before the response ended."""
 
 
-class RequestMetricsMiddleware:
+class RequestMetricsMiddleware(ConnectionMiddleware):
     """Times every HTTP request to the end of its body and counts open WebSockets.
 
     A GraphQL response is HTTP 200 even when it carries a server error: the status its
@@ -86,14 +106,6 @@ class RequestMetricsMiddleware:
         self.app = app
         self.stats = stats
         self.attribute = attribute or (lambda scope: None)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self._http(scope, receive, send)
-        elif scope["type"] == "websocket":
-            await self._websocket(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()

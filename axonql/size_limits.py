@@ -17,6 +17,7 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from axonql.errors import PayloadTooLarge
+from axonql.middleware import ConnectionMiddleware
 
 log = logging.getLogger("axonql")
 
@@ -58,21 +59,13 @@ async def _send_too_large(send: Send, error: PayloadTooLarge) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class SizeLimitMiddleware:
+class SizeLimitMiddleware(ConnectionMiddleware):
     """Request bodies up to `max_request_bytes`, WebSocket messages up to `max_ws_message_bytes`."""
 
     def __init__(self, app: ASGIApp, max_request_bytes: int, max_ws_message_bytes: int) -> None:
         self.app = app
         self.max_request_bytes = max_request_bytes
         self.max_ws_message_bytes = max_ws_message_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            await self._http(scope, receive, send)
-        elif scope["type"] == "websocket":
-            await self._websocket(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
 
     def _too_large(self) -> PayloadTooLarge:
         limit = self.max_request_bytes

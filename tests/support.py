@@ -101,8 +101,15 @@ class RunningServer:
     @classmethod
     async def start(cls, app: Starlette) -> RunningServer:
         port = free_port()
+        # A bounded graceful shutdown: a connection the app never closes must not hang the
+        # session's teardown (seen at the end of full runs; the cause is still open).
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=10,
         )
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())
