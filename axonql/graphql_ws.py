@@ -10,6 +10,7 @@ errors takes Strawberry's own message path.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, cast
@@ -35,6 +36,7 @@ from axonql.errors import AxonError, TooManySubscriptions, ValidationError
 from axonql.schema.context import Context
 from axonql.schema.direct_delivery import delivering_to
 from axonql.services import safe_json
+from axonql.stopping import stop_task
 from axonql.subscriptions.frames import streamed_frame
 
 Send = Callable[[ExecutionResult], Awaitable[None]]
@@ -134,6 +136,20 @@ def _socket(context: Context) -> WebSocket:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stopping: set[asyncio.Task[None]] = set()  # tasks stopping operations' tasks
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        """Stop the operation's task without blocking the socket's reader (as Strawberry
+        does), but until it has ended; `shutdown` waits for each task in turn."""
+        operation = self.operations.pop(operation_id, None)
+        if operation is None or operation.task is None:
+            return
+        chore = asyncio.create_task(stop_task(operation.task))
+        self._stopping.add(chore)
+        chore.add_done_callback(self._stopping.discard)
+
     async def handle_message(self, message: Message) -> None:
         """Hostile JSON refused: an `error` for a subscribe's id, else closed 4400."""
         if not isinstance(message, dict):
@@ -228,6 +244,11 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             )
             return
         await super().handle_connection_init(message)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        """Stop the operation's task until it has ended (Strawberry cancels once)."""
+        self.subscriptions.pop(operation_id, None)
+        await stop_task(self.tasks.pop(operation_id, None))
 
     async def handle_start(self, message: StartMessage) -> None:
         """Over the cap, an `error` with code TOO_MANY_SUBSCRIPTIONS for that operation."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from websockets.exceptions import ConnectionClosed
@@ -13,8 +15,11 @@ from axonql.app import create_app
 from axonql.services.events import emit
 from axonql.settings import Settings
 from tests.support import RunningServer, extra_server
+from tests.test_hostile_input import initialised, sockets
 from tests.test_subscriptions import wait_for_subscribers
 from tests.ws_client import LEGACY_WS, TRANSPORT_WS, RawSubscription
+
+__all__ = ["sockets"]  # the fixture, shared with test_hostile_input
 
 STREAM = "subscription($after: ID) { events(types: [LOG_ENTRY], after: $after) { id payload } }"
 
@@ -110,3 +115,28 @@ async def test_slow_consumer_is_closed_with_reason_and_others_keep_up(
     assert slow_received + rest == emitted
     await again.close()
     await fast.close()
+
+
+@pytest.mark.parametrize("protocol", [TRANSPORT_WS, LEGACY_WS])
+@pytest.mark.parametrize("ending", ["stopped", "socket closed"])
+async def test_operations_ended_while_setting_up_leave_nothing_behind(
+    sockets: Any, server: RunningServer, admin_token: str, protocol: str, ending: str
+) -> None:
+    """100 subscriptions ended while their first database reads are in flight.
+
+    PyMongo can absorb the cancellation of such a read; a handler that cancelled only once
+    left those subscriptions registered for good (and the hub never emptied).
+    """
+    hub = server.app.state.axon.extras["realtime"].hub
+    socket = await initialised(sockets, protocol, admin_token)
+    start, stop = ("subscribe", "complete") if protocol == TRANSPORT_WS else ("start", "stop")
+    payload = {"query": "subscription { taskUpdated { id } }"}
+    for number in range(100):
+        await socket.send(json.dumps({"id": str(number), "type": start, "payload": payload}))
+    if ending == "stopped":
+        for number in range(100):
+            await socket.send(json.dumps({"id": str(number), "type": stop}))
+    else:
+        await socket.close()
+    await settle(lambda: len(hub) == 0, timeout=10)
+    assert len(hub) == 0
