@@ -55,6 +55,7 @@ def serve(
 ) -> None:
     """Start the server (embedded SecantusDB unless AXONQL_MONGODB_URL is set)."""
     from axonql.app import create_app
+    from axonql.first_run import sign_in_help
     from axonql.log_redaction import install_redaction
 
     overrides: dict[str, object] = {}
@@ -68,18 +69,27 @@ def serve(
     )
     install_redaction()  # before uvicorn logs its first request path
     application = create_app(settings, load_demo=demo)
-    where = f"http://{settings.host}:{settings.port}/graphql"
-    if settings.graphiql_enabled:
-        typer.echo(f"AxonQL GraphiQL: {where}")
-    else:
-        typer.echo(f"AxonQL GraphQL endpoint: {where}")
-    uvicorn.run(
+    config = uvicorn.Config(
         application,
         host=settings.host,
         port=settings.port,
         log_level="info",
         ws_max_size=settings.max_ws_message_bytes,  # the app checks too, whatever the server
     )
+    AnnouncingServer(config, sign_in_help(settings, demo=demo)).run()
+
+
+class AnnouncingServer(uvicorn.Server):
+    """Ends the start-up output, once the app is serving, with how to sign in."""
+
+    def __init__(self, config: uvicorn.Config, announcement: str) -> None:
+        super().__init__(config)
+        self.announcement = announcement
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            typer.echo(self.announcement)
 
 
 @user_app.command("create")

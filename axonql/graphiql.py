@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from axonql.first_run import DEFAULT_DOCUMENT
 from axonql.graphiql_assets import (
     UNPKG,
     VENDOR_DIR,
     Asset,
+    AssetError,
     asset_file,
     page_assets,
     strawberry_page,
@@ -47,9 +50,27 @@ def assets_installed() -> bool:
     return all(asset_file(asset).is_file() for asset in assets_by_path().values())
 
 
+# Strawberry's page opens on GraphiQL's generic welcome text, held in this script constant.
+EXAMPLE_QUERY = re.compile(r"const EXAMPLE_QUERY = `.*?`;", re.DOTALL)
+
+
+def _template_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+
+
+@cache
+def _page_with_default_document() -> str:
+    """Strawberry's page opening on AxonQL's own document (sign in, read, subscribe)."""
+    literal = f"const EXAMPLE_QUERY = `{_template_literal(DEFAULT_DOCUMENT)}`;"
+    page, found = EXAMPLE_QUERY.subn(lambda _: literal, strawberry_page(), count=1)
+    if not found:
+        raise AssetError("Strawberry's GraphiQL page has no EXAMPLE_QUERY; has it changed?")
+    return page
+
+
 def page_html(root_path: str = "") -> str:
-    """Strawberry's GraphiQL page with every unpkg URL moved under this server's static path."""
-    return strawberry_page().replace(UNPKG, f"{root_path}{STATIC_PATH}/")
+    """The GraphiQL page with every unpkg URL moved under this server's static path."""
+    return _page_with_default_document().replace(UNPKG, f"{root_path}{STATIC_PATH}/")
 
 
 def render_graphiql(request: Request) -> Response:

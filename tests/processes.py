@@ -41,9 +41,12 @@ def _command(*args: str) -> list[str]:
 class ServerProcess:
     """`axonql serve` on its own port, on a shared database."""
 
-    def __init__(self, mongo_url: str, database: str, home: Path, **env: str) -> None:
+    def __init__(
+        self, mongo_url: str, database: str, home: Path, *, demo: bool = False, **env: str
+    ) -> None:
         self.port = free_port()
         self.home = home
+        self.demo = demo
         self.env = {
             **os.environ,
             **FAST,
@@ -60,11 +63,16 @@ class ServerProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/graphql"
 
+    @property
+    def log_path(self) -> Path:
+        return self.home / f"serve-{self.port}.log"
+
     async def start(self) -> ServerProcess:
         self.home.mkdir(parents=True, exist_ok=True)
-        log = (self.home / f"serve-{self.port}.log").open("ab")
+        log = self.log_path.open("ab")
+        demo = ["--demo"] if self.demo else []
         self.process = subprocess.Popen(
-            _command("serve", "--port", str(self.port)),
+            _command("serve", "--port", str(self.port), *demo),
             env=self.env,
             cwd=REPO,
             stdout=log,
