@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -21,6 +22,12 @@ from axonql.middleware import (
     RequestMetricsMiddleware,
     SecurityHeadersMiddleware,
 )
+from axonql.observability.db_metrics import CommandTimer
+from axonql.observability.http_spans import HttpSpans
+from axonql.observability.log_context import RequestLogContext
+from axonql.observability.metrics import Metrics
+from axonql.observability.metrics_endpoint import metrics_route
+from axonql.observability.tracing import Tracing, provider_from_settings
 from axonql.request_attribution import app_of
 from axonql.rest_compat.bridges import bridge_routes
 from axonql.rest_compat.mount import rest_routes
@@ -35,15 +42,20 @@ from axonql.size_limits import SizeLimitMiddleware
 from axonql.state import AppState
 from axonql.subscriptions import realtime
 
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+
 log = logging.getLogger("axonql")
 
 GRAPHQL_PATHS = ("/graphql", "/api/graphql")
 
 
-def graphql_routes(settings: Settings) -> list[BaseRoute]:
+def graphql_routes(settings: Settings, *, tracing: bool = False) -> list[BaseRoute]:
     view = AxonGraphQL(
         build_schema(
-            introspection=settings.introspection_enabled, cost=CostLimits.from_settings(settings)
+            introspection=settings.introspection_enabled,
+            cost=CostLimits.from_settings(settings),
+            tracing=tracing,
         ),
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
@@ -54,7 +66,7 @@ def graphql_routes(settings: Settings) -> list[BaseRoute]:
     )
     routes: list[BaseRoute] = []
     for path in GRAPHQL_PATHS:
-        routes.append(Route(path, view, methods=["GET", "POST"]))
+        routes.append(Route(path, view, methods=["GET", "POST", "PUT", "DELETE"]))
         routes.append(WebSocketRoute(path, view))
     if settings.graphiql_enabled:
         routes.extend(graphiql_routes())
@@ -73,15 +85,26 @@ def create_app(
     *,
     load_demo: bool = False,
     client_kwargs: dict[str, Any] | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Starlette:
-    """The ASGI application for one instance; tests pass settings and database client options."""
+    """The ASGI application for one instance; tests pass settings and database client options.
+
+    Traced when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, or with the `tracer_provider` given.
+    """
     settings = settings or Settings()
+    provider = tracer_provider or provider_from_settings(settings)
+    tracing = Tracing.of(provider) if provider is not None else None
+    if tracing is not None:
+        client_kwargs = tracing.client_kwargs(client_kwargs)
     request_stats = RequestStats()
+    metrics = Metrics(attribute=app_of)
+    listeners = [CommandTimer(metrics), *(client_kwargs or {}).get("event_listeners", [])]
+    client_kwargs = {**(client_kwargs or {}), "event_listeners": listeners}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database = await connect(settings, **(client_kwargs or {}))
-        state = AppState(settings=settings, database=database)
+        state = AppState(settings=settings, database=database, metrics=metrics, tracing=tracing)
         state.extras["request_stats"] = request_stats
         app.state.axon = state
         try:
@@ -98,18 +121,28 @@ def create_app(
                 await sampler.stop()
                 await work.stop()
         finally:
+            await state.sse_reservations.close_all()
             await realtime.stop_for(state)
             await database.close()
+            if tracing is not None:
+                await asyncio.to_thread(tracing.shutdown)
 
     return AxonStarlette(
         routes=[
-            *graphql_routes(settings),
+            *graphql_routes(settings, tracing=tracing is not None),
             *rest_routes(settings),
-            *bridge_routes(build_schema(cost=CostLimits.from_settings(settings))),
+            *bridge_routes(
+                build_schema(cost=CostLimits.from_settings(settings), tracing=tracing is not None)
+            ),
+            *([metrics_route(settings, metrics)] if settings.metrics_enabled else []),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
-            Middleware(RequestMetricsMiddleware, stats=request_stats, attribute=app_of),
+            Middleware(RequestLogContext),
+            *([Middleware(HttpSpans, tracer=tracing.http)] if tracing is not None else []),
+            Middleware(
+                RequestMetricsMiddleware, stats=request_stats, attribute=app_of, metrics=metrics
+            ),
             Middleware(
                 SizeLimitMiddleware,
                 max_request_bytes=settings.max_request_bytes,

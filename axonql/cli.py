@@ -1,10 +1,12 @@
-"""The `axonql` command: serve, user, demo, export-schema."""
+"""The `axonql` command: serve, user, demo, export-schema, trusted-documents."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -57,6 +59,7 @@ def serve(
     from axonql.app import create_app
     from axonql.first_run import sign_in_help
     from axonql.log_redaction import install_redaction
+    from axonql.observability.logs import configure_logging
 
     overrides: dict[str, object] = {}
     if host is not None:
@@ -64,9 +67,7 @@ def serve(
     if port is not None:
         overrides["port"] = port
     settings = load_settings(**overrides)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_format)  # text, or JSON lines (AXONQL_LOG_FORMAT=json)
     install_redaction()  # before uvicorn logs its first request path
     application = create_app(settings, load_demo=demo)
     config = uvicorn.Config(
@@ -74,6 +75,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level="info",
+        log_config=None,  # uvicorn's records reach the handler configure_logging installed
         ws_max_size=settings.max_ws_message_bytes,  # the app checks too, whatever the server
     )
     AnnouncingServer(config, sign_in_help(settings, demo=demo)).run()
@@ -198,6 +200,30 @@ def export_schema() -> None:
     from axonql.schema.root import build_schema
 
     typer.echo(build_schema().as_str())
+
+
+@app.command("trusted-documents")
+def trusted_documents(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="The client's .graphql files", exists=True, dir_okay=False),
+    ],
+    add_typename: Annotated[
+        bool, typer.Option(help="Add __typename as Apollo Client's cache does before sending")
+    ] = False,
+) -> None:
+    """Print the trusted documents manifest (sha256 → operation) for AXONQL_TRUSTED_DOCUMENTS."""
+    from graphql import GraphQLError, Source
+
+    from axonql.services.trusted_documents import build_manifest
+
+    try:
+        sources = [Source(f.read_text(encoding="utf-8"), str(f)) for f in files]
+        manifest = build_manifest(sources, add_typename=add_typename)
+    except (GraphQLError, ValueError) as exc:
+        typer.echo(f"error [INVALID_DOCUMENT]: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(json.dumps(manifest, indent=2, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@
     │   └── ConsciousnessLevelInvalid (422 CONSCIOUSNESS_LEVEL_INVALID)
     ├── AuthenticationFailed (401 AUTHENTICATION_FAILED)
     ├── AuthorizationDenied (403 AUTHORIZATION_DENIED)
+    ├── PersistedQueryNotAllowed (403 PERSISTED_QUERY_NOT_ALLOWED; not in the trusted documents)
+    ├── PersistedQueryNotFound (200 PERSISTED_QUERY_NOT_FOUND; an APQ hash this server does not
+    │                          know: the client resends it with the query, so not a failure)
     ├── NotFound (404 RESOURCE_NOT_FOUND)
     │   └── UserNotFound (404 USER_NOT_FOUND)
     ├── Conflict (409 CONFLICT)
@@ -96,6 +99,24 @@ class AuthorizationDenied(AxonError):
 
     code = "AUTHORIZATION_DENIED"
     status = 403
+
+
+class PersistedQueryNotAllowed(AxonError):
+    """An operation outside the trusted documents, or an APQ registration while they are on."""
+
+    code = "PERSISTED_QUERY_NOT_ALLOWED"
+    status = 403
+
+
+class PersistedQueryNotFound(AxonError):
+    """An APQ hash sent alone that is not stored: Apollo's and urql's links then resend it
+    with the query text, on seeing this message or code in an ordinary (HTTP 200) answer."""
+
+    code = "PERSISTED_QUERY_NOT_FOUND"
+    status = 200
+
+    def __init__(self) -> None:
+        super().__init__("PersistedQueryNotFound")
 
 
 class NotFound(AxonError):

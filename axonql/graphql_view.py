@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
+from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
-from axonql.errors import AxonError
+from axonql import graphql_media, graphql_sse
+from axonql.errors import AxonError, InvalidRequest
 from axonql.graphiql import render_graphiql
 from axonql.graphql_ws import LegacyWSHandler, TransportWSHandler
 from axonql.schema.context import Context
@@ -28,10 +31,12 @@ CONNECTION_TOKEN_KEYS = ("Authorization", "authorization", "authToken", "token",
 HTTP_CODES = {400: "INVALID_REQUEST", 404: "RESOURCE_NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
-def request_error(message: str, extensions: dict[str, Any], status: int) -> JSONResponse:
+def request_error(
+    message: str, extensions: dict[str, Any], status: int, media_type: str = graphql_media.JSON
+) -> JSONResponse:
     """A request refused before it ran, as GraphQL errors (never Strawberry's plain text)."""
     body = {"errors": [{"message": message, "extensions": extensions}]}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, media_type=media_type)
 
 
 def bearer_from_headers(headers: Mapping[str, str]) -> str | None:
@@ -75,6 +80,14 @@ async def resolve_principal(
         return None, known
 
 
+def check_shape(request: GraphQLRequestData) -> None:
+    """`operationName` is a string (GraphQL over HTTP: 400 otherwise) before anything reads it
+    as one; Strawberry checks the types of `query`, `variables` and `extensions` itself."""
+    name = request.operation_name
+    if name is not None and not isinstance(name, str):
+        raise InvalidRequest("operationName must be a string", field="operationName")
+
+
 class AxonGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with AxonQL's context and connection_init authentication."""
 
@@ -93,15 +106,55 @@ class AxonGraphQL(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         response: Response
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            if graphql_sse.handles(request):  # GraphQL over SSE (graphql-sse), both modes
+                response = await graphql_sse.respond(self, request)
+            else:
+                response = await self.run(request)
         except HTTPException as exc:
             code = HTTP_CODES.get(exc.status_code, "INVALID_REQUEST")
             extensions = {"code": code, "status": exc.status_code}
-            response = request_error(exc.reason, extensions, exc.status_code)
+            media = graphql_media.negotiate(request.headers.get("accept"))
+            response = request_error(exc.reason, extensions, exc.status_code, media)
         except AxonError as exc:  # refused at the boundary: hostile JSON, a body too large
-            response = request_error(exc.message, exc.extensions(), exc.status)
+            media = graphql_media.negotiate(request.headers.get("accept"))
+            response = request_error(exc.message, exc.extensions(), exc.status, media)
         await response(scope, receive, send)
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """The response being built, with the media type the caller's `Accept` asks for."""
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = graphql_media.negotiate(request.headers.get("accept"))
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """With `application/graphql-response+json`, a request error has no `data` entry."""
+        response = await super().process_result(request, result)
+        media = graphql_media.negotiate(request.headers.get("accept"))
+        if media == graphql_media.GRAPHQL_RESPONSE and graphql_media.is_request_error(result):
+            response.pop("data", None)
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        """The negotiated content type; a response without `data` (a request error) is a 4xx.
+
+        Only `process_result` drops `data`, and only for `application/graphql-response+json`:
+        `application/json` keeps answering 200 (see `axonql.graphql_media`).
+        """
+        response = super().create_response(response_data, sub_response)
+        media = sub_response.media_type or graphql_media.JSON
+        response.headers["content-type"] = media
+        response.headers.add_vary_header("Accept")
+        if isinstance(response_data, dict) and "data" not in response_data:
+            response.status_code = graphql_media.request_error_status(response_data.get("errors"))
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         """Request bodies, GET variables and WebSocket messages: any depth parses, no NaN."""
@@ -118,6 +171,7 @@ class AxonGraphQL(GraphQL[Context, None]):
         """The request, with every part checked for hostile JSON before anything runs."""
         parsed = await super().parse_http_body(request)
         for item in parsed if isinstance(parsed, list) else [parsed]:
+            check_shape(item)
             safe_json.check_operation(
                 {
                     "query": item.query,
@@ -128,6 +182,24 @@ class AxonGraphQL(GraphQL[Context, None]):
                 self.max_json_depth,
             )
         return parsed
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        """APQ hashes and trusted documents (services/persisted_queries.py) become the
+        query text here, before Strawberry picks the operation (no mutation over GET)."""
+        queries, schema = context.state.persisted_queries, cast(Schema, self.schema)._schema
+        for item in request_data if isinstance(request_data, list) else [request_data]:
+            item.query = await queries.resolve(item.query, item.extensions, schema)
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any, cast
 
 from starlette.websockets import WebSocket
+from strawberry import Schema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -92,6 +93,26 @@ def _operation_id(message: object) -> str | None:
     if not isinstance(found, str) or len(found) > 200 or "\x00" in found:
         return None
     return found if safe_json.is_text(found) else None
+
+
+async def persisted(
+    handler: BaseGraphQLTransportWSHandler[Context, None] | BaseGraphQLWSHandler[Context, None],
+    payload: object,
+) -> AxonError | None:
+    """Trusted documents and APQ hashes hold over a socket as over HTTP: the operation's
+    query becomes the document its hash names, or the operation is refused."""
+    if not isinstance(payload, dict) or not handler.connection_acknowledged:
+        return None  # Strawberry's own refusals
+    queries = handler.context.state.persisted_queries
+    try:
+        query = await queries.resolve(
+            payload.get("query"), payload.get("extensions"), cast(Schema, handler.schema)._schema
+        )
+    except AxonError as exc:
+        return exc
+    if query is not None:
+        payload["query"] = query
+    return None
 
 
 def _max_depth(view: object) -> int:
@@ -183,6 +204,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             error = {"id": message["id"], "type": "error", "payload": [formatted(too_many(limit))]}
             await self.send_message(cast(Message, error))
             return
+        refused = await persisted(self, message.get("payload"))
+        if refused is not None:
+            error = {"id": message["id"], "type": "error", "payload": [formatted(refused)]}
+            await self.send_message(cast(Message, error))
+            return
         await super().handle_subscribe(message)
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
@@ -261,6 +287,11 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             and len(self.tasks) >= limit
         ):
             error = {"type": "error", "id": operation_id, "payload": formatted(too_many(limit))}
+            await self.send_message(cast(OperationMessage, error))
+            return
+        refused = await persisted(self, message.get("payload"))
+        if refused is not None:
+            error = {"type": "error", "id": operation_id, "payload": formatted(refused)}
             await self.send_message(cast(OperationMessage, error))
             return
         await super().handle_start(message)

@@ -10,6 +10,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from axonql.observability.metrics import Metrics
 from axonql.services.request_stats import OUTCOME_SCOPE_KEY, RequestStats
 
 
@@ -95,17 +96,26 @@ CLIENT_CLOSED_REQUEST = 499
 class RequestMetricsMiddleware(ConnectionMiddleware):
     """Times every HTTP request to the end of its body and counts open WebSockets.
 
+    One measurement feeds both the legacy metric series (`RequestStats`: per-window rates and
+    percentiles within 2 %, which Prometheus' fixed buckets cannot give) and, when given, the
+    Prometheus families (`Metrics`: cumulative counts and latency histograms by route).
+
     A GraphQL response is HTTP 200 even when it carries a server error: the status its
     errors left under `OUTCOME_SCOPE_KEY` counts instead. `attribute` names the application
     a request belongs to, read after routing has filled in the scope.
     """
 
     def __init__(
-        self, app: ASGIApp, stats: RequestStats, attribute: Attribution | None = None
+        self,
+        app: ASGIApp,
+        stats: RequestStats,
+        attribute: Attribution | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.app = app
         self.stats = stats
         self.attribute = attribute or (lambda scope: None)
+        self.metrics = metrics
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -118,8 +128,11 @@ class RequestMetricsMiddleware(ConnectionMiddleware):
             outcome = scope.get(OUTCOME_SCOPE_KEY)
             if final == 200 and isinstance(outcome, int):
                 final = outcome
-            elapsed = (time.perf_counter() - started) * 1000.0
-            self.stats.record(self.attribute(scope), elapsed, final)
+            elapsed = time.perf_counter() - started
+            app = self.attribute(scope)
+            self.stats.record(app, elapsed * 1000.0, final)
+            if self.metrics is not None:
+                self.metrics.observe_request(scope, app, final, elapsed)
 
         async def observe(message: Message) -> None:
             nonlocal status

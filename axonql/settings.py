@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import secrets
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, IPvAnyNetwork, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_NETWORKS = (
+    "127.0.0.0/8",
+    "::1/128",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "fc00::/7",
+)
+"""Loopback and private networks: who may scrape `/metrics` when no token is set."""
 
 
 class Settings(BaseSettings):
@@ -54,6 +65,13 @@ class Settings(BaseSettings):
     # `related`) is assumed `default_list_cost` long.
     max_query_cost: int = Field(default=200_000, gt=0)
     default_list_cost: int = Field(default=10, gt=0)
+    # Persisted queries (services/persisted_queries.py): APQ queries each instance keeps in
+    # memory in front of the database, and how long a registered one is stored (at most
+    # `max_request_bytes` of text). `trusted_documents` (a JSON manifest of sha256 → query,
+    # from `axonql trusted-documents`) restricts the server to the operations it lists.
+    persisted_query_cache_size: int = Field(default=1000, gt=0)
+    persisted_query_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
+    trusted_documents: Path | None = None
     event_retention_seconds: int = Field(default=7 * 24 * 3600, gt=0)
     agent_offline_after_seconds: int = Field(default=60, gt=0)
     # Real-time: "auto" tails the event log's change stream unless broadcast_url names an
@@ -61,6 +79,10 @@ class Settings(BaseSettings):
     fanout: Literal["auto", "change_stream", "broadcast"] = "auto"
     subscriber_buffer: int = Field(default=1000, gt=0, le=1_000_000)
     ws_keep_alive_seconds: float = Field(default=15.0, gt=0)
+    # GraphQL over SSE, single connection mode (sse_reservations.py): reserved streams per
+    # instance, and how long a reservation waits for its stream before it expires.
+    sse_max_reservations: int = Field(default=10_000, gt=0)
+    sse_reservation_ttl_seconds: float = Field(default=30.0, gt=0)
     # Legacy WebSocket bridges (rest_compat/bridges): time to authenticate, OCTOSPINE's
     # system.status period, seed 004's connections per IP, per-connection message limit,
     # and how long a NexusNet `process` message waits for its agent.
@@ -82,6 +104,13 @@ class Settings(BaseSettings):
     )
     metrics_interval_seconds: float = Field(default=10.0, ge=0)
     metrics_retention_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    # Prometheus `/metrics` (observability/metrics_endpoint.py): with a token set, scrapes must send
+    # `Authorization: Bearer <token>`; without one, only clients in `metrics_allow` are served.
+    metrics_enabled: bool = True
+    metrics_token: str = ""
+    metrics_allow: list[IPvAnyNetwork] = Field(
+        default_factory=lambda: [ip_network(n) for n in LOCAL_NETWORKS]
+    )
     task_lease_seconds: float = Field(default=30.0, gt=0)
     lease_check_seconds: float = Field(default=1.0, gt=0)
     claim_poll_seconds: float = Field(default=1.0, gt=0)
@@ -90,6 +119,13 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     scheduler_tick_seconds: float = Field(default=1.0, gt=0)
     scheduler_lock_seconds: float = Field(default=10.0, gt=0)
+    # Observability (axonql/observability): log lines as text or JSON; OpenTelemetry traces
+    # exported over OTLP/HTTP when the standard (unprefixed) endpoint variable is set.
+    log_format: Literal["text", "json"] = "text"
+    otel_exporter_otlp_endpoint: str = Field(
+        default="",
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "otel_exporter_otlp_endpoint"),
+    )
 
     @model_validator(mode="after")
     def _production_needs_secret(self) -> Settings:

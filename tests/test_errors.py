@@ -17,6 +17,7 @@ from axonql.errors import Conflict, GatewayTimeout, ServiceUnavailable, Validati
 from axonql.schema.errors import translate
 from axonql.schema.root import MAX_ALIASES, MAX_QUERY_DEPTH
 from axonql.settings import Settings
+from tests.log_capture import captured_logs
 from tests.schema_walk import SCALAR_SAMPLES, operation_for, root_fields
 from tests.support import (
     DatabaseServer,
@@ -55,7 +56,10 @@ async def test_unexpected_errors_are_masked_in_production(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await store_a_broken_task(server)
-    with caplog.at_level(logging.ERROR, logger="axonql"):
+    with (
+        caplog.at_level(logging.ERROR, logger="axonql"),
+        captured_logs("axonql", "json", logging.ERROR) as json_logs,
+    ):
         response = await production.post(
             "/graphql",
             json={"query": READ_BROKEN},
@@ -69,8 +73,11 @@ async def test_unexpected_errors_are_masked_in_production(
     assert request_id and response.headers["X-Request-ID"] == request_id
     for internal in ("validation", "pydantic", "string", "Traceback", BROKEN_TASK):
         assert internal not in response.text
-    logged = [r for r in caplog.records if request_id in r.getMessage()]
+    logged = [r for r in caplog.records if r.name == "axonql.errors"]
     assert logged and logged[0].exc_info is not None
+    # The request id is bound to the record's context, not pasted into the message.
+    lines = [line for line in json_logs.records() if line["logger"] == "axonql.errors"]
+    assert lines and lines[0]["request_id"] == request_id
 
 
 async def test_unexpected_errors_are_detailed_in_development(

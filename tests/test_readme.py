@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import AliasChoices
+
 from axonql.settings import Settings
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
+def environment_variable(name: str) -> str:
+    """`AXONQL_<NAME>`, or the standard variable a setting reads instead (its first alias)."""
+    alias = Settings.model_fields[name].validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return alias if isinstance(alias, str) else f"AXONQL_{name.upper()}"
+
+
 def test_every_setting_is_documented() -> None:
     missing = [
-        f"AXONQL_{name.upper()}"
+        environment_variable(name)
         for name in Settings.model_fields
-        if f"AXONQL_{name.upper()}" not in README
+        if environment_variable(name) not in README
     ]
     assert missing == [], f"document these in README.md: {', '.join(missing)}"
 

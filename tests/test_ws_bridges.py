@@ -526,7 +526,7 @@ async def test_simulation_stream_status_events_assessments_and_drift(
 
 
 async def test_simulation_stream_needs_a_token_and_limits_connections_per_ip(
-    ws: Any, settings: Settings, admin_token: str
+    ws: Any, settings: Settings, admin_token: str, server: RunningServer
 ) -> None:
     anonymous = await ws("/api/v1/ws/simulation")
     await anonymous.send({"type": "hello"})
@@ -551,6 +551,9 @@ async def test_simulation_stream_needs_a_token_and_limits_connections_per_ip(
     error = await over.recv()
     assert error["type"] == "error" and "10 per IP" in error["data"]["error"]
     assert await over.closed_with() == 4429
+    registry = server.app.state.axon.metrics.registry
+    refused = {"limiter": "ws_connection", "group": "drift.simulation"}
+    assert (registry.get_sample_value("axonql_rate_limit_refusals_total", refused) or 0) >= 1
     await sockets[0].connection.close()
     deadline = time.monotonic() + 10  # the server frees the slot once it sees the close
     while (await (await ws("/api/v1/ws/simulation", token=admin_token)).recv())["type"] != (
@@ -621,6 +624,9 @@ async def test_auth_timeout_message_limit_and_process_timeout(
         limited = await socket.recv()
         assert limited["error"]["code"] == "RATE_LIMIT_EXCEEDED"
         assert limited["error"]["details"]["limit"] == 5
+    registry = tight_server.app.state.axon.metrics.registry
+    refused = {"limiter": "ws_message", "group": "/ws"}
+    assert registry.get_sample_value("axonql_rate_limit_refusals_total", refused) == 1
 
     await register(gql, admin_token, "idle-worker", ["text_processing"])  # online, never claims
     async with connect(f"{base}/ws?token={admin_token}") as nexus:

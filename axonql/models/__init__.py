@@ -6,6 +6,7 @@ from axonql.models.agent import Agent
 from axonql.models.event import Event
 from axonql.models.lock import Lock
 from axonql.models.memory import Memory
+from axonql.models.persisted_query import PersistedQuery
 from axonql.models.population import GenerationRecord, Individual, Population
 from axonql.models.security import SecurityAssessment, SecurityScenario
 from axonql.models.simulation import (
@@ -46,6 +47,7 @@ ALL_DOCUMENTS: list[type[Document]] = [
     SimulationEvent,
     SimulationAssessment,
     MechanisticRecord,
+    PersistedQuery,
 ]
 
 __all__ = [
@@ -62,6 +64,7 @@ __all__ = [
     "Memory",
     "MetricRollup",
     "MetricSample",
+    "PersistedQuery",
     "Population",
     "RefreshToken",
     "RevokedSession",

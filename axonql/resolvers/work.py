@@ -178,6 +178,7 @@ async def report_progress(
 async def complete(state: AppState, agent_id: str, task_id: str, result: Any) -> models.Task:
     task = await queue.complete(task_id, agent_id, v.json_object("result", result))
     replies(state).task_finished(task_id)
+    observe_finish(state, task)
     return task
 
 
@@ -190,7 +191,15 @@ async def fail(
         replies(state).work_queued()
     else:
         replies(state).task_finished(task_id)
+        observe_finish(state, task)
     return task
+
+
+def observe_finish(state: AppState, task: models.Task) -> None:
+    """A finished task's run time, for `axonql_task_duration_seconds`."""
+    if task.started_at is not None and task.completed_at is not None:
+        seconds = max(0.0, (task.completed_at - task.started_at).total_seconds())
+        state.metrics.task_duration.labels(task.status.value).observe(seconds)
 
 
 async def _controlled(principal: Principal, task_id: str) -> None:

@@ -177,6 +177,7 @@ class Engine:
         if verdict is not None:
             headers.update(verdict.headers(reset_after=api.reset_after_header))
             if not verdict.allowed:
+                state.metrics.refused("rest", f"{api.name}.{route.rate_group}")
                 headers["Retry-After"] = str(verdict.reset_after)
                 return self.error_response(
                     api, self._limited(api, route, verdict), request_id, headers

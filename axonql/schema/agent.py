@@ -14,6 +14,7 @@ from axonql.models.agent import AgentStatus as AgentStatusModel
 from axonql.models.task import TaskStatus as TaskStatusModel
 from axonql.resolvers import agents as logic
 from axonql.schema.context import Info
+from axonql.schema.node import Node
 from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
@@ -44,7 +45,7 @@ class AgentStatistics:
 
 
 @strawberry.type
-class Agent:
+class Agent(Node):
     """A worker that advertises capabilities and takes tasks."""
 
     id: strawberry.ID

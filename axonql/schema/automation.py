@@ -12,6 +12,7 @@ from axonql import models
 from axonql.resolvers import automations as logic
 from axonql.resolvers.tasks import TaskDraft, delete_task, get_task
 from axonql.schema.context import Info
+from axonql.schema.node import Node
 from axonql.schema.pagination import list_window
 from axonql.schema.permissions import mutation, query
 from axonql.schema.task import TaskPriority, TaskStatistics
@@ -47,7 +48,7 @@ class AutomationStep:
 
 
 @strawberry.type
-class Automation:
+class Automation(Node):
     """An automation; `successRate` is successful ÷ total runs (null before the first)."""
 
     id: strawberry.ID

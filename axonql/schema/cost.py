@@ -12,6 +12,7 @@ fan out to millions of objects. The estimate walks the document once against the
   given to a field that is not itself a list (a connection, a wrapper page) applies to the
   lists directly inside it (`edges`, `nodes`, `records` …) instead. A list with no size
   argument (a relation such as `related`, `currentTasks`) counts `default_list_size`;
+* a list field fetching by a list of ids (`nodes(ids:)`) counts one per id given (capped too);
 * every alias and every repeated field is counted again; fragments are expanded (each named
   fragment costed once per page size it is spread under; a spread closing a cycle counts 0,
   NoFragmentCycles reports it);
@@ -38,6 +39,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
@@ -60,6 +62,8 @@ from axonql.settings import Settings
 # Page sizes: arguments of the field itself, and fields of its input-object arguments.
 SIZE_ARGUMENTS = ("first", "limit", "size", "top")
 INPUT_SIZE_FIELDS = ("first", "limit")
+# Arguments whose list length is the field's size (`nodes(ids: [...])`).
+ID_LIST_ARGUMENTS = ("ids",)
 _DEFAULTS = Settings.model_fields
 
 
@@ -165,6 +169,11 @@ class _Estimator:
         """The page size this field asks for: direct arguments first, then input objects';
         the resolvers' default page for a paged field that names none; None if not paged."""
         given = {a.name.value: a.value for a in node.arguments or ()}
+        for name in ID_LIST_ARGUMENTS:
+            if name in definition.args and name in given:
+                ids = _literal(given[name], self.variables)
+                if isinstance(ids, list):
+                    return len(ids)
         paged = False
         for name in SIZE_ARGUMENTS:
             argument = definition.args.get(name)
@@ -208,6 +217,8 @@ def _literal(node: ValueNode, variables: Mapping[str, Any]) -> Any:
             return Undefined
     if isinstance(node, ObjectValueNode):
         return {f.name.value: _literal(f.value, variables) for f in node.fields}
+    if isinstance(node, ListValueNode):
+        return [_literal(v, variables) for v in node.values]
     return Undefined
 
 

@@ -19,6 +19,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.schema.schema import StreamResult
 from strawberry.types.graphql import OperationType
+from structlog.contextvars import bound_contextvars
 
 from axonql.errors import (
     AxonError,
@@ -67,7 +68,9 @@ def format_error(error: GraphQLError, *, request_id: str, mask: bool) -> GraphQL
         extensions = known.extensions()
         message = known.message
     else:
-        log.error("unexpected error [request %s]", request_id, exc_info=original)
+        # Bound, not pasted into the message: log lines carry it as a field (JSON) or suffix.
+        with bound_contextvars(request_id=request_id):
+            log.error("unexpected error", exc_info=original)
         extensions = {"code": "INTERNAL_ERROR", "status": 500, "request_id": request_id}
         message = "internal server error" if mask else f"internal server error: {original}"
     return CodedError(

@@ -9,6 +9,7 @@ import strawberry
 from axonql.errors import ValidationError
 from axonql.models.threat import Threat as ThreatDocument
 from axonql.schema.context import Info
+from axonql.schema.node import Node
 from axonql.schema.permissions import mutation, query
 from axonql.scopes import Scope
 from axonql.services import immune
@@ -19,7 +20,7 @@ STATUSES = ("detected", "resolved", "ignored")
 
 
 @strawberry.type
-class Threat:
+class Threat(Node):
     id: strawberry.ID
     type: str
     check: str

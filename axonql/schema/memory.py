@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from axonql import models
 from axonql.resolvers import memories as logic
 from axonql.schema.context import Info
+from axonql.schema.node import Node
 from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
@@ -20,7 +21,7 @@ POOLS_DOC = "short_term, long_term or episodic"
 
 
 @strawberry.type
-class Memory:
+class Memory(Node):
     """A stored memory of a user or system."""
 
     id: strawberry.ID

@@ -12,6 +12,8 @@ from strawberry.schema_directive import Location
 from axonql.errors import AuthenticationFailed, AuthorizationDenied
 
 PUBLIC = "public"
+# Any valid token; the field checks each item against its own type's scope (`node`).
+AUTHENTICATED = "authenticated"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,10 +44,22 @@ class HasScope(BasePermission):
         return True
 
 
+class IsAuthenticated(BasePermission):
+    """Refuses callers without a valid token (401); the resolver checks scopes per item."""
+
+    message = "authentication required"
+
+    def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+        if info.context.require_principal().expired():
+            raise AuthenticationFailed("access token expired")
+        return True
+
+
 def _secured(factory: Any, scope: str, **kwargs: Any) -> Callable[[F], F]:
     extensions = list(kwargs.pop("extensions", []))
     if scope != PUBLIC:
-        extensions.append(PermissionExtension(permissions=[HasScope(scope)], use_directives=False))
+        check = IsAuthenticated() if scope == AUTHENTICATED else HasScope(scope)
+        extensions.append(PermissionExtension(permissions=[check], use_directives=False))
     field = factory(extensions=extensions, directives=[Requires(scope=scope)], **kwargs)
     return cast(Callable[[F], F], field)
 

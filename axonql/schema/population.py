@@ -12,6 +12,7 @@ from axonql import models
 from axonql.resolvers import populations as logic
 from axonql.resolvers.ranked import ranked_loader
 from axonql.schema.context import Info
+from axonql.schema.node import Node
 from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
@@ -20,7 +21,7 @@ from axonql.services.pagination import paginate
 
 
 @strawberry.type
-class Individual:
+class Individual(Node):
     """One member of a population: a genome (name → number) and its fitness (0–1)."""
 
     id: strawberry.ID
@@ -47,7 +48,7 @@ class Individual:
 
 
 @strawberry.type
-class GenerationRecord:
+class GenerationRecord(Node):
     """What one evolution cycle did to a population."""
 
     id: strawberry.ID
@@ -90,7 +91,7 @@ class GeneSpec:
 
 
 @strawberry.type
-class Population:
+class Population(Node):
     """An evolving population; its statistics are recomputed from its individuals on change."""
 
     id: strawberry.ID

@@ -13,6 +13,9 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from axonql.observability.graphql_metrics import OperationMetrics
+from axonql.observability.graphql_spans import GraphQLSpans
+from axonql.observability.log_context import OperationLogContext
 from axonql.schema.agent import AgentMutation, AgentQuery
 from axonql.schema.auth import AuthMutation
 from axonql.schema.automation import AutomationMutation, AutomationQuery
@@ -25,6 +28,7 @@ from axonql.schema.immune import ImmuneMutation, ImmuneQuery
 from axonql.schema.learning import LearningMutation, LearningQuery
 from axonql.schema.memory import MemoryMutation, MemoryQuery
 from axonql.schema.metrics import MetricsQuery, OperationOutcome
+from axonql.schema.node_lookup import NodeQuery
 from axonql.schema.permissions import Requires
 from axonql.schema.population import PopulationMutation, PopulationQuery
 from axonql.schema.recall import RecallMutation, RecallQuery
@@ -55,6 +59,7 @@ QUERIES: tuple[type, ...] = (
     EvolutionQuery,
     RecallQuery,
     ImmuneQuery,
+    NodeQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AuthMutation,
@@ -84,7 +89,7 @@ MAX_TOKENS = 10_000
 
 
 def build_schema(
-    *, introspection: bool = True, cost: CostLimits | None = None
+    *, introspection: bool = True, cost: CostLimits | None = None, tracing: bool = False
 ) -> strawberry.Schema:
     """The schema with error codes, depth/alias/token/cost limits and (optionally) no
     introspection.
@@ -101,7 +106,12 @@ def build_schema(
         rules.append(NoSchemaIntrospectionCustomRule)
     # One extension for all the rules: Strawberry visits every extension at each step of every
     # operation, and for each result it streams (the REST bridges' subscriptions).
+    # The log context and the operation's span first: they end last, after `ErrorCodes` has
+    # logged and coded the errors (observability/log_context.py, graphql_spans.py).
     extensions: list[Any] = [
+        OperationLogContext,
+        *([GraphQLSpans] if tracing else []),
+        OperationMetrics,  # also before ErrorCodes: it counts the errors' codes
         ErrorCodes,
         OperationOutcome,
         CostedValidationRules(rules, cost or CostLimits()),

@@ -16,6 +16,7 @@ from strawberry.scalars import JSON
 from axonql import models
 from axonql.resolvers import security as logic
 from axonql.schema.context import Info
+from axonql.schema.node import Node
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
 from axonql.services import security_training as training
@@ -78,7 +79,7 @@ class AnswerKey:
 
 
 @strawberry.type
-class SecurityAssessment:
+class SecurityAssessment(Node):
     id: strawberry.ID
     assessment_id: strawberry.ID
     scenario_id: strawberry.ID
@@ -143,7 +144,7 @@ class SecurityAssessment:
 
 
 @strawberry.type
-class SecurityScenario:
+class SecurityScenario(Node):
     """Seed 000's SecurityScenario, without its ground truth."""
 
     id: strawberry.ID

@@ -18,6 +18,7 @@ from typing import Any
 from graphql import print_ast
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from axonql.schema import event_ids
 from axonql.schema.direct_delivery import DirectStream
 from axonql.schema.subscription import Event
 
@@ -83,6 +84,7 @@ class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
 
     def build_per_event_executor(self, payload: Any) -> Any:
         if isinstance(payload, Event):
+            event_ids.note(str(payload.id))  # an SSE `next` is labelled with its event
             entry = _results.get((str(payload.id), _operation_key(self)))
             if entry is not None and entry[0] is payload:
                 return _AlreadyExecuted(entry[1])

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from axonql.models import simulation as m
 from axonql.schema.context import Info
+from axonql.schema.node import Node
 from axonql.schema.permissions import mutation, query
 from axonql.scopes import Scope
 from axonql.services import simulation as sim
@@ -124,7 +125,7 @@ class AssessmentResponse:
 
 
 @strawberry.type
-class ClinicalAssessment:
+class ClinicalAssessment(Node):
     id: strawberry.ID
     simulation_id: strawberry.ID
     persona_id: str
@@ -151,7 +152,7 @@ class ClinicalAssessment:
 
 
 @strawberry.type
-class PersonaEvent:
+class PersonaEvent(Node):
     id: strawberry.ID
     simulation_id: strawberry.ID
     persona_id: str
@@ -182,7 +183,7 @@ class PersonaEvent:
 
 
 @strawberry.type
-class MechanisticData:
+class MechanisticData(Node):
     id: strawberry.ID
     simulation_id: strawberry.ID
     persona_id: str

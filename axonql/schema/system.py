@@ -16,6 +16,7 @@ from axonql.models.system import SystemStatus as SystemStatusModel
 from axonql.resolvers import systems as logic
 from axonql.schema.agent import Agent
 from axonql.schema.context import Info
+from axonql.schema.node import Node
 from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import PUBLIC, field, mutation, query
 from axonql.schema.task import Task, TaskStatus
@@ -80,7 +81,7 @@ class Component:
 
 
 @strawberry.type
-class System:
+class System(Node):
     """A registered cognitive system, or (id `axonql`) this server itself."""
 
     id: strawberry.ID

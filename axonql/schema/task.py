@@ -14,6 +14,7 @@ from axonql.models.task import TaskPriority as TaskPriorityModel
 from axonql.models.task import TaskStatus as TaskStatusModel
 from axonql.resolvers import tasks as logic
 from axonql.schema.context import Info
+from axonql.schema.node import Node
 from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
@@ -47,7 +48,7 @@ class TaskStatistics:
 
 
 @strawberry.type
-class Task:
+class Task(Node):
     """A unit of work with a lifecycle."""
 
     id: strawberry.ID

@@ -13,6 +13,7 @@ from axonql.models.user import LearningContext as LearningContextModel
 from axonql.resolvers import users as logic
 from axonql.resolvers.ranked import ranked_loader
 from axonql.schema.context import Info
+from axonql.schema.node import Node
 from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
@@ -47,7 +48,7 @@ class LearningContext:
 
 
 @strawberry.type
-class UserSession:
+class UserSession(Node):
     """One learning session of a user."""
 
     id: strawberry.ID
@@ -70,7 +71,7 @@ class UserSession:
 
 
 @strawberry.type
-class User:
+class User(Node):
     """An account and its learning context."""
 
     id: strawberry.ID

@@ -37,7 +37,14 @@ class Attempt:
 class LoginThrottle:
     """Refuses password checks once a login name or a client address has failed too often."""
 
-    def __init__(self, storage_url: str, per_account: str, per_address: str) -> None:
+    def __init__(
+        self,
+        storage_url: str,
+        per_account: str,
+        per_address: str,
+        on_refusal: Callable[[str], None] | None = None,
+    ) -> None:
+        self.on_refusal = on_refusal  # told "account" or "address" (metrics count refusals)
         self._storage = storage.storage_from_string(storage_url)
         self._limiter = strategies.FixedWindowRateLimiter(self._storage)
         self._threaded = not storage_url.startswith("memory://")
@@ -66,6 +73,8 @@ class LoginThrottle:
         self._storage.reset()
 
     async def _refusal(self, item: RateLimitItem, keys: tuple[str, ...]) -> RateLimitExceeded:
+        if self.on_refusal is not None:
+            self.on_refusal(keys[0].removeprefix("login-"))
         stats = await self._run(self._limiter.get_window_stats, item, *keys)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         return RateLimitExceeded(

@@ -139,6 +139,11 @@ class RequestStats:
         with self._lock:
             return sum(self._open.values()) if total else self._open.get(app_id, 0)
 
+    def open_websockets_by_app(self) -> dict[str | None, int]:
+        """Connections open now per application (None: those no application owns)."""
+        with self._lock:
+            return dict(self._open)
+
     def drain(self) -> Snapshot:
         """The window since the last drain; every known application keeps being reported."""
         with self._lock:

@@ -143,6 +143,7 @@ class SimulationStream:
         limit = session.settings.ws_simulation_connections_per_ip
         await websocket.accept()
         if self.connections[ip] >= limit:
+            session.state.metrics.refused("ws_connection", "drift.simulation")
             failure = Failure(
                 429,
                 "RATE_LIMIT_EXCEEDED",

@@ -20,10 +20,12 @@ from typing import Any
 import strawberry
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.types import ExecutionResult
+from structlog.contextvars import bound_contextvars
 
 from axonql.errors import AuthenticationFailed, ValidationError
 from axonql.graphql_view import bearer_from_headers, resolve_principal
 from axonql.models.event import Event, event_id
+from axonql.observability.metrics import route_template
 from axonql.rest_compat.engine import worst
 from axonql.rest_compat.envelopes import Envelope, Failure
 from axonql.rest_compat.ratelimit import RateLimiter
@@ -228,6 +230,7 @@ class Session:
         verdict = await self.limiter.hit(self.message_limit, "ws", self.request_id)
         if verdict.allowed:
             return True
+        self.state.metrics.refused("ws_message", route_template(self.websocket.scope))
         await self.send_error(
             Failure(
                 429,
@@ -286,7 +289,8 @@ class Session:
         except BridgeFailure as exc:
             await self.send_error(_for_stream(exc.failure, key))
         except Exception:
-            log.exception("WebSocket bridge stream %s failed [%s]", key, self.request_id)
+            with bound_contextvars(request_id=self.request_id, stream=key):
+                log.exception("WebSocket bridge stream failed")
             await self.send_error(Failure(500, "INTERNAL_ERROR", "internal server error"))
         finally:
             if self._streams.get(key) is asyncio.current_task():
