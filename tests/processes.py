@@ -9,12 +9,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import jwt
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, MongoClient
 
 from axonql.scopes import ALL_SCOPES
 from axonql.stopping import stop_process
@@ -36,6 +38,55 @@ FAST = {
 
 def _command(*args: str) -> list[str]:
     return [sys.executable, "-m", "axonql.cli", *args]
+
+
+@contextmanager
+def serving(
+    mongo_url: str,
+    home: Path,
+    database: str,
+    *,
+    stdout: IO[bytes],
+    stderr: IO[bytes] | int,
+    **env: str,
+) -> Iterator[str]:
+    """`axonql serve` with only the given `AXONQL_` settings, answering `/health`: its base URL.
+
+    Stopped with SIGTERM afterwards, and its database dropped. For tests that read what the
+    process itself writes (logs, start-up output).
+    """
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AXONQL_", "OTEL_"))}
+    clean |= {
+        "AXONQL_MONGODB_URL": mongo_url,
+        "AXONQL_DATABASE": database,
+        "AXONQL_DATA_DIR": str(home / "data"),
+        "AXONQL_JWT_SECRET": "serving-secret-" + "x" * 32,
+        "AXONQL_METRICS_INTERVAL_SECONDS": "0",
+        "AXONQL_IMMUNE_SCAN_INTERVAL_SECONDS": "0",
+        **env,
+    }
+    process = subprocess.Popen(
+        _command("serve", "--port", str(port)), cwd=REPO, env=clean, stdout=stdout, stderr=stderr
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, f"axonql serve exited with {process.returncode}"
+            try:
+                if httpx.get(f"{base}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "axonql serve did not answer /health in 60 s"
+            time.sleep(0.1)
+        yield base
+    finally:
+        stop_process(process, timeout=30)
+        client: MongoClient[dict[str, Any]] = MongoClient(mongo_url)
+        with client:
+            client.drop_database(database)
 
 
 class ServerProcess:

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from pymongo import MongoClient
 from websockets.exceptions import WebSocketException
 from websockets.sync.client import connect as ws_connect
 
@@ -21,7 +15,8 @@ from axonql.log_redaction import RedactSecrets, redact
 from axonql.rest_compat.mount import engine_of
 from axonql.services.users import create_account
 from axonql.settings import Settings
-from tests.support import RunningServer, free_port
+from tests.processes import serving
+from tests.support import RunningServer
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
@@ -98,59 +93,22 @@ def test_redaction_keeps_the_access_log_record_shape() -> None:
 
 def test_tokens_in_query_strings_never_reach_the_log(mongo_url: str, tmp_path: Path) -> None:
     """A real `axonql serve`: its access log and WebSocket handshake lines, read from stderr."""
-    port = free_port()
     database = "axonql_log_redaction_test"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AXONQL_")}
-    env |= {
-        "AXONQL_MONGODB_URL": mongo_url,
-        "AXONQL_DATABASE": database,
-        "AXONQL_DATA_DIR": str(tmp_path / "data"),
-        "AXONQL_JWT_SECRET": "log-test-secret-" + "x" * 32,
-        "AXONQL_METRICS_INTERVAL_SECONDS": "0",
-        "AXONQL_IMMUNE_SCAN_INTERVAL_SECONDS": "0",
-    }
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "axonql.cli", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
+    with (
+        log_path.open("wb") as log,
+        serving(mongo_url, tmp_path, database, stdout=log, stderr=subprocess.STDOUT) as base,
+    ):
         httpx.get(f"{base}/health?token=secret-http-token&verbose=1", timeout=10)
         httpx.get(f"{base}/api/tasks?access_token=secret-access&api_key=secret-key", timeout=10)
         try:
             with ws_connect(
-                f"ws://127.0.0.1:{port}/v1/stream/consciousness?token=secret-ws-token",
+                base.replace("http", "ws", 1) + "/v1/stream/consciousness?token=secret-ws-token",
                 open_timeout=10,
             ) as websocket:
                 websocket.close()
         except (WebSocketException, OSError):
             pass  # refused or closed: the handshake line is logged either way
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        client: MongoClient[dict[str, Any]] = MongoClient(mongo_url)
-        with client:
-            client.drop_database(database)
     output = log_path.read_text(errors="replace")
     assert "secret-" not in output, output
     assert "GET /health?token=[REDACTED]&verbose=1" in output, output

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import httpx
-from pymongo import MongoClient
 
 from axonql.observability.logs import LogFormat
 from tests.log_capture import captured_logs
-from tests.support import RunningServer, free_port
+from tests.processes import serving
+from tests.support import RunningServer
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN_TASK = "task_broken_for_logs"
@@ -26,38 +20,14 @@ READ_BROKEN = 'query ReadBroken { task(id: "task_broken_for_logs") { id name } }
 
 def serve_json_logs(mongo_url: str, tmp_path: Path, database: str) -> tuple[str, list[str]]:
     """Run `axonql serve` with JSON logs, send it requests with ids and tokens; its stderr."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AXONQL_", "OTEL_"))}
-    env |= {
-        "AXONQL_MONGODB_URL": mongo_url,
-        "AXONQL_DATABASE": database,
-        "AXONQL_DATA_DIR": str(tmp_path / "data"),
-        "AXONQL_JWT_SECRET": "json-log-secret-" + "x" * 32,
-        "AXONQL_METRICS_INTERVAL_SECONDS": "0",
-        "AXONQL_IMMUNE_SCAN_INTERVAL_SECONDS": "0",
-        "AXONQL_LOG_FORMAT": "json",
-    }
     stderr_path, stdout_path = tmp_path / "serve.err", tmp_path / "serve.out"
-    with stderr_path.open("wb") as stderr, stdout_path.open("wb") as stdout:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "axonql.cli", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=stdout,
-            stderr=stderr,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, stderr_path.read_text()
-            try:
-                if httpx.get(f"{base}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, stderr_path.read_text()
-            time.sleep(0.1)
+    with (
+        stderr_path.open("wb") as stderr,
+        stdout_path.open("wb") as stdout,
+        serving(
+            mongo_url, tmp_path, database, stdout=stdout, stderr=stderr, AXONQL_LOG_FORMAT="json"
+        ) as base,
+    ):
         health = httpx.get(
             f"{base}/health?token=secret-json-token&verbose=1",
             headers={"X-Request-ID": "req-json-health"},
@@ -71,17 +41,6 @@ def serve_json_logs(mongo_url: str, tmp_path: Path, database: str) -> tuple[str,
             timeout=10,
         )
         assert graphql.status_code == 200
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        client: MongoClient[dict[str, Any]] = MongoClient(mongo_url)
-        with client:
-            client.drop_database(database)
     return stderr_path.read_text(errors="replace"), stdout_path.read_text().splitlines()
 
 
