@@ -8,12 +8,12 @@ import pytest
 from beanie import Document
 
 from axonql import models
-from axonql.schema.agent import AgentSortField
-from axonql.schema.memory import MemorySortField
-from axonql.schema.population import PopulationSortField
-from axonql.schema.system import SystemSortField
-from axonql.schema.task import TaskSortField
-from axonql.schema.user import UserSortField
+from axonql.schema.agent_types import AgentSortField
+from axonql.schema.memory_types import MemorySortField
+from axonql.schema.population_types import PopulationSortField
+from axonql.schema.system_types import SystemSortField
+from axonql.schema.task_types import TaskSortField
+from axonql.schema.user_types import UserSortField
 
 SORTS: list[tuple[type[Document], type[Enum]]] = [
     (models.Task, TaskSortField),

@@ -10,9 +10,9 @@ from typing import Any
 from axonql import models
 from axonql.models.base import utcnow
 from axonql.models.population import GeneRange
-from axonql.resolvers.populations import diversity_index, random_genomes
 from axonql.scopes import Scope
 from axonql.services import genetics
+from axonql.services.populations import diversity_index, random_genomes
 from axonql.settings import Settings
 from tests.support import GraphQLClient, error_codes, token_for
 

@@ -15,13 +15,13 @@ from graphql import GraphQLSchema, parse
 
 from axonql.app import create_app
 from axonql.errors import ValidationError
-from axonql.resolvers.loaders import Pacer
-from axonql.rest_compat import pagination
+from axonql.rest_compat import legacy_pagination as pagination
 from axonql.rest_compat.inputs import variables
 from axonql.rest_compat.route import Inputs, Route
 from axonql.rest_compat.tables import APIS
 from axonql.schema.cost import CostLimits, operation_costs
 from axonql.schema.root import build_schema
+from axonql.services.loaders import Pacer
 from axonql.settings import Settings
 from tests.support import GraphQLClient, RequestCommands, RunningServer, error_codes, extra_server
 from tests.ws_client import LEGACY_WS, TRANSPORT_WS, RawSubscription

@@ -6,7 +6,7 @@ import pytest
 
 from axonql.errors import ValidationError
 from axonql.rest_compat import converters as c
-from axonql.rest_compat import pagination
+from axonql.rest_compat import legacy_pagination as pagination
 from axonql.rest_compat.engine import lower_at
 from axonql.rest_compat.envelopes import ENVELOPES, Failure
 from axonql.rest_compat.inputs import bind, ignored_header, validate_body

@@ -15,10 +15,10 @@ from axonql.app import create_app
 from axonql.database import make_client
 from axonql.models.base import utcnow
 from axonql.models.system import SERVER_SYSTEM_ID
-from axonql.resolvers.metrics import bucket
-from axonql.resolvers.systems import check_health
 from axonql.scopes import Scope
+from axonql.services.metric_series import bucket
 from axonql.services.metrics_sampler import MetricsSampler
+from axonql.services.systems import check_health
 from axonql.settings import Settings
 from tests.support import (
     GraphQLClient,

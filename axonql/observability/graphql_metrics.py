@@ -15,7 +15,7 @@ from strawberry.extensions import SchemaExtension
 from axonql.observability.live_metrics import NO_APP
 from axonql.observability.metrics import Metrics
 from axonql.schema.errors import translate
-from axonql.schema.metrics import error_status
+from axonql.schema.metrics_types import error_status
 
 OK = "ok"
 

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 
 from axonql.errors import AxonError
 from axonql.graphql_view import bearer_from_headers, resolve_principal
-from axonql.rest_compat import pagination
+from axonql.rest_compat import legacy_pagination as pagination
 from axonql.rest_compat.access import refusal, required_scopes
 from axonql.rest_compat.converters import snake
 from axonql.rest_compat.envelopes import Failure

@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 
 from axonql.errors import AxonError, ValidationError, clip
-from axonql.rest_compat import pagination
+from axonql.rest_compat import legacy_pagination as pagination
 from axonql.rest_compat.route import Binding, Field, Inputs, Route, Var
 from axonql.services import safe_json
 from axonql.services import validation as v

@@ -9,15 +9,15 @@ import strawberry
 from strawberry.scalars import JSON
 
 from axonql import models
-from axonql.resolvers import automations as logic
-from axonql.resolvers.tasks import TaskDraft, delete_task, get_task
 from axonql.schema.context import Info
 from axonql.schema.node import Node
-from axonql.schema.pagination import list_window
+from axonql.schema.pagination_types import list_window
 from axonql.schema.permissions import mutation, query
-from axonql.schema.task import TaskPriority, TaskStatistics
+from axonql.schema.task_types import TaskPriority, TaskStatistics
 from axonql.scopes import Scope
+from axonql.services import automations as logic
 from axonql.services.pagination import paginate
+from axonql.services.tasks import TaskDraft, delete_task, get_task
 
 
 @strawberry.enum

@@ -11,8 +11,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 
 from axonql.errors import AuthenticationFailed, AxonError
-from axonql.resolvers.loaders import Loaders
 from axonql.services.auth import Principal
+from axonql.services.loaders import Loaders
 from axonql.state import AppState
 
 

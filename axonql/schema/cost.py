@@ -56,7 +56,7 @@ from graphql.validation import ASTValidationRule, ValidationContext
 from strawberry.extensions import AddValidationRules
 
 from axonql.errors import QueryTooCostly
-from axonql.schema.pagination import DEFAULT_LIST_LIMIT
+from axonql.schema.pagination_types import DEFAULT_LIST_LIMIT
 from axonql.settings import Settings
 
 # Page sizes: arguments of the field itself, and fields of its input-object arguments.

@@ -22,19 +22,19 @@ from beanie import Document
 
 from axonql import models
 from axonql.errors import ValidationError
-from axonql.schema.agent import Agent
+from axonql.schema.agent_types import Agent
 from axonql.schema.automation import Automation
 from axonql.schema.context import Info
-from axonql.schema.immune import Threat
-from axonql.schema.memory import Memory
+from axonql.schema.immune_types import Threat
+from axonql.schema.memory_types import Memory
 from axonql.schema.node import Node
 from axonql.schema.permissions import AUTHENTICATED, query
-from axonql.schema.population import GenerationRecord, Individual, Population
-from axonql.schema.security import SecurityAssessment, SecurityScenario
-from axonql.schema.simulation import ClinicalAssessment, MechanisticData, PersonaEvent
-from axonql.schema.system import System
-from axonql.schema.task import Task
-from axonql.schema.user import User, UserSession
+from axonql.schema.population_types import GenerationRecord, Individual, Population
+from axonql.schema.security_types import SecurityAssessment, SecurityScenario
+from axonql.schema.simulation_types import ClinicalAssessment, MechanisticData, PersonaEvent
+from axonql.schema.system_types import System
+from axonql.schema.task_types import Task
+from axonql.schema.user_types import User, UserSession
 from axonql.scopes import Scope
 
 MAX_NODE_IDS = 100

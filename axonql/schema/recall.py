@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import strawberry
 
 from axonql.schema.context import Info
-from axonql.schema.memory import Memory
+from axonql.schema.memory_types import Memory
 from axonql.schema.permissions import mutation, query
 from axonql.scopes import Scope
 from axonql.services import memory_ops

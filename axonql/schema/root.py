@@ -16,30 +16,30 @@ from strawberry.tools import merge_types
 from axonql.observability.graphql_metrics import OperationMetrics
 from axonql.observability.graphql_spans import GraphQLSpans
 from axonql.observability.log_context import OperationLogContext
-from axonql.schema.agent import AgentMutation, AgentQuery
-from axonql.schema.auth import AuthMutation
+from axonql.schema.agent_types import AgentMutation, AgentQuery
+from axonql.schema.auth_types import AuthMutation
 from axonql.schema.automation import AutomationMutation, AutomationQuery
-from axonql.schema.consciousness import ConsciousnessMutation, ConsciousnessQuery
+from axonql.schema.consciousness_types import ConsciousnessMutation, ConsciousnessQuery
 from axonql.schema.cost import CostedValidationRules, CostLimits
-from axonql.schema.documentation import DocumentationMutation, DocumentationQuery
+from axonql.schema.documentation_types import DocumentationMutation, DocumentationQuery
 from axonql.schema.errors import ErrorCodedSchema, ErrorCodes
-from axonql.schema.evolution import EvolutionMutation, EvolutionQuery
-from axonql.schema.immune import ImmuneMutation, ImmuneQuery
-from axonql.schema.learning import LearningMutation, LearningQuery
-from axonql.schema.memory import MemoryMutation, MemoryQuery
-from axonql.schema.metrics import MetricsQuery, OperationOutcome
+from axonql.schema.evolution_types import EvolutionMutation, EvolutionQuery
+from axonql.schema.immune_types import ImmuneMutation, ImmuneQuery
+from axonql.schema.learning_types import LearningMutation, LearningQuery
+from axonql.schema.memory_types import MemoryMutation, MemoryQuery
+from axonql.schema.metrics_types import MetricsQuery, OperationOutcome
 from axonql.schema.node_lookup import NodeQuery
 from axonql.schema.permissions import Requires
-from axonql.schema.population import PopulationMutation, PopulationQuery
+from axonql.schema.population_types import PopulationMutation, PopulationQuery
 from axonql.schema.recall import RecallMutation, RecallQuery
-from axonql.schema.security import SecurityMutation, SecurityQuery
+from axonql.schema.security_types import SecurityMutation, SecurityQuery
 from axonql.schema.shared_execution import SharedEventExecution
-from axonql.schema.simulation import SimulationMutation, SimulationQuery
+from axonql.schema.simulation_types import SimulationMutation, SimulationQuery
 from axonql.schema.subscription import EventMutation, EventSubscription
-from axonql.schema.system import SystemMutation, SystemQuery
-from axonql.schema.task import TaskMutation, TaskQuery
-from axonql.schema.user import UserMutation, UserQuery
-from axonql.schema.work import WorkMutation, WorkQuery
+from axonql.schema.system_types import SystemMutation, SystemQuery
+from axonql.schema.task_types import TaskMutation, TaskQuery
+from axonql.schema.user_types import UserMutation, UserQuery
+from axonql.schema.work_types import WorkMutation, WorkQuery
 
 QUERIES: tuple[type, ...] = (
     TaskQuery,

@@ -29,11 +29,11 @@ from axonql.models.simulation import (
     SimulationEvent,
 )
 from axonql.models.task import TaskStatus
-from axonql.resolvers.tasks import TaskDraft, create_task
 from axonql.services import assessment_scales, queue
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
+from axonql.services.tasks import TaskDraft, create_task
 from axonql.settings import Settings
 
 CAPABILITY = "drift_simulation"

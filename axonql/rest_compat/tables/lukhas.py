@@ -8,7 +8,7 @@ from axonql.rest_compat.converters import require_healthy, to_str
 from axonql.rest_compat.envelopes import LUKHAS
 from axonql.rest_compat.route import Api, Field, Inputs, Route, Var, const
 from axonql.rest_compat.tables.agent_work import agent_route, whole_body
-from axonql.rest_compat.tables.auth import LOGIN, REFRESH
+from axonql.rest_compat.tables.auth_endpoints import LOGIN, REFRESH
 
 
 def constellation_session(login: dict[str, Any], inputs: Inputs) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from axonql.rest_compat.tables.agent_work import (
     reference_text,
     whole_body,
 )
-from axonql.rest_compat.tables.auth import LOGIN
+from axonql.rest_compat.tables.auth_endpoints import LOGIN
 
 SYSTEM_ID = "nexusnet"
 POPULATION_ID = "nexusnet"

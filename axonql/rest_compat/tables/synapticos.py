@@ -7,7 +7,7 @@ from typing import Any
 from axonql.rest_compat.converters import fields, to_int
 from axonql.rest_compat.envelopes import SYNAPTICOS
 from axonql.rest_compat.route import Api, Field, Inputs, Route, Var
-from axonql.rest_compat.tables.auth import REFRESH
+from axonql.rest_compat.tables.auth_endpoints import REFRESH
 
 # Component states that do not count as active.
 INACTIVE_STATES = frozenset({"offline", "stopped", "failed", "inactive", "unhealthy"})

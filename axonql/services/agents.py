@@ -8,10 +8,10 @@ from typing import Any
 
 from axonql import models
 from axonql.models.agent import AgentConfiguration, AgentStatus
-from axonql.resolvers.filters import all_of, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
+from axonql.services.query_filters import all_of, compact, contains, window
 from axonql.settings import Settings
 
 

@@ -7,13 +7,13 @@ from datetime import datetime
 import strawberry
 
 from axonql.models.system import SERVER_SYSTEM_ID
-from axonql.resolvers import consciousness as logic
-from axonql.resolvers import systems as system_logic
 from axonql.schema.context import Info
 from axonql.schema.permissions import mutation, query
-from axonql.schema.system import System
+from axonql.schema.system_types import System
 from axonql.scopes import Scope
+from axonql.services import consciousness as logic
 from axonql.services import consciousness_series
+from axonql.services import systems as system_logic
 from axonql.services.periods import parse_period
 
 
@@ -44,7 +44,7 @@ class DecisionMetrics:
 
 @strawberry.type
 class ConsciousnessStatus:
-    """Derived from stored data; see `axonql.resolvers.consciousness` for each figure."""
+    """Derived from stored data; see `axonql.services.consciousness` for each figure."""
 
     system_id: strawberry.ID
     status: str

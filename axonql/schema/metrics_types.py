@@ -10,11 +10,11 @@ from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from axonql.models.system import MetricName
-from axonql.resolvers import metrics as logic
 from axonql.schema.context import Info
 from axonql.schema.errors import translate
 from axonql.schema.permissions import query
 from axonql.scopes import Scope
+from axonql.services import metric_series as logic
 from axonql.services.request_stats import OUTCOME_SCOPE_KEY
 
 MetricType = strawberry.enum(

@@ -13,10 +13,10 @@ from axonql import models
 from axonql.errors import Conflict, NotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.population import GeneRange
-from axonql.resolvers.filters import all_of, at_least, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
+from axonql.services.query_filters import all_of, at_least, compact, contains, window
 from axonql.settings import Settings
 
 MAX_POPULATION_SIZE = 500

@@ -10,13 +10,13 @@ from strawberry.scalars import JSON
 
 from axonql import models
 from axonql.errors import ValidationError
-from axonql.resolvers.populations import get_population
 from axonql.schema.context import Info
 from axonql.schema.permissions import mutation, query
-from axonql.schema.population import GenerationRecord, Individual, Population
+from axonql.schema.population_types import GenerationRecord, Individual, Population
 from axonql.scopes import Scope
 from axonql.services import evolution
 from axonql.services import validation as v
+from axonql.services.populations import get_population
 
 TREND_WINDOW = 5
 STABLE_SLOPE = 0.01

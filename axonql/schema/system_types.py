@@ -13,14 +13,14 @@ from axonql import models
 from axonql.models.base import utcnow
 from axonql.models.system import SERVER_SYSTEM_ID, MetricName
 from axonql.models.system import SystemStatus as SystemStatusModel
-from axonql.resolvers import systems as logic
-from axonql.schema.agent import Agent
+from axonql.schema.agent_types import Agent
 from axonql.schema.context import Info
 from axonql.schema.node import Node
-from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
+from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import PUBLIC, field, mutation, query
-from axonql.schema.task import Task, TaskStatus
+from axonql.schema.task_types import Task, TaskStatus
 from axonql.scopes import Scope
+from axonql.services import systems as logic
 from axonql.services.metrics_sampler import read_host
 from axonql.services.pagination import paginate
 

@@ -13,10 +13,10 @@ from axonql.errors import AuthorizationDenied, ServiceUnavailable, ValidationErr
 from axonql.models.agent import AgentStatus
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
-from axonql.resolvers import agents as agent_logic
-from axonql.resolvers import tasks as task_logic
 from axonql.scopes import AGENT_DEFAULT_SCOPES
+from axonql.services import agents as agent_logic
 from axonql.services import queue
+from axonql.services import tasks as task_logic
 from axonql.services import validation as v
 from axonql.services.auth import Principal, create_api_key
 from axonql.services.events import emit

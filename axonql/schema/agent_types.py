@@ -12,16 +12,16 @@ from strawberry.scalars import JSON
 from axonql import models
 from axonql.models.agent import AgentStatus as AgentStatusModel
 from axonql.models.task import TaskStatus as TaskStatusModel
-from axonql.resolvers import agents as logic
 from axonql.schema.context import Info
 from axonql.schema.node import Node
-from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
+from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
+from axonql.services import agents as logic
 from axonql.services.pagination import paginate
 
 if TYPE_CHECKING:
-    from axonql.schema.task import Task
+    from axonql.schema.task_types import Task
 
 AgentStatus = strawberry.enum(AgentStatusModel, name="AgentStatus")
 
@@ -65,8 +65,8 @@ class Agent(Node):
     @field(description="Tasks this agent is running or has paused.")
     async def current_tasks(
         self, info: Info
-    ) -> list[Annotated[Task, strawberry.lazy("axonql.schema.task")]]:
-        from axonql.schema.task import Task
+    ) -> list[Annotated[Task, strawberry.lazy("axonql.schema.task_types")]]:
+        from axonql.schema.task_types import Task
 
         loader = info.context.loaders.by_field(
             models.Task, "agent_id", where={"status": {"$in": ACTIVE_TASK_STATES}}

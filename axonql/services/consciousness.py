@@ -28,10 +28,10 @@ from axonql import models
 from axonql.models.base import utcnow
 from axonql.models.system import SERVER_SYSTEM_ID, STOPPED_STATUSES
 from axonql.models.task import TaskStatus
-from axonql.resolvers.documentation import typical_duration
-from axonql.resolvers.systems import get_system
-from axonql.resolvers.tasks import TaskDraft, create_task
 from axonql.services import validation as v
+from axonql.services.documentation import typical_duration
+from axonql.services.systems import get_system
+from axonql.services.tasks import TaskDraft, create_task
 from axonql.settings import Settings
 
 PATTERN_TYPES = ["semantic", "procedural"]

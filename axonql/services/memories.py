@@ -11,10 +11,10 @@ from axonql import models
 from axonql.errors import NotFound, UserNotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.memory import MEMORY_POOLS
-from axonql.resolvers.filters import all_of, at_least, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
+from axonql.services.query_filters import all_of, at_least, compact, contains, window
 from axonql.settings import Settings
 
 MAX_RELATED = 100

@@ -9,16 +9,16 @@ import strawberry
 from strawberry.scalars import JSON
 
 from axonql import models
-from axonql.resolvers import tasks as task_logic
-from axonql.resolvers import work as logic
-from axonql.schema.agent import Agent, CreateAgentInput
-from axonql.schema.agent import draft_from as agent_draft
+from axonql.schema.agent_types import Agent, CreateAgentInput
+from axonql.schema.agent_types import draft_from as agent_draft
 from axonql.schema.context import Info
-from axonql.schema.pagination import list_window
+from axonql.schema.pagination_types import list_window
 from axonql.schema.permissions import mutation, query
-from axonql.schema.task import CreateTaskInput, Task, TaskFilter
-from axonql.schema.task import draft_from as task_draft
+from axonql.schema.task_types import CreateTaskInput, Task, TaskFilter
+from axonql.schema.task_types import draft_from as task_draft
 from axonql.scopes import Scope
+from axonql.services import tasks as task_logic
+from axonql.services import work as logic
 
 
 @strawberry.type

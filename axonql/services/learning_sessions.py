@@ -15,16 +15,16 @@ from axonql import models
 from axonql.errors import Conflict, NotFound, SessionNotActive, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.user import LearningContext
-from axonql.resolvers.learning import (
+from axonql.services import learning as rules
+from axonql.services import validation as v
+from axonql.services.events import emit
+from axonql.services.module_catalog import AchievementRule, skill_label
+from axonql.services.user_learning import (
     active_session,
     announce_achievements,
     get_context,
     mutate_learning,
 )
-from axonql.services import learning as rules
-from axonql.services import validation as v
-from axonql.services.events import emit
-from axonql.services.module_catalog import AchievementRule, skill_label
 
 
 async def start_session(

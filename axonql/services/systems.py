@@ -20,10 +20,10 @@ from axonql.models.system import (
     MetricName,
     SystemStatus,
 )
-from axonql.resolvers.filters import contains
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
+from axonql.services.query_filters import contains
 from axonql.settings import Settings
 
 MAX_COMPONENTS = 500

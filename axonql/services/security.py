@@ -28,13 +28,13 @@ from axonql.errors import (
 )
 from axonql.ids import new_id
 from axonql.models.base import utcnow
-from axonql.resolvers.learning import announce_achievements, get_user, mutate_learning
 from axonql.services import learning as rules
 from axonql.services import security_training as training
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
 from axonql.services.scenario_templates import TEMPLATES
+from axonql.services.user_learning import announce_achievements, get_user, mutate_learning
 
 MAX_SEED = 2**31 - 1
 MAX_REASONING = 5000

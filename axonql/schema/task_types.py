@@ -12,16 +12,16 @@ from strawberry.scalars import JSON
 from axonql import models
 from axonql.models.task import TaskPriority as TaskPriorityModel
 from axonql.models.task import TaskStatus as TaskStatusModel
-from axonql.resolvers import tasks as logic
 from axonql.schema.context import Info
 from axonql.schema.node import Node
-from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
+from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
+from axonql.services import tasks as logic
 from axonql.services.pagination import paginate
 
 if TYPE_CHECKING:
-    from axonql.schema.agent import Agent
+    from axonql.schema.agent_types import Agent
 
 TaskStatus = strawberry.enum(TaskStatusModel, name="TaskStatus")
 TaskPriority = strawberry.enum(TaskPriorityModel, name="TaskPriority")
@@ -85,8 +85,8 @@ class Task(Node):
     @field(description="The agent running or last assigned this task.")
     async def agent(
         self, info: Info
-    ) -> Annotated[Agent, strawberry.lazy("axonql.schema.agent")] | None:
-        from axonql.schema.agent import Agent
+    ) -> Annotated[Agent, strawberry.lazy("axonql.schema.agent_types")] | None:
+        from axonql.schema.agent_types import Agent
 
         if self.agent_id is None:
             return None

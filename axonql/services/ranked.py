@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from aiodataloader import DataLoader
 from beanie import Document
 
-from axonql.resolvers.loaders import Loaders
+from axonql.services.loaders import Loaders
 
 D = TypeVar("D", bound=Document)
 

@@ -10,14 +10,14 @@ from strawberry.scalars import JSON
 
 from axonql import models
 from axonql.models.user import LearningContext as LearningContextModel
-from axonql.resolvers import users as logic
-from axonql.resolvers.ranked import ranked_loader
 from axonql.schema.context import Info
 from axonql.schema.node import Node
-from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
+from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
+from axonql.services import user_management as logic
 from axonql.services.pagination import paginate
+from axonql.services.ranked import ranked_loader
 
 
 @strawberry.type

@@ -15,11 +15,11 @@ from typing import Any
 from axonql import models
 from axonql.errors import NotFound, ValidationError
 from axonql.models.task import TaskStatus
-from axonql.resolvers.filters import literal
-from axonql.resolvers.systems import get_system
-from axonql.resolvers.tasks import TaskDraft, create_task
 from axonql.services import memory_ops, relevance
 from axonql.services import validation as v
+from axonql.services.query_filters import literal
+from axonql.services.systems import get_system
+from axonql.services.tasks import TaskDraft, create_task
 from axonql.settings import Settings
 
 DOCUMENT_TYPE = "document"

@@ -88,8 +88,8 @@ class AuthMutation:
     async def create_agent_api_key(
         self, info: Info, agent_id: strawberry.ID, scopes: list[str] | None = None
     ) -> ApiKeyPayload:
-        from axonql.resolvers.agents import get_agent
         from axonql.scopes import AGENT_DEFAULT_SCOPES
+        from axonql.services.agents import get_agent
 
         wanted = auth.check_scopes(scopes if scopes is not None else sorted(AGENT_DEFAULT_SCOPES))
         info.context.require_principal().may_grant(wanted)

@@ -10,9 +10,9 @@ from axonql import models
 from axonql.errors import NotFound
 from axonql.models.base import utcnow
 from axonql.models.task import PRIORITY_RANK, Schedule, TaskPriority, TaskStatus
-from axonql.resolvers.filters import all_of, compact, contains, window
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.query_filters import all_of, compact, contains, window
 from axonql.services.schedule import check_schedule, next_run
 from axonql.services.task_parameters import check_parameters
 from axonql.settings import Settings

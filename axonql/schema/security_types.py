@@ -14,11 +14,11 @@ import strawberry
 from strawberry.scalars import JSON
 
 from axonql import models
-from axonql.resolvers import security as logic
 from axonql.schema.context import Info
 from axonql.schema.node import Node
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
+from axonql.services import security as logic
 from axonql.services import security_training as training
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 
 import strawberry
 
-from axonql.resolvers import documentation as logic
 from axonql.schema.context import Info
 from axonql.schema.permissions import mutation, query
 from axonql.scopes import Scope
+from axonql.services import documentation as logic
 
 
 @strawberry.type

@@ -10,7 +10,6 @@ from axonql import models
 from axonql.errors import AuthorizationDenied, Conflict, UserNotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.user import LearningContext
-from axonql.resolvers.filters import compact, contains, window
 from axonql.scopes import Scope
 from axonql.services import auth
 from axonql.services import users as accounts
@@ -18,6 +17,7 @@ from axonql.services import validation as v
 from axonql.services.auth import Principal
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
+from axonql.services.query_filters import compact, contains, window
 from axonql.settings import Settings
 
 MAX_SKILLS = 100

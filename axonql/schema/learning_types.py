@@ -14,12 +14,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from axonql import models
-from axonql.resolvers import learning as logic
-from axonql.resolvers import learning_sessions as sessions
 from axonql.schema.context import Info
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
 from axonql.services import learning as rules
+from axonql.services import learning_sessions as sessions
+from axonql.services import user_learning as logic
 from axonql.services.module_catalog import (
     ACHIEVEMENT_RULES,
     AchievementRule,

@@ -9,12 +9,12 @@ import strawberry
 from strawberry.scalars import JSON
 
 from axonql import models
-from axonql.resolvers import memories as logic
 from axonql.schema.context import Info
 from axonql.schema.node import Node
-from axonql.schema.pagination import Connection, SortDirection, list_window, to_connection
+from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
 from axonql.schema.permissions import field, mutation, query
 from axonql.scopes import Scope
+from axonql.services import memories as logic
 from axonql.services.pagination import paginate
 
 POOLS_DOC = "short_term, long_term or episodic"

@@ -15,9 +15,9 @@ from axonql import models
 from axonql.errors import ValidationError
 from axonql.models.base import utcnow
 from axonql.models.task import Step, Trigger
-from axonql.resolvers.tasks import TaskDraft, TaskFilterArgs, create_task, task_query, update_task
 from axonql.services import validation as v
 from axonql.services.schedule import check_schedule, next_run
+from axonql.services.tasks import TaskDraft, TaskFilterArgs, create_task, task_query, update_task
 from axonql.settings import Settings
 
 MAX_TRIGGERS = 20
