@@ -9,15 +9,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from axonql import models
-from axonql.schema.context import Info
 from axonql.schema.node import Node
-from axonql.schema.pagination_types import list_window
-from axonql.schema.permissions import mutation, query
 from axonql.schema.task_types import TaskPriority, TaskStatistics
-from axonql.scopes import Scope
 from axonql.services import automations as logic
-from axonql.services.pagination import paginate
-from axonql.services.tasks import TaskDraft, delete_task, get_task
+from axonql.services.tasks import TaskDraft
 
 
 @strawberry.enum
@@ -168,46 +163,3 @@ def draft_from(data: CreateAutomationInput | UpdateAutomationInput) -> logic.Aut
         else [logic.StepDraft(s.name, s.type, s.parameters) for s in data.steps],
         enabled=data.enabled,
     )
-
-
-@strawberry.type
-class AutomationQuery:
-    @query(Scope.TASKS_READ, description="Automations by status and type (seed 001).")
-    async def automations(
-        self, info: Info, filter: AutomationFilter | None = None
-    ) -> list[Automation]:
-        f = filter or AutomationFilter()
-        size, skip = list_window(info, f.limit, f.offset)
-        enabled = None if f.status is None else f.status is AutomationStatus.ACTIVE
-        page = await paginate(
-            models.Task,
-            logic.automation_query(logic.AutomationFilterArgs(enabled=enabled, type=f.type)),
-            sort_field="created_at",
-            descending=True,
-            first=size,
-            offset=skip,
-        )
-        return [Automation.from_document(d) for d in page.items]
-
-    @query(Scope.TASKS_READ)
-    async def automation(self, info: Info, id: strawberry.ID) -> Automation | None:
-        return Automation.from_document(await get_task(id, automation=True))
-
-
-@strawberry.type
-class AutomationMutation:
-    @mutation(Scope.TASKS_WRITE, description="Store an automation; cron triggers are validated.")
-    async def create_automation(self, info: Info, input: CreateAutomationInput) -> Automation:
-        doc = await logic.create_automation(info.context.settings, draft_from(input))
-        return Automation.from_document(doc)
-
-    @mutation(Scope.TASKS_WRITE)
-    async def update_automation(
-        self, info: Info, id: strawberry.ID, input: UpdateAutomationInput
-    ) -> Automation:
-        doc = await logic.update_automation(info.context.settings, id, draft_from(input))
-        return Automation.from_document(doc)
-
-    @mutation(Scope.TASKS_WRITE)
-    async def delete_automation(self, info: Info, id: strawberry.ID) -> bool:
-        return await delete_task(id, automation=True)

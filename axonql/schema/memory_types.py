@@ -11,11 +11,9 @@ from strawberry.scalars import JSON
 from axonql import models
 from axonql.schema.context import Info
 from axonql.schema.node import Node
-from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
-from axonql.schema.permissions import field, mutation, query
-from axonql.scopes import Scope
+from axonql.schema.pagination_types import SortDirection
+from axonql.schema.permissions import field
 from axonql.services import memories as logic
-from axonql.services.pagination import paginate
 
 POOLS_DOC = "short_term, long_term or episodic"
 
@@ -163,81 +161,3 @@ def draft_from(data: CreateMemoryInput | UpdateMemoryInput) -> logic.MemoryDraft
         owner_system_id=data.owner_system_id,
         related_ids=[str(i) for i in data.related_ids] if data.related_ids is not None else None,
     )
-
-
-@strawberry.type
-class MemoryQuery:
-    @query(Scope.MEMORIES_READ)
-    async def memory(self, info: Info, id: strawberry.ID) -> Memory | None:
-        return Memory.from_document(await logic.get_memory(id))
-
-    @query(Scope.MEMORIES_READ, description="Memories matching a filter, newest first.")
-    async def memories(self, info: Info, filter: MemoryFilter | None = None) -> list[Memory]:
-        f = filter or MemoryFilter()
-        size, skip = list_window(info, f.limit, f.offset)
-        page = await paginate(
-            models.Memory,
-            logic.memory_query(f.to_args()),
-            sort_field="created_at",
-            descending=True,
-            first=size,
-            offset=skip,
-        )
-        return [Memory.from_document(d) for d in page.items]
-
-    @query(Scope.MEMORIES_READ, description="Memories as a Relay connection.")
-    async def memories_connection(
-        self,
-        info: Info,
-        filter: MemoryFilter | None = None,
-        sort: MemorySort | None = None,
-        first: int = 20,
-        after: str | None = None,
-    ) -> Connection[Memory]:
-        order = sort or MemorySort()
-        size, _ = list_window(info, first, 0)
-        page = await paginate(
-            models.Memory,
-            logic.memory_query((filter or MemoryFilter()).to_args()),
-            sort_field=order.field.value,
-            descending=order.direction is SortDirection.DESC,
-            first=size,
-            after=after,
-        )
-        return to_connection(page, Memory.from_document)
-
-
-@strawberry.type
-class MemoryMutation:
-    @mutation(Scope.MEMORIES_WRITE)
-    async def create_memory(self, info: Info, input: CreateMemoryInput) -> Memory:
-        return Memory.from_document(
-            await logic.create_memory(info.context.settings, draft_from(input))
-        )
-
-    @mutation(Scope.MEMORIES_WRITE)
-    async def update_memory(
-        self, info: Info, id: strawberry.ID, input: UpdateMemoryInput
-    ) -> Memory:
-        return Memory.from_document(
-            await logic.update_memory(info.context.settings, id, draft_from(input))
-        )
-
-    @mutation(Scope.MEMORIES_WRITE, description="Delete a memory and every link pointing at it.")
-    async def delete_memory(self, info: Info, id: strawberry.ID) -> bool:
-        return await logic.delete_memory(id)
-
-    @mutation(
-        Scope.MEMORIES_WRITE,
-        description="Link a memory to existing memories (both ways unless bothWays is false).",
-    )
-    async def link_memories(
-        self,
-        info: Info,
-        id: strawberry.ID,
-        related_ids: list[strawberry.ID],
-        both_ways: bool = True,
-    ) -> Memory:
-        return Memory.from_document(
-            await logic.link_memories(id, [str(i) for i in related_ids], both_ways=both_ways)
-        )

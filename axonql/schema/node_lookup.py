@@ -17,18 +17,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import strawberry
 from beanie import Document
 
 from axonql import models
-from axonql.errors import ValidationError
 from axonql.schema.agent_types import Agent
 from axonql.schema.automation import Automation
 from axonql.schema.context import Info
 from axonql.schema.immune_types import Threat
 from axonql.schema.memory_types import Memory
 from axonql.schema.node import Node
-from axonql.schema.permissions import AUTHENTICATED, query
 from axonql.schema.population_types import GenerationRecord, Individual, Population
 from axonql.schema.security_types import SecurityAssessment, SecurityScenario
 from axonql.schema.simulation_types import ClinicalAssessment, MechanisticData, PersonaEvent
@@ -110,28 +107,3 @@ async def load_nodes(info: Info, ids: Sequence[str]) -> list[Node | None]:
         return None
 
     return list(await asyncio.gather(*(one(str(i)) for i in ids)))
-
-
-@strawberry.type
-class NodeQuery:
-    @query(
-        AUTHENTICATED,
-        description="The object with this id, of any type (Relay); null if it does not exist "
-        "or the token lacks the scope of its type's own query field.",
-    )
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        return (await load_nodes(info, [id]))[0]
-
-    @query(
-        AUTHENTICATED,
-        description=f"The objects with these ids, in order (at most {MAX_NODE_IDS}); null in "
-        "place of each one `node` would not return.",
-    )
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
-        if len(ids) > MAX_NODE_IDS:
-            raise ValidationError(
-                f"ids has {len(ids)} ids; at most {MAX_NODE_IDS} are allowed",
-                field="ids",
-                details={"max": MAX_NODE_IDS, "count": len(ids)},
-            )
-        return await load_nodes(info, ids)

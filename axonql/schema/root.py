@@ -16,30 +16,31 @@ from strawberry.tools import merge_types
 from axonql.observability.graphql_metrics import OperationMetrics
 from axonql.observability.graphql_spans import GraphQLSpans
 from axonql.observability.log_context import OperationLogContext
-from axonql.schema.agent_types import AgentMutation, AgentQuery
-from axonql.schema.auth_types import AuthMutation
-from axonql.schema.automation import AutomationMutation, AutomationQuery
-from axonql.schema.consciousness_types import ConsciousnessMutation, ConsciousnessQuery
+from axonql.resolvers.agent_fields import AgentMutation, AgentQuery
+from axonql.resolvers.auth_fields import AuthMutation
+from axonql.resolvers.automation_fields import AutomationMutation, AutomationQuery
+from axonql.resolvers.consciousness_fields import ConsciousnessMutation, ConsciousnessQuery
+from axonql.resolvers.documentation_fields import DocumentationMutation, DocumentationQuery
+from axonql.resolvers.evolution_fields import EvolutionMutation, EvolutionQuery
+from axonql.resolvers.immune_fields import ImmuneMutation, ImmuneQuery
+from axonql.resolvers.learning_fields import LearningMutation, LearningQuery
+from axonql.resolvers.memory_fields import MemoryMutation, MemoryQuery
+from axonql.resolvers.metrics_fields import MetricsQuery
+from axonql.resolvers.node_fields import NodeQuery
+from axonql.resolvers.population_fields import PopulationMutation, PopulationQuery
+from axonql.resolvers.recall_fields import RecallMutation, RecallQuery
+from axonql.resolvers.security_fields import SecurityMutation, SecurityQuery
+from axonql.resolvers.simulation_fields import SimulationMutation, SimulationQuery
+from axonql.resolvers.system_fields import SystemMutation, SystemQuery
+from axonql.resolvers.task_fields import TaskMutation, TaskQuery
+from axonql.resolvers.user_fields import UserMutation, UserQuery
+from axonql.resolvers.work_fields import WorkMutation, WorkQuery
 from axonql.schema.cost import CostedValidationRules, CostLimits
-from axonql.schema.documentation_types import DocumentationMutation, DocumentationQuery
 from axonql.schema.errors import ErrorCodedSchema, ErrorCodes
-from axonql.schema.evolution_types import EvolutionMutation, EvolutionQuery
-from axonql.schema.immune_types import ImmuneMutation, ImmuneQuery
-from axonql.schema.learning_types import LearningMutation, LearningQuery
-from axonql.schema.memory_types import MemoryMutation, MemoryQuery
-from axonql.schema.metrics_types import MetricsQuery, OperationOutcome
-from axonql.schema.node_lookup import NodeQuery
+from axonql.schema.metrics_types import OperationOutcome
 from axonql.schema.permissions import Requires
-from axonql.schema.population_types import PopulationMutation, PopulationQuery
-from axonql.schema.recall import RecallMutation, RecallQuery
-from axonql.schema.security_types import SecurityMutation, SecurityQuery
 from axonql.schema.shared_execution import SharedEventExecution
-from axonql.schema.simulation_types import SimulationMutation, SimulationQuery
 from axonql.schema.subscription import EventMutation, EventSubscription
-from axonql.schema.system_types import SystemMutation, SystemQuery
-from axonql.schema.task_types import TaskMutation, TaskQuery
-from axonql.schema.user_types import UserMutation, UserQuery
-from axonql.schema.work_types import WorkMutation, WorkQuery
 
 QUERIES: tuple[type, ...] = (
     TaskQuery,

@@ -14,11 +14,9 @@ from axonql.models.task import TaskPriority as TaskPriorityModel
 from axonql.models.task import TaskStatus as TaskStatusModel
 from axonql.schema.context import Info
 from axonql.schema.node import Node
-from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
-from axonql.schema.permissions import field, mutation, query
-from axonql.scopes import Scope
+from axonql.schema.pagination_types import SortDirection
+from axonql.schema.permissions import field
 from axonql.services import tasks as logic
-from axonql.services.pagination import paginate
 
 if TYPE_CHECKING:
     from axonql.schema.agent_types import Agent
@@ -230,62 +228,3 @@ def draft_from(data: CreateTaskInput | UpdateTaskInput) -> logic.TaskDraft:
         system_id=getattr(data, "system_id", None),
         max_attempts=data.max_attempts,
     )
-
-
-@strawberry.type
-class TaskQuery:
-    @query(Scope.TASKS_READ, description="Tasks matching a filter (seed 001: limit/offset).")
-    async def tasks(self, info: Info, filter: TaskFilter | None = None) -> list[Task]:
-        f = filter or TaskFilter()
-        size, skip = list_window(info, f.limit, f.offset)
-        page = await paginate(
-            models.Task,
-            logic.task_query(f.to_args()),
-            sort_field="created_at",
-            descending=True,
-            first=size,
-            offset=skip,
-        )
-        return [Task.from_document(d) for d in page.items]
-
-    @query(Scope.TASKS_READ, description="Tasks as a Relay connection, sorted and paged.")
-    async def tasks_connection(
-        self,
-        info: Info,
-        filter: TaskFilter | None = None,
-        sort: TaskSort | None = None,
-        first: int = 20,
-        after: str | None = None,
-    ) -> Connection[Task]:
-        order = sort or TaskSort()
-        size, _ = list_window(info, first, 0)
-        page = await paginate(
-            models.Task,
-            logic.task_query((filter or TaskFilter()).to_args()),
-            sort_field=order.field.value,
-            descending=order.direction is SortDirection.DESC,
-            first=size,
-            after=after,
-        )
-        return to_connection(page, Task.from_document)
-
-    @query(Scope.TASKS_READ)
-    async def task(self, info: Info, id: strawberry.ID) -> Task | None:
-        return Task.from_document(await logic.get_task(id, automation=False))
-
-
-@strawberry.type
-class TaskMutation:
-    @mutation(Scope.TASKS_WRITE)
-    async def create_task(self, info: Info, input: CreateTaskInput) -> Task:
-        doc = await logic.create_task(info.context.settings, draft_from(input))
-        return Task.from_document(doc)
-
-    @mutation(Scope.TASKS_WRITE)
-    async def update_task(self, info: Info, id: strawberry.ID, input: UpdateTaskInput) -> Task:
-        doc = await logic.update_task(info.context.settings, id, draft_from(input))
-        return Task.from_document(doc)
-
-    @mutation(Scope.TASKS_WRITE)
-    async def delete_task(self, info: Info, id: strawberry.ID) -> bool:
-        return await logic.delete_task(id)

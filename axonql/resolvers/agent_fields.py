@@ -1,0 +1,82 @@
+"""Root fields for agent: arguments in, one service call, a schema type out."""
+
+from __future__ import annotations
+
+import strawberry
+
+from axonql import models
+from axonql.schema.agent_types import (
+    Agent,
+    AgentFilter,
+    AgentSort,
+    CreateAgentInput,
+    UpdateAgentInput,
+    draft_from,
+)
+from axonql.schema.context import Info
+from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
+from axonql.schema.permissions import mutation, query
+from axonql.scopes import Scope
+from axonql.services import agents as logic
+from axonql.services.pagination import paginate
+
+
+@strawberry.type
+class AgentQuery:
+    @query(Scope.AGENTS_READ, description="Agents matching a filter (seed 001).")
+    async def agents(self, info: Info, filter: AgentFilter | None = None) -> list[Agent]:
+        f = filter or AgentFilter()
+        size, skip = list_window(info, f.limit, f.offset)
+        page = await paginate(
+            models.Agent,
+            logic.agent_query(f.to_args()),
+            sort_field="created_at",
+            descending=True,
+            first=size,
+            offset=skip,
+        )
+        return [Agent.from_document(d) for d in page.items]
+
+    @query(Scope.AGENTS_READ, description="Agents as a Relay connection.")
+    async def agents_connection(
+        self,
+        info: Info,
+        filter: AgentFilter | None = None,
+        sort: AgentSort | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Connection[Agent]:
+        order = sort or AgentSort()
+        size, _ = list_window(info, first, 0)
+        page = await paginate(
+            models.Agent,
+            logic.agent_query((filter or AgentFilter()).to_args()),
+            sort_field=order.field.value,
+            descending=order.direction is SortDirection.DESC,
+            first=size,
+            after=after,
+        )
+        return to_connection(page, Agent.from_document)
+
+    @query(Scope.AGENTS_READ)
+    async def agent(self, info: Info, id: strawberry.ID) -> Agent | None:
+        return Agent.from_document(await logic.get_agent(id))
+
+
+@strawberry.type
+class AgentMutation:
+    @mutation(Scope.AGENTS_WRITE)
+    async def create_agent(self, info: Info, input: CreateAgentInput) -> Agent:
+        return Agent.from_document(
+            await logic.create_agent(info.context.settings, draft_from(input))
+        )
+
+    @mutation(Scope.AGENTS_WRITE)
+    async def update_agent(self, info: Info, id: strawberry.ID, input: UpdateAgentInput) -> Agent:
+        return Agent.from_document(
+            await logic.update_agent(info.context.settings, id, draft_from(input))
+        )
+
+    @mutation(Scope.AGENTS_WRITE)
+    async def delete_agent(self, info: Info, id: strawberry.ID) -> bool:
+        return await logic.delete_agent(id)
