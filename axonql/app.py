@@ -12,8 +12,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp
+from strawberry import Schema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
+from axonql.app_scope import BindRealTime
 from axonql.database import connect
 from axonql.graphiql import graphiql_routes
 from axonql.graphql_view import AxonGraphQL
@@ -34,6 +36,7 @@ from axonql.rest_compat.mount import rest_routes
 from axonql.schema.cost import CostLimits
 from axonql.schema.root import build_schema
 from axonql.services.bootstrap import bootstrap
+from axonql.services.events import bound
 from axonql.services.metrics_sampler import MetricsSampler
 from axonql.services.request_stats import RequestStats
 from axonql.services.scheduler import Background
@@ -50,13 +53,10 @@ log = logging.getLogger("axonql")
 GRAPHQL_PATHS = ("/graphql", "/api/graphql")
 
 
-def graphql_routes(settings: Settings, *, tracing: bool = False) -> list[BaseRoute]:
+def graphql_routes(settings: Settings, schema: Schema) -> list[BaseRoute]:
     view = AxonGraphQL(
-        build_schema(
-            introspection=settings.introspection_enabled,
-            cost=CostLimits.from_settings(settings),
-            tracing=tracing,
-        ),
+        schema,
+        introspection=settings.introspection_enabled,
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL),
         keep_alive=True,
@@ -101,42 +101,54 @@ def create_app(
     listeners = [CommandTimer(metrics), *(client_kwargs or {}).get("event_listeners", [])]
     client_kwargs = {**(client_kwargs or {}), "event_listeners": listeners}
 
+    # One schema for every transport: /graphql, the REST tables and the WebSocket bridges.
+    schema = build_schema(
+        cost=CostLimits.from_settings(settings),
+        tracing=tracing is not None,
+        direct_delivery=settings.direct_delivery,
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database = await connect(settings, **(client_kwargs or {}))
-        state = AppState(settings=settings, database=database, metrics=metrics, tracing=tracing)
-        state.extras["request_stats"] = request_stats
+        state = AppState(
+            settings=settings,
+            database=database,
+            metrics=metrics,
+            tracing=tracing,
+            request_stats=request_stats,
+        )
         app.state.axon = state
         try:
-            await realtime.start_for(state)
-            await bootstrap(state, load_demo=load_demo)
-            work = Background(state)
-            state.extras["background"] = work
-            work.start()
-            sampler = MetricsSampler(settings, state.extras)
-            sampler.start()
-            try:
-                yield
-            finally:
-                await sampler.stop()
-                await work.stop()
+            state.realtime = await realtime.start(settings, database)
+            # Events emitted at start-up and by background tasks go through this app's service.
+            with bound(state.realtime):
+                await bootstrap(state, load_demo=load_demo)
+                work = state.background = Background(state)
+                work.start()
+                sampler = state.metrics_sampler = MetricsSampler(state)
+                sampler.start()
+                try:
+                    yield
+                finally:
+                    await sampler.stop()
+                    await work.stop()
         finally:
             await state.sse_reservations.close_all()
-            await realtime.stop_for(state)
+            await state.stop_realtime()
             await database.close()
             if tracing is not None:
                 await asyncio.to_thread(tracing.shutdown)
 
     return AxonStarlette(
         routes=[
-            *graphql_routes(settings, tracing=tracing is not None),
-            *rest_routes(settings),
-            *bridge_routes(
-                build_schema(cost=CostLimits.from_settings(settings), tracing=tracing is not None)
-            ),
+            *graphql_routes(settings, schema),
+            *rest_routes(settings, schema),
+            *bridge_routes(schema),
             *([metrics_route(settings, metrics)] if settings.metrics_enabled else []),
         ],
         middleware=[
+            Middleware(BindRealTime),  # `emit` in any request goes through this app's service
             Middleware(RequestIdMiddleware),
             Middleware(RequestLogContext),
             *([Middleware(HttpSpans, tracer=tracing.http)] if tracing is not None else []),

@@ -82,7 +82,9 @@ def serve(
 
 
 class AnnouncingServer(uvicorn.Server):
-    """Ends the start-up output, once the app is serving, with how to sign in."""
+    """`axonql serve`'s server: once the app is serving, applies the process-wide GC policy
+    (`subscriptions/gc_policy.py`: building an app never touches the collector, so tests and
+    embedders keep theirs) and ends the start-up output with how to sign in."""
 
     def __init__(self, config: uvicorn.Config, announcement: str) -> None:
         super().__init__(config)
@@ -91,6 +93,9 @@ class AnnouncingServer(uvicorn.Server):
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets)
         if self.started:
+            from axonql.subscriptions import gc_policy
+
+            gc_policy.apply()  # after the lifespan: the start-up heap is what gets frozen
             typer.echo(self.announcement)
 
 

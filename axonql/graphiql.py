@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from functools import cache
 
 from starlette.requests import Request
@@ -14,10 +13,9 @@ from axonql.graphiql_assets import (
     UNPKG,
     VENDOR_DIR,
     Asset,
-    AssetError,
     asset_file,
     page_assets,
-    strawberry_page,
+    page_opening_on,
 )
 
 STATIC_PATH = "/graphiql/static"
@@ -50,22 +48,10 @@ def assets_installed() -> bool:
     return all(asset_file(asset).is_file() for asset in assets_by_path().values())
 
 
-# Strawberry's page opens on GraphiQL's generic welcome text, held in this script constant.
-EXAMPLE_QUERY = re.compile(r"const EXAMPLE_QUERY = `.*?`;", re.DOTALL)
-
-
-def _template_literal(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
-
-
 @cache
 def _page_with_default_document() -> str:
     """Strawberry's page opening on AxonQL's own document (sign in, read, subscribe)."""
-    literal = f"const EXAMPLE_QUERY = `{_template_literal(DEFAULT_DOCUMENT)}`;"
-    page, found = EXAMPLE_QUERY.subn(lambda _: literal, strawberry_page(), count=1)
-    if not found:
-        raise AssetError("Strawberry's GraphiQL page has no EXAMPLE_QUERY; has it changed?")
-    return page
+    return page_opening_on(DEFAULT_DOCUMENT)
 
 
 def page_html(root_path: str = "") -> str:

@@ -1,8 +1,14 @@
-"""Fetches the files Strawberry's GraphiQL page loads from unpkg, from npm, so no CDN is needed.
+"""Strawberry's GraphiQL page, read and edited here only; and its assets, fetched from npm.
 
-Run `python -m axonql.graphiql_assets` (`make install` does). The asset list is read from
-Strawberry's own page, so a Strawberry upgrade that moves to new versions is picked up.
-Every file is checked against the page's `integrity` hash before it is written.
+The adapter for the page's undocumented text, written against strawberry-graphql==0.341.2
+(pinned): its `<script>`/`<link>` tags loading `https://unpkg.com/<pkg>@<version>/<path>`
+with an `integrity` hash (`ASSET_PATTERN`), and its `const EXAMPLE_QUERY = `…`;` welcome
+document (`EXAMPLE_QUERY`). Contract tests: `tests/test_graphiql.py`, `tests/test_adapters.py`.
+
+Run `python -m axonql.graphiql_assets` (`make install` does) to fetch what the page loads, so
+no CDN is needed. The asset list is read from Strawberry's own page, so a Strawberry upgrade
+that moves to new versions is picked up. Every file is checked against the page's
+`integrity` hash before it is written.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ ASSET_PATTERN = re.compile(
     r"(?P<package>(?:@[^/@\"]+/)?[^/@\"]+)@(?P<version>[^/\"]+)/(?P<path>[^\"]+)\""
     r'\s+integrity="(?P<integrity>sha(?:256|384|512)-[A-Za-z0-9+/=]+)"'
 )
+
+
+# The page opens on GraphiQL's generic welcome text, held in this script constant.
+EXAMPLE_QUERY = re.compile(r"const EXAMPLE_QUERY = `.*?`;", re.DOTALL)
 
 
 class AssetError(RuntimeError):
@@ -63,6 +73,21 @@ class Asset:
 
 def strawberry_page() -> str:
     return get_graphql_ide_html(graphql_ide="graphiql")
+
+
+def _template_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+
+
+def page_opening_on(document: str, html: str | None = None) -> str:
+    """The GraphiQL page (Strawberry's unless given) opening on `document`."""
+    literal = f"const EXAMPLE_QUERY = `{_template_literal(document)}`;"
+    page, found = EXAMPLE_QUERY.subn(
+        lambda _: literal, html if html is not None else strawberry_page(), count=1
+    )
+    if not found:
+        raise AssetError("Strawberry's GraphiQL page has no EXAMPLE_QUERY; has it changed?")
+    return page
 
 
 def page_assets(html: str | None = None) -> list[Asset]:

@@ -29,16 +29,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
-from strawberry import Schema
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
+from axonql.adapters.strawberry_internals import graphql_core_schema
 from axonql.errors import Conflict, InvalidRequest, NotFound, TooManySubscriptions
 from axonql.schema import event_ids
 from axonql.schema.context import Context
@@ -166,7 +166,7 @@ async def _operation(view: AxonGraphQL, request: Request, context: Context) -> O
         raise HTTPException(400, "Unable to parse request body as JSON") from exc
     if isinstance(parsed, list):
         raise InvalidRequest("batched operations are not supported over SSE")
-    schema = cast(Schema, view.schema)._schema
+    schema = graphql_core_schema(view.schema)
     query = await context.state.persisted_queries.resolve(parsed.query, parsed.extensions, schema)
     if not query:
         raise InvalidRequest("No GraphQL query found in the request")

@@ -3,31 +3,28 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry import Schema
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from axonql import graphql_media, graphql_sse
+from axonql.adapters.strawberry_internals import graphql_core_schema
 from axonql.errors import AxonError, InvalidRequest
 from axonql.graphiql import render_graphiql
 from axonql.graphql_ws import LegacyWSHandler, TransportWSHandler
+from axonql.request_auth import bearer_from_headers, bearer_from_params, resolve_principal
 from axonql.schema.context import Context
-from axonql.schema.errors import translate
 from axonql.services import safe_json
-from axonql.services.auth import Principal, authenticate
 from axonql.state import AppState
 
-CONNECTION_TOKEN_KEYS = ("Authorization", "authorization", "authToken", "token", "access_token")
 HTTP_CODES = {400: "INVALID_REQUEST", 404: "RESOURCE_NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
@@ -37,47 +34,6 @@ def request_error(
     """A request refused before it ran, as GraphQL errors (never Strawberry's plain text)."""
     body = {"errors": [{"message": message, "extensions": extensions}]}
     return JSONResponse(body, status_code=status, media_type=media_type)
-
-
-def bearer_from_headers(headers: Mapping[str, str]) -> str | None:
-    """`Authorization: Bearer …` (JWT or API key) or `X-API-Key: …`."""
-    value = headers.get("authorization")
-    if value:
-        scheme, _, token = value.partition(" ")
-        return token.strip() if scheme.lower() == "bearer" and token.strip() else value.strip()
-    return headers.get("x-api-key") or None
-
-
-def bearer_from_params(params: Mapping[str, Any]) -> str | None:
-    """A token in `connection_init`: `{"Authorization": "Bearer …"}`, `{"token": …}` or headers."""
-    nested = params.get("headers")
-    if isinstance(nested, Mapping):
-        found = bearer_from_headers({str(k).lower(): str(v) for k, v in nested.items()})
-        if found:
-            return found
-    for key in CONNECTION_TOKEN_KEYS:
-        value = params.get(key)
-        if isinstance(value, str) and value:
-            scheme, _, token = value.partition(" ")
-            return token.strip() if scheme.lower() == "bearer" else value.strip()
-    return None
-
-
-async def resolve_principal(
-    state: AppState, token: str | None
-) -> tuple[Principal | None, AxonError | None]:
-    """The caller for a token; a bad token is remembered, refused when a field needs a scope."""
-    if not token:
-        return None, None
-    try:
-        return await authenticate(state.settings, token, state.token_validity), None
-    except Exception as exc:
-        # A credential that fails, or a database that cannot check it (503): either way the
-        # caller is nobody, and a field that needs a scope answers with this error.
-        known = translate(exc)
-        if known is None:
-            raise
-        return None, known
 
 
 def check_shape(request: GraphQLRequestData) -> None:
@@ -95,10 +51,17 @@ class AxonGraphQL(GraphQL[Context, None]):
     graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(
-        self, *args: Any, max_json_depth: int = safe_json.DEFAULT_MAX_DEPTH, **kwargs: Any
+        self,
+        *args: Any,
+        max_json_depth: int = safe_json.DEFAULT_MAX_DEPTH,
+        introspection: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.max_json_depth = max_json_depth
+        # The schema is the app's one, shared with REST and the bridges: only this public
+        # endpoint refuses introspection (in production), per request (see schema/cost.py).
+        self.introspection = introspection
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """HTTP refusals as JSON GraphQL errors with a code, whatever raised them."""
@@ -194,7 +157,7 @@ class AxonGraphQL(GraphQL[Context, None]):
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         """APQ hashes and trusted documents (services/persisted_queries.py) become the
         query text here, before Strawberry picks the operation (no mutation over GET)."""
-        queries, schema = context.state.persisted_queries, cast(Schema, self.schema)._schema
+        queries, schema = context.state.persisted_queries, graphql_core_schema(self.schema)
         for item in request_data if isinstance(request_data, list) else [request_data]:
             item.query = await queries.resolve(item.query, item.extensions, schema)
         return await super().execute_operation(
@@ -217,6 +180,7 @@ class AxonGraphQL(GraphQL[Context, None]):
             auth_error=error,
             request_id=str(request_id),
             response=response if isinstance(response, Response) else None,
+            introspection=self.introspection,
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:

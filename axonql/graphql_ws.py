@@ -1,25 +1,27 @@
-"""Strawberry's GraphQL WebSocket protocol handlers, giving each operation a delivery sink.
+"""Strawberry's GraphQL WebSocket protocol handlers, hardened, with a delivery sink per operation.
 
-With a sink in place, a subscription stream writes its results to the operation's socket
-itself instead of yielding them up Strawberry's per-result pipeline (`schema.direct_delivery`).
-The messages are the protocols' own: `next` (graphql-transport-ws) and `data` (graphql-ws).
-A result with only `data` (every event result but a failed one) is written as one text frame
-whose payload was encoded once for all its subscribers (`subscriptions.frames`); a result with
-errors takes Strawberry's own message path.
+In both modes: hostile JSON is refused, a connection's operations are capped, and a stopped
+operation's task is stopped for certain (PyMongo can absorb one cancellation).
+
+With direct delivery on (`AXONQL_DIRECT_DELIVERY`, the default) each operation gets a sink: a
+subscription stream writes its results to the operation's socket itself instead of yielding
+them up Strawberry's per-result pipeline (`schema.direct_delivery`). The messages are the
+protocols' own: `next` (graphql-transport-ws) and `data` (graphql-ws). A result with only
+`data` (every event result but a failed one) is written as one text frame whose payload was
+encoded once for all its subscribers (`subscriptions.frames`); a result with errors takes
+Strawberry's own message path. With it off, every result takes Strawberry's path.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from functools import partial
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, cast
 
 from starlette.websockets import WebSocket
-from strawberry import Schema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
-    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     Message,
@@ -33,6 +35,12 @@ from strawberry.subscriptions.protocols.graphql_ws.types import (
 )
 from strawberry.types import ExecutionResult
 
+from axonql.adapters.strawberry_internals import (
+    LegacyWSHandlerBase,
+    Send,
+    TransportWSHandlerBase,
+    graphql_core_schema,
+)
 from axonql.errors import AxonError, TooManySubscriptions, ValidationError
 from axonql.schema.context import Context
 from axonql.schema.direct_delivery import delivering_to
@@ -40,7 +48,6 @@ from axonql.services import safe_json
 from axonql.stopping import stop_task
 from axonql.subscriptions.frames import streamed_frame
 
-Send = Callable[[ExecutionResult], Awaitable[None]]
 TOO_MANY_INITIALISATIONS = 4429  # graphql-transport-ws's close code, used for graphql-ws too
 BAD_MESSAGE = 4400
 OPERATION_TYPES = ("subscribe", "start")
@@ -106,7 +113,7 @@ async def persisted(
     queries = handler.context.state.persisted_queries
     try:
         query = await queries.resolve(
-            payload.get("query"), payload.get("extensions"), cast(Schema, handler.schema)._schema
+            payload.get("query"), payload.get("extensions"), graphql_core_schema(handler.schema)
         )
     except AxonError as exc:
         return exc
@@ -156,20 +163,32 @@ def _socket(context: Context) -> WebSocket:
     return socket
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+def _delivery(
+    context: Context, kind: str, operation_id: str, send: Send, completed: Callable[[], bool]
+) -> AbstractContextManager[None]:
+    """The operation's sink when direct delivery is on; nothing (Strawberry's path) when off."""
+    if not context.state.settings.direct_delivery:
+        return nullcontext()
+    return delivering_to(_Frames(_socket(context), kind, operation_id, send, completed))
+
+
+class TransportWSHandler(TransportWSHandlerBase[Context, None]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._stopping: set[asyncio.Task[None]] = set()  # tasks stopping operations' tasks
 
-    async def cleanup_operation(self, operation_id: str) -> None:
+    async def stop_operation_task(self, task: asyncio.Task[Any] | None) -> None:
         """Stop the operation's task without blocking the socket's reader (as Strawberry
         does), but until it has ended; `shutdown` waits for each task in turn."""
-        operation = self.operations.pop(operation_id, None)
-        if operation is None or operation.task is None:
-            return
-        chore = asyncio.create_task(stop_task(operation.task))
+        chore = asyncio.create_task(stop_task(task))
         self._stopping.add(chore)
         chore.add_done_callback(self._stopping.discard)
+
+    def operation_scope(
+        self, operation_id: str, send: Send, completed: Callable[[], bool]
+    ) -> AbstractContextManager[None]:
+        # nothing is sent after `complete`
+        return _delivery(self.context, "next", operation_id, send, completed)
 
     async def handle_message(self, message: Message) -> None:
         """Hostile JSON refused: an `error` for a subscribe's id, else closed 4400."""
@@ -184,7 +203,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if (
             operation_id is None
             or not self.connection_acknowledged
-            or operation_id in self.operations
+            or operation_id in self.operation_ids()
         ):
             await self.handle_invalid_message(close_reason(refused.message))
             return
@@ -198,8 +217,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if (
             limit is not None
             and self.connection_acknowledged
-            and message["id"] not in self.operations
-            and len(self.operations) >= limit
+            and message["id"] not in self.operation_ids()
+            and len(self.operation_ids()) >= limit
         ):
             error = {"id": message["id"], "type": "error", "payload": [formatted(too_many(limit))]}
             await self.send_message(cast(Message, error))
@@ -211,19 +230,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         await super().handle_subscribe(message)
 
-    async def run_operation(self, operation: Operation[Context, None]) -> None:
-        sink = _Frames(
-            _socket(self.context),
-            "next",
-            operation.id,
-            operation.send_next,
-            closed=lambda: operation.completed,  # nothing is sent after `complete`
-        )
-        with delivering_to(sink):
-            await super().run_operation(operation)
 
-
-class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+class LegacyWSHandler(LegacyWSHandlerBase[Context, None]):
     async def handle_message(self, message: OperationMessage) -> None:
         """Hostile JSON refused: an `error` for a start's id, `connection_error` otherwise."""
         if not isinstance(message, dict):
@@ -271,10 +279,14 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             return
         await super().handle_connection_init(message)
 
-    async def cleanup_operation(self, operation_id: str) -> None:
+    async def stop_operation_task(self, task: asyncio.Task[Any] | None) -> None:
         """Stop the operation's task until it has ended (Strawberry cancels once)."""
-        self.subscriptions.pop(operation_id, None)
-        await stop_task(self.tasks.pop(operation_id, None))
+        await stop_task(task)
+
+    def operation_scope(
+        self, operation_id: str, send: Send, completed: Callable[[], bool]
+    ) -> AbstractContextManager[None]:
+        return _delivery(self.context, "data", operation_id, send, completed)
 
     async def handle_start(self, message: StartMessage) -> None:
         """Over the cap, an `error` with code TOO_MANY_SUBSCRIPTIONS for that operation."""
@@ -283,8 +295,8 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
         if (
             limit is not None
             and self.connection_acknowledged
-            and operation_id not in self.tasks
-            and len(self.tasks) >= limit
+            and operation_id not in self.operation_ids()
+            and len(self.operation_ids()) >= limit
         ):
             error = {"type": "error", "id": operation_id, "payload": formatted(too_many(limit))}
             await self.send_message(cast(OperationMessage, error))
@@ -295,15 +307,3 @@ class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
             await self.send_message(cast(OperationMessage, error))
             return
         await super().handle_start(message)
-
-    async def handle_async_results(
-        self,
-        operation_id: str,
-        query: str,
-        operation_name: str | None,
-        variables: dict[str, object] | None,
-    ) -> None:
-        send = partial(self.send_data_message, operation_id=operation_id)
-        sink = _Frames(_socket(self.context), "data", operation_id, send)
-        with delivering_to(sink):
-            await super().handle_async_results(operation_id, query, operation_name, variables)

@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     fanout: Literal["auto", "change_stream", "broadcast"] = "auto"
     subscriber_buffer: int = Field(default=1000, gt=0, le=1_000_000)
     ws_keep_alive_seconds: float = Field(default=15.0, gt=0)
+    # Subscription fast path (schema/direct_delivery.py, schema/shared_execution.py): results
+    # shared across subscribers and written straight to the socket. It rests on private
+    # Strawberry/graphql-core internals (axonql/adapters); false takes Strawberry's own path.
+    direct_delivery: bool = True
     # GraphQL over SSE, single connection mode (sse_reservations.py): reserved streams per
     # instance, and how long a reservation waits for its stream before it expires.
     sse_max_reservations: int = Field(default=10_000, gt=0)

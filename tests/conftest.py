@@ -83,7 +83,7 @@ async def clean_database(server: RunningServer) -> AsyncIterator[None]:
     ...and with no subscription left from the test before: its client may have just closed,
     and a stale subscriber would let `wait_for_subscribers` return before the new one exists.
     """
-    hub = server.app.state.axon.extras["realtime"].hub
+    hub = server.app.state.axon.realtime.hub
     async with asyncio.timeout(10):
         while len(hub):
             await asyncio.sleep(0.01)

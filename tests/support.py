@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pymongo
+import pytest
 import uvicorn
 from beanie import init_beanie
 from pymongo import monitoring
@@ -261,3 +262,23 @@ def now() -> Any:
 
 def env_flag(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0", "false")
+
+
+@pytest.fixture(scope="module", params=["direct", "standard"], name="server")
+async def server_in_both_modes(
+    request: pytest.FixtureRequest,
+    server: RunningServer,
+    settings: Any,
+    request_commands: RequestCommands,
+) -> AsyncIterator[RunningServer]:
+    """The session server (direct delivery), then one on Strawberry's standard path.
+
+    A test module that imports this runs every test in both modes; module scope starts the
+    standard-path server once per module.
+    """
+    if request.param == "direct":
+        yield server
+        return
+    standard = settings.model_copy(update={"direct_delivery": False})
+    async with extra_server(observed_app(standard, request_commands), server) as running:
+        yield running

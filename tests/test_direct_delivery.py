@@ -49,9 +49,9 @@ TICKS = build_schema("type Query { noop: Int } type Subscription { tick: Int }")
 
 def _bound(stream: DirectStream) -> DirectStream:
     """Bound to a real graphql-core executor for `subscription { tick }`."""
-    executor = SharedEventExecution.build(TICKS, parse("subscription { tick }"))
-    assert not isinstance(executor, list)
-    executor.cancellable_iterable(stream)
+    executor = SharedEventExecution.for_one_schema().build(TICKS, parse("subscription { tick }"))
+    assert isinstance(executor, SharedEventExecution)
+    executor.stream_opened(stream)  # as graphql-core does when it takes the stream
     return stream
 
 
@@ -152,3 +152,13 @@ def test_schema_extensions_have_no_per_result_hooks() -> None:
         kind = extension if isinstance(extension, type) else type(extension)
         for hook in ("on_stream_result", "get_results"):
             assert getattr(kind, hook) is getattr(SchemaExtension, hook), (kind, hook)
+
+
+def test_the_switch_turns_shared_execution_off_and_each_schema_shares_its_own() -> None:
+    fast, other = build_axonql_schema(), build_axonql_schema()
+    standard = build_axonql_schema(direct_delivery=False)
+    fast_class, other_class = fast.execution_context_class, other.execution_context_class
+    assert issubclass(fast_class, SharedEventExecution)
+    assert issubclass(other_class, SharedEventExecution)
+    assert not issubclass(standard.execution_context_class, SharedEventExecution)
+    assert vars(fast_class)["shared"] is not vars(other_class)["shared"]

@@ -95,7 +95,7 @@ async def log(message: str) -> str:
 
 
 async def hub_empties(server: RunningServer, timeout: float = 10) -> None:
-    hub = server.app.state.axon.extras["realtime"].hub
+    hub = server.app.state.axon.realtime.hub
     async with asyncio.timeout(timeout):
         while len(hub):
             await asyncio.sleep(0.01)

@@ -114,7 +114,7 @@ async def test_traffic_moves_every_family(
     fresh_queue_counts: None,
     fresh_limits: None,
 ) -> None:
-    stats = server.app.state.axon.extras["request_stats"]
+    stats = server.app.state.axon.request_stats
     assert isinstance(stats, RequestStats)
     stats.drain()
     before = await scrape(http)
@@ -151,7 +151,7 @@ async def test_traffic_moves_every_family(
     subscription = await RawSubscription.open(
         f"{server.ws_url}/graphql", admin_token, "subscription Events { events { type } }"
     )
-    hub = server.app.state.axon.extras["realtime"].hub
+    hub = server.app.state.axon.realtime.hub
     await wait_until(lambda: len(hub) >= 1)
 
     # The queue: a task that stays queued; another claimed, completed, and delivered above.

@@ -171,7 +171,7 @@ async def test_a_subscription_over_the_ceiling_is_refused(
             message = await asyncio.wait_for(subscription.next_message(), 10)
         finally:
             await subscription.close()
-        hub = second.app.state.axon.extras["realtime"].hub
+        hub = second.app.state.axon.realtime.hub
         assert len(hub) == 0
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     if isinstance(errors, dict):

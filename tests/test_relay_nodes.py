@@ -11,9 +11,9 @@ from graphql import parse
 from axonql import models
 from axonql.models.base import utcnow
 from axonql.schema.cost import CostLimits, operation_costs
-from axonql.schema.node_lookup import KINDS, MAX_NODE_IDS
 from axonql.schema.root import build_schema
 from axonql.scopes import Scope
+from axonql.services.nodes import KINDS, MAX_NODE_IDS
 from axonql.settings import Settings
 from tests.support import GraphQLClient, RequestCommands, error_codes, token_for
 

@@ -18,9 +18,10 @@ from websockets.asyncio.client import connect
 from axonql import models
 from axonql.app import create_app
 from axonql.models.system import SERVER_SYSTEM_ID
-from axonql.services.metrics_sampler import MetricsSampler, request_stats
+from axonql.services.metrics_sampler import MetricsSampler
 from axonql.services.request_stats import BUCKETS, RequestStats
 from axonql.settings import Settings
+from axonql.state import AppState
 from tests.support import DatabaseServer, RunningServer, copy_user, extra_server
 from tests.ws_client import RawSubscription
 
@@ -61,13 +62,14 @@ async def dedicated(settings: Settings, server: RunningServer) -> AsyncIterator[
 
 
 def stats_of(running: RunningServer) -> RequestStats:
-    return request_stats(running.app.state.axon.extras)
+    state: AppState = running.app.state.axon
+    return state.request_stats
 
 
 async def sample(running: RunningServer) -> dict[tuple[str | None, str], float]:
     """One forced sample of the dedicated server, keyed by (app_id, metric)."""
     state = running.app.state.axon
-    stored = await MetricsSampler(state.settings, state.extras).sample_once()
+    stored = await MetricsSampler(state).sample_once()
     return {(s.app_id, s.metric): s.value for s in stored}
 
 

@@ -15,7 +15,14 @@ from axonql.app import create_app
 from axonql.scopes import Scope
 from axonql.services.events import emit
 from axonql.settings import Settings
-from tests.support import GraphQLClient, RunningServer, error_codes, extra_server, token_for
+from tests.support import (
+    GraphQLClient,
+    RunningServer,
+    error_codes,
+    extra_server,
+    server_in_both_modes,  # noqa: F401  (every test: both modes)
+    token_for,
+)
 from tests.ws_client import LEGACY_WS, TRANSPORT_WS, RawSubscription
 
 PROTOCOLS = [WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL, WebsocketsTransport.APOLLO_SUBPROTOCOL]
@@ -54,7 +61,7 @@ async def collect(
 
 async def wait_for_subscribers(server: RunningServer, count: int, timeout: float = 10) -> None:
     """Until this instance's hub holds at least `count` subscribers."""
-    hub = server.app.state.axon.extras["realtime"].hub
+    hub = server.app.state.axon.realtime.hub
     async with asyncio.timeout(timeout):
         while len(hub) < count:
             await asyncio.sleep(0.01)
@@ -177,7 +184,7 @@ async def test_subscription_without_scope_is_refused(
         await collect(server, None, TASK_UPDATED, {}, 1)
     assert anonymous.value.errors is not None
     assert anonymous.value.errors[0]["extensions"]["code"] == "AUTHENTICATION_FAILED"
-    assert len(server.app.state.axon.extras["realtime"].hub) == 0
+    assert len(server.app.state.axon.realtime.hub) == 0
 
 
 async def test_bad_after_and_bad_input_are_validation_errors(

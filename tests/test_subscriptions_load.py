@@ -37,7 +37,7 @@ async def settle(check: object, timeout: float = 15) -> None:
 async def test_abrupt_disconnects_leave_nothing_behind(
     server: RunningServer, admin_token: str
 ) -> None:
-    hub = server.app.state.axon.extras["realtime"].hub
+    hub = server.app.state.axon.realtime.hub
     url = f"{server.ws_url}/graphql"
     warm = await RawSubscription.open(url, admin_token, STREAM)  # first-use allocations
     await wait_for_subscribers(server, 1)
@@ -75,7 +75,7 @@ async def test_slow_consumer_is_closed_with_reason_and_others_keep_up(
     small_buffer_server: RunningServer, admin_token: str
 ) -> None:
     url = f"{small_buffer_server.ws_url}/graphql"
-    hub = small_buffer_server.app.state.axon.extras["realtime"].hub
+    hub = small_buffer_server.app.state.axon.realtime.hub
     # The slow client stops reading: a tiny receive window and no reads fill every buffer.
     slow = await RawSubscription.open(url, admin_token, STREAM, max_queue=1, receive_buffer=4096)
     fast = await RawSubscription.open(url, admin_token, STREAM)
@@ -127,7 +127,7 @@ async def test_operations_ended_while_setting_up_leave_nothing_behind(
     PyMongo can absorb the cancellation of such a read; a handler that cancelled only once
     left those subscriptions registered for good (and the hub never emptied).
     """
-    hub = server.app.state.axon.extras["realtime"].hub
+    hub = server.app.state.axon.realtime.hub
     socket = await initialised(sockets, protocol, admin_token)
     start, stop = ("subscribe", "complete") if protocol == TRANSPORT_WS else ("start", "stop")
     payload = {"query": "subscription { taskUpdated { id } }"}

@@ -13,7 +13,12 @@ import pytest
 from axonql.scopes import Scope
 from axonql.services.events import emit
 from axonql.settings import Settings
-from tests.support import RunningServer, env_flag, token_for
+from tests.support import (
+    RunningServer,
+    env_flag,
+    server_in_both_modes,  # noqa: F401  (every test: both modes)
+    token_for,
+)
 from tests.test_subscriptions import wait_for_subscribers
 
 NODE_DIR = Path(__file__).parent / "node"

@@ -8,9 +8,8 @@ from contextlib import ExitStack
 
 import pytest
 from broadcaster import Broadcast
-from broadcaster._backends.redis import RedisBackend as UpstreamRedisBackend
 
-from axonql.subscriptions.redis_backend import make_broadcast
+from axonql.adapters.broadcaster_redis import UpstreamRedisBackend, make_broadcast
 from tests.redis_server import redis_server
 from tests.support import free_port
 

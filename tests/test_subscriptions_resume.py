@@ -11,7 +11,10 @@ from pymongo.errors import OperationFailure
 from axonql import models
 from axonql.services.events import emit
 from axonql.settings import Settings
-from tests.support import RunningServer
+from tests.support import (
+    RunningServer,
+    server_in_both_modes,  # noqa: F401  (every test: both modes)
+)
 from tests.test_subscriptions import wait_for_subscribers
 from tests.ws_client import LEGACY_WS, TRANSPORT_WS, RawSubscription
 

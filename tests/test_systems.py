@@ -593,9 +593,7 @@ METRICS = """query($type: MetricType!, $period: String!, $interval: String, $app
 async def test_metrics_from_real_samples(
     gql: GraphQLClient, admin_token: str, server: RunningServer
 ) -> None:
-    sampler = MetricsSampler(
-        server.app.state.axon.settings, server.app.state.axon.extras, system_id="sys_probe"
-    )
+    sampler = MetricsSampler(server.app.state.axon, system_id="sys_probe")
     first = await sampler.sample_once()
     await asyncio.sleep(0.6)
     second = await sampler.sample_once()
@@ -616,7 +614,7 @@ async def test_sampled_series_are_read_from_rollups(
     gql: GraphQLClient, admin_token: str, server: RunningServer
 ) -> None:
     state = server.app.state.axon
-    sampler = MetricsSampler(state.settings, state.extras, system_id="sys_roll")
+    sampler = MetricsSampler(state, system_id="sys_roll")
     for _ in range(3):
         await sampler.sample_once()
     raw = [
@@ -684,7 +682,7 @@ async def test_metrics_bucketed_by_interval(gql: GraphQLClient, admin_token: str
 
 async def test_sampler_runs_in_background_and_stops(server: RunningServer) -> None:
     state = server.app.state.axon
-    sampler = MetricsSampler(state.settings, state.extras, system_id="sys_loop", interval=0.05)
+    sampler = MetricsSampler(state, system_id="sys_loop", interval=0.05)
     sampler.start()
     await asyncio.sleep(0.4)
     await sampler.stop()
@@ -700,8 +698,7 @@ async def test_app_lifespan_samples_and_stops_cleanly(
     fast = settings.model_copy(update={"metrics_interval_seconds": 0.05})
     async with extra_server(create_app(fast), server) as second:
         await asyncio.sleep(1.5)
-        sampled = second.app.state.axon.extras.get("cpu_gauge")
-        assert sampled is not None
+        assert second.app.state.axon.metrics_sampler.interval == 0.05  # the lifespan's
     samples = models.MetricSample.find({"system_id": SERVER_SYSTEM_ID, "metric": "cpu_usage"})
     count = await samples.count()
     assert count >= 3

@@ -569,7 +569,7 @@ async def test_simulation_stream_needs_a_token_and_limits_connections_per_ip(
 async def test_a_vanished_client_leaves_no_subscriber_behind(
     ws: Any, server: RunningServer, admin_token: str
 ) -> None:
-    hub = server.app.state.axon.extras["realtime"].hub
+    hub = server.app.state.axon.realtime.hub
     before = len(hub)
     socket = await ws("/ws", token=admin_token)
     await socket.send(
@@ -642,7 +642,7 @@ async def test_auth_timeout_message_limit_and_process_timeout(
 async def test_a_slow_client_is_closed_and_leaves_nothing_behind(
     tight_server: RunningServer, admin_token: str
 ) -> None:
-    hub = tight_server.app.state.axon.extras["realtime"].hub
+    hub = tight_server.app.state.axon.realtime.hub
     url = f"{tight_server.ws_url}/ws?token={admin_token}"
     sock = _small_window_socket(url, 4096)
     async with connect(url, sock=sock, max_queue=1) as slow:

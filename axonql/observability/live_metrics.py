@@ -13,13 +13,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
 from axonql.models.task import TaskStatus
-from axonql.services.request_stats import RequestStats
 
 if TYPE_CHECKING:
     from axonql.observability.metrics import Metrics
@@ -42,10 +41,10 @@ class RealtimeCollector:
 
     def collect(self) -> Iterator[Metric]:
         state = self.metrics.state
-        realtime = state.extras.get("realtime") if state is not None else None
-        hub: Any = getattr(realtime, "hub", None)
-        if hub is None:
+        realtime = state.realtime_if_running() if state is not None else None
+        if realtime is None:
             return
+        hub = realtime.hub
         yield GaugeMetricFamily(
             "axonql_subscriptions_open",
             "Event subscriptions this worker's hub is serving now.",
@@ -71,9 +70,9 @@ class WebSocketCollector:
 
     def collect(self) -> Iterator[Metric]:
         state = self.metrics.state
-        stats = state.extras.get("request_stats") if state is not None else None
-        if not isinstance(stats, RequestStats):
+        if state is None:
             return
+        stats = state.request_stats
         family = GaugeMetricFamily(
             "axonql_websocket_connections",
             "WebSocket connections open now on this worker, by application.",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from axonql import models
 from axonql.schema.agent_types import (
     Agent,
     AgentFilter,
@@ -14,11 +13,10 @@ from axonql.schema.agent_types import (
     draft_from,
 )
 from axonql.schema.context import Info
-from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
+from axonql.schema.pagination_types import Connection, sort_order, to_connection
 from axonql.schema.permissions import mutation, query
 from axonql.scopes import Scope
 from axonql.services import agents as logic
-from axonql.services.pagination import paginate
 
 
 @strawberry.type
@@ -26,16 +24,10 @@ class AgentQuery:
     @query(Scope.AGENTS_READ, description="Agents matching a filter (seed 001).")
     async def agents(self, info: Info, filter: AgentFilter | None = None) -> list[Agent]:
         f = filter or AgentFilter()
-        size, skip = list_window(info, f.limit, f.offset)
-        page = await paginate(
-            models.Agent,
-            logic.agent_query(f.to_args()),
-            sort_field="created_at",
-            descending=True,
-            first=size,
-            offset=skip,
+        docs = await logic.AGENTS.newest_first(
+            info.context.settings, f.to_args(), f.limit, f.offset
         )
-        return [Agent.from_document(d) for d in page.items]
+        return [Agent.from_document(d) for d in docs]
 
     @query(Scope.AGENTS_READ, description="Agents as a Relay connection.")
     async def agents_connection(
@@ -46,16 +38,9 @@ class AgentQuery:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Agent]:
-        order = sort or AgentSort()
-        size, _ = list_window(info, first, 0)
-        page = await paginate(
-            models.Agent,
-            logic.agent_query((filter or AgentFilter()).to_args()),
-            sort_field=order.field.value,
-            descending=order.direction is SortDirection.DESC,
-            first=size,
-            after=after,
-        )
+        args = (filter or AgentFilter()).to_args()
+        order = sort_order(sort or AgentSort())
+        page = await logic.AGENTS.page(info.context.settings, args, order, first, after)
         return to_connection(page, Agent.from_document)
 
     @query(Scope.AGENTS_READ)

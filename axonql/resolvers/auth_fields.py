@@ -43,9 +43,8 @@ class AuthMutation:
 
     @mutation(PUBLIC, description="Revoke a refresh token and every token rotated from it.")
     async def logout(self, info: Info, refresh_token: str) -> bool:
-        revoked = await auth.revoke_refresh_token(info.context.settings, refresh_token)
-        info.context.state.token_validity.forget()
-        return revoked
+        state = info.context.state
+        return await auth.revoke_refresh_token(state.settings, refresh_token, state.token_validity)
 
     @mutation(
         Scope.AGENTS_WRITE,
@@ -55,17 +54,7 @@ class AuthMutation:
     async def create_agent_api_key(
         self, info: Info, agent_id: strawberry.ID, scopes: list[str] | None = None
     ) -> ApiKeyPayload:
-        from axonql.scopes import AGENT_DEFAULT_SCOPES
-        from axonql.services.agents import get_agent
-
-        wanted = auth.check_scopes(scopes if scopes is not None else sorted(AGENT_DEFAULT_SCOPES))
-        info.context.require_principal().may_grant(wanted)
-        agent = await get_agent(agent_id)
-        key, plain = await auth.create_api_key(wanted, agent_id=agent.id, name=agent.name)
-        return ApiKeyPayload(
-            id=strawberry.ID(key.id),
-            key=plain,
-            scopes=key.scopes,
-            agent_id=strawberry.ID(agent.id),
-            created_at=key.created_at,
+        key, plain = await auth.create_agent_api_key(
+            info.context.require_principal(), agent_id, scopes
         )
+        return ApiKeyPayload.from_key(key, plain)

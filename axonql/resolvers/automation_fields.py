@@ -4,21 +4,17 @@ from __future__ import annotations
 
 import strawberry
 
-from axonql import models
 from axonql.schema.automation import (
     Automation,
     AutomationFilter,
-    AutomationStatus,
     CreateAutomationInput,
     UpdateAutomationInput,
     draft_from,
 )
 from axonql.schema.context import Info
-from axonql.schema.pagination_types import list_window
 from axonql.schema.permissions import mutation, query
 from axonql.scopes import Scope
 from axonql.services import automations as logic
-from axonql.services.pagination import paginate
 from axonql.services.tasks import delete_task, get_task
 
 
@@ -29,17 +25,10 @@ class AutomationQuery:
         self, info: Info, filter: AutomationFilter | None = None
     ) -> list[Automation]:
         f = filter or AutomationFilter()
-        size, skip = list_window(info, f.limit, f.offset)
-        enabled = None if f.status is None else f.status is AutomationStatus.ACTIVE
-        page = await paginate(
-            models.Task,
-            logic.automation_query(logic.AutomationFilterArgs(enabled=enabled, type=f.type)),
-            sort_field="created_at",
-            descending=True,
-            first=size,
-            offset=skip,
+        docs = await logic.AUTOMATIONS.newest_first(
+            info.context.settings, f.to_args(), f.limit, f.offset
         )
-        return [Automation.from_document(d) for d in page.items]
+        return [Automation.from_document(d) for d in docs]
 
     @query(Scope.TASKS_READ)
     async def automation(self, info: Info, id: strawberry.ID) -> Automation | None:

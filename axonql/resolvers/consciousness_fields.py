@@ -6,7 +6,6 @@ from datetime import datetime
 
 import strawberry
 
-from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.schema.consciousness_types import (
     ConsciousnessMetric,
     ConsciousnessStatus,
@@ -20,7 +19,6 @@ from axonql.scopes import Scope
 from axonql.services import consciousness as logic
 from axonql.services import consciousness_series
 from axonql.services import systems as system_logic
-from axonql.services.periods import parse_period
 
 
 @strawberry.type
@@ -42,11 +40,7 @@ class ConsciousnessQuery:
         interval: str = "1h",
     ) -> list[ConsciousnessMetric]:
         points = await consciousness_series.series(
-            system_id or SERVER_SYSTEM_ID,
-            start_time,
-            end_time,
-            parse_period(interval, "interval"),
-            component_id,
+            system_id, start_time, end_time, interval, component_id
         )
         return [
             ConsciousnessMetric(

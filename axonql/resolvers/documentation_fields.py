@@ -9,9 +9,7 @@ from axonql.schema.documentation_types import (
     Document,
     DocumentationInput,
     DocumentationJob,
-    DocumentationJobCounts,
     DocumentationStatus,
-    DocumentTypeCount,
 )
 from axonql.schema.permissions import mutation, query
 from axonql.scopes import Scope
@@ -22,13 +20,7 @@ from axonql.services import documentation as logic
 class DocumentationQuery:
     @query(Scope.MEMORIES_READ, description="Stored documents by type and generation jobs.")
     async def documentation(self, info: Info) -> DocumentationStatus:
-        summary = await logic.documentation_status()
-        return DocumentationStatus(
-            total_documents=summary.total_documents,
-            types=[DocumentTypeCount(type=t, count=c) for t, c in summary.by_type],
-            last_updated=summary.last_updated,
-            jobs=DocumentationJobCounts(**summary.jobs),
-        )
+        return DocumentationStatus.from_summary(await logic.documentation_status())
 
     @query(Scope.CONSCIOUSNESS_READ, description="One documentation job (seed 001 job status).")
     async def documentation_job(self, info: Info, id: strawberry.ID) -> DocumentationJob:

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from axonql.errors import ValidationError
-from axonql.models.threat import Threat as ThreatDocument
 from axonql.schema.context import Info
 from axonql.schema.immune_types import (
-    SEVERITIES,
-    STATUSES,
     ImmuneScanInput,
     ImmuneScanResult,
     ImmuneStatus,
@@ -21,13 +17,6 @@ from axonql.schema.immune_types import (
 from axonql.schema.permissions import mutation, query
 from axonql.scopes import Scope
 from axonql.services import immune
-from axonql.services import validation as v
-
-
-def _choice(field: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
-    if value is not None and value not in allowed:
-        raise ValidationError(f"{field} must be one of {', '.join(allowed)}", field=field)
-    return value
 
 
 @strawberry.type
@@ -61,26 +50,14 @@ class ImmuneQuery:
         status: str | None = None,
         type: str | None = None,
     ) -> ThreatHistory:
-        size = v.int_in("limit", limit, 1, 1000)
-        where: dict[str, str] = {}
-        for key, value, allowed in (
-            ("severity", severity, SEVERITIES),
-            ("status", status, STATUSES),
-            ("type", type, tuple(immune.CHECKS)),
-        ):
-            if _choice(key, value, allowed) is not None:
-                where[key] = str(value)
-        found = await ThreatDocument.find(where).sort("-created_at").limit(size).to_list()
-        everything = await ThreatDocument.find(where).to_list()
-        times = [t.resolution_time for t in everything if t.resolution_time is not None]
-        resolved = sum(t.status == "resolved" for t in everything)
+        found = await immune.threat_history(limit, severity, status, type)
         return ThreatHistory(
-            threats=[Threat.from_document(t) for t in found],
+            threats=[Threat.from_document(t) for t in found.newest],
             summary=ThreatSummary(
-                total_threats=len(everything),
-                resolved_threats=resolved,
-                pending_threats=sum(t.status == "detected" for t in everything),
-                average_resolution_time=round(sum(times) / len(times), 3) if times else 0.0,
+                total_threats=found.total,
+                resolved_threats=found.resolved,
+                pending_threats=found.pending,
+                average_resolution_time=found.average_resolution_time,
             ),
         )
 
@@ -92,19 +69,17 @@ class ImmuneMutation:
         self, info: Info, input: ImmuneScanInput | None = None
     ) -> ImmuneScanResult:
         given = input or ImmuneScanInput()
-        record, threats = await immune.scan(
+        record, threats = await immune.scan_report(
             info.context.settings,
             given.scan_types,
             deep_scan=given.deep_scan,
             auto_heal=given.auto_heal,
         )
-        refreshed = await ThreatDocument.find({"_id": {"$in": record.threat_ids}}).to_list()
-        by_id = {t.id: t for t in refreshed}
         return ImmuneScanResult(
             scan_id=strawberry.ID(record.id),
             status=record.status,
             threats_found=record.threats_found,
             threats_healed=record.threats_healed,
             scan_duration=record.duration_seconds,
-            results=[Threat.from_document(by_id.get(t.id, t)) for t in threats],
+            results=[Threat.from_document(t) for t in threats],
         )

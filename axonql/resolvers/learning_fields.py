@@ -22,9 +22,6 @@ from axonql.schema.permissions import mutation, query
 from axonql.scopes import Scope
 from axonql.services import learning_sessions as sessions
 from axonql.services import user_learning as logic
-from axonql.services.module_catalog import (
-    skill_label,
-)
 
 
 @strawberry.type
@@ -42,8 +39,7 @@ class LearningQuery:
         domain: str | None = None,
         difficulty: str | None = None,
     ) -> list[Recommendation]:
-        size = 10 if limit is None else limit
-        ranked = await logic.recommendations(user_id, size, domain, difficulty)
+        ranked = await logic.recommendations(user_id, limit, domain, difficulty)
         return [Recommendation.from_ranked(r) for r in ranked]
 
     @query(Scope.USER_MANAGE, description="The user's modules in prerequisite order.")
@@ -96,7 +92,7 @@ class LearningMutation:
             user_id=strawberry.ID(out.user.id),
             module_id=out.module_id,
             domain=out.domain,
-            new_skill_level=skill_label(out.skill_level),
+            new_skill_level=out.skill_level_label,
             skill_level=out.skill_level,
             skill_change=out.skill_change,
             module_completed=out.module_completed,

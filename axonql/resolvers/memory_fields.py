@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from axonql import models
 from axonql.schema.context import Info
 from axonql.schema.memory_types import (
     CreateMemoryInput,
@@ -14,11 +13,10 @@ from axonql.schema.memory_types import (
     UpdateMemoryInput,
     draft_from,
 )
-from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
+from axonql.schema.pagination_types import Connection, sort_order, to_connection
 from axonql.schema.permissions import mutation, query
 from axonql.scopes import Scope
 from axonql.services import memories as logic
-from axonql.services.pagination import paginate
 
 
 @strawberry.type
@@ -30,16 +28,10 @@ class MemoryQuery:
     @query(Scope.MEMORIES_READ, description="Memories matching a filter, newest first.")
     async def memories(self, info: Info, filter: MemoryFilter | None = None) -> list[Memory]:
         f = filter or MemoryFilter()
-        size, skip = list_window(info, f.limit, f.offset)
-        page = await paginate(
-            models.Memory,
-            logic.memory_query(f.to_args()),
-            sort_field="created_at",
-            descending=True,
-            first=size,
-            offset=skip,
+        docs = await logic.MEMORIES.newest_first(
+            info.context.settings, f.to_args(), f.limit, f.offset
         )
-        return [Memory.from_document(d) for d in page.items]
+        return [Memory.from_document(d) for d in docs]
 
     @query(Scope.MEMORIES_READ, description="Memories as a Relay connection.")
     async def memories_connection(
@@ -50,16 +42,9 @@ class MemoryQuery:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Memory]:
-        order = sort or MemorySort()
-        size, _ = list_window(info, first, 0)
-        page = await paginate(
-            models.Memory,
-            logic.memory_query((filter or MemoryFilter()).to_args()),
-            sort_field=order.field.value,
-            descending=order.direction is SortDirection.DESC,
-            first=size,
-            after=after,
-        )
+        args = (filter or MemoryFilter()).to_args()
+        order = sort_order(sort or MemorySort())
+        page = await logic.MEMORIES.page(info.context.settings, args, order, first, after)
         return to_connection(page, Memory.from_document)
 
 

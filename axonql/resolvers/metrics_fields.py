@@ -29,15 +29,13 @@ class MetricsQuery:
         component_id: str | None = None,
         system_id: strawberry.ID | None = None,
     ) -> list[Metric]:
+        name = MetricName(type)
         points = await logic.metric_series(
-            MetricName(type),
+            name,
             period,
             interval,
             system_id=str(system_id) if system_id is not None else None,
             app_id=app_id,
             component_id=component_id,
         )
-        return [
-            Metric(type=type, timestamp=p.timestamp, value=p.value, samples=p.samples)
-            for p in points
-        ]
+        return [Metric.from_point(name, p) for p in points]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from axonql import models
 from axonql.schema.context import Info
-from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
+from axonql.schema.pagination_types import Connection, sort_order, to_connection
 from axonql.schema.permissions import mutation, query
 from axonql.schema.population_types import (
     CreatePopulationInput,
@@ -15,14 +14,10 @@ from axonql.schema.population_types import (
     PopulationFilter,
     PopulationSort,
     UpdatePopulationInput,
+    draft_from,
 )
 from axonql.scopes import Scope
 from axonql.services import populations as logic
-from axonql.services.pagination import paginate
-
-
-def _individual_drafts(items: list[IndividualInput] | None) -> list[logic.IndividualDraft] | None:
-    return [i.to_draft() for i in items] if items is not None else None
 
 
 @strawberry.type
@@ -36,16 +31,10 @@ class PopulationQuery:
         self, info: Info, filter: PopulationFilter | None = None
     ) -> list[Population]:
         f = filter or PopulationFilter()
-        size, skip = list_window(info, f.limit, f.offset)
-        page = await paginate(
-            models.Population,
-            logic.population_query(f.to_args()),
-            sort_field="created_at",
-            descending=True,
-            first=size,
-            offset=skip,
+        docs = await logic.POPULATIONS.newest_first(
+            info.context.settings, f.to_args(), f.limit, f.offset
         )
-        return [Population.from_document(d) for d in page.items]
+        return [Population.from_document(d) for d in docs]
 
     @query(Scope.NEURAL_MONITOR, description="Populations as a Relay connection.")
     async def populations_connection(
@@ -56,16 +45,9 @@ class PopulationQuery:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Population]:
-        order = sort or PopulationSort()
-        size, _ = list_window(info, first, 0)
-        page = await paginate(
-            models.Population,
-            logic.population_query((filter or PopulationFilter()).to_args()),
-            sort_field=order.field.value,
-            descending=order.direction is SortDirection.DESC,
-            first=size,
-            after=after,
-        )
+        args = (filter or PopulationFilter()).to_args()
+        order = sort_order(sort or PopulationSort())
+        page = await logic.POPULATIONS.page(info.context.settings, args, order, first, after)
         return to_connection(page, Population.from_document)
 
 
@@ -73,31 +55,17 @@ class PopulationQuery:
 class PopulationMutation:
     @mutation(Scope.ADMIN_SYSTEM)
     async def create_population(self, info: Info, input: CreatePopulationInput) -> Population:
-        draft = logic.PopulationDraft(
-            name=input.name,
-            specialization=input.specialization,
-            tags=input.tags,
-            performance_metrics=input.performance_metrics,
-            genome_spec=[g.to_draft() for g in input.genome_spec or []],
-            individuals=_individual_drafts(input.individuals),
-            size=input.size,
-            seed=input.seed,
+        doc = await logic.create_population(
+            info.context.settings, draft_from(input), population_id=input.id
         )
-        doc = await logic.create_population(info.context.settings, draft, population_id=input.id)
         return Population.from_document(doc)
 
     @mutation(Scope.ADMIN_SYSTEM)
     async def update_population(
         self, info: Info, id: strawberry.ID, input: UpdatePopulationInput
     ) -> Population:
-        draft = logic.PopulationDraft(
-            name=input.name,
-            specialization=input.specialization,
-            tags=input.tags,
-            performance_metrics=input.performance_metrics,
-        )
         return Population.from_document(
-            await logic.update_population(info.context.settings, id, draft)
+            await logic.update_population(info.context.settings, id, draft_from(input))
         )
 
     @mutation(Scope.ADMIN_SYSTEM, description="Delete a population, its individuals and history.")
@@ -108,7 +76,7 @@ class PopulationMutation:
     async def add_individuals(
         self, info: Info, population_id: strawberry.ID, individuals: list[IndividualInput]
     ) -> Population:
-        drafts = _individual_drafts(individuals) or []
+        drafts = [i.to_draft() for i in individuals]
         return Population.from_document(await logic.add_individuals(population_id, drafts))
 
     @mutation(Scope.ADMIN_SYSTEM, description="Remove one individual; statistics are recomputed.")

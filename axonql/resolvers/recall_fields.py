@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import strawberry
 
 from axonql.schema.context import Info
 from axonql.schema.memory_types import Memory
 from axonql.schema.permissions import mutation, query
 from axonql.schema.recall import (
-    MAX_SEARCH_LIMIT,
     ConsolidationInput,
     ConsolidationReport,
     MemoryPoolUsage,
@@ -22,34 +19,14 @@ from axonql.schema.recall import (
 )
 from axonql.scopes import Scope
 from axonql.services import memory_ops
-from axonql.services import validation as v
-
-
-def _usage(report: memory_ops.Usage) -> MemoryUsage:
-    return MemoryUsage(
-        total_memory=report.total,
-        used_memory=report.used,
-        available_memory=max(0, report.total - report.used),
-        memory_efficiency=report.efficiency,
-        fragmentation=report.fragmentation,
-        pools=[
-            MemoryPoolUsage(pool=p.pool, size=p.capacity, used=p.used, utilization=p.utilization)
-            for p in report.pools
-        ],
-    )
 
 
 @strawberry.type
 class RecallQuery:
     @query(Scope.MEMORIES_READ, description="Memories ranked by relevance (0–1).")
     async def search_memories(self, info: Info, input: MemorySearchInput) -> MemorySearchResult:
-        text = v.text("query", input.query, 1000)
-        limit = v.int_in("limit", input.limit, 1, MAX_SEARCH_LIMIT)
-        threshold = v.number_in("similarityThreshold", input.similarity_threshold, 0.0, 1.0)
-        if input.min_importance is not None:
-            v.number_in("minImportance", input.min_importance, 0.0, 1.0)
-        found = await memory_ops.search(
-            text,
+        found = await memory_ops.search_as_asked(
+            input.query,
             memory_ops.SearchFilters(
                 types=input.types,
                 tags=input.tags,
@@ -59,8 +36,8 @@ class RecallQuery:
                 start=input.start,
                 end=input.end,
             ),
-            limit=limit,
-            threshold=threshold,
+            limit=input.limit,
+            threshold=input.similarity_threshold,
         )
         return MemorySearchResult(
             results=[
@@ -78,7 +55,19 @@ class RecallQuery:
         report = await memory_ops.usage(
             settings.memory_pool_capacity, settings.memory_drift_alert_level
         )
-        return _usage(report)
+        return MemoryUsage(
+            total_memory=report.total,
+            used_memory=report.used,
+            available_memory=report.available,
+            memory_efficiency=report.efficiency,
+            fragmentation=report.fragmentation,
+            pools=[
+                MemoryPoolUsage(
+                    pool=p.pool, size=p.capacity, used=p.used, utilization=p.utilization
+                )
+                for p in report.pools
+            ],
+        )
 
 
 @strawberry.type
@@ -98,32 +87,26 @@ class RecallMutation:
         self, info: Info, input: ConsolidationInput | None = None
     ) -> ConsolidationReport:
         given = input or ConsolidationInput()
-        plan = memory_ops.ConsolidationPlan(
-            promote_after=timedelta(
-                hours=v.number_in("promoteAfterHours", given.promote_after_hours, 0, 24 * 3650)
-            ),
-            promote_min_importance=v.number_in(
-                "promoteMinImportance", given.promote_min_importance, 0.0, 1.0
-            ),
-            prune_after=timedelta(
-                days=v.number_in("pruneAfterDays", given.prune_after_days, 0, 3650)
-            ),
-            prune_below_importance=v.number_in(
-                "pruneBelowImportance", given.prune_below_importance, 0.0, 1.0
-            ),
-            preserve_recent=given.preserve_recent,
-        )
         settings = info.context.settings
-        report = await memory_ops.consolidate(
-            plan, settings.memory_pool_capacity, settings.memory_drift_alert_level
+        report = await memory_ops.consolidate_as_asked(
+            memory_ops.ConsolidationArguments(
+                promote_after_hours=given.promote_after_hours,
+                promote_min_importance=given.promote_min_importance,
+                prune_after_days=given.prune_after_days,
+                prune_below_importance=given.prune_below_importance,
+                preserve_recent=given.preserve_recent,
+            ),
+            settings.memory_pool_capacity,
+            settings.memory_drift_alert_level,
         )
         return ConsolidationReport(
             memories_consolidated=report.consolidated,
             merged=report.merged,
             promoted=report.promoted,
             pruned=report.pruned,
-            memory_freed_kb=round(report.bytes_freed / 1024, 3),
+            memory_freed_kb=report.freed_kb,
             consolidation_time=report.seconds,
             efficiency_before=report.efficiency_before,
             efficiency_after=report.efficiency_after,
+            efficiency_improvement=report.efficiency_improvement,
         )

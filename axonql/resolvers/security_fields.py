@@ -43,7 +43,7 @@ class SecurityQuery:
         scenario_id: strawberry.ID | None = None,
         limit: int | None = 50,
     ) -> list[SecurityAssessment]:
-        docs = await logic.list_assessments(user_id, scenario_id, 50 if limit is None else limit)
+        docs = await logic.list_assessments(user_id, scenario_id, limit)
         return [SecurityAssessment.from_document(d) for d in docs]
 
 

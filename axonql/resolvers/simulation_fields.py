@@ -35,10 +35,6 @@ from axonql.services import simulation as sim
 from axonql.services import simulation_data as data
 
 
-async def _run(simulation: m.Simulation) -> SimulationRun:
-    return SimulationRun.from_progress(await sim.progress(simulation))
-
-
 @strawberry.type
 class SimulationQuery:
     @query(Scope.CONSCIOUSNESS_READ)
@@ -47,7 +43,7 @@ class SimulationQuery:
 
     @query(Scope.CONSCIOUSNESS_READ, description="The current (or newest) simulation run.")
     async def simulation_status(self, info: Info) -> SimulationRun:
-        return await _run(await sim.current())
+        return SimulationRun.from_progress(await sim.status())
 
     @query(Scope.CONSCIOUSNESS_READ)
     async def simulation_results(
@@ -60,7 +56,7 @@ class SimulationQuery:
             total_personas=r.total_personas,
             total_events=r.total_events,
             total_assessments=r.total_assessments,
-            completion_time=r.simulation.completed_at or r.simulation.stopped_at,
+            completion_time=r.completion_time,
             baseline_assessments=[ScoreSummary.of(k, s) for k, s in r.baseline.items()],
             final_assessments=[ScoreSummary.of(k, s) for k, s in r.final.items()],
             drift_detected=r.drift_detected,
@@ -159,19 +155,19 @@ class SimulationMutation:
                 neutral_event_frequency=input.neutral_event_frequency,
             ),
         )
-        return await _run(started)
+        return SimulationRun.from_progress(started)
 
     @mutation(Scope.CONSCIOUSNESS_WRITE)
     async def stop_simulation(self, info: Info) -> SimulationRun:
-        return await _run(await sim.control(info.context.settings, "stop"))
+        return SimulationRun.from_progress(await sim.control(info.context.settings, "stop"))
 
     @mutation(Scope.CONSCIOUSNESS_WRITE)
     async def pause_simulation(self, info: Info) -> SimulationRun:
-        return await _run(await sim.control(info.context.settings, "pause"))
+        return SimulationRun.from_progress(await sim.control(info.context.settings, "pause"))
 
     @mutation(Scope.CONSCIOUSNESS_WRITE)
     async def resume_simulation(self, info: Info) -> SimulationRun:
-        return await _run(await sim.control(info.context.settings, "resume"))
+        return SimulationRun.from_progress(await sim.control(info.context.settings, "resume"))
 
     @mutation(Scope.TASKS_WRITE, description="An agent reports a persona's event.")
     async def record_simulation_event(self, info: Info, input: RecordEventInput) -> PersonaEvent:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from axonql import models
 from axonql.schema.context import Info
-from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
+from axonql.schema.pagination_types import Connection, sort_order, to_connection
 from axonql.schema.permissions import PUBLIC, mutation, query
 from axonql.schema.system_types import (
     ComponentInput,
@@ -20,7 +19,6 @@ from axonql.schema.system_types import (
 )
 from axonql.scopes import Scope
 from axonql.services import systems as logic
-from axonql.services.pagination import paginate
 
 
 @strawberry.type
@@ -32,16 +30,10 @@ class SystemQuery:
     @query(Scope.CONSCIOUSNESS_READ, description="Registered systems matching a filter.")
     async def systems(self, info: Info, filter: SystemFilter | None = None) -> list[System]:
         f = filter or SystemFilter()
-        size, skip = list_window(info, f.limit, f.offset)
-        page = await paginate(
-            models.System,
-            logic.system_query(f.to_args()),
-            sort_field="created_at",
-            descending=True,
-            first=size,
-            offset=skip,
+        docs = await logic.SYSTEMS.newest_first(
+            info.context.settings, f.to_args(), f.limit, f.offset
         )
-        return [System.from_document(d) for d in page.items]
+        return [System.from_document(d) for d in docs]
 
     @query(Scope.CONSCIOUSNESS_READ, description="Systems as a Relay connection.")
     async def systems_connection(
@@ -52,16 +44,9 @@ class SystemQuery:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[System]:
-        order = sort or SystemSort()
-        size, _ = list_window(info, first, 0)
-        page = await paginate(
-            models.System,
-            logic.system_query((filter or SystemFilter()).to_args()),
-            sort_field=order.field.value,
-            descending=order.direction is SortDirection.DESC,
-            first=size,
-            after=after,
-        )
+        args = (filter or SystemFilter()).to_args()
+        order = sort_order(sort or SystemSort())
+        page = await logic.SYSTEMS.page(info.context.settings, args, order, first, after)
         return to_connection(page, System.from_document)
 
     @query(PUBLIC, description="Seed 001's health check: a real database and fan-out ping.")

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from axonql import models
 from axonql.schema.context import Info
-from axonql.schema.pagination_types import Connection, SortDirection, list_window, to_connection
+from axonql.schema.pagination_types import Connection, sort_order, to_connection
 from axonql.schema.permissions import mutation, query
 from axonql.schema.task_types import (
     CreateTaskInput,
@@ -18,7 +17,6 @@ from axonql.schema.task_types import (
 )
 from axonql.scopes import Scope
 from axonql.services import tasks as logic
-from axonql.services.pagination import paginate
 
 
 @strawberry.type
@@ -26,16 +24,8 @@ class TaskQuery:
     @query(Scope.TASKS_READ, description="Tasks matching a filter (seed 001: limit/offset).")
     async def tasks(self, info: Info, filter: TaskFilter | None = None) -> list[Task]:
         f = filter or TaskFilter()
-        size, skip = list_window(info, f.limit, f.offset)
-        page = await paginate(
-            models.Task,
-            logic.task_query(f.to_args()),
-            sort_field="created_at",
-            descending=True,
-            first=size,
-            offset=skip,
-        )
-        return [Task.from_document(d) for d in page.items]
+        docs = await logic.TASKS.newest_first(info.context.settings, f.to_args(), f.limit, f.offset)
+        return [Task.from_document(d) for d in docs]
 
     @query(Scope.TASKS_READ, description="Tasks as a Relay connection, sorted and paged.")
     async def tasks_connection(
@@ -46,16 +36,9 @@ class TaskQuery:
         first: int = 20,
         after: str | None = None,
     ) -> Connection[Task]:
-        order = sort or TaskSort()
-        size, _ = list_window(info, first, 0)
-        page = await paginate(
-            models.Task,
-            logic.task_query((filter or TaskFilter()).to_args()),
-            sort_field=order.field.value,
-            descending=order.direction is SortDirection.DESC,
-            first=size,
-            after=after,
-        )
+        args = (filter or TaskFilter()).to_args()
+        order = sort_order(sort or TaskSort())
+        page = await logic.TASKS.page(info.context.settings, args, order, first, after)
         return to_connection(page, Task.from_document)
 
     @query(Scope.TASKS_READ)

@@ -18,10 +18,8 @@ from axonql.schema.work_types import (
     AgentStatisticsSummary,
     ScheduleEntry,
     TaskStatisticsSummary,
-    schedule_entries,
 )
 from axonql.scopes import Scope
-from axonql.services import tasks as task_logic
 from axonql.services import work as logic
 
 
@@ -35,8 +33,8 @@ class WorkQuery:
     async def task_statistics(
         self, info: Info, filter: TaskFilter | None = None
     ) -> TaskStatisticsSummary:
-        match = task_logic.task_query((filter or TaskFilter()).to_args())
-        return TaskStatisticsSummary.from_dict(await logic.task_statistics(match))
+        subset = (filter or TaskFilter()).to_args()
+        return TaskStatisticsSummary.from_dict(await logic.task_statistics(subset))
 
     @query(Scope.AGENTS_READ, description="Agents per status, online count and run totals.")
     async def agent_statistics(self, info: Info) -> AgentStatisticsSummary:
@@ -47,7 +45,7 @@ class WorkQuery:
     )
     async def schedules(self, info: Info, limit: int | None = None) -> list[ScheduleEntry]:
         size, _ = list_window(info, limit, 0)
-        return [e for doc in await logic.schedules(size) for e in schedule_entries(doc)]
+        return [ScheduleEntry.from_schedule(s) for s in await logic.schedules(size)]
 
 
 @strawberry.type
@@ -70,9 +68,11 @@ class WorkMutation:
     async def agent_heartbeat(
         self, info: Info, capabilities: list[str] | None = None, metadata: JSON | None = None
     ) -> Agent:
-        agent_id = logic.agent_id_of(info.context.require_principal())
         doc = await logic.heartbeat(
-            info.context.state, agent_id, capabilities=capabilities, metadata=metadata
+            info.context.state,
+            info.context.require_principal(),
+            capabilities=capabilities,
+            metadata=metadata,
         )
         return Agent.from_document(doc)
 
@@ -88,8 +88,8 @@ class WorkMutation:
     async def claim_task(
         self, info: Info, capabilities: list[str] | None = None, wait_seconds: float = 0.0
     ) -> Task | None:
-        agent_id = logic.agent_id_of(info.context.require_principal())
-        doc = await logic.claim_next(info.context.state, agent_id, capabilities, wait_seconds)
+        principal = info.context.require_principal()
+        doc = await logic.claim_next(info.context.state, principal, capabilities, wait_seconds)
         return _task(doc) if doc else None
 
     @mutation(
@@ -100,17 +100,17 @@ class WorkMutation:
     async def report_progress(
         self, info: Info, id: strawberry.ID, progress: int, message: str | None = None
     ) -> Task:
-        agent_id = logic.agent_id_of(info.context.require_principal())
+        principal = info.context.require_principal()
         return _task(
-            await logic.report_progress(info.context.state, agent_id, id, progress, message)
+            await logic.report_progress(info.context.state, principal, id, progress, message)
         )
 
     @mutation(Scope.TASKS_WRITE, description="The lease holder finishes a task with its result.")
     async def complete_task(
         self, info: Info, id: strawberry.ID, result: JSON | None = None
     ) -> Task:
-        agent_id = logic.agent_id_of(info.context.require_principal())
-        return _task(await logic.complete(info.context.state, agent_id, id, result))
+        principal = info.context.require_principal()
+        return _task(await logic.complete(info.context.state, principal, id, result))
 
     @mutation(
         Scope.TASKS_WRITE,
@@ -120,8 +120,8 @@ class WorkMutation:
     async def fail_task(
         self, info: Info, id: strawberry.ID, error: str, retry: bool = True
     ) -> Task:
-        agent_id = logic.agent_id_of(info.context.require_principal())
-        return _task(await logic.fail(info.context.state, agent_id, id, error, retry))
+        principal = info.context.require_principal()
+        return _task(await logic.fail(info.context.state, principal, id, error, retry))
 
     @mutation(Scope.TASKS_WRITE, description="Cancel a task that has not finished.")
     async def cancel_task(self, info: Info, id: strawberry.ID, reason: str | None = None) -> Task:

@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 import secrets
 import time
 from collections.abc import Mapping
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    GraphQLError,
+    GraphQLSchema,
+    VariableDefinitionNode,
+    type_from_ast,
+    validate_input_value,
+)
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from axonql.adapters.strawberry_internals import graphql_core_schema
 from axonql.errors import AxonError
-from axonql.graphql_view import bearer_from_headers, resolve_principal
+from axonql.request_auth import bearer_from_headers, resolve_principal
 from axonql.rest_compat import legacy_pagination as pagination
 from axonql.rest_compat.access import refusal, required_scopes
 from axonql.rest_compat.converters import snake
@@ -36,12 +42,39 @@ from axonql.state import AppState
 
 log = logging.getLogger("axonql.rest")
 
-_COERCION = re.compile(
-    r"Variable '\$(\w+)' (?:has|got) invalid value(?: at ([\w.\[\]]+))?: (.*)", re.S
-)
+
+def _invalid_variable(
+    error: GraphQLError, variables: Mapping[str, Any] | None, schema: GraphQLSchema | None
+) -> tuple[str, str] | None:
+    """(input name, what is wrong) for a variable value graphql-core could not coerce.
+
+    From the error's structure: its node is the variable's definition and `original_error`
+    says what is wrong. graphql-core prints the path inside the value only into the message,
+    so the path is found again with its public `validate_input_value`.
+    """
+    node = error.nodes[0] if error.nodes else None
+    inner = error.original_error
+    if not isinstance(node, VariableDefinitionNode) or not isinstance(inner, GraphQLError):
+        return None
+    name = node.variable.name.value
+    input_type = type_from_ast(schema, node.type) if schema is not None else None
+    if input_type is not None and variables is not None and name in variables:
+        paths: list[list[str | int]] = []
+        validate_input_value(
+            variables[name],
+            input_type,  # type: ignore[arg-type]  # a variable's type is an input type
+            lambda found, path: paths.append(path) if found.message == inner.message else None,
+        )
+        keys = [key for key in (paths[0] if paths else []) if isinstance(key, str)]
+        name = keys[-1] if keys else name
+    return snake(name), inner.message
 
 
-def _failure_from(error: GraphQLError) -> Failure:
+def _failure_from(
+    error: GraphQLError,
+    variables: Mapping[str, Any] | None = None,
+    schema: GraphQLSchema | None = None,
+) -> Failure:
     ext = error.extensions or {}
     code = str(ext.get("code", "INTERNAL_ERROR"))
     status = int(ext.get("status", 500))
@@ -52,17 +85,22 @@ def _failure_from(error: GraphQLError) -> Failure:
     if code == "INVALID_REQUEST" and not error.path:
         # The route's documents are fixed and valid: a variable the client supplied is wrong.
         code, status = "VALIDATION_ERROR", 422
-        found = _COERCION.match(message)
+        found = _invalid_variable(error, variables, schema)
         if found:
-            name = snake((found.group(2) or found.group(1)).strip(".").split(".")[-1])
-            message = f"{name}: {found.group(3)}"
+            name, problem = found
+            message = f"{name}: {problem}"
             details.setdefault("field", name)
     return Failure(status=status, code=code, message=message, details=details)
 
 
-def worst(errors: list[GraphQLError]) -> Failure:
-    """Of several errors the one with the highest status speaks for the response."""
-    failures = [_failure_from(e) for e in errors]
+def worst(
+    errors: list[GraphQLError],
+    variables: Mapping[str, Any] | None = None,
+    schema: GraphQLSchema | None = None,
+) -> Failure:
+    """Of several errors the one with the highest status speaks for the response (`variables`
+    and `schema` name the input a variable error is about)."""
+    failures = [_failure_from(e, variables, schema) for e in errors]
     return max(failures, key=lambda f: f.status)
 
 
@@ -202,7 +240,8 @@ class Engine:
                 route.precheck.operation, variable_values=bound, context_value=context
             )
             if checked.errors:
-                return self.error_response(api, worst(checked.errors), request_id, headers)
+                failure = worst(checked.errors, bound, graphql_core_schema(self.schema))
+                return self.error_response(api, failure, request_id, headers)
             route.precheck.require(
                 pagination.dig(checked.data or {}, route.precheck.result), inputs
             )
@@ -216,7 +255,8 @@ class Engine:
         # Root fields the route marks optional come back null when the caller may not read them.
         errors = [e for e in result.errors or [] if not (e.path and e.path[0] in route.optional)]
         if errors:
-            return self.error_response(api, worst(errors), request_id, headers)
+            failure = worst(errors, bound, graphql_core_schema(self.schema))
+            return self.error_response(api, failure, request_id, headers)
         data: Any = pagination.dig(result.data or {}, route.result)
         if route.pagination is not None and win is not None:
             data, page_headers = pagination.apply(route.pagination, win, data)

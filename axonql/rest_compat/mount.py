@@ -16,8 +16,6 @@ from axonql.rest_compat.engine import Engine
 from axonql.rest_compat.ratelimit import RateLimiter
 from axonql.rest_compat.route import Api, Route
 from axonql.rest_compat.tables import APIS
-from axonql.schema.cost import CostLimits
-from axonql.schema.root import build_schema
 from axonql.settings import Settings
 
 
@@ -36,13 +34,13 @@ class RouteEndpoint:
 
 def rest_routes(
     settings: Settings,
-    schema: strawberry.Schema | None = None,
+    schema: strawberry.Schema,
     apis: Iterable[Api] = APIS,
 ) -> list[BaseRoute]:
-    """Routes for every API table; mount after `/graphql` so nothing shadows it."""
+    """Routes for every API table, on the app's one schema; mount after `/graphql`."""
     apis = tuple(apis)
     engine = Engine(
-        schema or build_schema(cost=CostLimits.from_settings(settings)),
+        schema,
         RateLimiter(settings.rest_rate_limit_storage),
         overrides=settings.rest_rate_limits,
         rate_limits=settings.rest_rate_limits_enabled,

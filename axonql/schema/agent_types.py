@@ -11,7 +11,6 @@ from strawberry.scalars import JSON
 
 from axonql import models
 from axonql.models.agent import AgentStatus as AgentStatusModel
-from axonql.models.task import TaskStatus as TaskStatusModel
 from axonql.schema.context import Info
 from axonql.schema.node import Node
 from axonql.schema.pagination_types import SortDirection
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
     from axonql.schema.task_types import Task
 
 AgentStatus = strawberry.enum(AgentStatusModel, name="AgentStatus")
-
-ACTIVE_TASK_STATES = [TaskStatusModel.RUNNING.value, TaskStatusModel.PAUSED.value]
 
 
 @strawberry.type
@@ -66,10 +63,8 @@ class Agent(Node):
     ) -> list[Annotated[Task, strawberry.lazy("axonql.schema.task_types")]]:
         from axonql.schema.task_types import Task
 
-        loader = info.context.loaders.by_field(
-            models.Task, "agent_id", where={"status": {"$in": ACTIVE_TASK_STATES}}
-        )
-        return [Task.from_document(d) for d in await loader.load(str(self.id))]
+        docs = await logic.current_tasks(info.context.loaders, str(self.id))
+        return [Task.from_document(d) for d in docs]
 
     @classmethod
     def from_document(cls, doc: models.Agent) -> Agent:

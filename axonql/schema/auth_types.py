@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from axonql.models import ApiKey
 from axonql.services import auth
 
 
@@ -39,3 +40,13 @@ class ApiKeyPayload:
     scopes: list[str]
     agent_id: strawberry.ID | None
     created_at: datetime
+
+    @classmethod
+    def from_key(cls, key: ApiKey, plain: str) -> ApiKeyPayload:
+        return cls(
+            id=strawberry.ID(key.id),
+            key=plain,
+            scopes=key.scopes,
+            agent_id=strawberry.ID(key.agent_id) if key.agent_id else None,
+            created_at=key.created_at,
+        )

@@ -103,6 +103,10 @@ class AutomationFilter:
     limit: int | None = None
     offset: int | None = None
 
+    def to_args(self) -> logic.AutomationFilterArgs:
+        enabled = None if self.status is None else self.status is AutomationStatus.ACTIVE
+        return logic.AutomationFilterArgs(enabled=enabled, type=self.type)
+
 
 @strawberry.input
 class AutomationTriggerInput:

@@ -29,6 +29,9 @@ class Context:
     loaders: Loaders = field(default_factory=Loaders)
     # GraphQL over HTTP: headers set here reach the response (e.g. `Retry-After`).
     response: Response | None = None
+    # Whether this caller may introspect: `/graphql` turns it off in production; the REST
+    # tables and bridges run fixed documents on the same schema and leave it on.
+    introspection: bool = True
 
     @property
     def settings(self) -> Any:

@@ -52,11 +52,15 @@ from graphql import (
     is_leaf_type,
     is_list_type,
 )
-from graphql.validation import ASTValidationRule, ValidationContext
+from graphql.validation import (
+    ASTValidationRule,
+    NoSchemaIntrospectionCustomRule,
+    ValidationContext,
+)
 from strawberry.extensions import AddValidationRules
 
 from axonql.errors import QueryTooCostly
-from axonql.schema.pagination_types import DEFAULT_LIST_LIMIT
+from axonql.services.pagination import DEFAULT_LIST_LIMIT
 from axonql.settings import Settings
 
 # Page sizes: arguments of the field itself, and fields of its input-object arguments.
@@ -285,6 +289,8 @@ class CostedValidationRules(AddValidationRules):
 
     Validation rules are classes, so the request's variables go into a subclass made for it;
     one extension still carries every rule (Strawberry visits each extension at every step).
+    Introspection is refused the same way, per request: one schema serves every transport, and
+    only the caller's context (`Context.introspection`, off for `/graphql` in production) knows.
     """
 
     def __init__(self, validation_rules: list[type[ASTValidationRule]], limits: CostLimits) -> None:
@@ -303,4 +309,6 @@ class CostedValidationRules(AddValidationRules):
             },
         )
         context.validation_rules = (rule, *context.validation_rules, *self.validation_rules)
+        if not getattr(context.context, "introspection", True):
+            context.validation_rules = (*context.validation_rules, NoSchemaIntrospectionCustomRule)
         yield

@@ -6,7 +6,8 @@ and extension hooks, the protocol handler's loop). At 1,000 subscribers that wal
 CPU as writing the frames. An operation started by a GraphQL WebSocket protocol handler has a
 *sink* (set by the handler for its operation's task, see `graphql_ws`); a subscription stream
 opened in that task executes each event with the subscription's own executor (whose results
-are shared, see `shared_execution`) and hands the result to the sink itself.
+are shared, see `shared_execution`) and hands the result to the sink itself. With
+`AXONQL_DIRECT_DELIVERY=false` no sink is set and every stream yields (Strawberry's own path).
 
 To Strawberry such a stream is one long `__anext__` that ends when the subscription does, so
 completion, errors raised by the stream (an expired token, a slow consumer) and cancellation
@@ -27,6 +28,7 @@ from starlette.websockets import WebSocketDisconnect
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.types import ExecutionResult
 
+from axonql.adapters.graphql_core_internals import EventExecutor
 from axonql.schema.errors import coded_errors
 
 # What a send to a socket that is gone raises (uvicorn's ClientDisconnected is an OSError;
@@ -66,9 +68,9 @@ class DirectStream:
     def __init__(self, source: AsyncIterator[Any], sink: Sink) -> None:
         self.source = source
         self.sink = sink
-        self.executor: Any = None
+        self.executor: EventExecutor | None = None
 
-    def bind(self, executor: Any) -> None:
+    def bind(self, executor: EventExecutor) -> None:
         """Called by the executor that maps this stream's events to results."""
         self.executor = executor
 
@@ -88,9 +90,10 @@ class DirectStream:
 
     async def _deliver_all(self) -> None:
         executor = self.executor
+        assert executor is not None
         context = executor.context_value
         async for payload in self.source:
-            result = executor.build_per_event_executor(payload).execute_operation(False)
+            result = executor.event_result(payload)
             if executor.is_awaitable(result):
                 result = await result
             errors = coded_errors(result.errors, context) if result.errors else None

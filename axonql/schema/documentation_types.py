@@ -57,6 +57,15 @@ class DocumentationStatus:
     last_updated: datetime | None
     jobs: DocumentationJobCounts
 
+    @classmethod
+    def from_summary(cls, summary: logic.DocumentationSummary) -> DocumentationStatus:
+        return cls(
+            total_documents=summary.total_documents,
+            types=[DocumentTypeCount(type=t, count=c) for t, c in summary.by_type],
+            last_updated=summary.last_updated,
+            jobs=DocumentationJobCounts(**summary.jobs),
+        )
+
 
 @strawberry.type
 class DocumentationJob:

@@ -17,10 +17,10 @@ from graphql import GraphQLError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
-from strawberry.schema.schema import StreamResult
 from strawberry.types.graphql import OperationType
 from structlog.contextvars import bound_contextvars
 
+from axonql.adapters.strawberry_internals import StreamResult
 from axonql.errors import (
     AxonError,
     Conflict,

@@ -2,9 +2,10 @@
 
 Over SSE every `next` carries the AxonQL event id in its `id:` line, so a client that
 reconnects can resume with `Last-Event-ID`, whether or not its selection asks for `id`. The
-transport sets a `Tracker` for its operation's task; the executor notes each event's id just
-before it executes that event (`shared_execution`). graphql-core maps one event to one result
-in order, so the id noted last is the one of the result the transport receives next.
+transport sets a `Tracker` for its operation's task; the subscription's stream notes each
+event's id as it hands the event over (`schema.subscription`), in that task. graphql-core maps
+one event to one result in order, so the id noted last is the one of the result the transport
+receives next.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def tracking(tracker: Tracker) -> Iterator[None]:
 
 
 def note(event_id: str) -> None:
-    """Called by the executor for each event it is about to execute."""
+    """Called by the stream for each event it hands over to be executed."""
     tracker = _current.get()
     if tracker is not None:
         tracker.pending = event_id

@@ -9,9 +9,6 @@ from strawberry.scalars import JSON
 
 from axonql.schema.population_types import GenerationRecord, Individual, Population
 
-TREND_WINDOW = 5
-STABLE_SLOPE = 0.01
-
 
 @strawberry.input
 class EvolutionInput:

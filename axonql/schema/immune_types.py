@@ -9,9 +9,6 @@ import strawberry
 from axonql.models.threat import Threat as ThreatDocument
 from axonql.schema.node import Node
 
-SEVERITIES = ("low", "medium", "high", "critical")
-STATUSES = ("detected", "resolved", "ignored")
-
 
 @strawberry.type
 class Threat(Node):

@@ -17,12 +17,7 @@ from axonql import models
 from axonql.schema.context import Info
 from axonql.schema.permissions import field
 from axonql.services import learning as rules
-from axonql.services.module_catalog import (
-    ACHIEVEMENT_RULES,
-    AchievementRule,
-    mastery_achievement,
-    skill_label,
-)
+from axonql.services.module_catalog import AchievementRule, achievement_rule, skill_label
 
 
 @strawberry.type
@@ -46,13 +41,6 @@ class Achievement:
         return cls(
             id=rule.id, title=rule.title, description=rule.description, unlocked_at=unlocked_at
         )
-
-
-def _achievement(achievement_id: str, unlocked_at: datetime | None) -> Achievement:
-    rule = ACHIEVEMENT_RULES.get(achievement_id)
-    if rule is None:
-        rule = mastery_achievement(achievement_id.removesuffix("_master"))
-    return Achievement.from_rule(rule, unlocked_at)
 
 
 @strawberry.type
@@ -117,7 +105,8 @@ class UserContext:
             total_time_spent=round(ctx.time_spent),
             achievements=ctx.achievements,
             achievement_details=[
-                _achievement(a, ctx.achievement_unlocked_at.get(a)) for a in ctx.achievements
+                Achievement.from_rule(achievement_rule(a), ctx.achievement_unlocked_at.get(a))
+                for a in ctx.achievements
             ],
             completed_modules=ctx.completed_modules,
             module_progress=JSON(ctx.module_progress),

@@ -11,6 +11,7 @@ from strawberry.extensions import SchemaExtension
 
 from axonql.models.system import MetricName
 from axonql.schema.errors import translate
+from axonql.services.metric_series import Point
 from axonql.services.request_stats import OUTCOME_SCOPE_KEY
 
 MetricType = strawberry.enum(
@@ -31,6 +32,10 @@ class Metric:
     timestamp: datetime
     value: float
     samples: int
+
+    @classmethod
+    def from_point(cls, name: MetricName, point: Point) -> Metric:
+        return cls(type=name, timestamp=point.timestamp, value=point.value, samples=point.samples)
 
 
 def error_status(error: GraphQLError) -> int:

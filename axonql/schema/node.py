@@ -2,7 +2,7 @@
 
 AxonQL's ids already name their type (`task_…`, `agent_…`, axonql/ids.py), so an entity's
 global id is its own id: `strawberry.relay`'s base64 `Type:id` would change every id clients
-hold. The lookup behind `node(id:)` / `nodes(ids:)` is in `schema/node_lookup.py`.
+hold. The lookup behind `node(id:)` / `nodes(ids:)` is in `services/nodes.py`.
 """
 
 from __future__ import annotations

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
-from axonql.services import validation as v
-from axonql.services.pagination import Page
+from axonql.services import pagination
+from axonql.services.pagination import Page, SortOrder
 
 T = TypeVar("T")
 
@@ -61,12 +61,21 @@ def to_connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]
     )
 
 
-DEFAULT_LIST_LIMIT = 50
+class SortInput(Protocol):
+    """What every `<Type>Sort` input holds: a field enum valued with the stored name."""
+
+    @property
+    def field(self) -> Enum: ...
+
+    @property
+    def direction(self) -> SortDirection: ...
+
+
+def sort_order(sort: SortInput) -> SortOrder:
+    """A sort input as the order the services page by (no Strawberry types below schema/)."""
+    return SortOrder(field=sort.field.value, descending=sort.direction is SortDirection.DESC)
 
 
 def list_window(info: Any, limit: int | None, offset: int | None) -> tuple[int, int]:
-    """A (limit, offset) pair clamped to the server's page size."""
-    max_size = info.context.settings.max_page_size
-    size = v.int_in("limit", limit if limit is not None else DEFAULT_LIST_LIMIT, 1, max_size)
-    skip = v.int_in("offset", offset or 0, 0, 10_000_000)
-    return size, skip
+    """A (limit, offset) pair clamped to the server's page size (for nested list fields)."""
+    return pagination.list_window(info.context.settings.max_page_size, limit, offset)

@@ -14,8 +14,6 @@ from axonql.schema.node import Node
 from axonql.schema.pagination_types import SortDirection, list_window
 from axonql.schema.permissions import field
 from axonql.services import populations as logic
-from axonql.services import validation as v
-from axonql.services.ranked import ranked_loader
 
 
 @strawberry.type
@@ -116,30 +114,16 @@ class Population(Node):
         self, info: Info, limit: int = 50, min_fitness: float | None = None
     ) -> list[Individual]:
         size, _ = list_window(info, limit, 0)
-        where = None
-        if min_fitness is not None:
-            where = {"fitness": {"$gte": v.number_in("minFitness", min_fitness, 0.0, 1.0)}}
-        loader = ranked_loader(
-            info.context.loaders,
-            models.Individual,
-            "population_id",
-            sort=[("fitness", -1), ("_id", 1)],
-            limit=size,
-            where=where,
+        docs = await logic.fittest_individuals(
+            info.context.loaders, str(self.id), min_fitness, size
         )
-        return [Individual.from_document(d) for d in await loader.load(str(self.id))]
+        return [Individual.from_document(d) for d in docs]
 
     @field(description="One record per evolution cycle, newest first.")
     async def history(self, info: Info, limit: int = 20) -> list[GenerationRecord]:
         size, _ = list_window(info, limit, 0)
-        loader = ranked_loader(
-            info.context.loaders,
-            models.GenerationRecord,
-            "population_id",
-            sort=[("generation", -1), ("_id", -1)],
-            limit=size,
-        )
-        return [GenerationRecord.from_document(d) for d in await loader.load(str(self.id))]
+        docs = await logic.generation_history(info.context.loaders, str(self.id), size)
+        return [GenerationRecord.from_document(d) for d in docs]
 
     @classmethod
     def from_document(cls, doc: models.Population) -> Population:
@@ -256,3 +240,19 @@ class UpdatePopulationInput:
     specialization: str | None = None
     tags: list[str] | None = None
     performance_metrics: JSON | None = None
+
+
+def draft_from(data: CreatePopulationInput | UpdatePopulationInput) -> logic.PopulationDraft:
+    draft = logic.PopulationDraft(
+        name=data.name,
+        specialization=data.specialization,
+        tags=data.tags,
+        performance_metrics=data.performance_metrics,
+    )
+    if isinstance(data, CreatePopulationInput):  # only a create brings genomes
+        draft.genome_spec = [g.to_draft() for g in data.genome_spec or []]
+        if data.individuals is not None:
+            draft.individuals = [i.to_draft() for i in data.individuals]
+        draft.size = data.size
+        draft.seed = data.seed
+    return draft

@@ -8,8 +8,6 @@ import strawberry
 
 from axonql.schema.memory_types import Memory
 
-MAX_SEARCH_LIMIT = 100
-
 
 @strawberry.input
 class MemorySearchInput:
@@ -88,7 +86,4 @@ class ConsolidationReport:
     consolidation_time: float
     efficiency_before: float
     efficiency_after: float
-
-    @strawberry.field
-    def efficiency_improvement(self) -> float:
-        return round(self.efficiency_before - self.efficiency_after, 6)
+    efficiency_improvement: float

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     MaxTokensLimiter,
     max_aliases,
@@ -90,10 +90,12 @@ MAX_TOKENS = 10_000
 
 
 def build_schema(
-    *, introspection: bool = True, cost: CostLimits | None = None, tracing: bool = False
+    *, cost: CostLimits | None = None, tracing: bool = False, direct_delivery: bool = True
 ) -> strawberry.Schema:
-    """The schema with error codes, depth/alias/token/cost limits and (optionally) no
-    introspection.
+    """The schema with error codes and depth/alias/token/cost limits.
+
+    An app builds one and every transport shares it; whether a caller may introspect is decided
+    per request (`Context.introspection`, applied by `CostedValidationRules`).
 
     The limits bound what one request can make the database do: each alias of a list field is
     another query, so thousands of aliases would be thousands of queries; and nested lists
@@ -103,8 +105,6 @@ def build_schema(
         query_depth_limiter.create_validator(MAX_QUERY_DEPTH, None),
         max_aliases.create_validator(MAX_ALIASES),
     ]
-    if not introspection:
-        rules.append(NoSchemaIntrospectionCustomRule)
     # One extension for all the rules: Strawberry visits every extension at each step of every
     # operation, and for each result it streams (the REST bridges' subscriptions).
     # The log context and the operation's span first: they end last, after `ErrorCodes` has
@@ -124,5 +124,6 @@ def build_schema(
         subscription=merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None,
         extensions=extensions,
         schema_directives=[Requires],
-        execution_context_class=SharedEventExecution,
+        # Subscription results shared across subscribers (off: Strawberry's own executor).
+        execution_context_class=SharedEventExecution.for_one_schema() if direct_delivery else None,
     )

@@ -99,12 +99,13 @@ class SecurityAssessment(Node):
         doc = await info.context.loaders.by_id(models.SecurityScenario).load(self.scenario_id)
         if doc is None:
             return None
+        truth = logic.answer_key(doc)
         return AnswerKey(
-            threat_present=doc.is_threat,
-            threat_type=doc.threat_type,
-            indicators=doc.indicators,
-            recommended_action=doc.best_action if doc.is_threat else "no_action",
-            acceptable_actions=doc.acceptable_actions if doc.is_threat else ["proceed"],
+            threat_present=truth.is_threat,
+            threat_type=truth.threat_type,
+            indicators=truth.indicators,
+            recommended_action=truth.best_action,
+            acceptable_actions=truth.acceptable_actions,
         )
 
     @classmethod

@@ -5,6 +5,9 @@ subscribers on the same stream that is 1,000 identical executions per event. The
 the streams yield are shared (see `schema.subscription`) and their fields read nothing from the
 request context, so the result for (event, operation text, variables) is the same for everyone
 who passed the subscription's scope check: compute it once, hand out the same result.
+
+The results are remembered per schema (`SharedEventExecution.for_one_schema`); the seams into
+graphql-core are `adapters.graphql_core_internals`. Off with `AXONQL_DIRECT_DELIVERY=false`.
 """
 
 from __future__ import annotations
@@ -12,35 +15,42 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import OrderedDict
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import AsyncIterable, Awaitable
+from typing import Any, ClassVar
 
 from graphql import print_ast
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from axonql.schema import event_ids
+from axonql.adapters.graphql_core_internals import EventExecutor
 from axonql.schema.direct_delivery import DirectStream
 from axonql.schema.subscription import Event
 
 _LIMIT = 4096
-_results: OrderedDict[tuple[str, str], tuple[Event, Any]] = OrderedDict()
 
 
-_keys: OrderedDict[tuple[int, int], tuple[Any, Any, str]] = OrderedDict()
+class SharedResults:
+    """One schema's event results, keyed by (event id, operation key), the newest `limit`."""
 
+    def __init__(self, limit: int = _LIMIT) -> None:
+        self.limit = limit
+        self.results: OrderedDict[tuple[str, str], tuple[Event, Any]] = OrderedDict()
+        self.keys: OrderedDict[tuple[int, int], tuple[Any, Any, str]] = OrderedDict()
 
-def _operation_key(executor: Any) -> str:
-    """Operation text + variables; remembered per subscription (its executor copies share both)."""
-    operation, variables = executor.operation, executor.variable_values
-    known = _keys.get((id(operation), id(variables)))
-    if known is not None and known[0] is operation and known[1] is variables:
-        return str(known[2])
-    text = operation.loc.source.body if operation.loc is not None else print_ast(operation)
-    key = f"{text}\x00{json.dumps(variables.coerced, sort_keys=True, default=str)}"
-    _keys[(id(operation), id(variables))] = (operation, variables, key)
-    if len(_keys) > _LIMIT:
-        _keys.popitem(last=False)
-    return key
+    def operation_key(self, operation: Any, variables: Any) -> str:
+        """Operation text + variables; remembered per subscription (its events share both)."""
+        known = self.keys.get((id(operation), id(variables)))
+        if known is not None and known[0] is operation and known[1] is variables:
+            return str(known[2])
+        text = operation.loc.source.body if operation.loc is not None else print_ast(operation)
+        key = f"{text}\x00{json.dumps(variables.coerced, sort_keys=True, default=str)}"
+        self.keys[(id(operation), id(variables))] = (operation, variables, key)
+        if len(self.keys) > self.limit:
+            self.keys.popitem(last=False)
+        return key
+
+    def remember(self, key: tuple[str, str], event: Event, result: Any) -> None:
+        self.results[key] = (event, result)
+        if len(self.results) > self.limit:
+            self.results.popitem(last=False)
 
 
 async def _shared(result: asyncio.Future[Any]) -> Any:
@@ -57,51 +67,31 @@ def _handed_out(shared: Any) -> Any:
     return shared
 
 
-class _AlreadyExecuted:
-    """Stands in for a per-event executor when the event's result is already known.
+class SharedEventExecution(EventExecutor):
+    """Strawberry's execution context, sharing the results of subscription `Event`s."""
 
-    graphql-core copies the whole executor for every subscriber and event before executing;
-    for a result that is already shared that copy is all the work left, so it is skipped.
-    """
+    shared: ClassVar[SharedResults]  # set for each schema by `for_one_schema`
 
-    __slots__ = ("result",)
+    @classmethod
+    def for_one_schema(cls) -> type[SharedEventExecution]:
+        """This class with results of its own, for one schema's `execution_context_class`."""
+        return type(cls.__name__, (cls,), {"shared": SharedResults()})
 
-    def __init__(self, result: Any) -> None:
-        self.result = result
+    def stream_opened(self, stream: AsyncIterable[Any]) -> None:
+        """A direct stream gets bound to the executor that maps its events to results."""
+        if isinstance(stream, DirectStream):
+            stream.bind(self)
 
-    def execute_operation(self, serially: bool | None = None) -> Any:
-        return _handed_out(self.result)
-
-
-class SharedEventExecution(StrawberryGraphQLCoreExecutionContext):
-    """Strawberry's execution context, memoising subscription events that are `Event`s."""
-
-    def cancellable_iterable(self, iterable: Any) -> Any:
-        """Where graphql-core takes a subscription's event stream: a direct one gets bound."""
-        if isinstance(iterable, DirectStream):
-            iterable.bind(self)
-        return super().cancellable_iterable(iterable)
-
-    def build_per_event_executor(self, payload: Any) -> Any:
-        if isinstance(payload, Event):
-            event_ids.note(str(payload.id))  # an SSE `next` is labelled with its event
-            entry = _results.get((str(payload.id), _operation_key(self)))
-            if entry is not None and entry[0] is payload:
-                return _AlreadyExecuted(entry[1])
-        return super().build_per_event_executor(payload)
-
-    def execute_operation(self, serially: bool | None = None) -> Any:
-        payload = self.root_value
+    def event_result(self, payload: Any) -> Any:
         if not isinstance(payload, Event):
-            return super().execute_operation(serially)
-        key = (str(payload.id), _operation_key(self))
-        entry = _results.get(key)
+            return self.execute_event(payload)
+        shared = self.shared
+        key = (str(payload.id), shared.operation_key(self.operation, self.variable_values))
+        entry = shared.results.get(key)
         if entry is None or entry[0] is not payload:
-            result = super().execute_operation(serially)
+            result = self.execute_event(payload)
             if self.is_awaitable(result):
                 result = asyncio.ensure_future(result)
-            entry = (payload, result)
-            _results[key] = entry
-            if len(_results) > _LIMIT:
-                _results.popitem(last=False)
+            shared.remember(key, payload, result)
+            return _handed_out(result)
         return _handed_out(entry[1])

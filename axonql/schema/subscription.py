@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from strawberry.scalars import JSON
 
 from axonql.errors import AuthenticationFailed
 from axonql.models.event import Event as EventDocument
+from axonql.schema import event_ids
 from axonql.schema.context import Info
 from axonql.schema.direct_delivery import DirectStream, current_sink
 from axonql.schema.permissions import mutation, subscription
@@ -83,7 +83,7 @@ def _close_slow_client(info: Info) -> Callable[[Subscriber], None] | None:
     socket = info.context.request
     if not isinstance(socket, WebSocket):
         return None
-    service = realtime.of(info.context.state)
+    service = info.context.state.realtime
 
     async def close(reason: str) -> None:
         with contextlib.suppress(RuntimeError, OSError):  # already closing or gone
@@ -109,33 +109,25 @@ async def _stream(
     (`direct_delivery`); anywhere else it yields.
     """
     resume = parse_event_id(str(after)) if after is not None else None
-    service = realtime.of(info.context.state)
+    service = info.context.state.realtime
     if resume is not None:
         await realtime.check_resumable(resume)
     source = service.follow(where, resume, on_overflow=_close_slow_client(info))
-    events = _events(source, info.context.principal)
+    events = _events(source, info.context.principal, service)
     sink = current_sink()
     return DirectStream(events, sink) if sink is not None else events
 
 
-_RECENT_LIMIT = 256
-_recent: OrderedDict[str, Event] = OrderedDict()
-
-
-def _shared(doc: EventDocument) -> Event:
-    """One GraphQL object per event, shared by every subscriber it fans out to."""
-    found = _recent.get(doc.id)
-    if found is None:
-        found = _recent[doc.id] = Event.from_document(doc)
-        if len(_recent) > _RECENT_LIMIT:
-            _recent.popitem(last=False)
-    return found
-
-
 async def _events(
-    source: AsyncGenerator[EventDocument, None], principal: Principal | None
+    source: AsyncGenerator[EventDocument, None],
+    principal: Principal | None,
+    service: realtime.RealTime,
 ) -> AsyncGenerator[Event, None]:
-    """Events until the source ends or the caller's access token runs out."""
+    """Events until the source ends or the caller's access token runs out.
+
+    One GraphQL object per event, shared by every subscriber of the instance it fans out to
+    (the real-time service keeps the recent ones).
+    """
     last = None
     try:
         async for event in source:
@@ -143,7 +135,8 @@ async def _events(
                 resume = f"; resubscribe with a fresh token and after: {last}" if last else ""
                 raise AuthenticationFailed(f"access token expired{resume}")
             last = event.id
-            yield _shared(event)
+            event_ids.note(str(event.id))  # an SSE `next` is labelled with its event
+            yield service.shared(event, Event.from_document)
     finally:
         await source.aclose()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from enum import Enum
 
@@ -10,7 +9,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from axonql import models
-from axonql.models.base import utcnow
 from axonql.models.system import SERVER_SYSTEM_ID, MetricName
 from axonql.models.system import SystemStatus as SystemStatusModel
 from axonql.schema.agent_types import Agent
@@ -100,15 +98,13 @@ class System(Node):
 
     @field(description="Seconds since this system started (for the server: this process).")
     def uptime(self, info: Info) -> float:
-        if self.id == SERVER_SYSTEM_ID:
-            return round(time.time() - info.context.state.started_at, 3)
-        return round((utcnow() - self.started_at).total_seconds(), 3)
+        return logic.uptime_seconds(str(self.id), self.started_at, info.context.state.started_at)
 
     @field(description="CPU, memory and disk use in percent, network counters.")
     async def metrics(self, info: Info) -> SystemMetrics:
         if self.id == SERVER_SYSTEM_ID:
             state = info.context.state
-            reading = await read_host(state.settings, state.extras)
+            reading = await read_host(state.settings, state.cpu_gauge)
             return SystemMetrics(
                 cpu_usage=reading.cpu_usage,
                 memory_usage=reading.memory_usage,
@@ -147,13 +143,8 @@ class System(Node):
         limit: int = 50,
     ) -> list[Task]:
         size, _ = list_window(info, limit, 0)
-        where: dict[str, object] = {"is_automation": False}
-        if status is not None:
-            where["status"] = status.value
-        loader = info.context.loaders.by_field(
-            models.Task, "system_id", where=where, sort=[("created_at", -1), ("_id", -1)]
-        )
-        return [Task.from_document(d) for d in (await loader.load(str(self.id)))[:size]]
+        docs = await logic.system_tasks(info.context.loaders, str(self.id), status, size)
+        return [Task.from_document(d) for d in docs]
 
     @classmethod
     def from_document(cls, doc: models.System) -> System:

@@ -15,7 +15,6 @@ from axonql.schema.node import Node
 from axonql.schema.pagination_types import SortDirection, list_window
 from axonql.schema.permissions import field
 from axonql.services import user_management as logic
-from axonql.services.ranked import ranked_loader
 
 
 @strawberry.type
@@ -87,15 +86,8 @@ class User(Node):
         self, info: Info, status: str | None = None, limit: int = 20
     ) -> list[UserSession]:
         size, _ = list_window(info, limit, 0)
-        loader = ranked_loader(
-            info.context.loaders,
-            models.LearningSession,
-            "user_id",
-            sort=[("started_at", -1), ("_id", -1)],
-            limit=size,
-            where={"status": status} if status else None,
-        )
-        return [UserSession.from_document(d) for d in await loader.load(str(self.id))]
+        docs = await logic.recent_sessions(info.context.loaders, str(self.id), status, size)
+        return [UserSession.from_document(d) for d in docs]
 
     @classmethod
     def from_document(cls, doc: models.User) -> User:

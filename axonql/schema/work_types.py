@@ -7,8 +7,8 @@ from typing import Any
 
 import strawberry
 
-from axonql import models
 from axonql.schema.agent_types import Agent
+from axonql.services import work as logic
 
 
 @strawberry.type
@@ -99,26 +99,16 @@ class ScheduleEntry:
     last_run: datetime | None
     total_runs: int
 
-
-def schedule_entries(doc: models.Task) -> list[ScheduleEntry]:
-    pairs: list[tuple[str, str, datetime | None]] = []
-    if doc.schedule is not None:
-        pairs.append((doc.schedule.type, doc.schedule.value, doc.next_run))
-    pairs.extend(
-        (t.type, t.value, t.next_trigger)
-        for t in doc.triggers
-        if t.type in ("schedule", "cron", "interval")
-    )
-    return [
-        ScheduleEntry(
-            task_id=strawberry.ID(doc.id),
-            name=doc.name,
-            is_automation=doc.is_automation,
-            kind=kind,
-            value=value,
-            next_run=when,
-            last_run=doc.last_run,
-            total_runs=doc.statistics.total_runs,
+    @classmethod
+    def from_schedule(cls, found: logic.Schedule) -> ScheduleEntry:
+        task = found.task
+        return cls(
+            task_id=strawberry.ID(task.id),
+            name=task.name,
+            is_automation=task.is_automation,
+            kind=found.kind,
+            value=found.value,
+            next_run=found.next_run,
+            last_run=task.last_run,
+            total_runs=task.statistics.total_runs,
         )
-        for kind, value, when in pairs
-    ]

@@ -8,9 +8,12 @@ from typing import Any
 
 from axonql import models
 from axonql.models.agent import AgentConfiguration, AgentStatus
+from axonql.models.task import TaskStatus
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
+from axonql.services.pagination import Listing
 from axonql.services.query_filters import all_of, compact, contains, window
 from axonql.settings import Settings
 
@@ -42,6 +45,9 @@ def agent_query(f: AgentFilterArgs) -> dict[str, Any]:
             "name": contains(f.search),
         }
     )
+
+
+AGENTS = Listing(models.Agent, agent_query)
 
 
 @dataclass
@@ -82,6 +88,19 @@ def _apply(settings: Settings, agent: models.Agent, d: AgentDraft) -> None:
         agent.tags = v.strings("tags", d.tags)
     if d.metadata is not None:
         agent.metadata = v.json_object("metadata", d.metadata)
+
+
+# The tasks an agent holds: running, or paused mid-run.
+ACTIVE_TASK_STATES = [TaskStatus.RUNNING.value, TaskStatus.PAUSED.value]
+
+
+async def current_tasks(loaders: Loaders, agent_id: str) -> list[models.Task]:
+    """The tasks an agent is running or has paused, one query for every agent asked about."""
+    loader = loaders.by_field(
+        models.Task, "agent_id", where={"status": {"$in": ACTIVE_TASK_STATES}}
+    )
+    tasks: list[models.Task] = await loader.load(agent_id)
+    return tasks
 
 
 async def get_agent(agent_id: str) -> models.Agent:

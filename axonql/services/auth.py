@@ -20,7 +20,8 @@ from axonql.errors import AuthenticationFailed, AuthorizationDenied, ValidationE
 from axonql.ids import new_id
 from axonql.models import Agent, ApiKey, RefreshToken, RevokedSession, User
 from axonql.models.base import utcnow
-from axonql.scopes import ALL_SCOPES, Scope
+from axonql.scopes import AGENT_DEFAULT_SCOPES, ALL_SCOPES, Scope
+from axonql.services.agents import get_agent
 from axonql.services.login_throttle import LoginThrottle
 from axonql.services.token_validity import TokenValidity
 from axonql.settings import Settings
@@ -244,11 +245,13 @@ async def revoke_family(settings: Settings, family: str, user_id: str) -> None:
     )
 
 
-async def revoke_refresh_token(settings: Settings, token: str) -> bool:
+async def revoke_refresh_token(settings: Settings, token: str, validity: TokenValidity) -> bool:
+    """Logout: the token's family ends, on this instance at once (`validity` forgets)."""
     stored = await RefreshToken.get(_sha256(token))
     if stored is None:
         return False
     await revoke_family(settings, stored.family, stored.user_id)
+    validity.forget()
     return True
 
 
@@ -266,6 +269,16 @@ async def create_api_key(
     )
     await key.insert()
     return key, f"{API_KEY_PREFIX}.{key.id}.{secret}"
+
+
+async def create_agent_api_key(
+    principal: Principal, agent_id: str, scopes: list[str] | None
+) -> tuple[ApiKey, str]:
+    """A key for an agent, with scopes the caller holds itself (none asked: the defaults)."""
+    wanted = check_scopes(scopes if scopes is not None else sorted(AGENT_DEFAULT_SCOPES))
+    principal.may_grant(wanted)
+    agent = await get_agent(agent_id)
+    return await create_api_key(wanted, agent_id=agent.id, name=agent.name)
 
 
 def looks_like_api_key(token: str) -> bool:

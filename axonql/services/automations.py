@@ -16,6 +16,7 @@ from axonql.errors import ValidationError
 from axonql.models.base import utcnow
 from axonql.models.task import Step, Trigger
 from axonql.services import validation as v
+from axonql.services.pagination import Listing
 from axonql.services.schedule import check_schedule, next_run
 from axonql.services.tasks import TaskDraft, TaskFilterArgs, create_task, task_query, update_task
 from axonql.settings import Settings
@@ -119,6 +120,9 @@ def automation_query(f: AutomationFilterArgs) -> dict[str, Any]:
     elif f.enabled is False:
         query["enabled"] = False
     return query
+
+
+AUTOMATIONS = Listing(models.Task, automation_query)
 
 
 async def create_automation(settings: Settings, draft: AutomationDraft) -> models.Task:

@@ -21,7 +21,9 @@ from typing import Any
 from axonql import models
 from axonql.errors import NotFound, ValidationError
 from axonql.models.base import utcnow
+from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.services.lookup import fetch
+from axonql.services.periods import parse_period
 
 MAX_BUCKETS = 1000
 
@@ -76,13 +78,16 @@ def _count_in(times: list[datetime], start: datetime, end: datetime) -> int:
 
 
 async def series(
-    system_id: str,
+    system_id: str | None,
     start: datetime | None,
     end: datetime | None,
-    interval: timedelta,
+    interval_text: str,
     component_id: str | None,
 ) -> list[Point]:
-    system = await fetch(models.System, system_id, "system")
+    """The points between `start` (default: a day before `end`) and `end` (default: now) for
+    a system (default: this server), one per `interval_text` (`1h`, `15m`, …)."""
+    interval = parse_period(interval_text, "interval")
+    system = await fetch(models.System, system_id or SERVER_SYSTEM_ID, "system")
     if component_id and all(c.component_id != component_id for c in system.components):
         raise NotFound(
             f"component {component_id} not found", details={"component_id": component_id}

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+import statistics
+from dataclasses import asdict, dataclass
+
+from beanie.odm.queries.find import FindMany
 
 from axonql import models
 from axonql.errors import ValidationError
@@ -20,6 +23,9 @@ from axonql.services.events import emit
 from axonql.services.lookup import fetch
 
 MAX_GENERATIONS_PER_REQUEST = 50
+MAX_LISTED = 1000
+TREND_WINDOW = 5  # generations the convergence rate and diversity trend look back over
+STABLE_SLOPE = 0.01  # diversity change per generation below which the trend is "stable"
 
 
 @dataclass(frozen=True)
@@ -31,13 +37,39 @@ class EvolutionRequest:
 
 
 @dataclass(frozen=True)
+class EvolutionArguments:
+    """An evolution request as the caller sent it, before `check_request` looks at it."""
+
+    fitness_feedback: object = None
+    evolution_pressure: float | None = None
+    mutation_rate: float | None = None
+    crossover_rate: float | None = None
+    elite_fraction: float | None = None
+    generations: int | None = None
+    seed: int | None = None
+
+
+@dataclass(frozen=True)
 class EvolutionOutcome:
     population: models.Population
     records: list[models.GenerationRecord]
 
+    @property
+    def mutations(self) -> int:
+        return sum(r.mutations for r in self.records)
+
+    @property
+    def crossovers(self) -> int:
+        return sum(r.crossovers for r in self.records)
+
+    @property
+    def improvements(self) -> list[str]:
+        """Genes that shifted in any of the cycles, first-seen order, each once."""
+        return list(dict.fromkeys(g for r in self.records for g in r.improvements))
+
 
 def check_request(
-    fitness_feedback: dict[str, object] | None,
+    fitness_feedback: object,
     evolution_pressure: float | None,
     mutation_rate: float | None,
     crossover_rate: float | None,
@@ -46,8 +78,11 @@ def check_request(
     seed: int | None,
 ) -> EvolutionRequest:
     """Validate an evolution request; every rate is a probability."""
+    given = {} if fitness_feedback is None else fitness_feedback
+    if not isinstance(given, dict):
+        raise ValidationError("fitnessFeedback must be an object", field="fitnessFeedback")
     feedback: dict[str, float] = {}
-    for name, value in (fitness_feedback or {}).items():
+    for name, value in given.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValidationError(
                 "feedback values must be numbers", field=f"fitnessFeedback.{name}"
@@ -74,6 +109,11 @@ def check_request(
     wanted = generations if generations is not None else 1
     count = v.int_in("generations", wanted, 1, MAX_GENERATIONS_PER_REQUEST)
     return EvolutionRequest(fitness_feedback=feedback, rates=rates, generations=count, seed=seed)
+
+
+async def evolve_as_asked(population_id: str, asked: EvolutionArguments) -> EvolutionOutcome:
+    """Check the caller's request, then run it."""
+    return await evolve(population_id, check_request(**asdict(asked)))
 
 
 def _seed_for(population: models.Population, request: EvolutionRequest) -> int:
@@ -174,3 +214,83 @@ def _update_statistics(
     population.diversity_index = genetics.diversity([m.genome for m in members])
     population.evolution_cycles += cycles
     population.last_evolution = utcnow()
+
+
+@dataclass(frozen=True)
+class EvolutionState:
+    """Where a population's evolution stands: its best members and the last cycle's work."""
+
+    population: models.Population
+    best: list[models.Individual]
+    last: models.GenerationRecord | None
+
+    @property
+    def active(self) -> bool:
+        return self.population.size > 0
+
+    @property
+    def progress(self) -> float:
+        return round(self.population.fitness_best, 6)
+
+
+def _generations(population_id: str) -> FindMany[models.GenerationRecord]:
+    return models.GenerationRecord.find(models.GenerationRecord.population_id == population_id)
+
+
+async def state(population_id: str, top: int) -> EvolutionState:
+    """The population, its `top` fittest members and its newest generation record."""
+    population = await fetch(models.Population, population_id, "population")
+    count = v.int_in("top", top, 0, MAX_LISTED)
+    best = (
+        await models.Individual.find(models.Individual.population_id == population.id)
+        .sort("-fitness")
+        .limit(count)
+        .to_list()
+        if count  # a limit of 0 means no limit to MongoDB
+        else []
+    )
+    last = await _generations(population.id).sort("-generation").first_or_none()
+    return EvolutionState(population=population, best=best, last=last)
+
+
+@dataclass(frozen=True)
+class Trends:
+    total_generations: int
+    fitness_improvement: float
+    convergence_rate: float
+    diversity_trend: str
+
+
+def trends(records: list[models.GenerationRecord]) -> Trends:
+    """Improvement of the best fitness; mean change of it and slope of diversity lately."""
+    if not records:
+        return Trends(0, 0.0, 0.0, "stable")
+    best = [r.best_fitness for r in records]
+    recent = records[-TREND_WINDOW:]
+    steps = [
+        abs(b - a) for a, b in zip(best[-TREND_WINDOW - 1 : -1], best[-TREND_WINDOW:], strict=False)
+    ]
+    slope = 0.0
+    if len(recent) >= 2:
+        slope = (recent[-1].diversity - recent[0].diversity) / (len(recent) - 1)
+    trend = "stable" if abs(slope) < STABLE_SLOPE else ("increasing" if slope > 0 else "decreasing")
+    return Trends(
+        total_generations=len(records),
+        fitness_improvement=round(best[-1] - best[0], 6),
+        convergence_rate=round(statistics.fmean(steps), 6) if steps else 0.0,
+        diversity_trend=trend,
+    )
+
+
+@dataclass(frozen=True)
+class History:
+    newest_first: list[models.GenerationRecord]
+    trends: Trends
+
+
+async def history(population_id: str, limit: int) -> History:
+    """The newest `limit` generation records and the trends over all of them."""
+    population = await fetch(models.Population, population_id, "population")
+    size = v.int_in("limit", limit, 1, MAX_LISTED)
+    records = await _generations(population.id).sort("generation").to_list()
+    return History(newest_first=list(reversed(records[-size:])), trends=trends(records))

@@ -31,6 +31,7 @@ from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.models.task import TaskStatus
 from axonql.models.threat import ImmuneScan, Threat
 from axonql.services import queue
+from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.settings import Settings
 
@@ -41,6 +42,8 @@ SCAN_TYPES = {
 }
 SEVERITY_WEIGHT = {"low": 0.02, "medium": 0.05, "high": 0.1, "critical": 0.2}
 SEVERITY_ORDER = ["low", "medium", "high", "critical"]
+THREAT_STATUSES = ["detected", "resolved", "ignored"]
+MAX_LISTED = 1000
 ERROR_RATE_THRESHOLD = 0.05
 ERROR_RATE_WINDOW = timedelta(minutes=5)
 DEFAULT_STUCK_AFTER = timedelta(seconds=300)
@@ -282,6 +285,16 @@ async def scan(
     return record, threats
 
 
+async def scan_report(
+    settings: Settings, scan_types: list[str] | None, *, deep_scan: bool, auto_heal: bool
+) -> tuple[ImmuneScan, list[Threat]]:
+    """`scan`, with each threat read back as stored once healing is done."""
+    record, threats = await scan(settings, scan_types, deep_scan=deep_scan, auto_heal=auto_heal)
+    refreshed = await Threat.find({"_id": {"$in": record.threat_ids}}).to_list()
+    by_id = {t.id: t for t in refreshed}
+    return record, [by_id.get(t.id, t) for t in threats]
+
+
 @dataclass
 class CategoryStatus:
     name: str
@@ -318,4 +331,44 @@ async def status() -> ImmuneStatus:
         threats_resolved=resolved,
         last_scan=last.created_at if last else None,
         categories=categories,
+    )
+
+
+def _choice(field: str, value: str | None, allowed: list[str]) -> str | None:
+    if value is not None and value not in allowed:
+        raise ValidationError(f"{field} must be one of {', '.join(allowed)}", field=field)
+    return value
+
+
+@dataclass
+class ThreatHistory:
+    newest: list[Threat]
+    total: int
+    resolved: int
+    pending: int
+    average_resolution_time: float
+
+
+async def threat_history(
+    limit: int, severity: str | None, status: str | None, scan_type: str | None
+) -> ThreatHistory:
+    """The newest `limit` threats matching the filters, with counts over all that match."""
+    size = v.int_in("limit", limit, 1, MAX_LISTED)
+    where: dict[str, str] = {}
+    for key, value, allowed in (
+        ("severity", severity, SEVERITY_ORDER),
+        ("status", status, THREAT_STATUSES),
+        ("type", scan_type, list(CHECKS)),
+    ):
+        if _choice(key, value, allowed) is not None:
+            where[key] = str(value)
+    newest = await Threat.find(where).sort("-created_at").limit(size).to_list()
+    everything = await Threat.find(where).to_list()
+    times = [t.resolution_time for t in everything if t.resolution_time is not None]
+    return ThreatHistory(
+        newest=newest,
+        total=len(everything),
+        resolved=sum(t.status == "resolved" for t in everything),
+        pending=sum(t.status == "detected" for t in everything),
+        average_resolution_time=round(sum(times) / len(times), 3) if times else 0.0,
     )

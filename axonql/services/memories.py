@@ -14,6 +14,7 @@ from axonql.models.memory import MEMORY_POOLS
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
+from axonql.services.pagination import Listing
 from axonql.services.query_filters import all_of, at_least, compact, contains, window
 from axonql.settings import Settings
 
@@ -51,6 +52,9 @@ def memory_query(f: MemoryFilterArgs) -> dict[str, Any]:
             "$or": [{"title": text}, {"content": text}] if text else None,
         }
     )
+
+
+MEMORIES = Listing(models.Memory, memory_query)
 
 
 def pool(value: str, field: str = "pool") -> str:

@@ -19,12 +19,14 @@ from axonql import models
 from axonql.errors import NotFound
 from axonql.models.base import utcnow
 from axonql.services import relevance
+from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
 
 POOLS = ("short_term", "long_term", "episodic")
 DEFAULT_POOL_CAPACITY = {"short_term": 3000, "long_term": 4000, "episodic": 500}
 MAX_CANDIDATES = 2000
+MAX_SEARCH_LIMIT = 100
 TEXT_INDEX_NAME = "memories_text"
 
 _text_index_support: dict[str, bool] = {}
@@ -170,6 +172,18 @@ async def search(
     )
 
 
+async def search_as_asked(
+    query_text: str, filters: SearchFilters, *, limit: int, threshold: float
+) -> SearchResult:
+    """Check a caller's search (text, limit, threshold, importance floor), then run it."""
+    text = v.text("query", query_text, 1000)
+    size = v.int_in("limit", limit, 1, MAX_SEARCH_LIMIT)
+    floor = v.number_in("similarityThreshold", threshold, 0.0, 1.0)
+    if filters.min_importance is not None:
+        v.number_in("minImportance", filters.min_importance, 0.0, 1.0)
+    return await search(text, filters, limit=size, threshold=floor)
+
+
 @dataclass
 class PoolUsage:
     pool: str
@@ -195,6 +209,10 @@ class Usage:
     @property
     def used(self) -> int:
         return sum(p.used for p in self.pools)
+
+    @property
+    def available(self) -> int:
+        return max(0, self.total - self.used)
 
     @property
     def efficiency(self) -> float:
@@ -243,6 +261,48 @@ class ConsolidationReport:
     @property
     def consolidated(self) -> int:
         return self.merged + self.promoted
+
+    @property
+    def freed_kb(self) -> float:
+        return round(self.bytes_freed / 1024, 3)
+
+    @property
+    def efficiency_improvement(self) -> float:
+        return round(self.efficiency_before - self.efficiency_after, 6)
+
+
+@dataclass(frozen=True)
+class ConsolidationArguments:
+    """A consolidation as the caller asked for it: hours, days and importance floors."""
+
+    promote_after_hours: float
+    promote_min_importance: float
+    prune_after_days: float
+    prune_below_importance: float
+    preserve_recent: bool
+
+
+def _check_plan(asked: ConsolidationArguments) -> ConsolidationPlan:
+    return ConsolidationPlan(
+        promote_after=timedelta(
+            hours=v.number_in("promoteAfterHours", asked.promote_after_hours, 0, 24 * 3650)
+        ),
+        promote_min_importance=v.number_in(
+            "promoteMinImportance", asked.promote_min_importance, 0.0, 1.0
+        ),
+        prune_after=timedelta(days=v.number_in("pruneAfterDays", asked.prune_after_days, 0, 3650)),
+        prune_below_importance=v.number_in(
+            "pruneBelowImportance", asked.prune_below_importance, 0.0, 1.0
+        ),
+        preserve_recent=asked.preserve_recent,
+    )
+
+
+async def consolidate_as_asked(
+    asked: ConsolidationArguments, capacities: dict[str, int], alert_level: float
+) -> ConsolidationReport:
+    """Check the caller's plan, then apply it."""
+    return await consolidate(_check_plan(asked), capacities, alert_level)
 
 
 def _fingerprint(memory: models.Memory) -> str:

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
 from pymongo import UpdateOne
@@ -29,6 +29,9 @@ from axonql.models.system import ROLLUP_RESOLUTIONS, SERVER_SYSTEM_ID, MetricNam
 from axonql.services.request_stats import RequestStats, Summary
 from axonql.settings import Settings
 from axonql.stopping import stop_task
+
+if TYPE_CHECKING:
+    from axonql.state import AppState
 
 log = logging.getLogger("axonql.metrics")
 
@@ -84,22 +87,6 @@ def disk_path(settings: Settings) -> str:
     return str(path)
 
 
-def host_gauge(extras: dict[str, Any]) -> CpuGauge:
-    """The instance's one CPU gauge (created on first use)."""
-    gauge = extras.get("cpu_gauge")
-    if not isinstance(gauge, CpuGauge):
-        gauge = extras["cpu_gauge"] = CpuGauge()
-    return gauge
-
-
-def request_stats(extras: dict[str, Any]) -> RequestStats:
-    """The instance's request window, written by the middleware (created on first use)."""
-    stats = extras.get("request_stats")
-    if not isinstance(stats, RequestStats):
-        stats = extras["request_stats"] = RequestStats()
-    return stats
-
-
 def request_values(summary: Summary, seconds: float) -> dict[MetricName, float]:
     """The request series of one window; latencies and error shares only if it had requests."""
     values = {MetricName.OPEN_WEBSOCKETS: float(summary.open_websockets)}
@@ -120,10 +107,11 @@ def request_values(summary: Summary, seconds: float) -> dict[MetricName, float]:
     return values
 
 
-async def read_host(settings: Settings, extras: dict[str, Any]) -> HostReading:
+async def read_host(settings: Settings, gauge: CpuGauge) -> HostReading:
+    """The machine's figures now; CPU from the instance's one gauge (`AppState.cpu_gauge`)."""
     net = psutil.net_io_counters()
     return HostReading(
-        cpu_usage=await host_gauge(extras).read(),
+        cpu_usage=await gauge.read(),
         memory_usage=float(psutil.virtual_memory().percent),
         disk_usage=float(psutil.disk_usage(disk_path(settings)).percent),
         bytes_sent=int(net.bytes_sent),
@@ -133,18 +121,22 @@ async def read_host(settings: Settings, extras: dict[str, Any]) -> HostReading:
 
 
 class MetricsSampler:
-    """Stores one MetricSample per measured series every `interval` seconds."""
+    """Stores one MetricSample per measured series every `interval` seconds.
+
+    Reads the instance's CPU gauge and drains its request window (the middleware fills it).
+    """
 
     def __init__(
         self,
-        settings: Settings,
-        extras: dict[str, Any],
+        state: AppState,
         *,
         system_id: str = SERVER_SYSTEM_ID,
         interval: float | None = None,
     ) -> None:
+        settings = state.settings
         self.settings = settings
-        self.extras = extras
+        self.gauge: CpuGauge = state.cpu_gauge
+        self.request_stats: RequestStats = state.request_stats
         self.system_id = system_id
         self.interval = settings.metrics_interval_seconds if interval is None else interval
         self._task: asyncio.Task[None] | None = None
@@ -154,7 +146,7 @@ class MetricsSampler:
 
     async def sample_once(self) -> list[models.MetricSample]:
         """Measure now, store the samples, drop samples older than the retention."""
-        reading = await read_host(self.settings, self.extras)
+        reading = await read_host(self.settings, self.gauge)
         values: dict[MetricName, float] = {
             MetricName.CPU_USAGE: reading.cpu_usage,
             MetricName.MEMORY_USAGE: reading.memory_usage,
@@ -168,7 +160,7 @@ class MetricsSampler:
                 sent = reading.bytes_sent - previous.bytes_sent
                 values[MetricName.NETWORK_IN] = max(0, received) / seconds
                 values[MetricName.NETWORK_OUT] = max(0, sent) / seconds
-        window = request_stats(self.extras).drain()
+        window = self.request_stats.drain()
         values.update(request_values(window.server, window.seconds))
         samples = [
             models.MetricSample(
@@ -239,7 +231,6 @@ class MetricsSampler:
     def start(self) -> None:
         """Begin sampling in the background (an interval of 0 disables the sampler)."""
         if self._task is None and self.interval > 0:
-            host_gauge(self.extras)
             self._stopping = asyncio.Event()
             self._task = asyncio.create_task(
                 self._run(self._stopping), name="axonql-metrics-sampler"

@@ -193,3 +193,11 @@ def mastery_achievement(module_id: str) -> AchievementRule:
     return AchievementRule(
         f"{module_id}_master", f"{title} master", f"Completed {title} scoring {MASTERY_SCORE}+"
     )
+
+
+def achievement_rule(achievement_id: str) -> AchievementRule:
+    """The rule behind a stored achievement id: a fixed rule, else a module's mastery."""
+    rule = ACHIEVEMENT_RULES.get(achievement_id)
+    if rule is None:
+        rule = mastery_achievement(achievement_id.removesuffix("_master"))
+    return rule

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -11,8 +12,14 @@ from beanie import Document
 from bson import json_util
 
 from axonql.errors import ValidationError
+from axonql.services import validation as v
+from axonql.settings import Settings
 
 D = TypeVar("D", bound=Document)
+A = TypeVar("A")
+
+DEFAULT_LIST_LIMIT = 50
+MAX_LIST_OFFSET = 10_000_000
 
 
 @dataclass
@@ -79,3 +86,58 @@ async def paginate(
         has_next=has_next,
         has_previous=bool(after) or offset > 0,
     )
+
+
+def list_window(max_page_size: int, limit: int | None, offset: int | None) -> tuple[int, int]:
+    """A (limit, offset) pair clamped to the server's page size."""
+    size = v.int_in("limit", limit if limit is not None else DEFAULT_LIST_LIMIT, 1, max_page_size)
+    skip = v.int_in("offset", offset or 0, 0, MAX_LIST_OFFSET)
+    return size, skip
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """A connection's order: one stored field, then the id to break ties."""
+
+    field: str
+    descending: bool
+
+
+@dataclass(frozen=True)
+class Listing(Generic[D, A]):
+    """A collection's list and connection fields, so each area states only its filter's query.
+
+    `query` turns the area's filter arguments (`TaskFilterArgs`, ...) into a MongoDB query.
+    """
+
+    model: type[D]
+    query: Callable[[A], dict[str, Any]]
+
+    async def newest_first(
+        self, settings: Settings, args: A, limit: int | None, offset: int | None
+    ) -> list[D]:
+        """Seed 001's lists: newest first, by limit and offset."""
+        size, skip = list_window(settings.max_page_size, limit, offset)
+        page = await paginate(
+            self.model,
+            self.query(args),
+            sort_field="created_at",
+            descending=True,
+            first=size,
+            offset=skip,
+        )
+        return page.items
+
+    async def page(
+        self, settings: Settings, args: A, order: SortOrder, first: int, after: str | None
+    ) -> Page[D]:
+        """A Relay connection's page: `first` documents in `order` after the cursor `after`."""
+        size, _ = list_window(settings.max_page_size, first, 0)
+        return await paginate(
+            self.model,
+            self.query(args),
+            sort_field=order.field,
+            descending=order.descending,
+            first=size,
+            after=after,
+        )

@@ -15,8 +15,11 @@ from axonql.models.base import utcnow
 from axonql.models.population import GeneRange
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
+from axonql.services.pagination import Listing
 from axonql.services.query_filters import all_of, at_least, compact, contains, window
+from axonql.services.ranked import load_ranked
 from axonql.settings import Settings
 
 MAX_POPULATION_SIZE = 500
@@ -49,6 +52,9 @@ def population_query(f: PopulationFilterArgs) -> dict[str, Any]:
             "created_at": window(f.created_after, f.created_before),
         }
     )
+
+
+POPULATIONS = Listing(models.Population, population_query)
 
 
 @dataclass
@@ -188,6 +194,38 @@ def _apply(settings: Settings, population: models.Population, d: PopulationDraft
         )
     for key, value in changes.items():
         setattr(population, key, value)
+
+
+async def fittest_individuals(
+    loaders: Loaders, population_id: str, min_fitness: float | None, limit: int
+) -> list[models.Individual]:
+    """A population's `limit` fittest individuals, ranked in the database for every population."""
+    where = None
+    if min_fitness is not None:
+        where = {"fitness": {"$gte": v.number_in("minFitness", min_fitness, 0.0, 1.0)}}
+    return await load_ranked(
+        loaders,
+        models.Individual,
+        "population_id",
+        population_id,
+        sort=[("fitness", -1), ("_id", 1)],
+        limit=limit,
+        where=where,
+    )
+
+
+async def generation_history(
+    loaders: Loaders, population_id: str, limit: int
+) -> list[models.GenerationRecord]:
+    """A population's last `limit` evolution cycles, newest first."""
+    return await load_ranked(
+        loaders,
+        models.GenerationRecord,
+        "population_id",
+        population_id,
+        sort=[("generation", -1), ("_id", -1)],
+        limit=limit,
+    )
 
 
 async def get_population(population_id: str) -> models.Population:

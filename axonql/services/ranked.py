@@ -69,3 +69,19 @@ def ranked_loader(
         return await top_per_key(model, key, values, sort=sort, limit=limit, where=where)
 
     return loaders.custom(name, batch)
+
+
+async def load_ranked(
+    loaders: Loaders,
+    model: type[D],
+    key: str,
+    value: str,
+    *,
+    sort: list[tuple[str, int]],
+    limit: int,
+    where: dict[str, Any] | None = None,
+) -> list[D]:
+    """`value`'s first `limit` documents, batched with every other parent asked for meanwhile."""
+    loader = ranked_loader(loaders, model, key, sort=sort, limit=limit, where=where)
+    docs: list[D] = await loader.load(value)
+    return docs

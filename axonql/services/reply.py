@@ -10,14 +10,15 @@ import asyncio
 import contextlib
 import time
 from collections import defaultdict, deque
+from typing import TYPE_CHECKING
 
 from axonql import models
 from axonql.errors import GatewayTimeout
 from axonql.services.lifecycle import TERMINAL
 from axonql.services.lookup import fetch
-from axonql.state import AppState
 
-_KEY = "replies"
+if TYPE_CHECKING:
+    from axonql.state import AppState
 
 
 class Replies:
@@ -82,9 +83,5 @@ class Replies:
 
 
 def replies(state: AppState) -> Replies:
-    """This instance's Replies (created on first use)."""
-    found = state.extras.get(_KEY)
-    if not isinstance(found, Replies):
-        found = Replies()
-        state.extras[_KEY] = found
-    return found
+    """This instance's Replies (`AppState.replies`)."""
+    return state.replies

@@ -341,8 +341,3 @@ class Background:
             except Exception:
                 log.exception("background step %s failed", getattr(step, "__name__", step))
             await asyncio.sleep(seconds)
-
-
-def background(state: AppState) -> Background | None:
-    found = state.extras.get("background")
-    return found if isinstance(found, Background) else None

@@ -39,6 +39,7 @@ from axonql.services.user_learning import announce_achievements, get_user, mutat
 MAX_SEED = 2**31 - 1
 MAX_REASONING = 5000
 MAX_LISTED = 200
+DEFAULT_LISTED = 50
 SECURITY_DOMAIN = "security"
 
 
@@ -250,10 +251,20 @@ def _truth(scenario: models.SecurityScenario) -> training.Truth:
     )
 
 
+def answer_key(scenario: models.SecurityScenario) -> training.Truth:
+    """The ground truth as revealed after an answer: without a threat, proceed and do nothing."""
+    truth = _truth(scenario)
+    if not truth.is_threat:
+        truth.best_action = "no_action"
+        truth.acceptable_actions = ["proceed"]
+    return truth
+
+
 async def list_assessments(
-    user_id: str | None, scenario_id: str | None, limit: int = 50
+    user_id: str | None, scenario_id: str | None, limit: int | None = DEFAULT_LISTED
 ) -> list[models.SecurityAssessment]:
-    v.int_in("limit", limit, 1, MAX_LISTED)
+    """Assessments, newest first; no limit given means the default count."""
+    size = v.int_in("limit", DEFAULT_LISTED if limit is None else limit, 1, MAX_LISTED)
     query: dict[str, Any] = {}
     if user_id is not None:
         query["user_id"] = user_id
@@ -262,6 +273,6 @@ async def list_assessments(
     return (
         await models.SecurityAssessment.find(query)
         .sort("-created_at", "-_id")
-        .limit(limit)
+        .limit(size)
         .to_list()
     )

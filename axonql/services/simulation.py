@@ -77,7 +77,7 @@ class StartRequest:
     neutral_event_frequency: float | None = None
 
 
-async def start(settings: Settings, request: StartRequest) -> Simulation:
+async def start(settings: Settings, request: StartRequest) -> Progress:
     """A new run, queued for a capable agent; one run at a time (409 otherwise)."""
     await configs()
     name = request.config_name or "experimental_design"
@@ -140,7 +140,7 @@ async def start(settings: Settings, request: StartRequest) -> Simulation:
     await simulation.insert()
     await queue.queue_task(task.id)
     await _status_event(simulation)
-    return simulation
+    return await progress(simulation)
 
 
 async def current() -> Simulation:
@@ -196,7 +196,7 @@ TRANSITIONS = {
 }
 
 
-async def control(settings: Settings, action: str) -> Simulation:
+async def control(settings: Settings, action: str) -> Progress:
     """stop | pause | resume the current run; anything else is a 409 with the reason."""
     allowed, target = TRANSITIONS[action]
     simulation = await current()
@@ -211,7 +211,7 @@ async def control(settings: Settings, action: str) -> Simulation:
     await simulation.save()
     await _control(simulation.task_id, action, settings)
     await _status_event(simulation)
-    return simulation
+    return await progress(simulation)
 
 
 @dataclass
@@ -239,6 +239,11 @@ class Progress:
             self.simulation.duration_days / self.current_day
         )
         return self.simulation.start_time + elapsed
+
+
+async def status() -> Progress:
+    """How far the current (or newest) run got."""
+    return await progress(await current())
 
 
 async def progress(simulation: Simulation) -> Progress:
@@ -465,6 +470,11 @@ class Results:
     @property
     def drift_detected(self) -> bool:
         return bool(self.significant_changes)
+
+    @property
+    def completion_time(self) -> datetime | None:
+        """When the run completed, or else when it was stopped."""
+        return self.simulation.completed_at or self.simulation.stopped_at
 
 
 async def results(simulation_id: str | None) -> Results:

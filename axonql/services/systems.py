@@ -20,9 +20,12 @@ from axonql.models.system import (
     MetricName,
     SystemStatus,
 )
+from axonql.models.task import TaskStatus
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
+from axonql.services.pagination import Listing
 from axonql.services.query_filters import contains
 from axonql.settings import Settings
 
@@ -64,6 +67,9 @@ def system_query(f: SystemFilterArgs) -> dict[str, Any]:
     if f.search:
         query["name"] = contains(f.search)
     return query
+
+
+SYSTEMS = Listing(models.System, system_query)
 
 
 @dataclass
@@ -341,6 +347,27 @@ async def update_consciousness(
         system_id=system.id,
     )
     return system
+
+
+def uptime_seconds(system_id: str, started_at: datetime, process_started_at: float) -> float:
+    """Seconds since a system started; the server's own row counts from this process's start."""
+    if system_id == SERVER_SYSTEM_ID:
+        return round(time.time() - process_started_at, 3)
+    return round((utcnow() - started_at).total_seconds(), 3)
+
+
+async def system_tasks(
+    loaders: Loaders, system_id: str, status: TaskStatus | None, limit: int
+) -> list[models.Task]:
+    """A system's tasks (automations aside), newest first; one query for every system asked."""
+    where: dict[str, object] = {"is_automation": False}
+    if status is not None:
+        where["status"] = status.value
+    loader = loaders.by_field(
+        models.Task, "system_id", where=where, sort=[("created_at", -1), ("_id", -1)]
+    )
+    tasks: list[models.Task] = await loader.load(system_id)
+    return tasks[:limit]
 
 
 @dataclass

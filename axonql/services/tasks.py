@@ -12,6 +12,7 @@ from axonql.models.base import utcnow
 from axonql.models.task import PRIORITY_RANK, Schedule, TaskPriority, TaskStatus
 from axonql.services import validation as v
 from axonql.services.events import emit
+from axonql.services.pagination import Listing
 from axonql.services.query_filters import all_of, compact, contains, window
 from axonql.services.schedule import check_schedule, next_run
 from axonql.services.task_parameters import check_parameters
@@ -60,6 +61,9 @@ def task_query(f: TaskFilterArgs) -> dict[str, Any]:
             "name": contains(f.search),
         }
     )
+
+
+TASKS = Listing(models.Task, task_query)
 
 
 @dataclass

@@ -32,6 +32,7 @@ from axonql.services.module_catalog import (
     DIFFICULTIES,
     DOMAINS,
     AchievementRule,
+    skill_label,
     skill_value,
 )
 
@@ -40,6 +41,7 @@ MAX_RETRIES = 10
 RETRY_PAUSE = 0.005
 MAX_SKILLS = 50
 MAX_SESSION_SECONDS = 7 * 24 * 3600
+DEFAULT_RECOMMENDATIONS = 10
 
 
 async def get_user(user_id: str) -> models.User:
@@ -233,6 +235,10 @@ class ProgressOutcome:
     next_recommendations: list[str]
     session_id: str | None
 
+    @property
+    def skill_level_label(self) -> str:
+        return skill_label(self.skill_level)
+
 
 def _check_progress(d: ProgressDraft) -> None:
     rules.check_module(d.module_id)
@@ -355,9 +361,13 @@ async def _record_in_session(session_id: str, d: ProgressDraft) -> None:
 
 
 async def recommendations(
-    user_id: str, limit: int = 10, domain: str | None = None, difficulty: str | None = None
+    user_id: str,
+    limit: int | None = DEFAULT_RECOMMENDATIONS,
+    domain: str | None = None,
+    difficulty: str | None = None,
 ) -> list[rules.Ranked]:
-    v.int_in("limit", limit, 1, 100)
+    """Unlocked modules ranked for the user; no limit given means the default count."""
+    size = v.int_in("limit", DEFAULT_RECOMMENDATIONS if limit is None else limit, 1, 100)
     if domain is not None and domain not in DOMAINS:
         raise ValidationError(f"domain must be one of {', '.join(DOMAINS)}", field="domain")
     if difficulty is not None and difficulty not in DIFFICULTIES:
@@ -365,7 +375,7 @@ async def recommendations(
             f"difficulty must be one of {', '.join(DIFFICULTIES)}", field="difficulty"
         )
     user = await get_context(user_id)
-    return rules.recommend(user.learning, limit=limit, domain=domain, difficulty=difficulty)
+    return rules.recommend(user.learning, limit=size, domain=domain, difficulty=difficulty)
 
 
 async def learning_path(user_id: str) -> rules.LearningPlan:

@@ -16,8 +16,12 @@ from axonql.services import users as accounts
 from axonql.services import validation as v
 from axonql.services.auth import Principal
 from axonql.services.events import emit
+from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
+from axonql.services.pagination import Listing
 from axonql.services.query_filters import compact, contains, window
+from axonql.services.ranked import load_ranked
+from axonql.services.token_validity import TokenValidity
 from axonql.settings import Settings
 
 MAX_SKILLS = 100
@@ -47,6 +51,9 @@ def user_query(f: UserFilterArgs) -> dict[str, Any]:
             "created_at": window(f.created_after, f.created_before),
         }
     )
+
+
+USERS = Listing(models.User, user_query)
 
 
 @dataclass
@@ -139,6 +146,21 @@ def _guard(principal: Principal, user: models.User | None, d: UserDraft) -> None
         )
 
 
+async def recent_sessions(
+    loaders: Loaders, user_id: str, status: str | None, limit: int
+) -> list[models.LearningSession]:
+    """A user's `limit` newest learning sessions, ranked in the database for every user."""
+    return await load_ranked(
+        loaders,
+        models.LearningSession,
+        "user_id",
+        user_id,
+        sort=[("started_at", -1), ("_id", -1)],
+        limit=limit,
+        where={"status": status} if status else None,
+    )
+
+
 async def get_user(user_id: str) -> models.User:
     return await fetch(models.User, user_id, "user", error=UserNotFound)
 
@@ -166,8 +188,13 @@ async def create_user(
 
 
 async def update_user(
-    settings: Settings, principal: Principal, user_id: str, d: UserDraft
+    settings: Settings,
+    principal: Principal,
+    user_id: str,
+    d: UserDraft,
+    validity: TokenValidity,
 ) -> models.User:
+    """Apply a draft; `validity` forgets its answers so this instance sees the change at once."""
     user = await get_user(user_id)
     _guard(principal, user, d)
     changes: dict[str, Any] = {}
@@ -202,6 +229,7 @@ async def update_user(
         {"change": "updated", "fields": sorted(k for k in changes if k != "password_hash")},
         user_id=user.id,
     )
+    validity.forget()
     return user
 
 
@@ -235,7 +263,8 @@ async def _revoke_credentials(user_id: str) -> None:
     )
 
 
-async def delete_user(principal: Principal, user_id: str) -> bool:
+async def delete_user(principal: Principal, user_id: str, validity: TokenValidity) -> bool:
+    """Delete a user with its sessions and credentials; its tokens end here at once."""
     user = await get_user(user_id)
     if user.scopes:
         _require_admin(principal, "deleting a user holding scopes")
@@ -244,4 +273,5 @@ async def delete_user(principal: Principal, user_id: str) -> bool:
     await models.ApiKey.find({"user_id": user_id}).delete()
     await user.delete()
     await emit("USER_UPDATED", {"change": "deleted", "username": user.username}, user_id=user_id)
+    validity.forget()
     return True

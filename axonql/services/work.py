@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from axonql.services.task_parameters import check_parameters
 from axonql.state import AppState
 
 NO_CAPABLE_AGENT = "NO_CAPABLE_AGENT"
+SCHEDULE_TRIGGERS = ("schedule", "cron", "interval")
 
 
 def agent_id_of(principal: Principal) -> str:
@@ -74,12 +76,13 @@ def _status_for(agent: models.Agent, running: int) -> AgentStatus:
 
 async def heartbeat(
     state: AppState,
-    agent_id: str,
+    principal: Principal,
     *,
     capabilities: list[str] | None = None,
     metadata: Any = None,
 ) -> models.Agent:
-    """Record that the agent is alive; uptime grows while heartbeats keep coming."""
+    """Record that the calling agent is alive; uptime grows while heartbeats keep coming."""
+    agent_id = agent_id_of(principal)
     agent = await agent_logic.get_agent(agent_id)
     now = utcnow()
     previous = agent.last_heartbeat
@@ -144,9 +147,10 @@ async def heartbeat_agent(agent: models.Agent) -> models.Agent:
 
 
 async def claim_next(
-    state: AppState, agent_id: str, capabilities: list[str] | None, wait_seconds: float
+    state: AppState, principal: Principal, capabilities: list[str] | None, wait_seconds: float
 ) -> models.Task | None:
-    """Claim now, or long-poll up to `wait_seconds` for claimable work."""
+    """The calling agent claims now, or long-polls up to `wait_seconds` for claimable work."""
+    agent_id = agent_id_of(principal)
     wait = check_wait(state, wait_seconds)
     agent = await touch(agent_id)
     deadline = time.monotonic() + wait
@@ -170,12 +174,14 @@ async def queue_task(state: AppState, task_id: str) -> models.Task:
 
 
 async def report_progress(
-    state: AppState, agent_id: str, task_id: str, progress: int, message: str | None
+    state: AppState, principal: Principal, task_id: str, progress: int, message: str | None
 ) -> models.Task:
+    agent_id = agent_id_of(principal)
     return await queue.report_progress(state.settings, task_id, agent_id, progress, message)
 
 
-async def complete(state: AppState, agent_id: str, task_id: str, result: Any) -> models.Task:
+async def complete(state: AppState, principal: Principal, task_id: str, result: Any) -> models.Task:
+    agent_id = agent_id_of(principal)
     task = await queue.complete(task_id, agent_id, v.json_object("result", result))
     replies(state).task_finished(task_id)
     observe_finish(state, task)
@@ -183,8 +189,9 @@ async def complete(state: AppState, agent_id: str, task_id: str, result: Any) ->
 
 
 async def fail(
-    state: AppState, agent_id: str, task_id: str, error: str, retry: bool
+    state: AppState, principal: Principal, task_id: str, error: str, retry: bool
 ) -> models.Task:
+    agent_id = agent_id_of(principal)
     message = v.text("error", error, state.settings.max_text_length)
     task = await queue.fail(task_id, agent_id, message, retry=retry)
     if task.status is TaskStatus.QUEUED:
@@ -270,8 +277,9 @@ async def _sums(model: Any, match: dict[str, Any], fields: dict[str, str]) -> di
     return {k: float(row.get(k) or 0.0) for k in fields}
 
 
-async def task_statistics(match: dict[str, Any]) -> dict[str, Any]:
+async def task_statistics(subset: task_logic.TaskFilterArgs) -> dict[str, Any]:
     """Counts per status, mean duration of completed tasks, success rate, queue age."""
+    match = task_logic.task_query(subset)
     counts = await _count_by(models.Task, "status", match)
     done = {**match, "status": TaskStatus.COMPLETED.value}
     durations = await _sums(models.Task, done, {"avg": "avg:statistics.average_duration"})
@@ -320,13 +328,36 @@ async def agent_statistics(state: AppState) -> dict[str, Any]:
     }
 
 
-async def schedules(limit: int) -> list[models.Task]:
-    """Scheduled tasks and automations with a schedule trigger, soonest first."""
+@dataclass(frozen=True)
+class Schedule:
+    """One schedule: a scheduled task's own, or one schedule trigger of an automation."""
+
+    task: models.Task
+    kind: str
+    value: str
+    next_run: datetime | None
+
+
+def _schedules_of(task: models.Task) -> list[Schedule]:
+    found: list[Schedule] = []
+    if task.schedule is not None:
+        found.append(Schedule(task, task.schedule.type, task.schedule.value, task.next_run))
+    found.extend(
+        Schedule(task, t.type, t.value, t.next_trigger)
+        for t in task.triggers
+        if t.type in SCHEDULE_TRIGGERS
+    )
+    return found
+
+
+async def schedules(limit: int) -> list[Schedule]:
+    """The schedules of up to `limit` scheduled tasks and automations, soonest task first."""
     query = {
         "$or": [
             {"schedule": {"$ne": None}},
-            {"is_automation": True, "triggers.type": {"$in": ["schedule", "cron", "interval"]}},
+            {"is_automation": True, "triggers.type": {"$in": list(SCHEDULE_TRIGGERS)}},
         ],
         "status": {"$ne": TaskStatus.CANCELLED.value},
     }
-    return await models.Task.find(query).sort("next_run").limit(limit).to_list()
+    tasks = await models.Task.find(query).sort("next_run").limit(limit).to_list()
+    return [s for task in tasks for s in _schedules_of(task)]

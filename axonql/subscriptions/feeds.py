@@ -16,10 +16,10 @@ from typing import Any, Protocol
 from broadcaster import Broadcast
 from pymongo.errors import PyMongoError
 
+from axonql.adapters.broadcaster_redis import make_broadcast
 from axonql.models.event import Event
 from axonql.stopping import stop_task
 from axonql.subscriptions.hub import Hub
-from axonql.subscriptions.redis_backend import make_broadcast
 from axonql.subscriptions.sequencer import Sequencer
 
 log = logging.getLogger("axonql.subscriptions")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from json.encoder import encode_basestring_ascii
 from typing import Any
 
 _LIMIT = 512
@@ -32,7 +31,4 @@ def _payload_text(data: Any) -> str:
 
 def streamed_frame(kind: str, operation_id: str, data: dict[str, Any]) -> str:
     """A `next` (graphql-transport-ws) or `data` (graphql-ws) message carrying only `data`."""
-    return (
-        f'{{"id":{encode_basestring_ascii(operation_id)},"type":"{kind}",'
-        f'"payload":{_payload_text(data)}}}'
-    )
+    return f'{{"id":{json.dumps(operation_id)},"type":"{kind}","payload":{_payload_text(data)}}}'

@@ -10,6 +10,9 @@ So: what exists after startup is frozen (never scanned again), and young collect
 after 20,000 allocations instead of 700, which leaves fewer in-flight objects to promote and
 makes full collections rare. Cyclic garbage waits a little longer to be freed; memory
 freed by reference counting (most of it) is unaffected.
+
+The collector is the process's, not an app's: `axonql serve` applies this once it is serving
+(cli.py); building or starting an app (tests run several in one process) leaves it alone.
 """
 
 from __future__ import annotations

@@ -3,8 +3,10 @@
 Each event gets the next number of one counter document. Where the database has
 transactions (SecantusDB, replica sets) the increment and the insert commit together, so two
 writers touching the counter are serialised: sequence order *is* commit order on every
-instance, and `after: <id>` has one meaning everywhere. Without transactions a per-process lock
-keeps that true within one instance.
+instance, and `after: <id>` has one meaning everywhere. Without transactions the appending
+instance's lock (`EventLog`, owned by its real-time service) keeps that true within it.
+
+Reading needs no state, so `replay`, `last_seq` and `oldest_seq` are plain functions.
 """
 
 from __future__ import annotations
@@ -26,18 +28,6 @@ COUNTER_COLLECTION = "event_counters"
 COUNTER_ID = "events"
 REPLAY_BATCH = 500
 _NO_TRANSACTIONS = 20  # IllegalOperation: "Transaction numbers are only allowed on a replica set"
-
-_state: dict[str, Any] = {"transactions": None}
-_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
-
-
-def _lock() -> asyncio.Lock:
-    loop = asyncio.get_running_loop()
-    lock = _locks.get(loop)
-    if lock is None:
-        _locks.clear()  # a previous loop is gone (tests, CLI); its lock is useless
-        lock = _locks[loop] = asyncio.Lock()
-    return lock
 
 
 def parse_event_id(value: str, field: str = "after") -> int:
@@ -98,30 +88,48 @@ async def _append_in_transaction(build: Any) -> Event:
         return result
 
 
-async def append(
-    event_type: str,
-    payload: dict[str, Any],
-    subjects: dict[str, str | None],
-    retention: timedelta,
-) -> Event:
-    """Number and store one event; returns it once committed."""
+class EventLog:
+    """The appending side of the log for one instance: its lock, and whether it has transactions.
 
-    def build(seq: int) -> Event:
-        return _build(seq, event_type, payload, retention, subjects)
+    One per real-time service (so per app), never per process: two apps in one process append
+    as two instances would.
+    """
 
-    async with _lock():
-        if _state["transactions"] is not False:
-            try:
-                event = await _append_in_transaction(build)
-                _state["transactions"] = True
-                return event
-            except OperationFailure as exc:
-                if exc.code != _NO_TRANSACTIONS or _state["transactions"]:
-                    raise
-                _state["transactions"] = False
-        event = build(await _next_seq())
-        await event.insert()
-        return event
+    def __init__(self) -> None:
+        self.transactions: bool | None = None  # unknown until the first append
+        self._lock: asyncio.Lock | None = None
+
+    def _serialised(self) -> asyncio.Lock:
+        # Created on first use, in the loop that appends (an app lives in one loop).
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    async def append(
+        self,
+        event_type: str,
+        payload: dict[str, Any],
+        subjects: dict[str, str | None],
+        retention: timedelta,
+    ) -> Event:
+        """Number and store one event; returns it once committed."""
+
+        def build(seq: int) -> Event:
+            return _build(seq, event_type, payload, retention, subjects)
+
+        async with self._serialised():
+            if self.transactions is not False:
+                try:
+                    event = await _append_in_transaction(build)
+                    self.transactions = True
+                    return event
+                except OperationFailure as exc:
+                    if exc.code != _NO_TRANSACTIONS or self.transactions:
+                        raise
+                    self.transactions = False
+            event = build(await _next_seq())
+            await event.insert()
+            return event
 
 
 async def replay(after: int, where: EventFilter) -> AsyncIterator[Event]:
@@ -147,6 +155,11 @@ async def last_seq() -> int:
     counters = Event.get_pymongo_collection().database[COUNTER_COLLECTION]
     counter = await counters.find_one({"_id": COUNTER_ID})
     return int(counter["seq"]) if counter else 0
+
+
+async def last_event_id() -> str:
+    """The id of the newest committed event (`evt_0` before the first): a resume point."""
+    return event_id(await last_seq())
 
 
 async def oldest_seq() -> int | None:

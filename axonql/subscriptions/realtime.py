@@ -1,24 +1,27 @@
-"""One instance's real-time service: hub + feed, started and stopped by the app's lifespan.
+"""One instance's real-time service: hub + feed + the appending side of the event log, started
+and stopped by the app's lifespan and kept in `AppState.realtime`.
 
-`emit()` has no handle on the app, so running services register here; a process normally runs
-one, tests run several (each sees every event, as separate instances would).
+Nothing here is per process: tests run several apps in one process, and each sees every event
+as separate instances would (a change stream shows each one every commit; a shared broadcast
+channel such as Redis reaches each one's feed). `emit()` finds its app's service through
+`services.events.bound`, set by the app for its requests and background work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Coroutine
+from collections import OrderedDict
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
-from axonql.errors import ResumePointExpired, ServiceUnavailable
+from axonql.database import Database
+from axonql.errors import ResumePointExpired
 from axonql.models.event import Event
 from axonql.settings import Settings
-from axonql.state import AppState
 from axonql.stopping import stop_task
-from axonql.subscriptions import gc_policy
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions.feeds import BroadcastFeed, ChangeStreamFeed, Feed
 from axonql.subscriptions.filters import EventFilter
@@ -26,11 +29,15 @@ from axonql.subscriptions.hub import Hub, OverflowCallback
 
 logger = logging.getLogger("axonql.subscriptions")
 
-_running: list[RealTime] = []
+RECENT_LIMIT = 256
+"""Renderings of this many recent events are kept for `shared` (one fan-out's worth and more)."""
+
+T = TypeVar("T")
 
 
 class RealTime:
-    """Owns the hub and its feed; hands out event streams with resume."""
+    """One instance's hub, feed, log appender and recent renderings; hands out event streams
+    with resume. Everything an app needs for real time, so nothing is shared between apps."""
 
     def __init__(self, settings: Settings, collection: Any) -> None:
         self.settings = settings
@@ -38,7 +45,9 @@ class RealTime:
         self.hub = Hub()
         self.feed: Feed | None = None
         self.retention = timedelta(seconds=settings.event_retention_seconds)
+        self.log = event_log.EventLog()
         self._chores: set[asyncio.Task[None]] = set()
+        self._recent: OrderedDict[str, object] = OrderedDict()
 
     @property
     def mode(self) -> str:
@@ -58,7 +67,6 @@ class RealTime:
             else BroadcastFeed(self.hub, url)
         )
         await self.feed.start()
-        _running.append(self)
         logger.info("real-time fan-out via %s", self.feed.name)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -68,12 +76,47 @@ class RealTime:
         task.add_done_callback(self._chores.discard)
 
     async def stop(self) -> None:
-        if self in _running:
-            _running.remove(self)
         for task in list(self._chores):
             await stop_task(task)
         if self.feed is not None:
             await self.feed.stop()
+
+    async def append(
+        self,
+        event_type: str,
+        payload: dict[str, Any],
+        subjects: dict[str, str | None],
+        retention: timedelta | None = None,
+    ) -> Event:
+        """Commit one event to the log, then hand it to this instance's feed (see `publish`)."""
+        event = await self.log.append(event_type, payload, subjects, retention or self.retention)
+        await self.publish(event)
+        return event
+
+    async def publish(self, event: Event) -> None:
+        """Hand a committed event to the broadcast channel, if that is the feed.
+
+        A change stream needs nothing: the commit itself reaches every instance. A broadcast
+        channel reaches every instance subscribed to it (Redis: all of them; `memory://`: only
+        this one, as for a separate process).
+        """
+        feed = self.feed
+        if not isinstance(feed, BroadcastFeed):
+            return
+        try:
+            await feed.publish(event)
+        except Exception as exc:  # the event is committed; live delivery elsewhere is lost
+            logger.warning("could not publish %s via %s: %s", event.id, feed.url, exc)
+
+    def shared(self, event: Event, render: Callable[[Event], T]) -> T:
+        """One rendering of `event` (by `render`, always the same function for this service),
+        shared by every subscriber it fans out to; the last `RECENT_LIMIT` are kept."""
+        found = self._recent.get(event.id)
+        if found is None:
+            found = self._recent[event.id] = render(event)
+            if len(self._recent) > RECENT_LIMIT:
+                self._recent.popitem(last=False)
+        return cast(T, found)
 
     async def follow(
         self,
@@ -132,47 +175,8 @@ async def check_resumable(after: int) -> None:
         )
 
 
-def current() -> RealTime | None:
-    """A running service in this process, if any."""
-    return _running[0] if _running else None
-
-
-async def publish(event: Event) -> None:
-    """Hand a committed event to every running broadcast feed (each channel once)."""
-    seen: set[str] = set()
-    for service in list(_running):
-        feed = service.feed
-        if not isinstance(feed, BroadcastFeed):
-            continue
-        shared = urlparse(feed.url).scheme != "memory"
-        if shared and feed.url in seen:
-            continue
-        seen.add(feed.url)
-        try:
-            await feed.publish(event)
-        except Exception as exc:  # the event is committed; live delivery elsewhere is lost
-            logger.warning("could not publish %s via %s: %s", event.id, feed.url, exc)
-
-
-async def start_for(state: AppState) -> RealTime:
-    """Start an instance's service and keep it in `state.extras["realtime"]`."""
-    service = RealTime(state.settings, state.database.db[Event.Settings.name])
+async def start(settings: Settings, database: Database) -> RealTime:
+    """A started service for one instance (the lifespan keeps it in `AppState.realtime`)."""
+    service = RealTime(settings, database.db[Event.Settings.name])
     await service.start()
-    gc_policy.apply()  # full collections are what a fan-out's tail latency is made of
-    state.extras["realtime"] = service
-    return service
-
-
-async def stop_for(state: AppState) -> None:
-    """Stop the service `start_for` started, if any."""
-    service = state.extras.pop("realtime", None)
-    if isinstance(service, RealTime):
-        await service.stop()
-
-
-def of(state: AppState) -> RealTime:
-    """The running service of an instance (fails loudly if the lifespan did not start it)."""
-    service = state.extras.get("realtime")
-    if not isinstance(service, RealTime):
-        raise ServiceUnavailable("real-time service is not running")
     return service

@@ -23,9 +23,8 @@ from strawberry.types import ExecutionResult
 from structlog.contextvars import bound_contextvars
 
 from axonql.errors import AuthenticationFailed, ValidationError
-from axonql.graphql_view import bearer_from_headers, resolve_principal
-from axonql.models.event import Event, event_id
 from axonql.observability.metrics import route_template
+from axonql.request_auth import bearer_from_headers, resolve_principal
 from axonql.rest_compat.engine import worst
 from axonql.rest_compat.envelopes import Envelope, Failure
 from axonql.rest_compat.ratelimit import RateLimiter
@@ -81,9 +80,7 @@ def offered_token(websocket: WebSocket) -> str | None:
 async def resume_point() -> str:
     """The last event id handed out: streams start after it, so nothing committed from now on
     is missed, however long the stream takes to register with the hub."""
-    counters = Event.get_pymongo_collection().database[event_log.COUNTER_COLLECTION]
-    counter = await counters.find_one({"_id": event_log.COUNTER_ID})
-    return event_id(int(counter["seq"]) if counter else 0)
+    return await event_log.last_event_id()
 
 
 class Session:

@@ -1,4 +1,8 @@
-"""broadcaster's Redis backend, fixed for redis-py 8.
+"""broadcaster's Redis backend, fixed for redis-py 8 and for Redis restarts.
+
+Written against broadcaster==0.3.1 (with redis==8.1.0). Private names used:
+`broadcaster._backends.redis.RedisBackend` (not exported) and its `_pubsub` (the redis-py
+`PubSub`), `_ready` (the `asyncio.Event` its listener waits on) and `_pubsub_listener()`.
 
 broadcaster 0.3.1 sets its listener's "ready" flag *before* sending SUBSCRIBE. With redis-py 8,
 `PubSub.listen()` returns at once while nothing is subscribed yet, the listener then clears the
@@ -13,7 +17,7 @@ import logging
 from urllib.parse import urlparse
 
 from broadcaster import Broadcast
-from broadcaster._backends.redis import RedisBackend as _BrokenRedisBackend
+from broadcaster._backends.redis import RedisBackend as UpstreamRedisBackend
 from redis.exceptions import RedisError
 
 log = logging.getLogger("axonql.subscriptions")
@@ -21,7 +25,7 @@ log = logging.getLogger("axonql.subscriptions")
 _RECONNECT_SECONDS = 0.5
 
 
-class RedisBackend(_BrokenRedisBackend):
+class RedisBackend(UpstreamRedisBackend):
     """Same backend, with SUBSCRIBE completed before the listener starts reading, and a
     listener that survives Redis restarts by reconnecting and subscribing again."""
 
@@ -65,3 +69,6 @@ def make_broadcast(url: str) -> Broadcast:
     if urlparse(url).scheme in ("redis", "rediss"):
         return Broadcast(backend=RedisBackend(url))
     return Broadcast(url)
+
+
+__all__ = ["RedisBackend", "UpstreamRedisBackend", "make_broadcast"]
