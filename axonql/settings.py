@@ -88,7 +88,7 @@ class Settings(BaseSettings):
     sse_max_reservations: int = Field(default=10_000, gt=0)
     sse_reservation_ttl_seconds: float = Field(default=30.0, gt=0)
     # Legacy WebSocket bridges (rest_compat/bridges): time to authenticate, OCTOSPINE's
-    # system.status period, seed 004's connections per IP, per-connection message limit,
+    # system.status period, the drift simulation's connections per IP, per-connection message limit,
     # and how long a NexusNet `process` message waits for its agent.
     ws_auth_timeout_seconds: float = Field(default=10.0, gt=0)
     ws_status_interval_seconds: float = Field(default=30.0, gt=0)

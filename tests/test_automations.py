@@ -1,4 +1,4 @@
-"""Automations over real HTTP: seed 001's payloads, filters, validation, pausing, statistics."""
+"""Automations over real HTTP: OCTOSPINE's payloads, filters, validation, pausing, statistics."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ CREATE = (
 UPDATE = f"""mutation($id: ID!, $input: UpdateAutomationInput!) {{
   updateAutomation(id: $id, input: $input) {{ {FIELDS} }} }}"""
 
-# Seed 001's `POST /api/automations` body, in GraphQL spelling.
+# OCTOSPINE's `POST /api/automations` body, in GraphQL spelling.
 SEED_AUTOMATION: dict[str, Any] = {
     "name": "Data Pipeline Automation",
     "description": "Automated data processing pipeline",

@@ -1,4 +1,4 @@
-"""Seed 000's consciousness metrics series, from stored events, generations and sessions."""
+"""SynapticOS's consciousness metrics series, from stored events, generations and sessions."""
 
 from __future__ import annotations
 

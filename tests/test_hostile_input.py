@@ -335,7 +335,7 @@ async def test_hostile_json_on_legacy_streams_is_answered_in_their_format(
         message = await recv(socket)
         if message.get("type") == "error":
             break
-    if code is None:  # seed 004: {"type": "error", "data": {error, details, timestamp}}
+    if code is None:  # the drift simulation: {"type": "error", "data": {error, details, timestamp}}
         assert message["data"]["details"].startswith("VALIDATION_ERROR")
     else:
         assert message["error"]["code"] == code

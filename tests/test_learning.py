@@ -1,5 +1,5 @@
 """Users' learning over real HTTP on a real database: contexts, progress rules, sessions,
-recommendations and learning paths (seed 000), and bad input that changes nothing."""
+recommendations and learning paths (SynapticOS), and bad input that changes nothing."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from axonql.models.base import utcnow
 from axonql.rest_compat.mount import engine_of
 from axonql.rest_compat.ratelimit import RateLimiter
 from axonql.scopes import ALL_SCOPES
-from axonql.services.simulation import CAPABILITY
+from axonql.services.simulation_runs import CAPABILITY
 from axonql.settings import Settings
 from tests.redis_server import redis_server
 from tests.support import RunningServer, token_for

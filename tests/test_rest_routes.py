@@ -154,7 +154,7 @@ async def _session(ctx: Ctx) -> dict[str, str]:
 async def _sim_agent(ctx: Ctx) -> dict[str, str]:
     """An online agent that can run drift simulations (the server only queues the work)."""
     from axonql.models.base import utcnow
-    from axonql.services.simulation import CAPABILITY
+    from axonql.services.simulation_runs import CAPABILITY
 
     agent = models.Agent(name="sim worker", capabilities=[CAPABILITY], last_heartbeat=utcnow())
     await agent.insert()

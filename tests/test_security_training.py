@@ -1,5 +1,5 @@
 """Security training over real HTTP on a real database: seeded scenarios with hidden indicators,
-scoring against them, expiry, double submission and bad input (seed 000)."""
+scoring against them, expiry, double submission and bad input (SynapticOS)."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ async def test_create_read_update_delete(gql: GraphQLClient, admin_token: str) -
     assert await models.Task.get(task["id"]) is None
 
 
-async def test_seed_001_get_tasks_with_filtering(gql: GraphQLClient, admin_token: str) -> None:
+async def test_octospine_get_tasks_with_filtering(gql: GraphQLClient, admin_token: str) -> None:
     for i in range(3):
         await gql(CREATE, {"input": {"name": f"t{i}"}}, admin_token)
     await models.Task.find(models.Task.name == "t1").update({"$set": {"status": "running"}})

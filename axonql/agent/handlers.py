@@ -229,7 +229,8 @@ class SimulationRecorder:
 
 @handler("drift_simulation")
 async def drift_simulation(ctx: TaskControl, task: Task) -> dict[str, Any]:
-    """Seed 004's loop: personas live `duration_days`, meet events, take PHQ-9/GAD-7/PSS-10.
+    """The drift simulation's loop: personas live `duration_days`, meet events, take
+    PHQ-9/GAD-7/PSS-10.
 
     For a run started with `startSimulation` (parameters carry `simulation_id`), every event
     and assessment is also recorded on the server, so the data API has the run's records.
@@ -307,7 +308,7 @@ MATRIZ_STAGES = ["memory", "attention", "thought", "risk", "intent", "action"]
 
 @handler("matriz")
 async def matriz(ctx: TaskControl, task: Task) -> dict[str, Any]:
-    """Seed 002's MATRIZ stages traced in order; the response says it is a reference trace."""
+    """LUKHAS's MATRIZ stages traced in order; the response says it is a reference trace."""
     text = task.parameters.get("input", "")
     if not isinstance(text, str) or not text.strip():
         raise PermanentFailure("parameter input must be a non-empty string")
@@ -346,7 +347,7 @@ async def matriz(ctx: TaskControl, task: Task) -> dict[str, Any]:
 
 @handler("automation")
 async def automation(ctx: TaskControl, task: Task) -> dict[str, Any]:
-    """Runs an automation's ordered steps, recording each one (seed 001)."""
+    """Runs an automation's ordered steps, recording each one (OCTOSPINE)."""
     steps = task.parameters.get("steps") or []
     if not isinstance(steps, list):
         raise PermanentFailure("parameter steps must be a list")

@@ -1,4 +1,4 @@
-"""Drift simulations (seed 004): configurations, runs and the records a run produces."""
+"""Drift simulations: configurations, runs and the records a run produces."""
 
 from __future__ import annotations
 

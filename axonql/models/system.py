@@ -25,11 +25,11 @@ class SystemStatus(StrEnum):
 
 
 STOPPED_STATUSES = frozenset({SystemStatus.STOPPED, SystemStatus.OFFLINE})
-"""Statuses counted as `stopped` in seed 001's `applications`; every other one is running."""
+"""Statuses counted as `stopped` in OCTOSPINE's `applications`; every other one is running."""
 
 
 class MetricName(StrEnum):
-    """The stored name of each measured series (seed 001's metric keys)."""
+    """The stored name of each measured series (OCTOSPINE's metric keys)."""
 
     CPU_USAGE = "cpu_usage"
     MEMORY_USAGE = "memory_usage"

@@ -13,7 +13,7 @@ from axonql.models.base import Entity
 
 
 class LearningContext(BaseModel):
-    """Seed 000's user context: skills, preferences, goals and progress."""
+    """SynapticOS's user context: skills, preferences, goals and progress."""
 
     skill_levels: dict[str, float] = Field(default_factory=dict)
     preferences: dict[str, Any] = Field(default_factory=dict)
@@ -22,7 +22,7 @@ class LearningContext(BaseModel):
     time_spent: float = 0.0
     achievements: list[str] = Field(default_factory=list)
     current_session_id: str | None = None
-    created_at: datetime | None = None  # None until a context is created (seed 000)
+    created_at: datetime | None = None  # None until a context is created (SynapticOS)
     updated_at: datetime | None = None
     achievement_unlocked_at: dict[str, datetime] = Field(default_factory=dict)
     completed_modules: list[str] = Field(default_factory=list)

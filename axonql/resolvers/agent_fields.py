@@ -21,7 +21,7 @@ from axonql.services import agents as logic
 
 @strawberry.type
 class AgentQuery:
-    @query(Scope.AGENTS_READ, description="Agents matching a filter (seed 001).")
+    @query(Scope.AGENTS_READ, description="Agents matching a filter (OCTOSPINE).")
     async def agents(self, info: Info, filter: AgentFilter | None = None) -> list[Agent]:
         f = filter or AgentFilter()
         docs = await logic.AGENTS.newest_first(

@@ -20,7 +20,7 @@ from axonql.services.tasks import delete_task, get_task
 
 @strawberry.type
 class AutomationQuery:
-    @query(Scope.TASKS_READ, description="Automations by status and type (seed 001).")
+    @query(Scope.TASKS_READ, description="Automations by status and type (OCTOSPINE).")
     async def automations(
         self, info: Info, filter: AutomationFilter | None = None
     ) -> list[Automation]:

@@ -22,7 +22,7 @@ class DocumentationQuery:
     async def documentation(self, info: Info) -> DocumentationStatus:
         return DocumentationStatus.from_summary(await logic.documentation_status())
 
-    @query(Scope.CONSCIOUSNESS_READ, description="One documentation job (seed 001 job status).")
+    @query(Scope.CONSCIOUSNESS_READ, description="One documentation job (OCTOSPINE job status).")
     async def documentation_job(self, info: Info, id: strawberry.ID) -> DocumentationJob:
         return DocumentationJob.from_view(await logic.get_job(id))
 

@@ -14,7 +14,7 @@ from axonql.schema.security_types import (
     SecurityScenario,
 )
 from axonql.scopes import Scope
-from axonql.services import security as logic
+from axonql.services import security_assessments as logic
 from axonql.services import security_training as training
 
 

@@ -31,8 +31,8 @@ from axonql.schema.simulation_types import (
     StartSimulationInput,
 )
 from axonql.scopes import Scope
-from axonql.services import simulation as sim
 from axonql.services import simulation_data as data
+from axonql.services import simulation_runs as sim
 
 
 @strawberry.type

@@ -49,7 +49,7 @@ class SystemQuery:
         page = await logic.SYSTEMS.page(info.context.settings, args, order, first, after)
         return to_connection(page, System.from_document)
 
-    @query(PUBLIC, description="Seed 001's health check: a real database and fan-out ping.")
+    @query(PUBLIC, description="OCTOSPINE's health check: a real database and fan-out ping.")
     async def health(self, info: Info) -> HealthStatus:
         state = info.context.state
         report = await logic.check_health(state.database.client, state.settings, state.started_at)

@@ -21,7 +21,7 @@ from axonql.services import tasks as logic
 
 @strawberry.type
 class TaskQuery:
-    @query(Scope.TASKS_READ, description="Tasks matching a filter (seed 001: limit/offset).")
+    @query(Scope.TASKS_READ, description="Tasks matching a filter (OCTOSPINE: limit/offset).")
     async def tasks(self, info: Info, filter: TaskFilter | None = None) -> list[Task]:
         f = filter or TaskFilter()
         docs = await logic.TASKS.newest_first(info.context.settings, f.to_args(), f.limit, f.offset)

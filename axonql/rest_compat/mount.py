@@ -1,4 +1,4 @@
-"""Starlette routes for every table at its DESIGN.md mount point, `/openapi.json`, `/docs`."""
+"""Starlette routes for every table at its API's mount point, `/openapi.json` and `/docs`."""
 
 from __future__ import annotations
 

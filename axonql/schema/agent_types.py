@@ -1,4 +1,4 @@
-"""Agent types, inputs and root fields."""
+"""Agent types and inputs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Seed 001's automations: tasks with triggers and ordered steps, fired by the scheduler."""
+"""OCTOSPINE's automations: tasks with triggers and ordered steps, fired by the scheduler."""
 
 from __future__ import annotations
 

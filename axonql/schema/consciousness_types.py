@@ -1,4 +1,4 @@
-"""Consciousness status (seed 001), its metrics series (seed 000), updates and learning."""
+"""Consciousness status (OCTOSPINE), its metrics series (SynapticOS), updates and learning."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class ConsciousnessStatus:
 
 @strawberry.input
 class LearningInput:
-    """Seed 001's `POST /api/consciousness/learn` body."""
+    """OCTOSPINE's `POST /api/consciousness/learn` body."""
 
     session_type: str
     duration: int | None = strawberry.field(default=None, description="Seconds, up to 7 days.")
@@ -95,7 +95,7 @@ class LearningSession:
 
 @strawberry.type
 class ConsciousnessMetric:
-    """One interval of seed 000's consciousness metrics (see services/consciousness_series)."""
+    """One interval of SynapticOS's consciousness metrics (see services/consciousness_series)."""
 
     timestamp: datetime
     consciousness_level: float

@@ -1,4 +1,4 @@
-"""Seed 001's documentation fields: status, search, generation jobs."""
+"""OCTOSPINE's documentation fields: status, search, generation jobs."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ class DocumentationJob:
 
 @strawberry.input
 class DocumentationInput:
-    """Seed 001's `POST /api/documentation/generate` body."""
+    """OCTOSPINE's `POST /api/documentation/generate` body."""
 
     type: str
     targets: list[str]

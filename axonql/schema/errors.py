@@ -31,6 +31,8 @@ from axonql.errors import (
 
 log = logging.getLogger("axonql.errors")
 
+# graphql-core 3.3 can leave suggestions out (`hide_suggestions`), but Strawberry 0.341.2 never
+# passes that option to validation, so the English text is the only handle there is.
 _SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
 
 

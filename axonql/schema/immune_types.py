@@ -1,4 +1,4 @@
-"""The immune (integrity) scan in the schema: status, scans, threat history (seed 003)."""
+"""The immune (integrity) scan in the schema: status, scans, threat history (NexusNet)."""
 
 from __future__ import annotations
 

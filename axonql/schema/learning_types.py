@@ -1,6 +1,6 @@
-"""Learning types and root fields: seed 000's user context, progress, sessions, recommendations.
+"""Learning types and inputs: SynapticOS's user context, progress, sessions, recommendations.
 
-Each seed-000 path maps onto one operation: `POST /users/{id}/context` → `createUserContext`,
+Each SynapticOS path maps onto one operation: `POST /users/{id}/context` → `createUserContext`,
 `GET …/context` → `userContext`, `POST …/progress` → `updateUserProgress`, `GET
 …/recommendations` → `recommendations` + `learningPath` (one document), `POST …/sessions` →
 `startLearningSession`, `POST …/sessions/{sid}/end` → `endLearningSession`.
@@ -45,7 +45,7 @@ class Achievement:
 
 @strawberry.type
 class LearningSessionState:
-    """Seed 000's `current_session`."""
+    """SynapticOS's `current_session`."""
 
     session_id: strawberry.ID
     start_time: datetime
@@ -55,7 +55,7 @@ class LearningSessionState:
 
 @strawberry.type
 class UserContext:
-    """Seed 000's UserContextState."""
+    """SynapticOS's UserContextState."""
 
     user_id: strawberry.ID
     created_at: datetime
@@ -239,7 +239,7 @@ class LearningSessionSummary:
 
 @strawberry.type
 class LearningSessionResult:
-    """A session as start and end report it (seed 000)."""
+    """A session as start and end report it (SynapticOS)."""
 
     session_id: strawberry.ID
     user_id: strawberry.ID

@@ -1,4 +1,4 @@
-"""Memory types, inputs and root fields; related memories load through a DataLoader."""
+"""Memory types and inputs; related memories load through a DataLoader."""
 
 from __future__ import annotations
 

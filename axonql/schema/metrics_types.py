@@ -1,4 +1,4 @@
-"""Seed 001's `metrics(type, period)` and the extension reporting GraphQL outcomes to it."""
+"""OCTOSPINE's `metrics(type, period)` and the extension reporting GraphQL outcomes to it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Population types, inputs and root fields; individuals and history load through DataLoaders."""
+"""Population types and inputs; individuals and history load through DataLoaders."""
 
 from __future__ import annotations
 

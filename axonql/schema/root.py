@@ -21,6 +21,7 @@ from axonql.resolvers.auth_fields import AuthMutation
 from axonql.resolvers.automation_fields import AutomationMutation, AutomationQuery
 from axonql.resolvers.consciousness_fields import ConsciousnessMutation, ConsciousnessQuery
 from axonql.resolvers.documentation_fields import DocumentationMutation, DocumentationQuery
+from axonql.resolvers.event_fields import EventMutation, EventSubscription
 from axonql.resolvers.evolution_fields import EvolutionMutation, EvolutionQuery
 from axonql.resolvers.immune_fields import ImmuneMutation, ImmuneQuery
 from axonql.resolvers.learning_fields import LearningMutation, LearningQuery
@@ -40,7 +41,6 @@ from axonql.schema.errors import ErrorCodedSchema, ErrorCodes
 from axonql.schema.metrics_types import OperationOutcome
 from axonql.schema.permissions import Requires
 from axonql.schema.shared_execution import SharedEventExecution
-from axonql.schema.subscription import EventMutation, EventSubscription
 
 QUERIES: tuple[type, ...] = (
     TaskQuery,

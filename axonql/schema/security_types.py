@@ -1,4 +1,4 @@
-"""Security-training types and root fields (seed 000).
+"""Security-training types and inputs (SynapticOS).
 
 `POST /security/scenarios/generate` → `generateSecurityScenario`; `POST
 /security/scenarios/{id}/assess` → `submitSecurityAssessment`. A scenario's ground truth
@@ -17,7 +17,7 @@ from axonql import models
 from axonql.schema.context import Info
 from axonql.schema.node import Node
 from axonql.schema.permissions import field
-from axonql.services import security as logic
+from axonql.services import security_assessments as logic
 
 
 @strawberry.type
@@ -144,7 +144,7 @@ class SecurityAssessment(Node):
 
 @strawberry.type
 class SecurityScenario(Node):
-    """Seed 000's SecurityScenario, without its ground truth."""
+    """SynapticOS's SecurityScenario, without its ground truth."""
 
     id: strawberry.ID
     scenario_id: strawberry.ID

@@ -1,4 +1,4 @@
-"""Drift-simulation types and root fields (seed 004)."""
+"""Drift-simulation types and inputs."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from strawberry.scalars import JSON
 
 from axonql.models import simulation as m
 from axonql.schema.node import Node
-from axonql.services import simulation as sim
 from axonql.services import simulation_data as data
+from axonql.services import simulation_runs as sim
 
 
 @strawberry.type
@@ -34,7 +34,7 @@ class SimulationConfiguration:
 
 @strawberry.type
 class SimulationRun:
-    """A run and how far it got (seed 004's simulation status)."""
+    """A run and how far it got (the drift simulation's simulation status)."""
 
     simulation_id: strawberry.ID
     config_name: str
@@ -207,7 +207,7 @@ class MechanisticData(Node):
 
 @strawberry.type
 class PageMeta:
-    """Seed 004's page/size pagination (`X-Total-Count` etc. in the REST layer)."""
+    """The drift simulation's page/size pagination (`X-Total-Count` etc. in the REST layer)."""
 
     total_count: int
     page: int

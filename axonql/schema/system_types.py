@@ -1,4 +1,4 @@
-"""System types, inputs and root fields: seed 001's `system`, `health`, plus CRUD and components."""
+"""System types and inputs: OCTOSPINE's `system` and `health`, plus CRUD and components."""
 
 from __future__ import annotations
 
@@ -176,7 +176,7 @@ class HealthServices:
 
 @strawberry.type
 class HealthStatus:
-    """Seed 001's health check; every service state comes from a real probe."""
+    """OCTOSPINE's health check; every service state comes from a real probe."""
 
     status: str
     timestamp: datetime

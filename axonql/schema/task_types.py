@@ -1,4 +1,4 @@
-"""Task types, inputs and root fields (the seed-001 operations and Relay connections)."""
+"""Task types and inputs (for the OCTOSPINE operations and the Relay connections)."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ class Task(Node):
 
 @strawberry.input
 class TaskFilter:
-    """Seed 001's TaskFilter (`status`, `limit`) plus what a frontend filters by."""
+    """OCTOSPINE's TaskFilter (`status`, `limit`) plus what a frontend filters by."""
 
     status: TaskStatus | None = None  # type: ignore[valid-type]
     statuses: list[TaskStatus] | None = None  # type: ignore[valid-type]

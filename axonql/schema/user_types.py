@@ -1,4 +1,4 @@
-"""User types, inputs and root fields; the password hash never leaves the server."""
+"""User types and inputs; the password hash never leaves the server."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from axonql.services import user_management as logic
 
 @strawberry.type
 class LearningContext:
-    """Seed 000's user context: skills, preferences, goals and progress."""
+    """SynapticOS's user context: skills, preferences, goals and progress."""
 
     skill_levels: JSON
     preferences: JSON

@@ -1,4 +1,4 @@
-"""The three clinical scales of seed 004, their score ranges and severity bands.
+"""The three clinical scales of the drift simulation, their score ranges and severity bands.
 
 | scale | items × max | range | bands (upper bound inclusive) |
 |---|---|---|---|

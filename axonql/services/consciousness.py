@@ -1,6 +1,6 @@
 """Consciousness status computed from stored memories and tasks, and learning sessions.
 
-How each figure of seed 001's `GET /api/consciousness/status` is derived. The *scope* is the
+How each figure of OCTOSPINE's `GET /api/consciousness/status` is derived. The *scope* is the
 system's own memories (`owner_system_id`) and tasks (`system_id`); for this server's own
 System (`axonql`, the default) it is every stored memory and task.
 

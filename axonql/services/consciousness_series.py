@@ -1,4 +1,4 @@
-"""Seed 000's consciousness metrics as a time series, computed from what is stored.
+"""SynapticOS's consciousness metrics as a time series, computed from what is stored.
 
 Per bucket of `interval` between `start` and `end`:
 

@@ -100,7 +100,7 @@ async def typical_duration(task_type: str) -> timedelta | None:
 
 @dataclass
 class JobView:
-    """A documentation job as seed 001 reports it, read from its task."""
+    """A documentation job as OCTOSPINE reports it, read from its task."""
 
     task: models.Task
     status: str

@@ -1,6 +1,6 @@
 """The immune system: an integrity scan over stored state that finds and heals real problems.
 
-Checks, by scan type (seed 003's categories), what each finds and how it heals:
+Checks, by scan type (NexusNet's categories), what each finds and how it heals:
 
 - `stale_agent` (vulnerabilities): agents not offline but silent past
   `agent_offline_after_seconds` → marked offline;

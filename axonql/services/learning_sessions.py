@@ -1,4 +1,4 @@
-"""Learning sessions (seed 000): start with an adapted plan, end with a summary.
+"""Learning sessions (SynapticOS): start with an adapted plan, end with a summary.
 
 Only one session is active per user: a second start is a CONFLICT naming the active one (the
 seed documents 409 and no implicit ending). Ending an ended session is SESSION_NOT_ACTIVE.

@@ -1,6 +1,6 @@
 """The learning-module catalog and achievement rules (data, not code paths).
 
-Skill levels are stored as numbers in 0..1 and shown with seed 000's labels; a module's
+Skill levels are stored as numbers in 0..1 and shown with SynapticOS's labels; a module's
 difficulty is placed on the same scale so a skill gap is a plain subtraction.
 """
 

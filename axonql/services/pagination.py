@@ -116,7 +116,7 @@ class Listing(Generic[D, A]):
     async def newest_first(
         self, settings: Settings, args: A, limit: int | None, offset: int | None
     ) -> list[D]:
-        """Seed 001's lists: newest first, by limit and offset."""
+        """OCTOSPINE's lists: newest first, by limit and offset."""
         size, skip = list_window(settings.max_page_size, limit, offset)
         page = await paginate(
             self.model,

@@ -1,4 +1,5 @@
-"""Querying and exporting what drift simulations recorded (seed 004 `/api/v1/data/*`)."""
+"""Querying and exporting what drift simulations recorded (the drift simulation's
+`/api/v1/data/*`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from axonql.errors import ValidationError
 from axonql.models.simulation import MechanisticRecord, SimulationAssessment, SimulationEvent
 from axonql.services import assessment_scales
 from axonql.services import validation as v
-from axonql.services.simulation import Stats
+from axonql.services.simulation_runs import Stats
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
@@ -70,7 +71,7 @@ class DataPage(Generic[D]):
 
 
 def window(page: int | None, size: int | None) -> tuple[int, int]:
-    """1-based page and a size of at most 100 (seed 004's pagination)."""
+    """1-based page and a size of at most 100 (the drift simulation's pagination)."""
     number = v.int_in("page", page if page is not None else 1, 1, 1_000_000)
     length = v.int_in("size", size if size is not None else DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     return number, length
@@ -120,7 +121,7 @@ class EventSummary:
 async def events(
     f: DataFilter, page: int | None, size: int | None
 ) -> tuple[DataPage[SimulationEvent], EventSummary]:
-    from axonql.services.simulation import EVENT_TYPES
+    from axonql.services.simulation_runs import EVENT_TYPES
 
     _kind(f.kind, EVENT_TYPES, "eventType")
     number, length = window(page, size)
@@ -158,7 +159,7 @@ def _mean(values: list[float]) -> float | None:
 async def mechanistic(
     f: DataFilter, page: int | None, size: int | None
 ) -> tuple[DataPage[MechanisticRecord], MechanisticSummary]:
-    from axonql.services.simulation import DATA_TYPES
+    from axonql.services.simulation_runs import DATA_TYPES
 
     _kind(f.kind, DATA_TYPES, "dataType")
     number, length = window(page, size)

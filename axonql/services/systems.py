@@ -1,4 +1,4 @@
-"""System logic: validated CRUD, components, consciousness level and the seed-001 counts."""
+"""System logic: validated CRUD, components, consciousness level and OCTOSPINE's counts."""
 
 from __future__ import annotations
 

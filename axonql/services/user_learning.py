@@ -1,4 +1,4 @@
-"""Learning on stored users: contexts, progress, recommendations (seed 000).
+"""Learning on stored users: contexts, progress, recommendations (SynapticOS).
 
 Creating a context for an unknown user id creates that user (no password, no scopes): the
 seed's `POST /users/user123/context` answers `context_created: true` for a fresh id. Creating
@@ -152,7 +152,7 @@ class ContextCreated:
 
 
 async def _ensure_user(user_id: str) -> None:
-    """Creates the account a context is for (seed 000: the client names the user)."""
+    """Creates the account a context is for (SynapticOS: the client names the user)."""
     if await models.User.get(user_id) is not None:
         return
     if await models.User.find_one(models.User.username == user_id) is not None:

@@ -1,9 +1,9 @@
 """Legacy WebSocket streams, bridged onto the schema's GraphQL subscriptions.
 
-    /api/v2/ws                SynapticOS (seed 000)   synapticos.py
-    /ws                       OCTOSPINE (seed 001) and NexusNet (seed 003), by message
-    /v1/stream/consciousness  LUKHAS (seed 002)       lukhas.py
-    /v1/stream/memory-drift   LUKHAS (seed 002)       lukhas.py
+    /api/v2/ws                SynapticOS   synapticos.py
+    /ws                       OCTOSPINE and NexusNet, by message
+    /v1/stream/consciousness  LUKHAS       lukhas.py
+    /v1/stream/memory-drift   LUKHAS       lukhas.py
     /api/v1/ws/simulation     drift simulation (004)  drift.py
 
 Every stream needs a token: `Authorization: Bearer …` (JWT or API key), `X-API-Key`,

@@ -1,4 +1,4 @@
-"""`/api/v1/ws/simulation` (seed 004): the drift simulation's status, events and assessments.
+"""`/api/v1/ws/simulation`: the drift simulation's status, events and assessments.
 
     ← {"type": "connected", "data": {"streams": [...]}}
     ← {"type": "status_update", "data": {simulation_id, status, current_day,
@@ -11,10 +11,11 @@
         current_score, change_magnitude, significance, timestamp}}
     ← {"type": "error", "data": {"error": …, "details": …, "timestamp": …}}
 
-Seed 004 runs without auth in development; AxonQL does not: a token (header, `?token=`, or a
-first message `{"type": "authenticate", "token": …}`) with `admin:system`, the scope of the
-`events` subscription this stream follows. At most `AXONQL_WS_SIMULATION_CONNECTIONS_PER_IP`
-(10, as documented) connections per client IP on this instance; the next is refused (4429).
+The drift simulation runs without auth in development; AxonQL does not: a token (header,
+`?token=`, or a first message `{"type": "authenticate", "token": …}`) with `admin:system`,
+the scope of the `events` subscription this stream follows. At most
+`AXONQL_WS_SIMULATION_CONNECTIONS_PER_IP` (10, as documented) connections per client IP on
+this instance; the next is refused (4429).
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ HINT = 'send {"type": "authenticate", "token": "<jwt>"} or connect with ?token='
 
 
 def render_error(failure: Failure, request_id: str) -> dict[str, Any]:
-    """Seed 004's error notification: `{"type": "error", "data": {error, details, timestamp}}`."""
+    """The drift simulation's error notification:
+    `{"type": "error", "data": {error, details, timestamp}}`."""
     details = failure.code
     if failure.details:
         details += ": " + ", ".join(f"{k}={v}" for k, v in failure.details.items())

@@ -1,4 +1,4 @@
-"""LUKHAS streams (seed 002): `/v1/stream/consciousness` and `/v1/stream/memory-drift`.
+"""LUKHAS streams: `/v1/stream/consciousness` and `/v1/stream/memory-drift`.
 
     /v1/stream/consciousness
     → {"action": "subscribe", "streams": ["awareness", "reflection"], "auth_token": "<jwt>"}

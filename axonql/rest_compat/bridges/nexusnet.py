@@ -1,4 +1,4 @@
-"""NexusNet's real-time processing on `/ws` (seed 003): each message is agent work.
+"""NexusNet's real-time processing on `/ws`: each message is agent work.
 
     → {"type": "process", "data": {"input_data": …, "input_type": "text", "options": {}}}
     → {"input_data": …, "input_type": "text", "options": {}}      (the bare form; the JS SDK's

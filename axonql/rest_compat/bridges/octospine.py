@@ -1,4 +1,4 @@
-"""OCTOSPINE's messages on `/ws` (seed 001): subscribe to event names, receive `{type, data}`.
+"""OCTOSPINE's messages on `/ws`: subscribe to event names, receive `{type, data}`.
 
     → {"action": "subscribe", "events": ["task.progress"], "filters": {"task_id": "task_…"}}
     ← {"type": "subscribed", "data": {"events": [...], "filters": {...}}}

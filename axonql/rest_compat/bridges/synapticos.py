@@ -1,4 +1,4 @@
-"""`/api/v2/ws` (seed 000): an `authenticate` message, then consciousness, learning, alerts.
+"""`/api/v2/ws` (SynapticOS): an `authenticate` message, then consciousness, learning, alerts.
 
     → {"type": "authenticate", "token": "<JWT or API key>"}
     ← {"type": "authenticated", "data": {"user_id": …, "streams": [...]}}

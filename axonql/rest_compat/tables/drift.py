@@ -1,4 +1,4 @@
-"""AI Personality Drift Simulation (seed 004): paths under `/api/v1/…`, page/size headers."""
+"""AI Personality Drift Simulation: paths under `/api/v1/…`, page/size headers."""
 
 from __future__ import annotations
 

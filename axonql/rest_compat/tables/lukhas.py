@@ -1,4 +1,4 @@
-"""LUKHAS AI (seed 002): mounted at `/v1`, bare bodies, errors with `trace_id`."""
+"""LUKHAS AI: mounted at `/v1`, bare bodies, errors with `trace_id`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""NexusNet (seed 003): root paths, bare bodies, `{"error": {…, request_id}}` errors.
+"""NexusNet: root paths, bare bodies, `{"error": {…, request_id}}` errors.
 
 NexusNet's own records live under client-chosen ids: the System `nexusnet` (its plugins are
 that system's components, its configuration that system's config) and the Population

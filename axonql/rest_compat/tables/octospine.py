@@ -1,4 +1,4 @@
-"""OCTOSPINE (seed 001): paths under `/api/…`, every body wrapped in `{success, data, …}`."""
+"""OCTOSPINE: paths under `/api/…`, every body wrapped in `{success, data, …}`."""
 
 from __future__ import annotations
 

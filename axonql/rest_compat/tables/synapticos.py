@@ -1,4 +1,4 @@
-"""SynapticOS Consciousness System V2 (seed 000): mounted at `/api/v2`, bare bodies."""
+"""SynapticOS Consciousness System V2: mounted at `/api/v2`, bare bodies."""
 
 from __future__ import annotations
 

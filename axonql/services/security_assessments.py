@@ -1,4 +1,4 @@
-"""Security scenarios and assessments on stored data (seed 000).
+"""Security scenarios and assessments on stored data (SynapticOS).
 
 A scenario belongs to the user it was generated for; only that user's assessment counts. The
 first valid submission wins (claimed atomically on the scenario, backed by a unique index):

@@ -1,4 +1,4 @@
-"""Seed 001 (OCTOSPINE) GraphQL API: its schema overview and its three example operations."""
+"""OCTOSPINE's GraphQL API: its schema overview and its three example operations."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from axonql.services.metrics_sampler import disk_path
 from axonql.settings import Settings
 from tests.support import GraphQLClient, error_codes
 
-# The "Schema Overview" of seed 001, verbatim (comments dropped).
+# The "Schema Overview" of OCTOSPINE, verbatim (comments dropped).
 SEED_SCHEMA = """
 type Query {
   system: System

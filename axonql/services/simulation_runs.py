@@ -1,4 +1,4 @@
-"""Drift simulations (seed 004): run control, the records runs produce, their statistics.
+"""Drift simulations: run control, the records runs produce, their statistics.
 
 A run is a `Simulation` document plus a queued `simulation` task that a capable agent claims
 and executes, reporting events, assessments and mechanistic data back through GraphQL.
