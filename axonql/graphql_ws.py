@@ -46,7 +46,7 @@ from axonql.schema.context import Context
 from axonql.schema.direct_delivery import delivering_to
 from axonql.services import safe_json
 from axonql.stopping import stop_task
-from axonql.subscriptions.frames import streamed_frame
+from axonql.subscriptions.frames import EncodedPayloads
 
 TOO_MANY_INITIALISATIONS = 4429  # graphql-transport-ws's close code, used for graphql-ws too
 BAD_MESSAGE = 4400
@@ -133,17 +133,19 @@ def _never() -> bool:
 class _Frames:
     """One operation's results as `kind` messages on its socket; `send` for anything else."""
 
-    __slots__ = ("closed", "kind", "operation_id", "send", "socket")
+    __slots__ = ("closed", "frames", "kind", "operation_id", "send", "socket")
 
     def __init__(
         self,
         socket: WebSocket,
+        frames: EncodedPayloads,
         kind: str,
         operation_id: str,
         send: Send,
         closed: Callable[[], bool] = _never,
     ) -> None:
         self.socket = socket
+        self.frames = frames
         self.kind = kind
         self.operation_id = operation_id
         self.send = send  # Strawberry's own message path: formats errors, honours completion
@@ -154,7 +156,7 @@ class _Frames:
         if data is None or result.errors or self.closed():
             await self.send(result)
         else:
-            await self.socket.send_text(streamed_frame(self.kind, self.operation_id, data))
+            await self.socket.send_text(self.frames.frame(self.kind, self.operation_id, data))
 
 
 def _socket(context: Context) -> WebSocket:
@@ -169,7 +171,8 @@ def _delivery(
     """The operation's sink when direct delivery is on; nothing (Strawberry's path) when off."""
     if not context.state.settings.direct_delivery:
         return nullcontext()
-    return delivering_to(_Frames(_socket(context), kind, operation_id, send, completed))
+    frames = context.state.realtime.frames
+    return delivering_to(_Frames(_socket(context), frames, kind, operation_id, send, completed))
 
 
 class TransportWSHandler(TransportWSHandlerBase[Context, None]):

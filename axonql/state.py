@@ -50,6 +50,8 @@ class AppState:
     sse_reservations: Reservations = field(init=False)  # graphql-sse single connections
     # Prometheus families of this instance (create_app passes the one its middleware feeds).
     metrics: Metrics = field(default_factory=Metrics)
+    # Whether the database offers text indexes (MongoDB does, SecantusDB not): set at start.
+    text_search: bool = False
     # Started by the lifespan after this object exists: read through the properties below.
     _realtime: RealTime | None = field(default=None, init=False, repr=False)
     _background: Background | None = field(default=None, init=False, repr=False)

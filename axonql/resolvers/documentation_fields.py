@@ -33,7 +33,9 @@ class DocumentationQuery:
     async def search_documentation(
         self, info: Info, query: str, type: str | None = None, limit: int = 10
     ) -> list[Document]:
-        hits = await logic.search_documentation(query, type, limit)
+        hits = await logic.search_documentation(
+            query, type, limit, text_index=info.context.state.text_search
+        )
         return [Document.from_hit(h) for h in hits]
 
 

@@ -38,6 +38,7 @@ class RecallQuery:
             ),
             limit=input.limit,
             threshold=input.similarity_threshold,
+            text_index=info.context.state.text_search,
         )
         return MemorySearchResult(
             results=[

@@ -6,6 +6,7 @@ from pymongo.errors import DuplicateKeyError
 
 from axonql import __version__, models
 from axonql.models.system import SERVER_SYSTEM_ID
+from axonql.services.memory_ops import ensure_text_index
 from axonql.services.users import ensure_admin
 from axonql.state import AppState
 
@@ -36,6 +37,7 @@ async def ensure_server_system(state: AppState) -> models.System:
 
 async def bootstrap(state: AppState, *, load_demo: bool = False) -> None:
     await ensure_server_system(state)
+    state.text_search = await ensure_text_index()
     await ensure_admin(state.settings, state.settings.bootstrap_admin)
     if load_demo:
         from axonql.services.demo import load_demo as load

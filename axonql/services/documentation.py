@@ -63,7 +63,9 @@ class SearchHit:
     snippet: str
 
 
-async def search_documentation(query: str, doc_type: str | None, limit: int) -> list[SearchHit]:
+async def search_documentation(
+    query: str, doc_type: str | None, limit: int, *, text_index: bool
+) -> list[SearchHit]:
     """Documents ranked by the shared relevance score (see `services/relevance.py`)."""
     text = v.text("query", query, MAX_QUERY_LENGTH)
     size = v.int_in("limit", limit, 1, 100)
@@ -75,7 +77,10 @@ async def search_documentation(query: str, doc_type: str | None, limit: int) -> 
         kind = v.text("type", doc_type, 100)
         extra["context.doc_type"] = {"$regex": "^" + literal(kind), "$options": "i"}
     found = await memory_ops.search(
-        text, memory_ops.SearchFilters(types=[DOCUMENT_TYPE], extra=extra), limit=size
+        text,
+        memory_ops.SearchFilters(types=[DOCUMENT_TYPE], extra=extra),
+        limit=size,
+        text_index=text_index,
     )
     return [SearchHit(m, score, snippet(wanted, m.content)) for m, score in found.hits]
 

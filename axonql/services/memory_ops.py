@@ -29,8 +29,6 @@ MAX_CANDIDATES = 2000
 MAX_SEARCH_LIMIT = 100
 TEXT_INDEX_NAME = "memories_text"
 
-_text_index_support: dict[str, bool] = {}
-
 
 def drift_after_recall(memory: models.Memory, now: datetime) -> float:
     idle_days = (now - (memory.last_accessed or memory.created_at)).total_seconds() / 86400
@@ -114,26 +112,24 @@ class SearchResult:
     used_text_index: bool
 
 
-async def _text_index_available(database_name: str) -> bool:
-    """Whether the server offers text indexes (MongoDB does; SecantusDB does not)."""
-    if database_name not in _text_index_support:
-        collection = models.Memory.get_pymongo_collection()
-        try:
-            await collection.create_index(
-                [("title", "text"), ("content", "text"), ("tags", "text")], name=TEXT_INDEX_NAME
-            )
-            _text_index_support[database_name] = True
-        except OperationFailure:
-            _text_index_support[database_name] = False
-    return _text_index_support[database_name]
+async def ensure_text_index() -> bool:
+    """Create the memories' text index; False where the server has none (SecantusDB)."""
+    try:
+        await models.Memory.get_pymongo_collection().create_index(
+            [("title", "text"), ("content", "text"), ("tags", "text")], name=TEXT_INDEX_NAME
+        )
+    except OperationFailure:
+        return False
+    return True
 
 
-async def _candidates(query_text: str, base: dict[str, Any]) -> tuple[list[models.Memory], bool]:
+async def _candidates(
+    query_text: str, base: dict[str, Any], text_index: bool
+) -> tuple[list[models.Memory], bool]:
     terms = relevance.tokens(query_text)
     if not terms:
         return [], False
-    database_name = models.Memory.get_pymongo_collection().database.name
-    if await _text_index_available(database_name):
+    if text_index:
         found = (
             await models.Memory.find({**base, "$text": {"$search": " ".join(terms)}})
             .limit(MAX_CANDIDATES)
@@ -153,11 +149,16 @@ async def _candidates(query_text: str, base: dict[str, Any]) -> tuple[list[model
 
 
 async def search(
-    query_text: str, filters: SearchFilters, *, limit: int, threshold: float = 0.0
+    query_text: str,
+    filters: SearchFilters,
+    *,
+    limit: int,
+    threshold: float = 0.0,
+    text_index: bool = False,
 ) -> SearchResult:
     """Memories matching the filters, ranked by relevance; only scores ≥ threshold count."""
     started = time.perf_counter()
-    candidates, used_index = await _candidates(query_text, filters.query())
+    candidates, used_index = await _candidates(query_text, filters.query(), text_index)
     by_id = {m.id: m for m in candidates}
     ranked = relevance.rank(
         query_text,
@@ -173,7 +174,7 @@ async def search(
 
 
 async def search_as_asked(
-    query_text: str, filters: SearchFilters, *, limit: int, threshold: float
+    query_text: str, filters: SearchFilters, *, limit: int, threshold: float, text_index: bool
 ) -> SearchResult:
     """Check a caller's search (text, limit, threshold, importance floor), then run it."""
     text = v.text("query", query_text, 1000)
@@ -181,7 +182,7 @@ async def search_as_asked(
     floor = v.number_in("similarityThreshold", threshold, 0.0, 1.0)
     if filters.min_importance is not None:
         v.number_in("minImportance", filters.min_importance, 0.0, 1.0)
-    return await search(text, filters, limit=size, threshold=floor)
+    return await search(text, filters, limit=size, threshold=floor, text_index=text_index)
 
 
 @dataclass

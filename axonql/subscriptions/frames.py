@@ -4,7 +4,7 @@ Subscribers running the same operation share one result object per event (see
 `schema.shared_execution`), so the `payload` of their `next` (graphql-transport-ws) or `data`
 (graphql-ws) messages is the same data object. Serialising it again for every subscriber was
 the largest single cost of a fan-out; the encoded text is remembered by the identity of that
-object (held here, so its id cannot be reused) and each message only adds its own id. The
+object and each message only adds its own id. The
 protocol sinks (`graphql_ws`) write these frames; every other message is Strawberry's JSON.
 """
 
@@ -14,21 +14,25 @@ import json
 from collections import OrderedDict
 from typing import Any
 
-_LIMIT = 512
-_encoded: OrderedDict[int, tuple[Any, str]] = OrderedDict()
 
+class EncodedPayloads:
+    """The encoded `payload` of recent shared results, by the identity of their data (held
+    here, so an id cannot be reused while remembered). One per real-time service."""
 
-def _payload_text(data: Any) -> str:
-    known = _encoded.get(id(data))
-    if known is not None and known[0] is data:
-        return known[1]
-    text = json.dumps({"data": data}, separators=(",", ":"))
-    _encoded[id(data)] = (data, text)
-    if len(_encoded) > _LIMIT:
-        _encoded.popitem(last=False)
-    return text
+    def __init__(self, limit: int = 512) -> None:
+        self.limit = limit
+        self._encoded: OrderedDict[int, tuple[Any, str]] = OrderedDict()
 
+    def text(self, data: Any) -> str:
+        known = self._encoded.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
+        text = json.dumps({"data": data}, separators=(",", ":"))
+        self._encoded[id(data)] = (data, text)
+        if len(self._encoded) > self.limit:
+            self._encoded.popitem(last=False)
+        return text
 
-def streamed_frame(kind: str, operation_id: str, data: dict[str, Any]) -> str:
-    """A `next` (graphql-transport-ws) or `data` (graphql-ws) message carrying only `data`."""
-    return f'{{"id":{json.dumps(operation_id)},"type":"{kind}","payload":{_payload_text(data)}}}'
+    def frame(self, kind: str, operation_id: str, data: dict[str, Any]) -> str:
+        """A `next` (graphql-transport-ws) or `data` (graphql-ws) message carrying only `data`."""
+        return f'{{"id":{json.dumps(operation_id)},"type":"{kind}","payload":{self.text(data)}}}'

@@ -25,6 +25,7 @@ from axonql.stopping import stop_task
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions.feeds import BroadcastFeed, ChangeStreamFeed, Feed
 from axonql.subscriptions.filters import EventFilter
+from axonql.subscriptions.frames import EncodedPayloads
 from axonql.subscriptions.hub import Hub, OverflowCallback
 
 logger = logging.getLogger("axonql.subscriptions")
@@ -48,6 +49,7 @@ class RealTime:
         self.log = event_log.EventLog()
         self._chores: set[asyncio.Task[None]] = set()
         self._recent: OrderedDict[str, object] = OrderedDict()
+        self.frames = EncodedPayloads()  # shared results' frames, encoded once
 
     @property
     def mode(self) -> str:
