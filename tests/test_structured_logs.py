@@ -108,3 +108,29 @@ def test_redaction_applies_to_both_formats() -> None:
             )
         assert logs.lines() and "secret-" not in logs.stream.getvalue(), logs.lines()
         assert "/v1/stream?token=[REDACTED]" in logs.stream.getvalue()
+
+
+async def test_answers_to_client_mistakes_log_no_errors(
+    server: RunningServer, http: httpx.AsyncClient, admin_token: str
+) -> None:
+    """A refused token, a missing scope or a bad argument is an answer, not a fault: nothing
+    at ERROR (Strawberry alone logs each with a traceback); an unexpected error still is."""
+    db = server.app.state.axon.database.db
+    await db.tasks.insert_one({"_id": BROKEN_TASK, "name": {"not": "a string"}, "status": 42})
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    with captured_logs("", "json", logging.ERROR) as logs:
+        refused = await http.post(
+            "/graphql",
+            json={"query": "{ tasks { id } }"},
+            headers={"Authorization": "Bearer not-a-token"},
+        )
+        invalid = await http.post(
+            "/graphql", json={"query": '{ task(id: "task_missing") { id } }'}, headers=admin
+        )
+        await http.get("/health")
+        assert refused.json()["errors"][0]["extensions"]["code"] == "AUTHENTICATION_FAILED"
+        assert invalid.json()["errors"][0]["extensions"]["code"] == "RESOURCE_NOT_FOUND"
+    assert logs.lines() == []
+    with captured_logs("", "json", logging.ERROR) as logs:
+        await http.post("/graphql", json={"query": READ_BROKEN}, headers=admin)
+    assert [r["event"] for r in logs.records()] == ["unexpected error"]

@@ -17,6 +17,7 @@ from graphql import GraphQLError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types import ExecutionContext
 from strawberry.types.graphql import OperationType
 from structlog.contextvars import bound_contextvars
 
@@ -144,3 +145,10 @@ class ErrorCodedSchema(strawberry.Schema):
             allowed_operation_types,
         )
         return _coded(results, context_value)
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Nothing more to log: Strawberry would log every error, a refused token or a bad
+        argument included, at ERROR with a traceback; `format_error` already logs each
+        unexpected one (with the request id) and the rest are answers, not faults."""
