@@ -90,10 +90,11 @@ def _stop_pid(pid: int) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _requires_auth(pid: int) -> bool:
-    """Whether the server `pid` was started with `--auth` (older AxonQLs started it open)."""
+def _started_with(pid: int, flag: str) -> bool:
+    """Whether the server `pid` was started with `flag` (older AxonQLs started it without
+    `--auth` or `--sync-on-commit`)."""
     try:
-        return "--auth" in psutil.Process(pid).cmdline()
+        return flag in psutil.Process(pid).cmdline()
     except psutil.Error:
         return False
 
@@ -114,6 +115,7 @@ class EmbeddedServer:
     owned: bool = False
     adopted_pid: int | None = None
     credentials: Credentials = field(default=Credentials("", ""), repr=False)
+    sync_on_commit: bool = True  # each commit on disk before it is acknowledged
     _log_file: Any = field(default=None, repr=False)
 
     def _state(self) -> dict[str, Any] | None:
@@ -146,7 +148,8 @@ class EmbeddedServer:
         if state is not None and _serves(pid, self.data_dir / "db"):
             owner = int(state.get("owner", 0))
             orphaned = not owner or owner == os.getpid() or not _alive(owner)
-            if _requires_auth(pid):
+            durable = _started_with(pid, "--sync-on-commit") or not self.sync_on_commit
+            if _started_with(pid, "--auth") and (durable or not orphaned):
                 self.url = str(state["url"])
                 if orphaned:
                     self.owned, self.adopted_pid = True, pid
@@ -157,7 +160,8 @@ class EmbeddedServer:
                     f"SecantusDB (pid {pid}) serves {self.data_dir} without authentication for"
                     f" a running AxonQL (pid {owner}) of an older version: stop that one first"
                 )
-            _stop_pid(pid)  # left by an older AxonQL, open to anyone: restart it with --auth
+            # Left by an older AxonQL, open to anyone or not durable: restart it as it should be.
+            _stop_pid(pid)
         provision(self.data_dir / "db", self.credentials)
         port = _free_port()
         log_fd = os.open(
@@ -176,6 +180,7 @@ class EmbeddedServer:
                 "--log-level",
                 "WARNING",
                 "--auth",
+                *(["--sync-on-commit"] if self.sync_on_commit else []),
             ],
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
@@ -246,11 +251,14 @@ async def connect(settings: Settings, **client_kwargs: Any) -> Database:
     embedded = None
     url = settings.mongodb_url
     if not url:
-        embedded = EmbeddedServer(settings.data_dir)
+        durable = settings.embedded_sync_on_commit
+        embedded = EmbeddedServer(settings.data_dir, sync_on_commit=durable)
         url = await asyncio.to_thread(embedded.start)
         log.info("embedded SecantusDB at %s (data in %s)", url, settings.data_dir / "db")
         client_kwargs = {**embedded.credentials.client_options(), **client_kwargs}
-    client = make_client(url, settings.database_timeout_ms, **client_kwargs)
+    client = make_client(
+        url, settings.database_timeout_ms, **{**settings.write_options, **client_kwargs}
+    )
     try:
         await wait_until_up(client)
         await init_beanie(database=client[settings.database], document_models=ALL_DOCUMENTS)

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".axonql")
     database: str = "axonql"
     database_timeout_ms: int = Field(default=5000, gt=0)  # fail fast when it is gone
+    # A write is acknowledged only once durable: the embedded server syncs each commit to disk,
+    # MongoDB acknowledges once a majority has journaled it ("1" and False trade that for speed).
+    embedded_sync_on_commit: bool = True
+    write_concern: str = Field(default="majority", pattern=r"^(majority|[1-9][0-9]*)$")
+    write_journal: bool = True
     broadcast_url: str = "memory://"
     jwt_secret: str = ""
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
@@ -144,6 +149,12 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def write_options(self) -> dict[str, object]:
+        """PyMongo client options for the write concern (`w` is a number or "majority")."""
+        w: int | str = int(self.write_concern) if self.write_concern.isdigit() else "majority"
+        return {"w": w, "journal": self.write_journal}
 
     @property
     def graphiql_enabled(self) -> bool:
