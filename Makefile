@@ -27,8 +27,11 @@ $(NODE_DEPS): tests/node/package.json tests/node/package-lock.json
 run: install
 	$(BIN)/axonql serve --demo
 
+# Two workers, each with its own database server, test server and Redis (TEST_WORKERS=0: one).
+TEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 check: install
 	$(BIN)/ruff check .

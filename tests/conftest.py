@@ -20,6 +20,7 @@ from tests.support import (
     RequestCommands,
     RunningServer,
     observed_app,
+    own_database,
     token_for,
 )
 
@@ -46,7 +47,7 @@ def mongo_url() -> Iterator[str]:
 def settings(mongo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return Settings(
         mongodb_url=mongo_url,
-        database="axonql_test",
+        database=own_database("axonql_test"),
         data_dir=Path(tmp_path_factory.mktemp("axonql-data")),
         env="test",
         jwt_secret="test-secret-" + "x" * 32,

@@ -31,6 +31,11 @@ from axonql.services.login_throttle import LoginThrottle
 from axonql.stopping import stop_process
 
 
+def own_database(name: str) -> str:
+    """`name` for this pytest worker: workers share an external AXONQL_MONGODB_URL server."""
+    return f"{name}_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -14,9 +14,10 @@ from pymongo import AsyncMongoClient
 
 from axonql.schema.root import build_schema
 from axonql.services.auth import verify_password
+from tests.support import own_database
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI_DATABASE = "axonql_cli_test"
+CLI_DATABASE = own_database("axonql_cli_test")
 
 
 def axonql(

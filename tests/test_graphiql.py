@@ -21,7 +21,7 @@ from axonql import models
 from axonql.graphiql import STATIC_PATH
 from axonql.graphiql_assets import VENDOR_DIR, AssetError, asset_file, ensure_assets, page_assets
 from axonql.stopping import stop_process
-from tests.support import GraphQLClient, RunningServer, env_flag, free_port
+from tests.support import GraphQLClient, RunningServer, env_flag, free_port, own_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -98,7 +98,7 @@ async def production_server(mongo_url: str, tmp_path: Path) -> AsyncIterator[str
         "AXONQL_ENV": "production",
         "AXONQL_JWT_SECRET": "production-secret-" + "y" * 32,
         "AXONQL_MONGODB_URL": mongo_url,
-        "AXONQL_DATABASE": "axonql_test_production",
+        "AXONQL_DATABASE": own_database("axonql_test_production"),
         "AXONQL_DATA_DIR": str(tmp_path),
     }
     env.pop("AXONQL_GRAPHIQL", None)

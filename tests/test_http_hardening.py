@@ -16,7 +16,7 @@ from axonql.rest_compat.mount import engine_of
 from axonql.services.users import create_account
 from axonql.settings import Settings
 from tests.processes import serving
-from tests.support import RunningServer
+from tests.support import RunningServer, own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }"
@@ -93,7 +93,7 @@ def test_redaction_keeps_the_access_log_record_shape() -> None:
 
 def test_tokens_in_query_strings_never_reach_the_log(mongo_url: str, tmp_path: Path) -> None:
     """A real `axonql serve`: its access log and WebSocket handshake lines, read from stderr."""
-    database = "axonql_log_redaction_test"
+    database = own_database("axonql_log_redaction_test")
     log_path = tmp_path / "serve.log"
     with (
         log_path.open("wb") as log,

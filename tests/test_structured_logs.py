@@ -11,7 +11,7 @@ import httpx
 from axonql.observability.logs import LogFormat
 from tests.log_capture import captured_logs
 from tests.processes import serving
-from tests.support import RunningServer
+from tests.support import RunningServer, own_database
 
 ROOT = Path(__file__).resolve().parent.parent
 BROKEN_TASK = "task_broken_for_logs"
@@ -47,7 +47,9 @@ def serve_json_logs(mongo_url: str, tmp_path: Path, database: str) -> tuple[str,
 def test_serve_writes_every_log_line_as_json_with_the_request_id(
     mongo_url: str, tmp_path: Path
 ) -> None:
-    output, _announcements = serve_json_logs(mongo_url, tmp_path, "axonql_json_log_test")
+    output, _announcements = serve_json_logs(
+        mongo_url, tmp_path, own_database("axonql_json_log_test")
+    )
     lines = output.splitlines()
     assert lines, "no log output"
     records = []
