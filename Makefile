@@ -27,8 +27,10 @@ $(NODE_DEPS): tests/node/package.json tests/node/package-lock.json
 run: install
 	$(BIN)/axonql serve --demo
 
-# Two workers, each with its own database server, test server and Redis (TEST_WORKERS=0: one).
-TEST_WORKERS ?= 2
+# One process by default. TEST_WORKERS=2 runs two workers (pytest-xdist), each with its own
+# database server, test server and Redis: about 40% faster here, but timing-sensitive tests
+# failed and a teardown hung once in five such runs, so CI does not use it yet.
+TEST_WORKERS ?= 0
 
 test: install
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
