@@ -20,14 +20,10 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any, cast
 
 from starlette.websockets import WebSocket
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-    BaseGraphQLTransportWSHandler,
-)
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     Message,
     SubscribeMessage,
 )
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.types import (
     ConnectionInitMessage,
     OperationMessage,
@@ -102,10 +98,25 @@ def _operation_id(message: object) -> str | None:
     return found if safe_json.is_text(found) else None
 
 
-async def persisted(
-    handler: BaseGraphQLTransportWSHandler[Context, None] | BaseGraphQLWSHandler[Context, None],
-    payload: object,
-) -> AxonError | None:
+Handler = TransportWSHandlerBase[Context, None] | LegacyWSHandlerBase[Context, None]
+
+
+async def refused_start(handler: Handler, operation_id: str, payload: object) -> AxonError | None:
+    """Why a new operation may not start: over the connection's cap, or a persisted query
+    refused; None lets Strawberry start it (and make its own refusals)."""
+    limit = handler.max_subscriptions_per_connection
+    ids = handler.operation_ids()
+    if (
+        limit is not None
+        and handler.connection_acknowledged
+        and operation_id not in ids
+        and len(ids) >= limit
+    ):
+        return too_many(limit)
+    return await persisted(handler, payload)
+
+
+async def persisted(handler: Handler, payload: object) -> AxonError | None:
     """Trusted documents and APQ hashes hold over a socket as over HTTP: the operation's
     query becomes the document its hash names, or the operation is refused."""
     if not isinstance(payload, dict) or not handler.connection_acknowledged:
@@ -216,17 +227,7 @@ class TransportWSHandler(TransportWSHandlerBase[Context, None]):
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         """Over the cap, an `error` with code TOO_MANY_SUBSCRIPTIONS for that operation."""
-        limit = self.max_subscriptions_per_connection
-        if (
-            limit is not None
-            and self.connection_acknowledged
-            and message["id"] not in self.operation_ids()
-            and len(self.operation_ids()) >= limit
-        ):
-            error = {"id": message["id"], "type": "error", "payload": [formatted(too_many(limit))]}
-            await self.send_message(cast(Message, error))
-            return
-        refused = await persisted(self, message.get("payload"))
+        refused = await refused_start(self, message["id"], message.get("payload"))
         if refused is not None:
             error = {"id": message["id"], "type": "error", "payload": [formatted(refused)]}
             await self.send_message(cast(Message, error))
@@ -293,18 +294,8 @@ class LegacyWSHandler(LegacyWSHandlerBase[Context, None]):
 
     async def handle_start(self, message: StartMessage) -> None:
         """Over the cap, an `error` with code TOO_MANY_SUBSCRIPTIONS for that operation."""
-        limit = self.max_subscriptions_per_connection
         operation_id = message["id"]
-        if (
-            limit is not None
-            and self.connection_acknowledged
-            and operation_id not in self.operation_ids()
-            and len(self.operation_ids()) >= limit
-        ):
-            error = {"type": "error", "id": operation_id, "payload": formatted(too_many(limit))}
-            await self.send_message(cast(OperationMessage, error))
-            return
-        refused = await persisted(self, message.get("payload"))
+        refused = await refused_start(self, operation_id, message.get("payload"))
         if refused is not None:
             error = {"type": "error", "id": operation_id, "payload": formatted(refused)}
             await self.send_message(cast(OperationMessage, error))

@@ -50,12 +50,8 @@ def _never() -> bool:
     return False
 
 
-class TransportWSHandlerBase(BaseGraphQLTransportWSHandler[ContextT, RootValueT]):
-    """Strawberry's graphql-transport-ws handler with named seams."""
-
-    def operation_ids(self) -> Collection[str]:
-        """The ids of the operations this connection holds."""
-        return self.operations.keys()
+class _OperationSeams:
+    """The seams both handlers offer, with Strawberry's own behaviour as the default."""
 
     def operation_scope(
         self, operation_id: str, send: Send, completed: Callable[[], bool]
@@ -67,6 +63,14 @@ class TransportWSHandlerBase(BaseGraphQLTransportWSHandler[ContextT, RootValueT]
         """Ends an operation's task (Strawberry: cancel it once, without waiting)."""
         if task is not None:
             task.cancel()
+
+
+class TransportWSHandlerBase(_OperationSeams, BaseGraphQLTransportWSHandler[ContextT, RootValueT]):
+    """Strawberry's graphql-transport-ws handler with named seams."""
+
+    def operation_ids(self) -> Collection[str]:
+        """The ids of the operations this connection holds."""
+        return self.operations.keys()
 
     async def run_operation(self, operation: Operation[ContextT, RootValueT]) -> None:
         scope = self.operation_scope(operation.id, operation.send_next, lambda: operation.completed)
@@ -80,20 +84,11 @@ class TransportWSHandlerBase(BaseGraphQLTransportWSHandler[ContextT, RootValueT]
         await self.stop_operation_task(operation.task)
 
 
-class LegacyWSHandlerBase(BaseGraphQLWSHandler[ContextT, RootValueT]):
+class LegacyWSHandlerBase(_OperationSeams, BaseGraphQLWSHandler[ContextT, RootValueT]):
     """Strawberry's graphql-ws handler with the same seams."""
 
     def operation_ids(self) -> Collection[str]:
         return self.tasks.keys()
-
-    def operation_scope(
-        self, operation_id: str, send: Send, completed: Callable[[], bool]
-    ) -> AbstractContextManager[None]:
-        return nullcontext()
-
-    async def stop_operation_task(self, task: asyncio.Task[Any] | None) -> None:
-        if task is not None:
-            task.cancel()
 
     async def handle_async_results(
         self,

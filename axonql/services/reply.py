@@ -10,15 +10,11 @@ import asyncio
 import contextlib
 import time
 from collections import defaultdict, deque
-from typing import TYPE_CHECKING
 
 from axonql import models
 from axonql.errors import GatewayTimeout
 from axonql.services.lifecycle import TERMINAL
 from axonql.services.lookup import fetch
-
-if TYPE_CHECKING:
-    from axonql.state import AppState
 
 
 class Replies:
@@ -80,8 +76,3 @@ class Replies:
                     waiters.discard(event)
                     if not waiters:
                         self._finished.pop(task_id, None)
-
-
-def replies(state: AppState) -> Replies:
-    """This instance's Replies (`AppState.replies`)."""
-    return state.replies

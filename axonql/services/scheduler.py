@@ -28,7 +28,6 @@ from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
 from axonql.services import immune, queue
 from axonql.services.events import emit
-from axonql.services.reply import replies
 from axonql.services.schedule import check_schedule, next_run
 from axonql.state import AppState
 from axonql.stopping import stop_task
@@ -305,7 +304,7 @@ class Background:
     async def reap(self) -> None:
         requeued = await queue.reap_expired(self.settings)
         if requeued:
-            replies(self.state).work_queued(requeued)
+            self.state.replies.work_queued(requeued)
         await queue.mark_offline_agents(self.settings)
 
     async def immune_scan(self) -> None:
@@ -330,7 +329,7 @@ class Background:
             {"_id": LOCK_NAME, "owner": self.owner}, {"$set": {"state.events_after": now}}
         )
         if fired:
-            replies(self.state).work_queued(fired)
+            self.state.replies.work_queued(fired)
 
     async def _every(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
         while True:

@@ -22,7 +22,6 @@ from axonql.services import validation as v
 from axonql.services.auth import Principal, create_api_key
 from axonql.services.events import emit
 from axonql.services.lifecycle import ACTIVE
-from axonql.services.reply import replies
 from axonql.services.task_parameters import check_parameters
 from axonql.state import AppState
 
@@ -164,12 +163,12 @@ async def claim_next(
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None
-        await replies(state).wait_for_work(min(remaining, state.settings.claim_poll_seconds))
+        await state.replies.wait_for_work(min(remaining, state.settings.claim_poll_seconds))
 
 
 async def queue_task(state: AppState, task_id: str) -> models.Task:
     task = await queue.queue_task(task_id)
-    replies(state).work_queued()
+    state.replies.work_queued()
     return task
 
 
@@ -183,7 +182,7 @@ async def report_progress(
 async def complete(state: AppState, principal: Principal, task_id: str, result: Any) -> models.Task:
     agent_id = agent_id_of(principal)
     task = await queue.complete(task_id, agent_id, v.json_object("result", result))
-    replies(state).task_finished(task_id)
+    state.replies.task_finished(task_id)
     observe_finish(state, task)
     return task
 
@@ -195,9 +194,9 @@ async def fail(
     message = v.text("error", error, state.settings.max_text_length)
     task = await queue.fail(task_id, agent_id, message, retry=retry)
     if task.status is TaskStatus.QUEUED:
-        replies(state).work_queued()
+        state.replies.work_queued()
     else:
-        replies(state).task_finished(task_id)
+        state.replies.task_finished(task_id)
         observe_finish(state, task)
     return task
 
@@ -221,7 +220,7 @@ async def cancel(
     await _controlled(principal, task_id)
     text = v.text("reason", reason, 1000, required=False) if reason else None
     task = await queue.cancel(task_id, text)
-    replies(state).task_finished(task_id)
+    state.replies.task_finished(task_id)
     return task
 
 
@@ -252,10 +251,10 @@ async def submit(state: AppState, draft: task_logic.TaskDraft, wait_seconds: flo
     task = await task_logic.create_task(
         state.settings, draft, status=TaskStatus.QUEUED, queued_at=utcnow()
     )
-    replies(state).work_queued()
+    state.replies.work_queued()
     if wait == 0:
         return task
-    return await replies(state).wait_for_task(task.id, wait, state.settings.reply_poll_seconds)
+    return await state.replies.wait_for_task(task.id, wait, state.settings.reply_poll_seconds)
 
 
 async def _count_by(model: Any, field: str, match: dict[str, Any]) -> dict[str, int]:
