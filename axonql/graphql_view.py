@@ -17,7 +17,7 @@ from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from axonql import graphql_media, graphql_sse
 from axonql.adapters.strawberry_internals import graphql_core_schema
-from axonql.errors import AxonError, InvalidRequest
+from axonql.errors import AxonError
 from axonql.graphiql import render_graphiql
 from axonql.graphql_ws import LegacyWSHandler, TransportWSHandler
 from axonql.request_auth import bearer_from_headers, bearer_from_params, resolve_principal
@@ -34,14 +34,6 @@ def request_error(
     """A request refused before it ran, as GraphQL errors (never Strawberry's plain text)."""
     body = {"errors": [{"message": message, "extensions": extensions}]}
     return JSONResponse(body, status_code=status, media_type=media_type)
-
-
-def check_shape(request: GraphQLRequestData) -> None:
-    """`operationName` is a string (GraphQL over HTTP: 400 otherwise) before anything reads it
-    as one; Strawberry checks the types of `query`, `variables` and `extensions` itself."""
-    name = request.operation_name
-    if name is not None and not isinstance(name, str):
-        raise InvalidRequest("operationName must be a string", field="operationName")
 
 
 class AxonGraphQL(GraphQL[Context, None]):
@@ -134,7 +126,6 @@ class AxonGraphQL(GraphQL[Context, None]):
         """The request, with every part checked for hostile JSON before anything runs."""
         parsed = await super().parse_http_body(request)
         for item in parsed if isinstance(parsed, list) else [parsed]:
-            check_shape(item)
             safe_json.check_operation(
                 {
                     "query": item.query,

@@ -37,7 +37,7 @@ from axonql.adapters.strawberry_internals import (
     TransportWSHandlerBase,
     graphql_core_schema,
 )
-from axonql.errors import AxonError, TooManySubscriptions, ValidationError
+from axonql.errors import AxonError, InvalidRequest, TooManySubscriptions, ValidationError
 from axonql.schema.context import Context
 from axonql.schema.direct_delivery import delivering_to
 from axonql.services import safe_json
@@ -49,7 +49,7 @@ BAD_MESSAGE = 4400
 OPERATION_TYPES = ("subscribe", "start")
 
 
-def refusal(message: object, max_depth: int) -> ValidationError | None:
+def refusal(message: object, max_depth: int) -> AxonError | None:
     """Why a protocol message carries hostile JSON (lone surrogates, NUL keys, too deep).
 
     An operation's payload is checked as an HTTP request is, its variables named from the
@@ -66,7 +66,7 @@ def refusal(message: object, max_depth: int) -> ValidationError | None:
             safe_json.check("", rest, max_depth=max_depth)
         else:
             safe_json.check("", message, max_depth=max_depth)
-    except ValidationError as exc:
+    except (ValidationError, InvalidRequest) as exc:
         return exc
     return None
 
@@ -137,10 +137,6 @@ def _max_depth(view: object) -> int:
     return int(getattr(view, "max_json_depth", safe_json.DEFAULT_MAX_DEPTH))
 
 
-def _never() -> bool:
-    return False
-
-
 class _Frames:
     """One operation's results as `kind` messages on its socket; `send` for anything else."""
 
@@ -153,7 +149,7 @@ class _Frames:
         kind: str,
         operation_id: str,
         send: Send,
-        closed: Callable[[], bool] = _never,
+        closed: Callable[[], bool],
     ) -> None:
         self.socket = socket
         self.frames = frames

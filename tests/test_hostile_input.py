@@ -312,6 +312,22 @@ async def test_hostile_json_over_graphql_websockets_is_an_error_for_that_operati
         assert data["id"] == "3" and data["payload"]["data"] == {"health": {"status": "healthy"}}
 
 
+@pytest.mark.parametrize("protocol", ["graphql-transport-ws", "graphql-ws"])
+async def test_an_operation_name_that_is_not_a_string_is_refused_over_websockets(
+    sockets: Any, admin_token: str, protocol: str
+) -> None:
+    """As over HTTP (400 INVALID_REQUEST): an `error` for that operation, never a 500."""
+    socket = await initialised(sockets, protocol, admin_token)
+    start = "subscribe" if protocol == "graphql-transport-ws" else "start"
+    payload = {"query": "subscription { taskUpdated { id } }", "operationName": {"obj": 1}}
+    await socket.send(json.dumps({"id": "1", "type": start, "payload": payload}))
+    error = await recv(socket)
+    assert error["type"] == "error" and error["id"] == "1", error
+    body = error["payload"][0] if isinstance(error["payload"], list) else error["payload"]
+    assert body["extensions"]["code"] == "INVALID_REQUEST"
+    assert body["extensions"]["field"] == "operationName"
+
+
 BRIDGES = {
     "octospine /ws": ("/ws", "VALIDATION_ERROR"),
     "lukhas consciousness": ("/v1/stream/consciousness", "VALIDATION_ERROR"),

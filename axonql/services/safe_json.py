@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from axonql.errors import ValidationError, clip
+from axonql.errors import InvalidRequest, ValidationError, clip
 
 DEFAULT_MAX_DEPTH = 64
 INT64 = (-(2**63), 2**63 - 1)
@@ -170,7 +170,14 @@ def _nested(root: str, path: _Path, max_depth: int) -> ValidationError:
 
 def check_operation(request: Mapping[str, Any], max_depth: int = DEFAULT_MAX_DEPTH) -> None:
     """A GraphQL request (`query`, `operationName`, `variables`, `extensions`), each part
-    checked; a variable's problems are named from the variable (`input.parameters.k`)."""
+    checked; a variable's problems are named from the variable (`input.parameters.k`).
+
+    `operationName` must be a string (GraphQL over HTTP: 400), on every transport, before
+    anything takes a list or an object for a name.
+    """
+    operation_name = request.get("operationName")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise InvalidRequest("operationName must be a string", field="operationName")
     for part in ("query", "operationName", "extensions"):
         check(part, request.get(part), max_depth=max_depth)
     variables = request.get("variables")
