@@ -24,8 +24,12 @@ $(NODE_DEPS): tests/node/package.json tests/node/package-lock.json
 	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/node --no-audit --no-fund; \
 	else echo "npm not found: Node client tests will be skipped"; fi
 
+# One reference agent runs beside the server so the model-work endpoints answer; AGENT=0 leaves
+# it out (they answer 503 until an agent is started with `axonql agent`).
+AGENT ?= 1
+
 run: install
-	$(BIN)/axonql serve --demo
+	$(BIN)/axonql serve --demo $(if $(filter 1,$(AGENT)),--agent,--no-agent)
 
 # One process by default. TEST_WORKERS=2 runs two workers (pytest-xdist), each with its own
 # database server, test server and Redis: about 40% faster here, but timing-sensitive tests

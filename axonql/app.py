@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp
@@ -32,7 +33,7 @@ from axonql.observability.metrics_endpoint import metrics_route
 from axonql.observability.tracing import Tracing, provider_from_settings
 from axonql.request_attribution import app_of
 from axonql.rest_compat.bridges import bridge_routes
-from axonql.rest_compat.mount import rest_routes
+from axonql.rest_compat.mount import legacy_http_errors, rest_routes
 from axonql.schema.cost import CostLimits
 from axonql.schema.root import build_schema
 from axonql.services.bootstrap import bootstrap
@@ -140,10 +141,11 @@ def create_app(
             if tracing is not None:
                 await asyncio.to_thread(tracing.shutdown)
 
+    rest = rest_routes(settings, schema)
     return AxonStarlette(
         routes=[
             *graphql_routes(settings, schema),
-            *rest_routes(settings, schema),
+            *rest,
             *bridge_routes(schema),
             *([metrics_route(settings, metrics)] if settings.metrics_enabled else []),
         ],
@@ -161,5 +163,6 @@ def create_app(
                 max_ws_message_bytes=settings.max_ws_message_bytes,
             ),
         ],
+        exception_handlers={HTTPException: legacy_http_errors(rest)},
         lifespan=lifespan,
     )

@@ -7,12 +7,15 @@ import json
 import logging
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import uvicorn
 
 from axonql.settings import Settings
+
+if TYPE_CHECKING:
+    from axonql.reference_agent import ReferenceAgent
 
 app = typer.Typer(help="AxonQL: GraphQL-first real-time API server.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
@@ -54,12 +57,16 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [AXONQL_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [AXONQL_PORT]")] = None,
     demo: Annotated[bool, typer.Option(help="Load demo data on first start")] = False,
+    agent: Annotated[
+        bool, typer.Option(help="Also run one reference agent (model work answers, not 503)")
+    ] = False,
 ) -> None:
     """Start the server (embedded SecantusDB unless AXONQL_MONGODB_URL is set)."""
     from axonql.app import create_app
     from axonql.first_run import sign_in_help
     from axonql.log_redaction import install_redaction
     from axonql.observability.logs import configure_logging
+    from axonql.reference_agent import ReferenceAgent
 
     overrides: dict[str, object] = {}
     if host is not None:
@@ -78,7 +85,12 @@ def serve(
         log_config=None,  # uvicorn's records reach the handler configure_logging installed
         ws_max_size=settings.max_ws_message_bytes,  # the app checks too, whatever the server
     )
-    AnnouncingServer(config, sign_in_help(settings, demo=demo)).run()
+    helper = None
+    if agent:
+        local = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
+        url = f"http://{local}:{settings.port}/graphql"
+        helper = ReferenceAgent(application, url, REFERENCE_CAPABILITIES.split(","))
+    AnnouncingServer(config, sign_in_help(settings, demo=demo), helper).run()
 
 
 class AnnouncingServer(uvicorn.Server):
@@ -86,9 +98,12 @@ class AnnouncingServer(uvicorn.Server):
     (`subscriptions/gc_policy.py`: building an app never touches the collector, so tests and
     embedders keep theirs) and ends the start-up output with how to sign in."""
 
-    def __init__(self, config: uvicorn.Config, announcement: str) -> None:
+    def __init__(
+        self, config: uvicorn.Config, announcement: str, agent: ReferenceAgent | None = None
+    ) -> None:
         super().__init__(config)
         self.announcement = announcement
+        self.agent = agent
 
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets)
@@ -96,7 +111,14 @@ class AnnouncingServer(uvicorn.Server):
             from axonql.subscriptions import gc_policy
 
             gc_policy.apply()  # after the lifespan: the start-up heap is what gets frozen
+            if self.agent is not None:
+                await self.agent.start()
             typer.echo(self.announcement)
+
+    async def shutdown(self, sockets: Any = None) -> None:
+        if self.agent is not None:
+            await self.agent.stop()  # before the server: it hands its tasks back
+        await super().shutdown(sockets)
 
 
 @user_app.command("create")
@@ -148,9 +170,13 @@ def demo() -> None:
     run_or_exit(run())
 
 
-REFERENCE_CAPABILITIES = (
-    "text_processing,batch_processing,process_batch,training,"
-    "drift_simulation,matriz,automation,echo"
+REFERENCE_CAPABILITIES = ",".join(
+    [
+        *(f"{kind}_processing" for kind in ("text", "image", "audio", "video", "multimodal")),
+        "batch_processing,process_batch,training,model_info,model_load,model_save",
+        "matriz,matriz_stage,reflection,reasoning,causal_inference,dream,guardian",
+        "drift_simulation,documentation,automation,echo",
+    ]
 )
 
 
@@ -170,14 +196,17 @@ def agent(
         float, typer.Option(min=0.05, help="Lease renewal / control poll period")
     ] = 1.0,
     claim_wait: Annotated[float, typer.Option(min=0, help="Long-poll seconds per claim")] = 5.0,
-    heartbeat_seconds: Annotated[float, typer.Option(min=0.1, help="Heartbeat period")] = 10.0,
+    heartbeat_seconds: Annotated[float, typer.Option(min=0.1, help="Heartbeat period")] = 2.0,
     subscribe: Annotated[
         bool, typer.Option(help="Also receive cancel/pause through a subscription")
     ] = True,
+    model_dir: Annotated[
+        Path | None, typer.Option(help="Where model_save writes (default: a temp directory)")
+    ] = None,
 ) -> None:
     """Run the reference agent (deterministic reference handlers) against a server."""
     from axonql.agent.client import ApiError
-    from axonql.agent.worker import WorkerOptions, run_agent
+    from axonql.agent.worker import UnhandledCapabilities, WorkerOptions, run_agent
 
     if not api_key:
         raise typer.BadParameter("an API key is required (--api-key or AXONQL_AGENT_API_KEY)")
@@ -192,8 +221,13 @@ def agent(
         heartbeat_seconds=heartbeat_seconds,
         subscribe=subscribe,
     )
+    if model_dir is not None:
+        options.model_dir = model_dir
     try:
         asyncio.run(run_agent(url, api_key, options))
+    except UnhandledCapabilities as exc:
+        typer.echo(f"agent refused to start: {exc}", err=True)
+        raise typer.Exit(2) from exc
     except ApiError as exc:
         typer.echo(f"agent stopped: {exc}", err=True)
         raise typer.Exit(1) from exc

@@ -78,7 +78,10 @@ class Settings(BaseSettings):
     persisted_query_ttl_seconds: int = Field(default=30 * 24 * 3600, gt=0)
     trusted_documents: Path | None = None
     event_retention_seconds: int = Field(default=7 * 24 * 3600, gt=0)
-    agent_offline_after_seconds: int = Field(default=60, gt=0)
+    # Agents heartbeat every 2 s and renew leases every 1 s (the reference agent's defaults), so
+    # a dead agent is offline after 8 s and its task re-queued after 6 s: a synchronous caller
+    # learns of it (503) within 10 s.
+    agent_offline_after_seconds: int = Field(default=8, gt=0)
     # Real-time: "auto" tails the event log's change stream unless broadcast_url names an
     # external bus (redis://), which then carries the fan-out.
     fanout: Literal["auto", "change_stream", "broadcast"] = "auto"
@@ -120,7 +123,7 @@ class Settings(BaseSettings):
     metrics_allow: list[IPvAnyNetwork] = Field(
         default_factory=lambda: [ip_network(n) for n in LOCAL_NETWORKS]
     )
-    task_lease_seconds: float = Field(default=30.0, gt=0)
+    task_lease_seconds: float = Field(default=6.0, gt=0)
     lease_check_seconds: float = Field(default=1.0, gt=0)
     claim_poll_seconds: float = Field(default=1.0, gt=0)
     reply_poll_seconds: float = Field(default=0.25, gt=0)

@@ -89,7 +89,7 @@ async def _main() -> None:
     try:
         await stack.ready()
         base = stack.url.removesuffix("/graphql")
-        headers = {"Authorization": f"Bearer {_admin()}"}
+        headers = {"Authorization": f"Bearer {await _admin(stack.mongo_url)}"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
             ids = []
             for i in range(20):

@@ -169,6 +169,8 @@ class RequestCommands(monitoring.CommandListener):
 
     def __init__(self) -> None:
         self.names: list[str] = []
+        self.keep = False  # also keep each command whole in `commands` (tests that read them)
+        self.commands: list[dict[str, Any]] = []
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
         request = IN_REQUEST.get()
@@ -176,6 +178,8 @@ class RequestCommands(monitoring.CommandListener):
             target = event.command.get(event.command_name)
             where = target if isinstance(target, str) else ""
             self.names.append(f"{event.command_name} {where}".strip())
+            if self.keep:
+                self.commands.append(dict(event.command))
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         pass

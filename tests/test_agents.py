@@ -7,6 +7,7 @@ from typing import Any
 
 from axonql import models
 from axonql.models.base import utcnow
+from axonql.services import tallies
 from tests.support import GraphQLClient, error_codes
 
 CREATE = """mutation($input: CreateAgentInput!) {
@@ -94,6 +95,7 @@ async def test_connection_and_current_tasks(gql: GraphQLClient, admin_token: str
         await models.Agent(id=f"agent_{i}", name=f"agent{i}").insert()
     await models.Task(name="running", status="running", agent_id="agent_0").insert()
     await models.Task(name="done", status="completed", agent_id="agent_0").insert()
+    await tallies.rebuild()  # inserted directly, not through the services: recount
     query = """query($after: String) { agentsConnection(first: 2, after: $after,
       sort: {field: NAME, direction: ASC}) { totalCount pageInfo { hasNextPage endCursor }
       nodes { name currentTasks { name } } } }"""

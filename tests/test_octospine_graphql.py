@@ -13,6 +13,7 @@ from axonql import models
 from axonql.models.system import SystemStatus
 from axonql.services.metrics_sampler import disk_path
 from axonql.settings import Settings
+from tests.agents_support import register
 from tests.support import GraphQLClient, error_codes
 
 # The "Schema Overview" of OCTOSPINE, verbatim (comments dropped).
@@ -276,12 +277,14 @@ async def test_remaining_seed_mutations_answer(http: httpx.AsyncClient, admin_to
     session = learning["data"]["triggerLearning"]
     assert session["status"] == "started"
     assert session["focusAreas"] == ["data_processing"]
-    docs = await gql(
-        """mutation { generateDocumentation(input: {type: "api_reference",
-             targets: ["services", "components"]}) { jobId status targets } }""",
-        token=admin_token,
-    )
+    document = """mutation { generateDocumentation(input: {type: "api_reference",
+             targets: ["services", "components"]}) { jobId status targets } }"""
+    unserved = await gql(document, token=admin_token)
+    assert error_codes(unserved) == ["NO_CAPABLE_AGENT"]  # a job needs a writer online
+    await register(gql, admin_token, "writer", ["documentation"])
+    docs = await gql(document, token=admin_token)
     assert docs["data"]["generateDocumentation"]["targets"] == ["services", "components"]
+    assert docs["data"]["generateDocumentation"]["status"] == "queued"
     deleted = await gql(
         "mutation($id: ID!) { deleteAutomation(id: $id) }", {"id": automation["id"]}, admin_token
     )

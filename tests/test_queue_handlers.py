@@ -9,6 +9,8 @@ import pytest
 from axonql.agent.client import AgentClient, Task
 from axonql.agent.control import TaskControl
 from axonql.agent.handlers import HANDLERS, PermanentFailure, pick
+from axonql.agent.worker import UnhandledCapabilities, Worker, WorkerOptions
+from axonql.cli import REFERENCE_CAPABILITIES
 
 
 def _task(kind: str, parameters: dict[str, Any], caps: list[str] | None = None) -> Task:
@@ -40,18 +42,68 @@ CASES: dict[str, dict[str, Any]] = {
     "training": {"epochs": 4, "learning_rate": 0.01, "seed": 3},
     "drift_simulation": {"experimental_condition": "TRAUMA", "duration_days": 14, "seed": 1},
     "matriz": {"input": "Explain quantum entanglement in simple terms"},
+    "matriz_stage": {"stage": "risk", "input_data": {"text": "how to hack a password"}},
+    "reasoning": {"query": "What if gravity was 10% stronger?", "depth": "deep"},
+    "causal_inference": {
+        "observations": [{"event": "rain", "timestamp": "1"}, {"event": "wet", "timestamp": "2"}],
+        "hypothesis": "rain_causes_wet",
+    },
+    "dream": {"seed": "A city on Mars", "creativity_level": 0.8, "num_realities": 3},
+    "guardian": {"action": {"type": "t", "content": "build a bomb"}},
+    "image_processing": {"input_data": "R0lGODlhAgADAA==", "input_type": "image"},
+    "audio_processing": {"input_data": "not base64!", "input_type": "audio"},
+    "video_processing": {"input_data": "AAAAGGZ0eXBtcDQy", "input_type": "video"},
+    "multimodal_processing": {"input_data": {"text": "a cat"}, "input_type": "multimodal"},
+    "model_info": {},
     "automation": {"steps": [{"name": "extract", "type": "extract"}, {"name": "store"}]},
     "echo": {"steps": 2},
 }
+TIMINGS = {"processing_time", "processing_time_ms", "total_processing_time", "load_time"}
+
+
+def untimed(value: Any) -> Any:
+    """The result without measured times (and the agent's own memory use), which vary."""
+    if isinstance(value, dict):
+        return {k: untimed(v) for k, v in value.items() if k not in TIMINGS and k != "memory_usage"}
+    if isinstance(value, list):
+        return [untimed(v) for v in value]
+    return value
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))
 async def test_handlers_are_deterministic_and_labelled(kind: str) -> None:
     first = await _run(kind, CASES[kind])
     second = await _run(kind, CASES[kind])
-    assert first == second
+    assert untimed(first) == untimed(second)
     assert first["reference_implementation"] is True
     assert first["handler"] == f"reference.{kind}"
+
+
+async def test_rule_based_answers_follow_their_input() -> None:
+    risk = await _run("matriz_stage", CASES["matriz_stage"])
+    assert risk["stage_result"]["flagged_terms"] == ["hack", "password"]
+    assert risk["next_stage"] == "intent"
+    assert (await _run("guardian", CASES["guardian"]))["decision"] == "REJECTED"
+    gif = await _run("image_processing", CASES["image_processing"])
+    assert "format=gif" in gif["output"] and "width=2, height=3" in gif["output"]
+    video = await _run("video_processing", CASES["video_processing"])
+    assert "mp4 (mp42)" in video["output"]
+    causal = await _run("causal_inference", CASES["causal_inference"])
+    assert causal["causal_strength"] == 1.0
+    backwards = await _run(
+        "causal_inference", {**CASES["causal_inference"], "hypothesis": "wet_causes_rain"}
+    )
+    assert backwards["causal_strength"] == 0.0
+
+
+def test_the_reference_agent_advertises_every_handler_and_nothing_else() -> None:
+    assert sorted(REFERENCE_CAPABILITIES.split(",")) == sorted(HANDLERS)
+
+
+def test_an_agent_refuses_capabilities_it_cannot_serve() -> None:
+    client = AgentClient("http://127.0.0.1:9/graphql", "axk.none.none")
+    with pytest.raises(UnhandledCapabilities, match="telepathy"):
+        Worker(client, WorkerOptions(capabilities=["text_processing", "telepathy"]))
 
 
 async def test_handler_outputs() -> None:

@@ -50,7 +50,7 @@ async def test_submit_waits_for_the_result(gql: GraphQLClient, admin_token: str)
     assert body["data"]["submitTask"]["result"] == {"echo": "hi"}
 
 
-async def test_timeout_is_504_and_leaves_the_task_cancellable(
+async def test_timeout_is_504_and_cancels_the_abandoned_task(
     gql: GraphQLClient, admin_token: str
 ) -> None:
     await register(gql, admin_token, "idle", ["text"])  # online but never claims
@@ -61,6 +61,23 @@ async def test_timeout_is_504_and_leaves_the_task_cancellable(
     )
     assert error_codes(body) == ["TIMEOUT"]
     assert body["errors"][0]["extensions"]["status"] == 504
+    task_id = body["errors"][0]["extensions"]["details"]["task_id"]
+    visible = await gql(
+        "query($id: ID!) { task(id: $id) { status } }", {"id": task_id}, admin_token
+    )
+    assert visible["data"]["task"]["status"] == "CANCELLED"  # nobody waits for it any more
+
+
+async def test_timeout_keeps_the_task_when_asked(gql: GraphQLClient, admin_token: str) -> None:
+    await register(gql, admin_token, "idle", ["text"])  # online but never claims
+    keep = """
+    mutation($input: CreateTaskInput!) {
+      submitTask(input: $input, waitSeconds: 0.5, keepOnTimeout: true) { id }
+    }"""
+    body = await gql(
+        keep, {"input": {"name": "slow", "requiredCapabilities": ["text"]}}, admin_token
+    )
+    assert error_codes(body) == ["TIMEOUT"]
     task_id = body["errors"][0]["extensions"]["details"]["task_id"]
     visible = await gql(
         "query($id: ID!) { task(id: $id) { status } }", {"id": task_id}, admin_token

@@ -194,7 +194,8 @@ async def test_agent_work_without_agent_is_503_never_invented(
         "/process", json={"input_data": "What is the capital of France?"}, headers=auth(admin_token)
     )
     assert process.status_code == 503
-    nested_error(process.json(), "NO_CAPABLE_AGENT", {"request_id", "timestamp"})
+    # NexusNet's word for 503 (its reference documents SERVICE_UNAVAILABLE)
+    nested_error(process.json(), "SERVICE_UNAVAILABLE", {"request_id", "timestamp"})
     assert "output" not in process.text
     matriz = await http.post("/v1/matriz/process", json={"input": "hi"}, headers=auth(admin_token))
     assert matriz.status_code == 503

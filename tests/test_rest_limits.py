@@ -15,6 +15,7 @@ from axonql.models.base import utcnow
 from axonql.rest_compat.mount import engine_of
 from axonql.rest_compat.ratelimit import RateLimiter
 from axonql.scopes import ALL_SCOPES
+from axonql.services import tallies
 from axonql.services.simulation_runs import CAPABILITY
 from axonql.settings import Settings
 from tests.redis_server import redis_server
@@ -155,6 +156,7 @@ def test_limiter_in_memory_is_per_instance() -> None:
 async def test_octospine_limit_offset_block(http: httpx.AsyncClient, admin_token: str) -> None:
     for i in range(5):
         await models.Task(name=f"t{i}").insert()
+    await tallies.rebuild()  # inserted directly, not through the services: recount
     page = await http.get("/api/tasks", params={"limit": 2, "offset": 2}, headers=auth(admin_token))
     data = page.json()["data"]
     assert len(data["tasks"]) == 2

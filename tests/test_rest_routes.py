@@ -120,11 +120,15 @@ async def _refresh_token(ctx: Ctx) -> dict[str, str]:
 
 
 async def _doc_job(ctx: Ctx) -> dict[str, str]:
-    data = await ctx.gql(
-        'mutation { generateDocumentation(input: {type: "api_reference", targets: ["services"]})'
-        " { jobId } }"
+    """A documentation job as an agent left it (generating one needs an agent online)."""
+    task = models.Task(
+        name="Generate api_reference documentation",
+        type="documentation",
+        parameters={"type": "api_reference", "targets": ["services"]},
+        required_capabilities=["documentation"],
     )
-    return {"job_id": data["generateDocumentation"]["jobId"]}
+    await task.insert()
+    return {"job_id": task.id}
 
 
 async def _user(ctx: Ctx) -> dict[str, str]:
@@ -254,6 +258,7 @@ AGENT_ANSWERS: dict[str, dict[str, Any]] = {
     "model_info": {"model_name": "NexusNet", "version": "1.0.0", "capabilities": []},
     "model_load": {"status": "success", "model_name": "nexusnet-large", "version": "1.1.0"},
     "model_save": {"status": "success", "save_path": "/models/custom_model"},
+    "documentation": {"documents_generated": 3, "files_processed": 40},
 }
 
 
@@ -642,6 +647,7 @@ ROWS: tuple[Row, ...] = (
         "POST",
         "/api/documentation/generate",
         ("job_id", "status", "estimated_completion", "targets"),
+        setup="agent:documentation",
         body={
             "type": "api_reference",
             "targets": ["services", "components", "frameworks"],
@@ -912,11 +918,12 @@ ROWS: tuple[Row, ...] = (
         NEX,
         "POST",
         "/train",
-        ("training_id", "status", "message"),
+        ("training_id", "status", "message", "estimated_duration"),
         body={
             "data": [{"input": "Training input 1", "output": "Expected output 1"}],
             "training_config": {"epochs": 10, "learning_rate": 0.001},
         },
+        status=202,
         setup="agent:training",
     ),
     Row(

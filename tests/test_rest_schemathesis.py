@@ -18,7 +18,6 @@ import pytest
 
 from axonql.rest_compat.mount import engine_of
 from axonql.rest_compat.tables import APIS
-from axonql.rest_compat.tables.agent_work import SUBMIT
 from tests.support import RunningServer
 
 MAX_EXAMPLES = 5
@@ -34,7 +33,8 @@ def agent_paths() -> list[str]:
         api.full_path(r)
         for api in APIS
         for r in api.routes
-        if r.operation == SUBMIT or r.path == "/api/v1/simulation/start"
+        if "submitTask(" in r.operation
+        or r.path in ("/api/v1/simulation/start", "/api/documentation/generate")
     }
     return sorted(paths)
 

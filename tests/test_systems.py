@@ -20,6 +20,7 @@ from axonql.services.metric_series import bucket
 from axonql.services.metrics_sampler import MetricsSampler
 from axonql.services.systems import check_health
 from axonql.settings import Settings
+from tests.agents_support import register
 from tests.support import (
     GraphQLClient,
     RunningServer,
@@ -496,6 +497,7 @@ async def test_documentation_job_reports_what_the_agent_did(
     gql: GraphQLClient, admin_token: str
 ) -> None:
     await _corpus()
+    await register(gql, admin_token, "writer", ["documentation"])  # online, never claims
     body = await gql(
         """mutation { generateDocumentation(input: {type: "api_reference",
              targets: ["services", "components", "frameworks"], format: "markdown",

@@ -109,13 +109,26 @@ class AgentClient:
         raw = data.get("claimTask")
         return Task.parse(raw) if raw else None
 
-    async def report(self, task_id: str, progress: int, message: str | None = None) -> str:
+    async def report(
+        self,
+        task_id: str,
+        progress: int,
+        message: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> str:
         """Progress (renews the lease); returns the task's status as the server sees it."""
-        data = await self.call(
-            "mutation($id: ID!, $p: Int!, $m: String) "
-            "{ reportProgress(id: $id, progress: $p, message: $m) { status } }",
-            {"id": task_id, "p": progress, "m": message},
-        )
+        if details is None:
+            data = await self.call(
+                "mutation($id: ID!, $p: Int!, $m: String) "
+                "{ reportProgress(id: $id, progress: $p, message: $m) { status } }",
+                {"id": task_id, "p": progress, "m": message},
+            )
+        else:
+            data = await self.call(
+                "mutation($id: ID!, $p: Int!, $m: String, $d: JSON) "
+                "{ reportProgress(id: $id, progress: $p, message: $m, details: $d) { status } }",
+                {"id": task_id, "p": progress, "m": message, "d": details},
+            )
         return str(data["reportProgress"]["status"])
 
     async def complete(self, task_id: str, result: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import websockets
 
 from axonql.agent.client import AgentClient, ApiError, ConnectionLost
+from axonql.agent.workspace import Workspace
 
 log = logging.getLogger("axonql.agent")
 
@@ -30,12 +31,20 @@ class TaskStopped(Exception):
 class TaskControl:
     """The running task's view of its own status, progress and lease."""
 
-    def __init__(self, client: AgentClient, task_id: str, renew_seconds: float) -> None:
+    def __init__(
+        self,
+        client: AgentClient,
+        task_id: str,
+        renew_seconds: float,
+        workspace: Workspace | None = None,
+    ) -> None:
         self.client = client
+        self.workspace = workspace if workspace is not None else Workspace()
         self.task_id = task_id
         self.renew_seconds = renew_seconds
         self.progress_value = 0
         self.message: str | None = None
+        self.details: dict[str, Any] | None = None
         self.status = "RUNNING"
         self.stop_reason = ""
         self._running = asyncio.Event()
@@ -83,10 +92,18 @@ class TaskControl:
                 return
             await self._running.wait()
 
-    async def progress(self, percent: float, message: str | None = None) -> None:
-        """Record progress (sent at most every quarter second, else by the renewer)."""
+    async def progress(
+        self, percent: float, message: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        """Record progress (sent at most every quarter second, else by the renewer).
+
+        `details` (epoch, metrics …) is kept by the server beside the progress, for status
+        views of running work.
+        """
         self.progress_value = max(0, min(100, int(percent)))
         self.message = message
+        if details is not None:
+            self.details = details
         if time.monotonic() - self._last_sent >= 0.25:
             await self._send()
         await self.checkpoint()
@@ -94,8 +111,11 @@ class TaskControl:
     async def _send(self) -> None:
         self._last_sent = time.monotonic()
         message, self.message = self.message, None  # a message is news once
+        details, self.details = self.details, None
         try:
-            self.apply(await self.client.report(self.task_id, self.progress_value, message))
+            self.apply(
+                await self.client.report(self.task_id, self.progress_value, message, details)
+            )
         except ApiError as exc:
             self.lose(f"lease lost ({exc.code})")
         except ConnectionLost as exc:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import math
 import random
 import statistics
 from collections.abc import Awaitable, Callable
@@ -63,7 +62,12 @@ def _number(params: dict[str, Any], key: str, default: float, low: float, high: 
 
 @handler("text_processing")
 async def text_processing(ctx: TaskControl, task: Task) -> dict[str, Any]:
-    """Counts and simple transformations of `parameters.text`."""
+    """Counts and simple transformations of `parameters.text`; NexusNet `/process` of text
+    (parameters `input_data`, `input_type`, `options`) is measured as `nexus_handlers` says."""
+    if "input_data" in task.parameters:
+        from axonql.agent.nexus_handlers import nexus_text
+
+        return await nexus_text(ctx, task)
     text = task.parameters.get("text", "")
     if not isinstance(text, str):
         raise PermanentFailure("parameter text must be a string")
@@ -118,52 +122,6 @@ async def batch_processing(ctx: TaskControl, task: Task) -> dict[str, Any]:
             "processed": len(results),
             "results": results[:1000],
             "sum": sum(results),
-        },
-    )
-
-
-@handler("process_batch")
-async def process_batch(ctx: TaskControl, task: Task) -> dict[str, Any]:
-    """NexusNet's batch: each `inputs[i].input_data` measured as text, one report per input."""
-    inputs = task.parameters.get("inputs")
-    if not isinstance(inputs, list) or not inputs:
-        raise PermanentFailure("parameter inputs must be a non-empty list")
-    results = []
-    for index, item in enumerate(inputs, start=1):
-        data = item.get("input_data") if isinstance(item, dict) else item
-        text = data if isinstance(data, str) else repr(data)
-        results.append(
-            {
-                "index": index - 1,
-                "input_type": item.get("input_type", "text") if isinstance(item, dict) else "text",
-                "word_count": len(text.split()),
-                "char_count": len(text),
-                "sha256": hashlib.sha256(text.encode()).hexdigest(),
-            }
-        )
-        await step(ctx, task, index, len(inputs), f"input {index}/{len(inputs)}")
-    return labelled("process_batch", {"results": results, "processed": len(results)})
-
-
-@handler("training")
-async def training(ctx: TaskControl, task: Task) -> dict[str, Any]:
-    """A seeded loss/accuracy curve, one progress report per epoch (no model is trained)."""
-    epochs = int(_number(task.parameters, "epochs", 5, 1, 1000))
-    rate = _number(task.parameters, "learning_rate", 0.01, 1e-6, 10)
-    rng = seeded(task)
-    history = []
-    for epoch in range(1, epochs + 1):
-        loss = 1.0 / (1.0 + epoch * rate * 10) + rng.uniform(0, 0.02)
-        accuracy = 1.0 - loss * 0.8
-        history.append({"epoch": epoch, "loss": round(loss, 6), "accuracy": round(accuracy, 6)})
-        await step(ctx, task, epoch, epochs, f"epoch {epoch}/{epochs} loss={loss:.4f}")
-    return labelled(
-        "training",
-        {
-            "epochs": epochs,
-            "history": history,
-            "final_loss": history[-1]["loss"],
-            "final_accuracy": history[-1]["accuracy"],
         },
     )
 
@@ -303,48 +261,6 @@ async def drift_simulation(ctx: TaskControl, task: Task) -> dict[str, Any]:
     )
 
 
-MATRIZ_STAGES = ["memory", "attention", "thought", "risk", "intent", "action"]
-
-
-@handler("matriz")
-async def matriz(ctx: TaskControl, task: Task) -> dict[str, Any]:
-    """LUKHAS's MATRIZ stages traced in order; the response says it is a reference trace."""
-    text = task.parameters.get("input", "")
-    if not isinstance(text, str) or not text.strip():
-        raise PermanentFailure("parameter input must be a non-empty string")
-    digest = hashlib.sha256(text.encode()).digest()
-    trace: list[dict[str, Any]] = []
-    confidences: list[float] = []
-    elapsed = 0
-    for index, stage in enumerate(MATRIZ_STAGES):
-        confidence = round(0.85 + (digest[index] / 255) * 0.14, 2)
-        took = 5 + digest[index + 6] % 40
-        confidences.append(confidence)
-        elapsed += took
-        trace.append(
-            {
-                "stage": stage,
-                "step": f"reference {stage} stage over {len(text.split())} words",
-                "confidence": confidence,
-                "processing_time_ms": took,
-            }
-        )
-        await step(ctx, task, index + 1, len(MATRIZ_STAGES), f"stage {stage}")
-    confidence = round(math.prod(confidences) ** (1 / len(confidences)), 2)
-    return labelled(
-        "matriz",
-        {
-            "response": f"[reference pipeline: no model attached] {text.strip()[:200]}",
-            "metadata": {
-                "processing_time_ms": elapsed,
-                "confidence": confidence,
-                "pipeline_stages_used": MATRIZ_STAGES,
-            },
-            "matriz_pipeline_trace": trace,
-        },
-    )
-
-
 @handler("automation")
 async def automation(ctx: TaskControl, task: Task) -> dict[str, Any]:
     """Runs an automation's ordered steps, recording each one (OCTOSPINE)."""
@@ -382,3 +298,12 @@ def pick(task: Task) -> tuple[str, Handler] | None:
         if name in HANDLERS:
             return name, HANDLERS[name]
     return None
+
+
+def unhandled(capabilities: list[str]) -> list[str]:
+    """Capabilities no reference handler serves (an agent must not advertise them)."""
+    return [c for c in capabilities if c not in HANDLERS]
+
+
+# The other handler modules register themselves on import (they use `handler` above).
+from axonql.agent import docs_handlers, lukhas_handlers, nexus_handlers  # noqa: E402, F401

@@ -12,12 +12,14 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from axonql.agent.client import AgentClient, ApiError, ConnectionLost, Task
 from axonql.agent.control import ControlChannel, TaskControl, TaskStopped
-from axonql.agent.handlers import PermanentFailure, pick
+from axonql.agent.handlers import PermanentFailure, pick, unhandled
+from axonql.agent.workspace import Workspace, default_model_dir
 
 log = logging.getLogger("axonql.agent")
 
@@ -26,22 +28,34 @@ class HandlerTimeout(Exception):
     """A handler ran longer than the agent's configured timeout."""
 
 
+class UnhandledCapabilities(ValueError):
+    """The agent was asked to advertise capabilities it has no handler for."""
+
+
 @dataclass
 class WorkerOptions:
     capabilities: list[str]
     concurrency: int = 1
     renew_seconds: float = 1.0
     claim_wait_seconds: float = 5.0
-    heartbeat_seconds: float = 10.0
+    heartbeat_seconds: float = 2.0
     subscribe: bool = True
+    model_dir: Path = field(default_factory=default_model_dir)
 
 
 class Worker:
     """One agent process's work loop."""
 
     def __init__(self, client: AgentClient, options: WorkerOptions) -> None:
+        missing = unhandled(options.capabilities)
+        if missing:
+            raise UnhandledCapabilities(
+                f"no reference handler for the capabilities {', '.join(missing)}; "
+                "an agent advertises only work it can do"
+            )
         self.client = client
         self.options = options
+        self.workspace = Workspace(list(options.capabilities), model_dir=options.model_dir)
         self.channel = ControlChannel(client) if options.subscribe else None
         self._slots = asyncio.Semaphore(max(1, options.concurrency))
         self._running: set[asyncio.Task[None]] = set()
@@ -56,6 +70,7 @@ class Worker:
                 try:
                     beat = await self.client.heartbeat(self.options.capabilities)
                     log.info("agent %s online with %s", beat["id"], beat["capabilities"])
+                    self.workspace.agent_name = str(beat.get("name") or beat["id"])
                     self.task_timeout = float(beat["configuration"]["timeout"])
                     allowed = int(beat["configuration"]["maxConcurrentTasks"])
                     if allowed < self.options.concurrency:
@@ -131,7 +146,7 @@ class Worker:
                 log.warning("heartbeat failed: %s", exc)
 
     async def _run(self, task: Task) -> None:
-        ctx = TaskControl(self.client, task.id, self.options.renew_seconds)
+        ctx = TaskControl(self.client, task.id, self.options.renew_seconds, self.workspace)
         renewer = asyncio.create_task(ctx.renew_forever())
         if self.channel is not None:
             await self.channel.watch(ctx)
@@ -228,6 +243,7 @@ async def run_agent(url: str, api_key: str, options: WorkerOptions) -> None:
             loop.add_signal_handler(sig, stop.set)
     client = AgentClient(url, api_key)
     try:
-        await Worker(client, options).run(stop)
+        worker = Worker(client, options)
+        await worker.run(stop)
     finally:
         await client.close()

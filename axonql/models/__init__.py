@@ -17,6 +17,7 @@ from axonql.models.simulation import (
     SimulationEvent,
 )
 from axonql.models.system import MetricRollup, MetricSample, System
+from axonql.models.tally import Tally
 from axonql.models.task import Task
 from axonql.models.threat import ImmuneScan, Threat
 from axonql.models.user import ApiKey, LearningSession, RefreshToken, RevokedSession, User
@@ -48,6 +49,7 @@ ALL_DOCUMENTS: list[type[Document]] = [
     SimulationAssessment,
     MechanisticRecord,
     PersistedQuery,
+    Tally,
 ]
 
 __all__ = [
@@ -75,6 +77,7 @@ __all__ = [
     "SimulationConfig",
     "SimulationEvent",
     "System",
+    "Tally",
     "Task",
     "Threat",
     "User",

@@ -109,6 +109,8 @@ class Task(Entity):
     run_key: str | None = None
     scheduled_for: datetime | None = None
     queued_at: datetime | None = None
+    # What the running agent last reported beside its progress (epoch, metrics …).
+    progress_details: dict[str, Any] | None = None
 
     class Settings:
         name = "tasks"
@@ -140,4 +142,11 @@ class Task(Entity):
                 ("priority_rank", pymongo.DESCENDING),
                 ("created_at", pymongo.ASCENDING),
             ],
+            # Lists read in `created_at` windows (services/pagination.windows); these serve
+            # the filters lists offer by equality, so a window reads only the matches.
+            [("is_automation", 1), ("status", 1), ("created_at", 1)],
+            [("is_automation", 1), ("type", 1), ("created_at", 1)],
+            [("is_automation", 1), ("status", 1), ("type", 1), ("created_at", 1)],
+            [("is_automation", 1), ("agent_id", 1), ("created_at", 1)],
+            [("is_automation", 1), ("parent_id", 1), ("created_at", 1)],
         ]

@@ -41,12 +41,16 @@ class DocumentationQuery:
 
 @strawberry.type
 class DocumentationMutation:
-    @mutation(Scope.TASKS_WRITE, description="Queue a documentation task for a capable agent.")
+    @mutation(
+        Scope.TASKS_WRITE,
+        description="Queue a documentation task for a capable agent (503 NO_CAPABLE_AGENT "
+        "when no online agent offers `documentation`).",
+    )
     async def generate_documentation(
         self, info: Info, input: DocumentationInput
     ) -> DocumentationJob:
         job = await logic.generate_documentation(
-            info.context.settings,
+            info.context.state,
             input.type,
             input.targets,
             input.format,

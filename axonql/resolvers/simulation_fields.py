@@ -45,6 +45,11 @@ class SimulationQuery:
     async def simulation_status(self, info: Info) -> SimulationRun:
         return SimulationRun.from_progress(await sim.status())
 
+    @query(Scope.CONSCIOUSNESS_READ, description="`simulationStatus`, or null before the first.")
+    async def current_simulation(self, info: Info) -> SimulationRun | None:
+        found = await sim.status_if_any()
+        return SimulationRun.from_progress(found) if found is not None else None
+
     @query(Scope.CONSCIOUSNESS_READ)
     async def simulation_results(
         self, info: Info, simulation_id: strawberry.ID | None = None

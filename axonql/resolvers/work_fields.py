@@ -98,11 +98,18 @@ class WorkMutation:
         "to pause or stop (PAUSED, CANCELLED).",
     )
     async def report_progress(
-        self, info: Info, id: strawberry.ID, progress: int, message: str | None = None
+        self,
+        info: Info,
+        id: strawberry.ID,
+        progress: int,
+        message: str | None = None,
+        details: JSON | None = None,
     ) -> Task:
         principal = info.context.require_principal()
         return _task(
-            await logic.report_progress(info.context.state, principal, id, progress, message)
+            await logic.report_progress(
+                info.context.state, principal, id, progress, message, details
+            )
         )
 
     @mutation(Scope.TASKS_WRITE, description="The lease holder finishes a task with its result.")
@@ -140,10 +147,22 @@ class WorkMutation:
     @mutation(
         Scope.TASKS_WRITE,
         description="Create, queue and wait up to waitSeconds for the result (0: return at "
-        "once). 503 NO_CAPABLE_AGENT when no online agent can run it; 504 TIMEOUT leaves "
-        "the task queued or running, visible and cancellable.",
+        "once). 503 NO_CAPABLE_AGENT when no online agent can run it (also when the agent "
+        "running it dies and no other is online); 504 TIMEOUT cancels the task, since nobody "
+        "is left waiting for it, unless keepOnTimeout leaves it queued or running.",
     )
     async def submit_task(
-        self, info: Info, input: CreateTaskInput, wait_seconds: float = 30.0
+        self,
+        info: Info,
+        input: CreateTaskInput,
+        wait_seconds: float = 30.0,
+        keep_on_timeout: bool = False,
     ) -> Task:
-        return _task(await logic.submit(info.context.state, task_draft(input), wait_seconds))
+        return _task(
+            await logic.submit(
+                info.context.state,
+                task_draft(input),
+                wait_seconds,
+                keep_on_timeout=keep_on_timeout,
+            )
+        )

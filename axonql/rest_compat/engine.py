@@ -133,6 +133,12 @@ def download(data: Mapping[str, Any], headers: dict[str, str]) -> Response:
     )
 
 
+def _prefers_async(request: Request) -> bool:
+    """`Prefer: respond-async` (RFC 7240), alone or among other preferences."""
+    prefer = ",".join(request.headers.getlist("prefer")).lower()
+    return any(p.split(";")[0].strip() == "respond-async" for p in prefer.split(","))
+
+
 class Engine:
     """Executes routes against one schema; holds the rate limiter and limit overrides."""
 
@@ -235,6 +241,9 @@ class Engine:
             request_id=request_id,
         )
         bound = variables(route, inputs, win)
+        respond_async = route.respond_async is not None and _prefers_async(request)
+        if respond_async:
+            bound["wait"] = 0.0  # agent work: queue it and answer 202 at once
         if route.precheck is not None:
             checked = await self.schema.execute(
                 route.precheck.operation, variable_values=bound, context_value=context
@@ -263,9 +272,12 @@ class Engine:
             headers.update(page_headers)
         for path in route.lower:
             lower_at(data, path)
-        if route.shape is not None:
-            data = route.shape(data, inputs)
+        shape = route.respond_async if respond_async else route.shape
+        if shape is not None:
+            data = shape(data, inputs)
+        headers.update(inputs.headers)
         if route.download:
             return download(data, headers)
         body = api.envelope.success(data, message=route.message, request_id=request_id)
-        return JSONResponse(body, status_code=route.status, headers=headers)
+        status = 202 if respond_async else route.status
+        return JSONResponse(body, status_code=status, headers=headers)

@@ -164,7 +164,12 @@ OCTOSPINE = Envelope(
     name="octospine",
     wrap=_octospine_ok,
     render=_octospine_error,
-    codes={"CONFLICT": "VALIDATION_ERROR", "ILLEGAL_TRANSITION": "VALIDATION_ERROR"},
+    codes={
+        "CONFLICT": "VALIDATION_ERROR",
+        "ILLEGAL_TRANSITION": "VALIDATION_ERROR",
+        "NO_CAPABLE_AGENT": "SERVICE_UNAVAILABLE",
+        "TIMEOUT": "SERVICE_UNAVAILABLE",
+    },
     statuses={422: 400, 409: 400, 504: 503},
 )
 
@@ -176,6 +181,7 @@ LUKHAS = Envelope(
         "AUTHENTICATION_FAILED": "INVALID_TOKEN",
         "AUTHORIZATION_DENIED": "INSUFFICIENT_PERMISSIONS",
         "TIMEOUT": "MODULE_TIMEOUT",
+        "AGENT_FAILED": "INTERNAL_ERROR",
     },
     bad_json_status=422,
 )
@@ -192,7 +198,11 @@ NEXUSNET = Envelope(
         "RESOURCE_NOT_FOUND": "NOT_FOUND",
         "RATE_LIMIT_EXCEEDED": "RATE_LIMITED",
         "INTERNAL_ERROR": "PROCESSING_ERROR",
+        "AGENT_FAILED": "PROCESSING_ERROR",
+        "NO_CAPABLE_AGENT": "SERVICE_UNAVAILABLE",
+        "TIMEOUT": "SERVICE_UNAVAILABLE",
     },
+    statuses={504: 503},  # the reference documents no 504: a late answer is unavailability
 )
 
 DRIFT = _DriftEnvelope(name="drift", wrap=_bare, render=_drift_error)

@@ -61,6 +61,8 @@ def apply(
     items = dig(data, spec.items) or []
     counted = dig(data, spec.total)
     total = len(counted) if isinstance(counted, list) else int(counted or 0)
+    if spec.total == spec.items:  # the operation returned the whole list: page it here
+        items = items[win.offset : win.offset + win.limit]
     counter = spec.total.split(".")[0]
     body = {k: v for k, v in data.items() if k != counter}
     body[spec.items] = items

@@ -91,6 +91,21 @@ def _operation(api: Api, route: Route) -> dict[str, Any]:
             "content": {"application/json": {"schema": _success_schema(api)}},
         }
     }
+    if route.respond_async is not None:
+        params.append(
+            {
+                "name": "Prefer",
+                "in": "header",
+                "required": False,
+                "description": "`respond-async`: answer 202 at once with the task to follow",
+                "schema": {"type": "string"},
+            }
+        )
+        responses["202"] = {
+            "description": "accepted (Prefer: respond-async): task_id, status, status_url",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
     statuses = sorted({api.envelope.statuses.get(s, s) for s in _ERROR_STATUSES})
     for status in statuses:
         responses[str(status)] = {

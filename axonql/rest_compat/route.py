@@ -72,6 +72,7 @@ class Inputs:
     body: Mapping[str, Any]
     ignored: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)  # response headers a shape adds
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ class Route:
     download: bool = False
     precheck: Precheck | None = None
     optional: tuple[str, ...] = ()
+    # Agent work: with `Prefer: respond-async` the operation runs with `wait: 0` and this
+    # shape answers 202 (the task id and where to follow it).
+    respond_async: Shaper | None = None
 
     @property
     def path_params(self) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -40,7 +40,12 @@ class Connection(Generic[T]):
 
     edges: list[Edge[T]]
     page_info: PageInfo
-    total_count: int
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        """Every match, counted only when selected (from maintained counts where they apply)."""
+        return await self.count()
 
     @strawberry.field
     def nodes(self) -> list[T]:
@@ -57,7 +62,7 @@ def to_connection(page: Page[Any], convert: Callable[[Any], T]) -> Connection[T]
             start_cursor=page.cursors[0] if page.cursors else None,
             end_cursor=page.cursors[-1] if page.cursors else None,
         ),
-        total_count=page.total,
+        count=page.count,
     )
 
 

@@ -23,6 +23,7 @@ from axonql.resolvers.consciousness_fields import ConsciousnessMutation, Conscio
 from axonql.resolvers.documentation_fields import DocumentationMutation, DocumentationQuery
 from axonql.resolvers.event_fields import EventMutation, EventSubscription
 from axonql.resolvers.evolution_fields import EvolutionMutation, EvolutionQuery
+from axonql.resolvers.guardian_fields import GuardianQuery
 from axonql.resolvers.immune_fields import ImmuneMutation, ImmuneQuery
 from axonql.resolvers.learning_fields import LearningMutation, LearningQuery
 from axonql.resolvers.memory_fields import MemoryMutation, MemoryQuery
@@ -60,6 +61,7 @@ QUERIES: tuple[type, ...] = (
     EvolutionQuery,
     RecallQuery,
     ImmuneQuery,
+    GuardianQuery,
     NodeQuery,
 )
 MUTATIONS: tuple[type, ...] = (

@@ -18,6 +18,7 @@ from axonql.schema.pagination_types import SortDirection, list_window
 from axonql.schema.permissions import field
 from axonql.schema.task_types import Task, TaskStatus
 from axonql.services import systems as logic
+from axonql.services.host_facts import read_host_facts
 from axonql.services.metrics_sampler import read_host
 
 SystemStatus = strawberry.enum(SystemStatusModel, name="SystemStatus")
@@ -25,21 +26,63 @@ SystemStatus = strawberry.enum(SystemStatusModel, name="SystemStatus")
 
 @strawberry.type
 class NetworkIo:
-    """Bytes since boot of the host's network interfaces (Float: counters exceed Int)."""
+    """Bytes and packets since boot of the host's network interfaces (Float: counters exceed
+    Int)."""
 
     bytes_sent: float
     bytes_received: float
+    packets_sent: float | None = None
+    packets_received: float | None = None
+
+
+@strawberry.type
+class LoadAverage:
+    """The host's run-queue length averaged over 1, 5 and 15 minutes."""
+
+    one_minute: float
+    five_minutes: float
+    fifteen_minutes: float
+
+
+@strawberry.type
+class DiskSpace:
+    """The filesystem holding the data directory, in MiB."""
+
+    total_mb: float
+    used_mb: float
+    available_mb: float
 
 
 @strawberry.type
 class SystemMetrics:
-    """Live psutil figures for this server; the latest stored samples for other systems."""
+    """Live psutil figures for this server; the latest stored samples for other systems.
+
+    The machine's size, load, disk space and GPUs and the server's own counters are known for
+    this server only (null for other systems)."""
 
     cpu_usage: float | None
     memory_usage: float | None
     disk_usage: float | None
     network_io: NetworkIo | None
     source: str
+    cpu_count: int | None = None
+    memory_total_mb: float | None = None
+    memory_used_mb: float | None = strawberry.field(
+        default=None, description="Memory in use (total less available), MiB."
+    )
+    load_average: LoadAverage | None = None
+    disk: DiskSpace | None = None
+    gpu_available: bool | None = None
+    gpu_count: int | None = None
+    gpu_usage: float | None = strawberry.field(
+        default=None, description="Percent; null: no GPU, or none whose usage can be read."
+    )
+    requests_processed: float | None = strawberry.field(
+        default=None, description="HTTP requests this server process has answered."
+    )
+    active_connections: int | None = strawberry.field(
+        default=None, description="WebSocket connections open on this server process now."
+    )
 
 
 @strawberry.type
@@ -105,14 +148,35 @@ class System(Node):
         if self.id == SERVER_SYSTEM_ID:
             state = info.context.state
             reading = await read_host(state.settings, state.cpu_gauge)
+            facts = read_host_facts(state.settings)
             return SystemMetrics(
                 cpu_usage=reading.cpu_usage,
                 memory_usage=reading.memory_usage,
                 disk_usage=reading.disk_usage,
                 network_io=NetworkIo(
-                    bytes_sent=reading.bytes_sent, bytes_received=reading.bytes_received
+                    bytes_sent=reading.bytes_sent,
+                    bytes_received=reading.bytes_received,
+                    packets_sent=facts.packets_sent,
+                    packets_received=facts.packets_received,
                 ),
                 source="live",
+                cpu_count=facts.cpu_count,
+                memory_total_mb=facts.memory_total_mb,
+                memory_used_mb=facts.memory_used_mb,
+                load_average=LoadAverage(
+                    one_minute=facts.load_1min,
+                    five_minutes=facts.load_5min,
+                    fifteen_minutes=facts.load_15min,
+                ),
+                disk=DiskSpace(
+                    total_mb=facts.disk_total_mb,
+                    used_mb=facts.disk_used_mb,
+                    available_mb=facts.disk_available_mb,
+                ),
+                gpu_available=facts.gpu_available,
+                gpu_count=facts.gpu_count,
+                requests_processed=state.request_stats.answered(),
+                active_connections=state.request_stats.open_websockets(),
             )
         loader = info.context.loaders.custom("latest_system_metrics", logic.latest_metrics)
         latest = await loader.load(str(self.id))

@@ -17,6 +17,7 @@ from axonql.schema.node import Node
 from axonql.schema.pagination_types import SortDirection
 from axonql.schema.permissions import field
 from axonql.services import tasks as logic
+from axonql.services.documentation import typical_duration
 
 if TYPE_CHECKING:
     from axonql.schema.agent_types import Agent
@@ -79,6 +80,19 @@ class Task(Node):
     completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    progress_details: JSON | None = strawberry.field(
+        default=None,
+        description="What the running agent last reported beside its progress "
+        "(training: epoch and metrics).",
+    )
+
+    @field(
+        description="Seconds tasks of this type took on average lately (the last completed "
+        "ones); null without history."
+    )
+    async def typical_duration(self, info: Info) -> float | None:
+        typical = await typical_duration(self.type)
+        return round(typical.total_seconds(), 3) if typical is not None else None
 
     @field(description="The agent running or last assigned this task.")
     async def agent(
@@ -124,6 +138,7 @@ class Task(Node):
             completed_at=doc.completed_at,
             created_at=doc.created_at,
             updated_at=doc.updated_at,
+            progress_details=JSON(doc.progress_details) if doc.progress_details else None,
         )
 
 

@@ -9,8 +9,9 @@ from typing import Any
 from axonql import models
 from axonql.models.agent import AgentConfiguration, AgentStatus
 from axonql.models.task import TaskStatus
+from axonql.services import tallies
 from axonql.services import validation as v
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
 from axonql.services.pagination import Listing
@@ -47,7 +48,17 @@ def agent_query(f: AgentFilterArgs) -> dict[str, Any]:
     )
 
 
-AGENTS = Listing(models.Agent, agent_query)
+async def maintained_total(f: AgentFilterArgs) -> int | None:
+    """The count of a filter the tallies cover (none, or a status alone), else None."""
+    if f != AgentFilterArgs(status=f.status):
+        return None
+    counts = await tallies.agent_counts()
+    if f.status is not None:
+        return counts.get(f.status.value, 0)
+    return sum(counts.values())
+
+
+AGENTS = Listing(models.Agent, agent_query, maintained_total, tallies.AGENTS)
 
 
 @dataclass
@@ -112,10 +123,14 @@ async def create_agent(settings: Settings, draft: AgentDraft) -> models.Agent:
     if draft.name is None:
         draft.name = ""
     _apply(settings, agent, draft)
-    await agent.insert()
-    await emit(
-        "AGENT_STATUS", {"status": agent.status.value, "change": "created"}, agent_id=agent.id
-    )
+
+    async def write(unit: Change) -> None:
+        await agent.insert(session=unit.session)
+        await emit(
+            "AGENT_STATUS", {"status": agent.status.value, "change": "created"}, agent_id=agent.id
+        )
+
+    await atomically(write)
     return agent
 
 
@@ -123,17 +138,27 @@ async def update_agent(settings: Settings, agent_id: str, draft: AgentDraft) -> 
     agent = await get_agent(agent_id)
     before = agent.status
     _apply(settings, agent, draft)
-    await agent.save()
-    await emit(
-        "AGENT_STATUS",
-        {"status": agent.status.value, "previous": before.value, "change": "updated"},
-        agent_id=agent.id,
-    )
+
+    async def write(unit: Change) -> None:
+        await agent.save(session=unit.session)
+        await emit(
+            "AGENT_STATUS",
+            {"status": agent.status.value, "previous": before.value, "change": "updated"},
+            agent_id=agent.id,
+        )
+
+    await atomically(write)
     return agent
 
 
 async def delete_agent(agent_id: str) -> bool:
     agent = await get_agent(agent_id)
-    await agent.delete()
-    await emit("AGENT_STATUS", {"change": "deleted"}, agent_id=agent_id)
+
+    async def write(unit: Change) -> None:
+        await agent.delete(session=unit.session)
+        await emit(
+            "AGENT_STATUS", {"change": "deleted", "status": agent.status.value}, agent_id=agent_id
+        )
+
+    await atomically(write)
     return True

@@ -15,6 +15,7 @@ from axonql import models
 from axonql.errors import ValidationError
 from axonql.models.base import utcnow
 from axonql.models.task import Step, Trigger
+from axonql.services import tallies
 from axonql.services import validation as v
 from axonql.services.pagination import Listing
 from axonql.services.schedule import check_schedule, next_run
@@ -122,7 +123,7 @@ def automation_query(f: AutomationFilterArgs) -> dict[str, Any]:
     return query
 
 
-AUTOMATIONS = Listing(models.Task, automation_query)
+AUTOMATIONS = Listing(models.Task, automation_query, kind=tallies.TASKS)
 
 
 async def create_automation(settings: Settings, draft: AutomationDraft) -> models.Task:

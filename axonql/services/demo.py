@@ -13,7 +13,7 @@ from axonql.models.population import GeneRange
 from axonql.models.system import Component
 from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
 from axonql.scopes import ALL_SCOPES, Scope
-from axonql.services import genetics
+from axonql.services import genetics, tallies
 from axonql.services.auth import hash_password
 from axonql.settings import Settings
 
@@ -231,6 +231,7 @@ async def load_demo(
     if not progress:
         for _, step in STEPS:
             await step()
+        await tallies.rebuild()  # the steps insert directly, not through the services
         return True
     with Progress() as bar:
         job = bar.add_task("demo data", total=len(STEPS))
@@ -238,5 +239,6 @@ async def load_demo(
             bar.update(job, description=f"demo data: {name}")
             await step()
             bar.advance(job)
+    await tallies.rebuild()
     print(f"demo users: demo / {DEMO_PASSWORD} (every scope), reader / {DEMO_PASSWORD}")
     return True

@@ -19,8 +19,9 @@ from axonql.services import memory_ops, relevance
 from axonql.services import validation as v
 from axonql.services.query_filters import literal
 from axonql.services.systems import get_system
-from axonql.services.tasks import TaskDraft, create_task
-from axonql.settings import Settings
+from axonql.services.tasks import TaskDraft
+from axonql.services.work import submit
+from axonql.state import AppState
 
 DOCUMENT_TYPE = "document"
 SNIPPET_LENGTH = 160
@@ -148,14 +149,14 @@ async def get_job(job_id: str) -> JobView:
 
 
 async def generate_documentation(
-    settings: Settings,
+    state: AppState,
     doc_type: str,
     targets: list[str],
     output_format: str,
     include_examples: bool,
     system_id: str | None,
 ) -> JobView:
-    """Queue a `documentation` task for an agent with that capability."""
+    """Queue a `documentation` task for an agent with that capability (503 without one)."""
     kind = v.text("type", doc_type, 100)
     checked_targets = v.strings("targets", targets)
     if not checked_targets:
@@ -173,7 +174,7 @@ async def generate_documentation(
         required_capabilities=["documentation"],
         system_id=(await get_system(system_id)).id if system_id else None,
     )
-    return await job_view(await create_task(settings, draft))
+    return await job_view(await submit(state, draft, 0))
 
 
 @dataclass

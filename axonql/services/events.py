@@ -1,4 +1,15 @@
-"""Appends state changes to the persisted event log and hands them to the fan-out.
+"""The one write path: a state change and its events commit together, then reach the fan-out.
+
+Services write through `atomically(body)`. `body(change)` makes its writes with
+`session=change.session` and reports them with `emit(...)`; at the end the events are
+numbered (see `subscriptions.log`), inserted in the same transaction together with the writes
+that follow each event there (`ALONGSIDE`: the tallies), and committed; only then are they
+handed to the fan-out. A transient conflict (another writer on the same document) aborts the
+transaction and runs `body` again, so a body must only read and write through its session
+and keep no effects outside it. A unit of work started inside another joins it.
+
+Where the database has no transactions (a standalone mongod) the same call runs in two steps,
+the change and then its events: a crash between them loses the events (see README).
 
 `emit` is called from deep inside services that are not handed the app, so the app binds its
 real-time service for the work it runs (`bound`: each request, via `app_scope.BindRealTime`,
@@ -8,21 +19,41 @@ process never see each other's; nothing is kept per module.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import OperationFailure, PyMongoError
+
+from axonql.errors import Conflict
 from axonql.models import Event
-from axonql.subscriptions.log import EventLog
+from axonql.services import tallies
+from axonql.subscriptions import log as event_log
+from axonql.subscriptions.log import Alongside, EventLog
 
 if TYPE_CHECKING:
     from axonql.subscriptions.realtime import RealTime
 
+T = TypeVar("T")
+
 DEFAULT_RETENTION = timedelta(days=7)
+RETRY_SECONDS = 10.0  # how long a unit of work retries transient conflicts before giving up
+
+ALONGSIDE: tuple[Alongside, ...] = (tallies.record,)
+"""Writes that follow each event inside its transaction, with the session (`None` without
+transactions): the in-transaction observers of every event. They run after the events are
+numbered and inserted, just before the commit, so a document they share (a tally shard) is
+held for as short a time as possible."""
 
 _bound: ContextVar[RealTime | None] = ContextVar("axonql_realtime", default=None)
+_change: ContextVar[Change | None] = ContextVar("axonql_change", default=None)
 
 
 @contextmanager
@@ -40,6 +71,69 @@ def current() -> RealTime | None:
     return _bound.get()
 
 
+class Change:
+    """One unit of work in progress: the session its writes use (`None` without transactions)
+    and the events it will commit."""
+
+    def __init__(self, session: AsyncClientSession | None, retention: timedelta) -> None:
+        self.session = session
+        self.retention = retention
+        self.events: list[Event] = []
+        self.open = True
+
+    def emit(
+        self,
+        event_type: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        retention: timedelta | None = None,
+        **subjects: str | None,
+    ) -> Event:
+        """Add one event; it is numbered (`id`, `seq`) when the unit of work commits."""
+        event = event_log.draft(
+            str(event_type), payload or {}, subjects, retention or self.retention
+        )
+        self.events.append(event)
+        return event
+
+
+def joined() -> Change | None:
+    """The unit of work this context is inside, if any (a task it spawned is not)."""
+    change = _change.get()
+    return change if change is not None and change.open else None
+
+
+async def atomically(body: Callable[[Change], Awaitable[T]], *, retry: bool = True) -> T:
+    """Run `body` as one unit of work (see the module docstring); its result once committed.
+
+    `retry=False` hands a transient conflict to the caller (a PyMongoError labelled
+    `TransientTransactionError`, see `conflicted`) instead of running `body` again: for a
+    caller that would rather try something else, as a claim tries another task.
+    """
+    outer = joined()
+    if outer is not None:
+        return await body(outer)
+    service = _bound.get()
+    log = service.log if service is not None else EventLog()
+    retention = service.retention if service is not None else DEFAULT_RETENTION
+    events: list[Event]
+    if log.transactions is False:
+        result, events = await _two_steps(body, retention)
+    else:
+        try:
+            result, events = await _in_transaction(body, retention, retry)
+            log.transactions = True
+        except OperationFailure as exc:
+            if exc.code != event_log.NO_TRANSACTIONS or log.transactions:
+                raise
+            log.transactions = False
+            result, events = await _two_steps(body, retention)
+    if service is not None:
+        for event in events:
+            await service.publish(event)
+    return result
+
+
 async def emit(
     event_type: str,
     payload: dict[str, Any] | None = None,
@@ -47,15 +141,104 @@ async def emit(
     retention: timedelta | None = None,
     **subjects: str | None,
 ) -> Event:
-    """Persist one event; subjects are `task_id=…`, `agent_id=…` and the like.
+    """Record one event; subjects are `task_id=…`, `agent_id=…` and the like.
 
-    Outside any app (a script, a benchmark, a test's own writes) the event is only committed:
-    instances following the log's change stream see it as they see any other writer's.
+    Inside a unit of work the event joins it (and is numbered when it commits); on its own
+    it is a unit of work of one event, committed when this returns. Outside any app (a script,
+    a benchmark, a test's own writes) it is only committed: instances following the log's
+    change stream see it as they see any other writer's.
     """
-    service = _bound.get()
-    if service is not None:
-        return await service.append(str(event_type), payload or {}, subjects, retention)
-    # No instance here: no lock to share and no feed to publish to.
-    return await EventLog().append(
-        str(event_type), payload or {}, subjects, retention or DEFAULT_RETENTION
-    )
+    change = joined()
+    if change is not None:
+        return change.emit(event_type, payload, retention=retention, **subjects)
+
+    async def alone(change: Change) -> Event:
+        return change.emit(event_type, payload, retention=retention, **subjects)
+
+    return await atomically(alone)
+
+
+def conflicted(exc: BaseException) -> bool:
+    """Whether `exc` is a transient conflict with another writer (worth trying again)."""
+    return isinstance(exc, PyMongoError) and exc.has_error_label("TransientTransactionError")
+
+
+async def _in_transaction(
+    body: Callable[[Change], Awaitable[T]], retention: timedelta, retry: bool = True
+) -> tuple[T, list[Event]]:
+    client = Event.get_pymongo_collection().database.client
+    deadline = time.monotonic() + RETRY_SECONDS
+    backoff = 0.002
+    while True:
+        async with client.start_session() as session:
+            change = Change(session, retention)
+            token = _change.set(change)
+            try:
+                await session.start_transaction()
+                result = await body(change)
+                await _commit(change, session)
+                return result, change.events
+            except PyMongoError as exc:
+                await _abandon(change, session)
+                if not retry or not exc.has_error_label("TransientTransactionError"):
+                    raise
+                if time.monotonic() > deadline:
+                    raise Conflict("too many concurrent changes to the same data; retry") from exc
+            except BaseException:
+                await _abandon(change, session)
+                raise
+            finally:
+                change.open = False
+                _change.reset(token)
+        await asyncio.sleep(backoff * random.random())
+        backoff = min(backoff * 2, 0.1)
+
+
+async def _commit(change: Change, session: AsyncClientSession) -> None:
+    """Number and insert the events, run what goes alongside each, and commit."""
+    if change.events:
+        await event_log.store(change.events, session)
+    for event in change.events:  # last: shared documents (tally shards) held until commit
+        for alongside in ALONGSIDE:
+            await alongside(event, session)
+    for attempt in range(3):
+        try:
+            await session.commit_transaction()
+            return
+        except PyMongoError as exc:
+            # the driver retries a commit once by itself; a commit is idempotent, so again
+            if attempt == 2 or not exc.has_error_label("UnknownTransactionCommitResult"):
+                raise
+
+
+async def _abandon(change: Change, session: AsyncClientSession) -> None:
+    """Abort, and void the numbers taken (readers need not wait for them): best effort."""
+    with contextlib.suppress(PyMongoError):
+        if session.in_transaction:
+            await session.abort_transaction()
+    numbers = [event.seq for event in change.events if event.seq]
+    for event in change.events:
+        event.seq, event.id = 0, ""
+    if numbers:
+        with contextlib.suppress(PyMongoError, TimeoutError):
+            async with asyncio.timeout(5):
+                await event_log.void(numbers)
+
+
+async def _two_steps(
+    body: Callable[[Change], Awaitable[T]], retention: timedelta
+) -> tuple[T, list[Event]]:
+    """Without transactions: the change, then its events (each write atomic on its own)."""
+    change = Change(None, retention)
+    token = _change.set(change)
+    try:
+        result = await body(change)
+    finally:
+        change.open = False
+        _change.reset(token)
+    if change.events:
+        await event_log.store(change.events)
+        for event in change.events:
+            for alongside in ALONGSIDE:
+                await alongside(event, None)
+    return result, change.events

@@ -32,7 +32,7 @@ from axonql.models.task import TaskStatus
 from axonql.models.threat import ImmuneScan, Threat
 from axonql.services import queue
 from axonql.services import validation as v
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
 from axonql.settings import Settings
 
 SCAN_TYPES = {
@@ -203,17 +203,21 @@ async def _record(finding: Finding, scan_id: str, now: datetime) -> Threat:
         scan_id=scan_id,
         last_seen=now,
     )
-    await threat.insert()
-    await emit(
-        "SYSTEM_ALERT",
-        {
-            "alert_id": threat.id,
-            "severity": "critical" if threat.severity == "critical" else "warning",
-            "message": threat.description,
-            "source": "immune_scan",
-        },
-        system_id=SERVER_SYSTEM_ID,
-    )
+
+    async def write(unit: Change) -> None:
+        await threat.insert(session=unit.session)
+        await emit(
+            "SYSTEM_ALERT",
+            {
+                "alert_id": threat.id,
+                "severity": "critical" if threat.severity == "critical" else "warning",
+                "message": threat.description,
+                "source": "immune_scan",
+            },
+            system_id=SERVER_SYSTEM_ID,
+        )
+
+    await atomically(write)
     return threat
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo import ReturnDocument
-
 from axonql import models
 from axonql.errors import AuthorizationDenied, IllegalTransition, NotFound
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
+from axonql.services.first_match import update_first
 
 S = TaskStatus
 
@@ -81,8 +80,26 @@ async def move(
 
     `only_from` narrows the legal sources (claim takes only queued tasks). A missing task is
     NotFound, a status the table forbids is IllegalTransition, and `where={"agent_id": …}`
-    that names another agent is AuthorizationDenied.
+    that names another agent is AuthorizationDenied. The move and its event commit together.
     """
+
+    async def write(unit: Change) -> models.Task | None:
+        return await _move(unit, task_id, target, change, only_from, where, set_, inc, payload)
+
+    return await atomically(write)
+
+
+async def _move(
+    unit: Change,
+    task_id: str,
+    target: TaskStatus,
+    change: str,
+    only_from: list[TaskStatus] | None,
+    where: dict[str, Any] | None,
+    set_: dict[str, Any] | None,
+    inc: dict[str, Any] | None,
+    payload: dict[str, Any] | None,
+) -> models.Task | None:
     allowed = [s for s in (only_from or sources(target)) if can_move(s, target)]
     query: dict[str, Any] = {"_id": task_id, "status": {"$in": [s.value for s in allowed]}}
     query.update(where or {})
@@ -92,20 +109,24 @@ async def move(
     if inc:
         update["$inc"] = inc
     collection = models.Task.get_pymongo_collection()
-    raw = await collection.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
-    if raw is None:
+    # Before and after: the event says which status the task left (the tallies count it).
+    moved = await update_first(collection, query, update, session=unit.session)
+    if moved is None:
         await _explain_miss(task_id, target, allowed, where or {})
         return None
-    task = from_raw(raw)
+    before, after = moved
+    task = from_raw(after)
     await emit(
         "TASK_STATE_CHANGED",
         {
             "status": task.status.value,
+            "previous": before.get("status"),
             "change": change,
             "name": task.name,
             "agent_id": task.agent_id,
             "parent_id": task.parent_id,
             "attempts": task.attempts,
+            **counted(task),
             **(payload or {}),
         },
         task_id=task.id,
@@ -113,6 +134,14 @@ async def move(
         system_id=task.system_id,
     )
     return task
+
+
+def counted(task: models.Task) -> dict[str, Any]:
+    """What a task event carries for the tallies beside its status (see services/tallies)."""
+    seconds = task.statistics.average_duration
+    if task.started_at is not None and task.completed_at is not None:
+        seconds = max(0.0, (task.completed_at - task.started_at).total_seconds())
+    return {"type": task.type, "automation": task.is_automation, "duration": seconds}
 
 
 async def _explain_miss(

@@ -12,7 +12,7 @@ from axonql.errors import NotFound, UserNotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.memory import MEMORY_POOLS
 from axonql.services import validation as v
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
 from axonql.services.lookup import fetch
 from axonql.services.pagination import Listing
 from axonql.services.query_filters import all_of, at_least, compact, contains, window
@@ -165,14 +165,18 @@ async def create_memory(settings: Settings, d: MemoryDraft) -> models.Memory:
     await _check_owner(d)
     if d.related_ids:
         memory.related_ids = await existing_ids("relatedIds", d.related_ids)
-    await memory.insert()
-    await emit(
-        "MEMORY_STORED",
-        {"type": memory.type, "pool": memory.pool, "title": memory.title},
-        memory_id=memory.id,
-        user_id=memory.owner_user_id,
-        system_id=memory.owner_system_id,
-    )
+
+    async def write(unit: Change) -> None:
+        await memory.insert(session=unit.session)
+        await emit(
+            "MEMORY_STORED",
+            {"type": memory.type, "pool": memory.pool, "title": memory.title},
+            memory_id=memory.id,
+            user_id=memory.owner_user_id,
+            system_id=memory.owner_system_id,
+        )
+
+    await atomically(write)
     return memory
 
 
@@ -183,16 +187,22 @@ async def update_memory(settings: Settings, memory_id: str, d: MemoryDraft) -> m
     if d.related_ids is not None:
         changes["related_ids"] = await existing_ids("relatedIds", d.related_ids, exclude=memory.id)
     changes["updated_at"] = utcnow()
-    # $set only what changed, so concurrent recalls (access count, drift) are not overwritten
-    await models.Memory.get_pymongo_collection().update_one({"_id": memory.id}, {"$set": changes})
-    for key, value in changes.items():
-        setattr(memory, key, value)
-    await emit(
-        "MEMORY_UPDATED",
-        {"change": "updated", "fields": sorted(k for k in changes if k != "updated_at")},
-        memory_id=memory.id,
-        user_id=memory.owner_user_id,
-    )
+
+    async def write(unit: Change) -> None:
+        # $set only what changed, so concurrent recalls (access count, drift) are not overwritten
+        await models.Memory.get_pymongo_collection().update_one(
+            {"_id": memory.id}, {"$set": changes}, session=unit.session
+        )
+        for key, value in changes.items():
+            setattr(memory, key, value)
+        await emit(
+            "MEMORY_UPDATED",
+            {"change": "updated", "fields": sorted(k for k in changes if k != "updated_at")},
+            memory_id=memory.id,
+            user_id=memory.owner_user_id,
+        )
+
+    await atomically(write)
     return memory
 
 
@@ -209,35 +219,45 @@ async def link_memories(
         raise ValidationError(f"a memory has at most {MAX_RELATED} links", field="relatedIds")
     collection = models.Memory.get_pymongo_collection()
     now = utcnow()
-    await collection.update_one(
-        {"_id": memory.id},
-        {"$addToSet": {"related_ids": {"$each": wanted}}, "$set": {"updated_at": now}},
-    )
-    if both_ways:
-        await collection.update_many(
-            {"_id": {"$in": wanted}},
-            {"$addToSet": {"related_ids": memory.id}, "$set": {"updated_at": now}},
+
+    async def write(unit: Change) -> None:
+        await collection.update_one(
+            {"_id": memory.id},
+            {"$addToSet": {"related_ids": {"$each": wanted}}, "$set": {"updated_at": now}},
+            session=unit.session,
         )
-    memory.related_ids, memory.updated_at = merged, now
-    await emit(
-        "MEMORY_UPDATED",
-        {"change": "linked", "related_ids": wanted, "both_ways": both_ways},
-        memory_id=memory.id,
-    )
+        if both_ways:
+            await collection.update_many(
+                {"_id": {"$in": wanted}},
+                {"$addToSet": {"related_ids": memory.id}, "$set": {"updated_at": now}},
+                session=unit.session,
+            )
+        memory.related_ids, memory.updated_at = merged, now
+        await emit(
+            "MEMORY_UPDATED",
+            {"change": "linked", "related_ids": wanted, "both_ways": both_ways},
+            memory_id=memory.id,
+        )
+
+    await atomically(write)
     return memory
 
 
 async def delete_memory(memory_id: str) -> bool:
     """Delete a memory and every link pointing at it."""
     memory = await get_memory(memory_id)
-    await memory.delete()
-    await models.Memory.get_pymongo_collection().update_many(
-        {"related_ids": memory_id}, {"$pull": {"related_ids": memory_id}}
-    )
-    await emit(
-        "MEMORY_UPDATED",
-        {"change": "deleted"},
-        memory_id=memory_id,
-        user_id=memory.owner_user_id,
-    )
+
+    async def write(unit: Change) -> None:
+        await memory.delete(session=unit.session)
+        await models.Memory.get_pymongo_collection().update_many(
+            {"related_ids": memory_id}, {"$pull": {"related_ids": memory_id}}, session=unit.session
+        )
+        await emit(
+            "MEMORY_UPDATED",
+            {"change": "deleted"},
+            memory_id=memory_id,
+            user_id=memory.owner_user_id,
+        )
+
+    await atomically(write)
     return True

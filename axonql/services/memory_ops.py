@@ -20,7 +20,7 @@ from axonql.errors import NotFound
 from axonql.models.base import utcnow
 from axonql.services import relevance
 from axonql.services import validation as v
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
 from axonql.services.lookup import fetch
 
 POOLS = ("short_term", "long_term", "episodic")
@@ -42,29 +42,35 @@ async def recall(memory_id: str, alert_level: float) -> tuple[models.Memory, lis
     now = utcnow()
     before = memory.drift_score
     drift = drift_after_recall(memory, now)
-    updated = await models.Memory.get_pymongo_collection().find_one_and_update(
-        {"_id": memory_id},
-        {
-            "$inc": {"access_count": 1},
-            "$set": {"last_accessed": now, "drift_score": drift, "updated_at": now},
-        },
-        return_document=True,
-    )
-    if updated is None:
-        raise NotFound(f"memory {memory_id} not found", details={"id": memory_id})
-    memory = models.Memory.model_validate(updated)
-    if before < alert_level <= drift:
-        await emit(
-            "MEMORY_DRIFT",
+
+    async def write(unit: Change) -> models.Memory:
+        updated = await models.Memory.get_pymongo_collection().find_one_and_update(
+            {"_id": memory_id},
             {
-                "memory_id": memory.id,
-                "drift_level": drift,
-                "repair_recommended": True,
-                "suggested_method": "partial_heal" if drift < 0.6 else "full_heal",
+                "$inc": {"access_count": 1},
+                "$set": {"last_accessed": now, "drift_score": drift, "updated_at": now},
             },
-            memory_id=memory.id,
-            user_id=memory.owner_user_id,
+            return_document=True,
+            session=unit.session,
         )
+        if updated is None:
+            raise NotFound(f"memory {memory_id} not found", details={"id": memory_id})
+        stored: models.Memory = models.Memory.model_validate(updated)
+        if before < alert_level <= drift:
+            await emit(
+                "MEMORY_DRIFT",
+                {
+                    "memory_id": stored.id,
+                    "drift_level": drift,
+                    "repair_recommended": True,
+                    "suggested_method": "partial_heal" if drift < 0.6 else "full_heal",
+                },
+                memory_id=stored.id,
+                user_id=stored.owner_user_id,
+            )
+        return stored
+
+    memory = await atomically(write)
     related = await models.Memory.find({"_id": {"$in": memory.related_ids}}).to_list()
     order = {mid: i for i, mid in enumerate(memory.related_ids)}
     related.sort(key=lambda m: order[m.id])

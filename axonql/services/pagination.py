@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 import pymongo
@@ -12,6 +13,8 @@ from beanie import Document
 from bson import json_util
 
 from axonql.errors import ValidationError
+from axonql.models.base import utcnow
+from axonql.services import tallies
 from axonql.services import validation as v
 from axonql.settings import Settings
 
@@ -19,18 +22,28 @@ D = TypeVar("D", bound=Document)
 A = TypeVar("A")
 
 DEFAULT_LIST_LIMIT = 50
-MAX_LIST_OFFSET = 10_000_000
+MAX_LIST_OFFSET = 10_000
+"""Offsets read every document they skip; deeper pages are served by cursors (connections)."""
+
+
+Count = Callable[[], Awaitable[int]]
 
 
 @dataclass
 class Page(Generic[D]):
-    """One page of documents with the cursor of each and what lies around it."""
+    """One page of documents with the cursor of each and what lies around it.
+
+    `count` counts every match; it runs only when someone asks (a connection's `totalCount`).
+    """
 
     items: list[D]
     cursors: list[str]
-    total: int
+    count: Count
     has_next: bool
     has_previous: bool
+
+    async def total(self) -> int:
+        return await self.count()
 
 
 def encode_cursor(value: Any, doc_id: str) -> str:
@@ -50,6 +63,20 @@ def _storage_value(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
+def counter(
+    model: type[D], query: dict[str, Any], maintained: Callable[[], Awaitable[int | None]] | None
+) -> Count:
+    """A total from maintained counts when they cover `query`, else a count of the matches."""
+
+    async def count() -> int:
+        known = await maintained() if maintained is not None else None
+        if known is not None:
+            return known
+        return int(await model.get_pymongo_collection().count_documents(query))
+
+    return count
+
+
 async def paginate(
     model: type[D],
     query: dict[str, Any],
@@ -59,13 +86,46 @@ async def paginate(
     first: int,
     after: str | None = None,
     offset: int = 0,
+    count: Count | None = None,
+    span: Span | None = None,
 ) -> Page[D]:
-    """Documents matching `query`, ordered by `sort_field` then id, after a cursor or offset."""
-    total = await model.get_pymongo_collection().count_documents(query)
+    """Documents matching `query`, ordered by `sort_field` then id, after a cursor or offset.
+
+    Time-ordered pages (`created_at`, `updated_at`) are read window by window (`windows`), so
+    the database reads about the documents on the page, not every match; other orders sort all
+    matches (index-served on MongoDB, a scan of the matches on SecantusDB).
+    """
+    cursor = decode_cursor(after) if after else None
+    want = offset + first + 1
+    if sort_field in TIME_FIELDS:
+        docs = await windows(model, query, sort_field, descending, want, cursor, span or Span())
+    else:
+        docs = await _sorted(model, query, sort_field, descending, want, cursor)
+    docs = docs[offset:]
+    has_next = len(docs) > first
+    docs = docs[:first]
+    cursors = [encode_cursor(_storage_value(getattr(d, sort_field)), str(d.id)) for d in docs]
+    return Page(
+        items=docs,
+        cursors=cursors,
+        count=count or counter(model, query, None),
+        has_next=has_next,
+        has_previous=bool(after) or offset > 0,
+    )
+
+
+async def _sorted(
+    model: type[D],
+    query: dict[str, Any],
+    sort_field: str,
+    descending: bool,
+    want: int,
+    cursor: tuple[Any, str] | None,
+) -> list[D]:
     direction = pymongo.DESCENDING if descending else pymongo.ASCENDING
     window = dict(query)
-    if after:
-        value, doc_id = decode_cursor(after)
+    if cursor is not None:
+        value, doc_id = cursor
         op = "$lt" if descending else "$gt"
         window = {
             "$and": [
@@ -74,18 +134,157 @@ async def paginate(
             ]
         }
     order: Any = [(sort_field, direction), ("_id", direction)]
-    finder = model.find(window).sort(order).skip(offset)
-    docs = await finder.limit(first + 1).to_list()
-    has_next = len(docs) > first
-    docs = docs[:first]
-    cursors = [encode_cursor(_storage_value(getattr(d, sort_field)), str(d.id)) for d in docs]
-    return Page(
-        items=docs,
-        cursors=cursors,
-        total=total,
-        has_next=has_next,
-        has_previous=bool(after) or offset > 0,
-    )
+    return await model.find(window).sort(order).limit(want).to_list()
+
+
+TIME_FIELDS = frozenset({"created_at", "updated_at"})
+GROWTH = 4
+SLACK = 1.25  # a window sized for `want` documents is this much wider, so one usually does
+
+
+def _wider(width: timedelta, got: int, need: int) -> timedelta:
+    """The next window: sized by the density the last one showed, at most `GROWTH` times."""
+    if got == 0:
+        return width * GROWTH
+    return min(width * GROWTH, max(width, width * (need / got) * SLACK))
+
+
+FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
+"""Below the oldest known `created_at` (or this, when none is known) one open window ends."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """What is known of a collection's `created_at` range (from its tallies), to size windows."""
+
+    oldest: datetime | None = None
+    newest: datetime | None = None
+    count: int | None = None
+
+    def first_width(self, want: int) -> timedelta:
+        """A window expected to hold about `want` documents (a few minutes when unknown)."""
+        if self.oldest is None or self.newest is None or not self.count:
+            return timedelta(minutes=10)
+        per_document = (self.newest - self.oldest) / self.count
+        return max(timedelta(seconds=1), per_document * want * SLACK)
+
+
+def _bounds(condition: Any) -> tuple[datetime | None, datetime | None]:
+    """The [low, high) a query already puts on the sort field (`query_filters.window`)."""
+    if not isinstance(condition, dict):
+        return None, None
+    return condition.get("$gte"), condition.get("$lt")
+
+
+def _variants(query: dict[str, Any]) -> list[dict[str, Any]]:
+    """`query` with one `{field: {$in: [...]}}` split into one equality query per value.
+
+    SecantusDB serves an equality (with a compound index, equality + range) but scans for
+    `$in`; the split pages are merged.
+    """
+    for name, condition in query.items():
+        if (
+            isinstance(condition, dict)
+            and list(condition) == ["$in"]
+            and isinstance(condition["$in"], list)
+            and 0 < len(condition["$in"]) <= 16
+        ):
+            return [{**query, name: value} for value in condition["$in"]]
+    return [query]
+
+
+async def windows(
+    model: type[D],
+    query: dict[str, Any],
+    field: str,
+    descending: bool,
+    want: int,
+    cursor: tuple[Any, str] | None,
+    span: Span,
+) -> list[D]:
+    """The first `want` matches in `field` order (then id), read as growing time windows.
+
+    Each read is bounded by a range on the indexed `field` placed first in the filter, so the
+    database reads only the documents of that window (with a compound index on the query's
+    equality fields and `field`, only the matching ones). A window starts where the last one
+    ended and is `GROWTH` times wider, until the page is full or the windows pass the oldest
+    known `created_at`; the last window is open-ended, so a document older than the tallies
+    know is still found. The cost follows the page (and the offset), not the collection.
+    """
+    rest = {k: c for k, c in query.items() if k != field}
+    low_limit, high_limit = _bounds(query.get(field))
+    parts = _variants(rest)
+    found: list[D] = []
+    if cursor is not None:
+        value, doc_id = cursor
+        value = _aware(value)
+        op = "$lt" if descending else "$gt"
+        for part in parts:  # ties with the cursor's value, after its id
+            found += await model.find({field: value, **part, "_id": {op: doc_id}}).to_list()
+        found.sort(key=lambda d: str(d.id), reverse=descending)
+        found = found[:want]
+    direction = pymongo.DESCENDING if descending else pymongo.ASCENDING
+    order: Any = [(field, direction), ("_id", direction)]
+
+    async def read(bounds: dict[str, Any]) -> int:
+        batch: list[D] = []
+        for part in parts:
+            where = {field: bounds, **part} if bounds else part
+            batch += await model.find(where).sort(order).limit(want).to_list()
+        batch.sort(key=lambda d: (_aware(getattr(d, field)), str(d.id)), reverse=descending)
+        found.extend(batch[: want - len(found)])
+        return len(batch)
+
+    floor = span.oldest or FLOOR
+    width = span.first_width(want)
+    now = utcnow()
+    at = cursor_value(cursor)
+    if descending:
+        high = at or high_limit  # exclusive; None: open above
+        low = (high or max(span.newest or now, now)) - width
+        while len(found) < want:
+            last = low <= floor or (low_limit is not None and low <= low_limit)
+            bounds: dict[str, Any] = {}
+            if not last:
+                bounds["$gte"] = low
+            elif low_limit is not None:
+                bounds["$gte"] = low_limit
+            if high is not None:
+                bounds["$lt"] = high
+            got = await read(bounds)
+            if last:
+                break
+            high, width = low, _wider(width, got, want - len(found))
+            low = high - width
+        return found
+    start = at or low_limit  # None: open below
+    low_op = "$gt" if at is not None else "$gte"
+    ceiling = max(span.newest or now, now)
+    end = (start or floor) + width
+    while len(found) < want:
+        last = end >= ceiling or (high_limit is not None and end >= high_limit)
+        bounds = {low_op: start} if start is not None else {}
+        if not last:
+            bounds["$lt"] = end
+        elif high_limit is not None:
+            bounds["$lt"] = high_limit
+        got = await read(bounds)
+        if last:
+            break
+        start, low_op, width = end, "$gte", _wider(width, got, want - len(found))
+        end = start + width
+    return found
+
+
+def cursor_value(cursor: tuple[Any, str] | None) -> datetime | None:
+    return _aware(cursor[0]) if cursor is not None else None
+
+
+def _aware(value: Any) -> Any:
+    """Datetimes as the database client returns them (UTC-aware)."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def list_window(max_page_size: int, limit: int | None, offset: int | None) -> tuple[int, int]:
@@ -107,24 +306,40 @@ class SortOrder:
 class Listing(Generic[D, A]):
     """A collection's list and connection fields, so each area states only its filter's query.
 
-    `query` turns the area's filter arguments (`TaskFilterArgs`, ...) into a MongoDB query.
+    `query` turns the area's filter arguments (`TaskFilterArgs`, ...) into a MongoDB query;
+    `maintained`, when given, answers a total from the tallies (None: not covered, count);
+    `kind` names the collection's tallies, whose `created_at` span sizes the time windows.
     """
 
     model: type[D]
     query: Callable[[A], dict[str, Any]]
+    maintained: Callable[[A], Awaitable[int | None]] | None = None
+    kind: str | None = None
+
+    async def _span(self) -> Span:
+        if self.kind is None:
+            return Span()
+        totals = await tallies.read(self.kind)
+        return Span(totals.oldest, totals.newest, sum(totals.counts.values()))
+
+    def _count(self, args: A, query: dict[str, Any]) -> Count:
+        maintained = self.maintained
+        return counter(self.model, query, (lambda: maintained(args)) if maintained else None)
 
     async def newest_first(
         self, settings: Settings, args: A, limit: int | None, offset: int | None
     ) -> list[D]:
-        """OCTOSPINE's lists: newest first, by limit and offset."""
+        """OCTOSPINE's lists: newest first, by limit and offset (at most `MAX_LIST_OFFSET`)."""
         size, skip = list_window(settings.max_page_size, limit, offset)
+        query = self.query(args)
         page = await paginate(
             self.model,
-            self.query(args),
+            query,
             sort_field="created_at",
             descending=True,
             first=size,
             offset=skip,
+            span=await self._span(),
         )
         return page.items
 
@@ -133,11 +348,14 @@ class Listing(Generic[D, A]):
     ) -> Page[D]:
         """A Relay connection's page: `first` documents in `order` after the cursor `after`."""
         size, _ = list_window(settings.max_page_size, first, 0)
+        query = self.query(args)
         return await paginate(
             self.model,
-            self.query(args),
+            query,
             sort_field=order.field,
             descending=order.descending,
             first=size,
             after=after,
+            count=self._count(args, query),
+            span=await self._span(),
         )

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from axonql import models
 from axonql.errors import Conflict, NotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.population import GeneRange
 from axonql.services import validation as v
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
 from axonql.services.pagination import Listing
@@ -249,10 +251,12 @@ def diversity_index(genomes: list[dict[str, float]]) -> float:
     return min(1.0, max(0.0, mean))
 
 
-async def recompute_statistics(population: models.Population) -> None:
+async def recompute_statistics(
+    population: models.Population, session: AsyncClientSession | None = None
+) -> None:
     """Size, fitness average/best and diversity from the stored individuals, written in place."""
     members = await models.Individual.find(
-        models.Individual.population_id == population.id
+        models.Individual.population_id == population.id, session=session
     ).to_list()
     fitness = [m.fitness for m in members]
     stats = {
@@ -263,7 +267,7 @@ async def recompute_statistics(population: models.Population) -> None:
         "updated_at": utcnow(),
     }
     await models.Population.get_pymongo_collection().update_one(
-        {"_id": population.id}, {"$set": stats}
+        {"_id": population.id}, {"$set": stats}, session=session
     )
     for key, value in stats.items():
         setattr(population, key, value)
@@ -281,15 +285,19 @@ async def create_population(
     members = _initial_members(population, d)
     if await models.Population.get(population.id) is not None:
         raise Conflict(f"population {population.id} already exists", details={"id": population.id})
-    await population.insert()
-    if members:
-        await models.Individual.insert_many(members)
-    await recompute_statistics(population)
-    await emit(
-        "POPULATION_UPDATED",
-        {"change": "created", "size": population.size, "name": population.name},
-        population_id=population.id,
-    )
+
+    async def write(unit: Change) -> None:
+        await population.insert(session=unit.session)
+        if members:
+            await models.Individual.insert_many(members, session=unit.session)
+        await recompute_statistics(population, unit.session)
+        await emit(
+            "POPULATION_UPDATED",
+            {"change": "created", "size": population.size, "name": population.name},
+            population_id=population.id,
+        )
+
+    await atomically(write)
     return population
 
 
@@ -316,23 +324,33 @@ async def update_population(
 ) -> models.Population:
     population = await get_population(population_id)
     _apply(settings, population, d)
-    await population.save()
-    await emit(
-        "POPULATION_UPDATED",
-        {"change": "updated", "name": population.name},
-        population_id=population.id,
-    )
+
+    async def write(unit: Change) -> None:
+        await population.save(session=unit.session)
+        await emit(
+            "POPULATION_UPDATED",
+            {"change": "updated", "name": population.name},
+            population_id=population.id,
+        )
+
+    await atomically(write)
     return population
 
 
 async def delete_population(population_id: str) -> bool:
     population = await get_population(population_id)
-    await models.Individual.find(models.Individual.population_id == population_id).delete()
-    await models.GenerationRecord.find(
-        models.GenerationRecord.population_id == population_id
-    ).delete()
-    await population.delete()
-    await emit("POPULATION_UPDATED", {"change": "deleted"}, population_id=population_id)
+
+    async def write(unit: Change) -> None:
+        await models.Individual.find(models.Individual.population_id == population_id).delete(
+            session=unit.session
+        )
+        await models.GenerationRecord.find(
+            models.GenerationRecord.population_id == population_id
+        ).delete(session=unit.session)
+        await population.delete(session=unit.session)
+        await emit("POPULATION_UPDATED", {"change": "deleted"}, population_id=population_id)
+
+    await atomically(write)
     return True
 
 
@@ -345,30 +363,38 @@ async def add_individuals(population_id: str, drafts: list[IndividualDraft]) -> 
         raise ValidationError(
             f"a population holds at most {MAX_POPULATION_SIZE} individuals", field="individuals"
         )
-    await models.Individual.insert_many(members)
-    await recompute_statistics(population)
-    await emit(
-        "POPULATION_UPDATED",
-        {"change": "individuals_added", "individual_ids": [m.id for m in members]},
-        population_id=population.id,
-    )
+
+    async def write(unit: Change) -> None:
+        await models.Individual.insert_many(members, session=unit.session)
+        await recompute_statistics(population, unit.session)
+        await emit(
+            "POPULATION_UPDATED",
+            {"change": "individuals_added", "individual_ids": [m.id for m in members]},
+            population_id=population.id,
+        )
+
+    await atomically(write)
     return population
 
 
 async def remove_individual(population_id: str, individual_id: str) -> models.Population:
     population = await get_population(population_id)
-    removed = await models.Individual.get_pymongo_collection().delete_one(
-        {"_id": individual_id, "population_id": population_id}
-    )
-    if removed.deleted_count == 0:
-        raise NotFound(
-            f"individual {individual_id} is not in population {population_id}",
-            details={"id": individual_id, "population_id": population_id},
+
+    async def write(unit: Change) -> None:
+        removed = await models.Individual.get_pymongo_collection().delete_one(
+            {"_id": individual_id, "population_id": population_id}, session=unit.session
         )
-    await recompute_statistics(population)
-    await emit(
-        "POPULATION_UPDATED",
-        {"change": "individual_removed", "individual_id": individual_id},
-        population_id=population.id,
-    )
+        if removed.deleted_count == 0:
+            raise NotFound(
+                f"individual {individual_id} is not in population {population_id}",
+                details={"id": individual_id, "population_id": population_id},
+            )
+        await recompute_statistics(population, unit.session)
+        await emit(
+            "POPULATION_UPDATED",
+            {"change": "individual_removed", "individual_id": individual_id},
+            population_id=population.id,
+        )
+
+    await atomically(write)
     return population

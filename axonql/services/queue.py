@@ -8,12 +8,16 @@ task has used `max_attempts`, fails it with the last error.
 
 from __future__ import annotations
 
+import random
 import re
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pymongo
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import PyMongoError
 
 from axonql import models
 from axonql.errors import AuthorizationDenied, Conflict, ValidationError
@@ -21,13 +25,16 @@ from axonql.models.agent import AgentStatus
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
 from axonql.services import lifecycle
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, conflicted, emit
+from axonql.services.first_match import update_first
 from axonql.services.lifecycle import ACTIVE
 from axonql.services.lookup import fetch
 from axonql.settings import Settings
 
 S = TaskStatus
 CLAIM_ORDER = [("priority_rank", pymongo.DESCENDING), ("created_at", pymongo.ASCENDING)]
+CLAIM_SPREAD = 16  # how many of the queue's first tasks contended claimers spread over
+CLAIM_ROUNDS = 3  # reads of the queue's head before a contended claim waits its turn
 _CAPABILITY = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
@@ -72,26 +79,32 @@ async def unknown_capabilities(required: list[str]) -> list[str]:
 
 
 async def queue_task(task_id: str) -> models.Task:
-    """created → queued, refusing capabilities no agent offers (they could never run)."""
-    task = await fetch(models.Task, task_id, "task")
-    lifecycle.check(task.status, S.QUEUED, task_id)
-    unknown = await unknown_capabilities(task.required_capabilities)
-    if unknown:
-        raise ValidationError(
-            f"no registered agent offers the capabilities: {', '.join(unknown)}",
-            code="UNKNOWN_CAPABILITY",
-            field="requiredCapabilities",
-            details={"unknown": unknown},
+    """created → queued, refusing capabilities no agent offers (they could never run).
+
+    Moved first and checked after, in one unit of work: a refusal rolls the move back, and
+    the usual case costs no read before the write.
+    """
+
+    async def write(unit: Change) -> models.Task:
+        moved = await lifecycle.move(
+            task_id,
+            S.QUEUED,
+            change="queued",
+            only_from=[S.CREATED],
+            set_={"queued_at": utcnow(), "progress": 0},
         )
-    moved = await lifecycle.move(
-        task_id,
-        S.QUEUED,
-        change="queued",
-        only_from=[S.CREATED],
-        set_={"queued_at": utcnow(), "progress": 0},
-    )
-    assert moved is not None
-    return moved
+        assert moved is not None
+        unknown = await unknown_capabilities(moved.required_capabilities)
+        if unknown:
+            raise ValidationError(
+                f"no registered agent offers the capabilities: {', '.join(unknown)}",
+                code="UNKNOWN_CAPABILITY",
+                field="requiredCapabilities",
+                details={"unknown": unknown},
+            )
+        return moved
+
+    return await atomically(write)
 
 
 def offered_capabilities(agent: models.Agent, capabilities: list[str] | None) -> list[str]:
@@ -112,18 +125,66 @@ def offered_capabilities(agent: models.Agent, capabilities: list[str] | None) ->
 
 async def has_room(agent: models.Agent) -> bool:
     """Whether the agent runs fewer tasks than its `max_concurrent_tasks`."""
-    running = await models.Task.get_pymongo_collection().count_documents(
-        {"agent_id": agent.id, "status": {"$in": [s.value for s in ACTIVE]}}
-    )
-    return running < agent.configuration.max_concurrent_tasks
+    return await active_count(agent.id) < agent.configuration.max_concurrent_tasks
+
+
+async def active_count(agent_id: str) -> int:
+    """Tasks running or paused on the agent: one status equality each, served by the status
+    index (`$in`, or the agent's id first, read every task the agent ever ran)."""
+    collection = models.Task.get_pymongo_collection()
+    counts = [
+        await collection.count_documents({"status": s.value, "agent_id": agent_id}) for s in ACTIVE
+    ]
+    return sum(counts)
 
 
 async def claim(settings: Settings, agent: models.Agent, offered: list[str]) -> models.Task | None:
-    """Lease the next queued task whose required capabilities are all in `offered`."""
+    """Lease the next queued task whose required capabilities are all in `offered`.
+
+    The first try takes the head of the queue. Claimers that meet there (a write conflict)
+    do not all wait to try the head again: each takes the next few candidates in a random
+    order, so concurrent agents spread over the queue's first tasks instead of queueing on one.
+    """
+    try:
+        return await atomically(partial(_claim, settings, agent, offered, None), retry=False)
+    except PyMongoError as exc:
+        if not conflicted(exc):
+            raise
+    query = {"status": S.QUEUED.value, **capable_query(offered)}
+    for _ in range(CLAIM_ROUNDS):
+        head = models.Task.get_pymongo_collection().find(query, {"_id": 1}).sort(CLAIM_ORDER)
+        candidates = [raw["_id"] for raw in await head.limit(CLAIM_SPREAD).to_list()]
+        if not candidates:
+            return None
+        random.shuffle(candidates)  # spreads claimers; not a secret
+        for task_id in candidates:
+            try:
+                task = await atomically(
+                    partial(_claim, settings, agent, offered, task_id), retry=False
+                )
+            except PyMongoError as exc:
+                if not conflicted(exc):
+                    raise
+                continue
+            if task is not None:
+                return task
+    return await atomically(partial(_claim, settings, agent, offered, None))
+
+
+async def _claim(
+    settings: Settings,
+    agent: models.Agent,
+    offered: list[str],
+    task_id: str | None,
+    unit: Change,
+) -> models.Task | None:
+    """Lease `task_id` if it is still queued (or, without one, the head of the queue)."""
     collection = models.Task.get_pymongo_collection()
     now = utcnow()
-    raw = await collection.find_one_and_update(
-        {"status": S.QUEUED.value, **capable_query(offered)},
+    chosen = {} if task_id is None else {"_id": task_id}
+    claimed = await update_first(
+        collection,
+        {**chosen, "status": S.QUEUED.value, **capable_query(offered)},
         {
             "$set": {
                 "status": S.RUNNING.value,
@@ -136,16 +197,18 @@ async def claim(settings: Settings, agent: models.Agent, offered: list[str]) -> 
             "$inc": {"attempts": 1},
         },
         sort=CLAIM_ORDER,
-        return_document=ReturnDocument.AFTER,
+        session=unit.session,
     )
-    if raw is None:
+    if claimed is None:
         return None
-    task = lifecycle.from_raw(raw)
+    task = lifecycle.from_raw(claimed[1])
     await emit(
         "TASK_STATE_CHANGED",
         {
             "status": task.status.value,
+            "previous": S.QUEUED.value,
             "change": "claimed",
+            **lifecycle.counted(task),
             "name": task.name,
             "agent_id": agent.id,
             "parent_id": task.parent_id,
@@ -170,7 +233,13 @@ async def leased_task(task_id: str, agent_id: str) -> models.Task:
 
 
 async def report_progress(
-    settings: Settings, task_id: str, agent_id: str, progress: int, message: str | None = None
+    settings: Settings,
+    task_id: str,
+    agent_id: str,
+    progress: int,
+    message: str | None = None,
+    *,
+    details: dict[str, Any] | None = None,
 ) -> models.Task:
     """Record progress and renew the lease; the returned status carries cancel/pause to the agent.
 
@@ -182,27 +251,33 @@ async def report_progress(
     now = utcnow()
     lease = now + timedelta(seconds=settings.task_lease_seconds)
     collection = models.Task.get_pymongo_collection()
-    before = await collection.find_one_and_update(
-        {
-            "_id": task_id,
-            "agent_id": agent_id,
-            "status": {"$in": [s.value for s in ACTIVE]},
-        },
-        {"$set": {"progress": progress, "lease_expires_at": lease, "updated_at": now}},
-        return_document=ReturnDocument.BEFORE,
-    )
+    changes: dict[str, Any] = {"progress": progress, "lease_expires_at": lease, "updated_at": now}
+    if details is not None:
+        changes["progress_details"] = details
+
+    async def write(unit: Change) -> dict[str, Any] | None:
+        before: dict[str, Any] | None = await collection.find_one_and_update(
+            {
+                "_id": task_id,
+                "agent_id": agent_id,
+                "status": {"$in": [s.value for s in ACTIVE]},
+            },
+            {"$set": changes},
+            return_document=ReturnDocument.BEFORE,
+            session=unit.session,
+        )
+        if before is not None and (progress != before.get("progress") or message):
+            # a bare renewal is not news; progress and messages are
+            payload: dict[str, Any] = {"progress": progress, "status": before.get("status")}
+            if message:
+                payload["message"] = message[: settings.max_text_length]
+            await emit("TASK_PROGRESS", payload, task_id=task_id, agent_id=agent_id)
+        return before
+
+    before = await atomically(write)
     if before is None:
         return await leased_task(task_id, agent_id)
-    task = lifecycle.from_raw(
-        {**before, "progress": progress, "lease_expires_at": lease, "updated_at": now}
-    )
-    if progress != before.get("progress") or message:
-        # a bare renewal is not news; progress and messages are
-        payload: dict[str, Any] = {"progress": progress, "status": task.status.value}
-        if message:
-            payload["message"] = message[: settings.max_text_length]
-        await emit("TASK_PROGRESS", payload, task_id=task_id, agent_id=agent_id)
-    return task
+    return lifecycle.from_raw({**before, **changes})
 
 
 def _duration(task: models.Task) -> float:
@@ -212,7 +287,18 @@ def _duration(task: models.Task) -> float:
 
 
 async def complete(task_id: str, agent_id: str, result: dict[str, Any]) -> models.Task:
-    """running|paused → completed by the lease holder, with its result."""
+    """running|paused → completed by the lease holder, with its result (and the statistics,
+    in the same unit of work)."""
+
+    async def write(unit: Change) -> models.Task:
+        return await _complete(unit.session, task_id, agent_id, result)
+
+    return await atomically(write)
+
+
+async def _complete(
+    session: AsyncClientSession | None, task_id: str, agent_id: str, result: dict[str, Any]
+) -> models.Task:
     task = await lifecycle.move(
         task_id,
         S.COMPLETED,
@@ -228,7 +314,7 @@ async def complete(task_id: str, agent_id: str, result: dict[str, Any]) -> model
     )
     if task is None:
         raise Conflict(f"task {task_id} changed while completing; retry")
-    await record_finish(task, success=True)
+    await record_finish(task, success=True, session=session)
     return task
 
 
@@ -248,18 +334,22 @@ async def fail(task_id: str, agent_id: str, error: str, *, retry: bool = True) -
         if moved is not None:
             return moved
         current = await leased_task(task_id, agent_id)
-    task = await lifecycle.move(
-        task_id,
-        S.FAILED,
-        change="failed",
-        where={"agent_id": agent_id},
-        set_={"error": error, "completed_at": utcnow(), "lease_expires_at": None},
-        payload={"error": error},
-    )
-    if task is None:
-        raise Conflict(f"task {task_id} changed while failing; retry")
-    await record_finish(task, success=False)
-    return task
+
+    async def write(unit: Change) -> models.Task:
+        task = await lifecycle.move(
+            task_id,
+            S.FAILED,
+            change="failed",
+            where={"agent_id": agent_id},
+            set_={"error": error, "completed_at": utcnow(), "lease_expires_at": None},
+            payload={"error": error},
+        )
+        if task is None:
+            raise Conflict(f"task {task_id} changed while failing; retry")
+        await record_finish(task, success=False, session=unit.session)
+        return task
+
+    return await atomically(write)
 
 
 async def cancel(task_id: str, reason: str | None = None) -> models.Task:
@@ -329,17 +419,7 @@ async def reap_expired(settings: Settings) -> int:
             )
         else:
             error = f"{note}; attempts exhausted" + (f"; last error: {last}" if last else "")
-            moved = await lifecycle.move(
-                raw["_id"],
-                S.FAILED,
-                change="lease_expired",
-                only_from=[S.RUNNING],
-                where=where,
-                set_={"error": error, "completed_at": now, "lease_expires_at": None},
-                payload={"expired_agent_id": agent, "error": error},
-            )
-            if moved is not None:
-                await record_finish(moved, success=False)
+            moved = await atomically(partial(_expire, raw["_id"], where, error, agent, now))
         count += moved is not None
     return count
 
@@ -353,21 +433,48 @@ async def mark_offline_agents(settings: Settings) -> int:
         {"last_heartbeat": {"$lt": cutoff}, "status": {"$ne": AgentStatus.OFFLINE.value}},
         {"_id": 1, "status": 1},
     ).limit(500):
-        updated = await collection.update_one(
-            {"_id": raw["_id"], "last_heartbeat": {"$lt": cutoff}},
-            {"$set": {"status": AgentStatus.OFFLINE.value, "updated_at": utcnow()}},
-        )
-        if updated.modified_count:
-            count += 1
-            await emit(
-                "AGENT_STATUS",
-                {"status": "offline", "previous": raw.get("status"), "change": "silent"},
-                agent_id=raw["_id"],
-            )
+        count += await atomically(partial(_silenced, raw, cutoff))
     return count
 
 
-async def record_finish(task: models.Task, *, success: bool) -> None:
+async def _silenced(raw: dict[str, Any], cutoff: datetime, unit: Change) -> int:
+    """One silent agent → offline, with its event; 0 when it spoke up meanwhile."""
+    updated = await models.Agent.get_pymongo_collection().update_one(
+        {"_id": raw["_id"], "last_heartbeat": {"$lt": cutoff}},
+        {"$set": {"status": AgentStatus.OFFLINE.value, "updated_at": utcnow()}},
+        session=unit.session,
+    )
+    if not updated.modified_count:
+        return 0
+    await emit(
+        "AGENT_STATUS",
+        {"status": "offline", "previous": raw.get("status"), "change": "silent"},
+        agent_id=raw["_id"],
+    )
+    return 1
+
+
+async def _expire(
+    task_id: str, where: dict[str, Any], error: str, agent: Any, now: datetime, unit: Change
+) -> models.Task | None:
+    """A running task whose lease ran out with no attempts left → failed (with statistics)."""
+    moved = await lifecycle.move(
+        task_id,
+        S.FAILED,
+        change="lease_expired",
+        only_from=[S.RUNNING],
+        where=where,
+        set_={"error": error, "completed_at": now, "lease_expires_at": None},
+        payload={"expired_agent_id": agent, "error": error},
+    )
+    if moved is not None:
+        await record_finish(moved, success=False, session=unit.session)
+    return moved
+
+
+async def record_finish(
+    task: models.Task, *, success: bool, session: AsyncClientSession | None = None
+) -> None:
     """Per-task, per-schedule and per-agent run statistics for one finished task."""
     duration = _duration(task)
     await models.Task.get_pymongo_collection().update_one(
@@ -379,6 +486,7 @@ async def record_finish(task: models.Task, *, success: bool) -> None:
                 f"statistics.{'successful_runs' if success else 'failed_runs'}": 1,
             },
         },
+        session=session,
     )
     if task.parent_id:
         await _bump(
@@ -391,6 +499,7 @@ async def record_finish(task: models.Task, *, success: bool) -> None:
             "average_duration",
             success,
             duration,
+            session,
         )
     if task.agent_id:
         await _bump(
@@ -403,6 +512,7 @@ async def record_finish(task: models.Task, *, success: bool) -> None:
             "average_task_duration",
             success,
             duration,
+            session,
         )
 
 
@@ -416,11 +526,12 @@ async def _bump(
     average: str,
     success: bool,
     duration: float,
+    session: AsyncClientSession | None,
 ) -> None:
     """Add one run to a statistics block; compare-and-set on the total keeps the mean exact."""
     collection = model.get_pymongo_collection()
     for _ in range(20):
-        raw = await collection.find_one({"_id": doc_id}, {path: 1})
+        raw = await collection.find_one({"_id": doc_id}, {path: 1}, session=session)
         if raw is None:
             return
         stats = raw.get(path) or {}
@@ -435,6 +546,7 @@ async def _bump(
                 },
                 "$inc": {f"{path}.{ok if success else bad}": 1},
             },
+            session=session,
         )
         if updated.matched_count:
             return

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import time
 from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
 
 from axonql import models
 from axonql.errors import GatewayTimeout
@@ -50,13 +51,25 @@ class Replies:
             with contextlib.suppress(ValueError):
                 self._idle.remove(waiter)
 
-    async def wait_for_task(self, task_id: str, seconds: float, poll: float) -> models.Task:
-        """The task once terminal; GatewayTimeout (task left as it is) after `seconds`."""
+    async def wait_for_task(
+        self,
+        task_id: str,
+        seconds: float,
+        poll: float,
+        *,
+        check: Callable[[models.Task], Awaitable[None]] | None = None,
+    ) -> models.Task:
+        """The task once terminal; GatewayTimeout (task left as it is) after `seconds`.
+
+        `check` sees the unfinished task at every poll and may raise to stop waiting.
+        """
         deadline = time.monotonic() + seconds
         while True:
             task = await fetch(models.Task, task_id, "task")
             if task.status in TERMINAL:
                 return task
+            if check is not None:
+                await check(task)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise GatewayTimeout(

@@ -112,11 +112,18 @@ class RequestStats:
         self._server = Window()
         self._apps: dict[str, Window] = {}
         self._open: dict[str | None, int] = {}
+        self._answered = 0
+
+    def answered(self) -> int:
+        """HTTP requests answered since this instance started."""
+        with self._lock:
+            return self._answered
 
     def record(self, app_id: str | None, duration_ms: float, status: int) -> None:
         """One answered HTTP request; `app_id` None when no application can be named."""
         index = bucket_of(duration_ms)
         with self._lock:
+            self._answered += 1
             self._server.add(index, duration_ms, status)
             if app_id is not None:
                 window = self._apps.get(app_id)

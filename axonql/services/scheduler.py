@@ -16,7 +16,7 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -27,7 +27,8 @@ from axonql.errors import ValidationError
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
 from axonql.services import immune, queue
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
+from axonql.services.lifecycle import counted
 from axonql.services.schedule import check_schedule, next_run
 from axonql.state import AppState
 from axonql.stopping import stop_task
@@ -37,6 +38,7 @@ log = logging.getLogger("axonql.scheduler")
 LOCK_NAME = "scheduler"
 EVENT_OVERLAP = timedelta(seconds=10)
 SCHEDULE_TRIGGERS = {"schedule": "cron", "cron": "cron", "interval": "interval"}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _LIVE = {"status": {"$ne": TaskStatus.CANCELLED.value}, "enabled": {"$ne": False}}
 
 
@@ -126,22 +128,27 @@ async def create_run(
         scheduled_for=scheduled_for,
         queued_at=now,
     )
+
+    async def write(unit: Change) -> None:
+        await run.insert(session=unit.session)
+        await emit(
+            "TASK_STATE_CHANGED",
+            {
+                "status": run.status.value,
+                "change": "scheduled",
+                **counted(run),
+                "name": run.name,
+                "parent_id": template.id,
+                "trigger": trigger,
+            },
+            task_id=run.id,
+            system_id=run.system_id,
+        )
+
     try:
-        await run.insert()
-    except DuplicateKeyError:
+        await atomically(write)
+    except DuplicateKeyError:  # another instance created this run first
         return None
-    await emit(
-        "TASK_STATE_CHANGED",
-        {
-            "status": run.status.value,
-            "change": "scheduled",
-            "name": run.name,
-            "parent_id": template.id,
-            "trigger": trigger,
-        },
-        task_id=run.id,
-        system_id=run.system_id,
-    )
     return run
 
 
@@ -149,7 +156,10 @@ async def fire_schedules(now: datetime) -> int:
     """Create the runs of every due interval/cron schedule and advance its `next_run`."""
     collection = models.Task.get_pymongo_collection()
     fired = 0
-    query = {"is_automation": False, "schedule": {"$ne": None}, "next_run": {"$lte": now}, **_LIVE}
+    # The due range first and closed on both sides: SecantusDB serves the first indexed clause,
+    # and a `$lte` alone also reads every task without a `next_run` (null sorts lowest).
+    due = {"$gte": EPOCH, "$lte": now}
+    query = {"next_run": due, "is_automation": False, "schedule": {"$ne": None}, **_LIVE}
     async for raw in collection.find(query).limit(200):
         template = models.Task.model_validate(raw)
         if template.schedule is None or template.next_run is None:

@@ -31,7 +31,7 @@ from axonql.models.base import utcnow
 from axonql.services import learning as rules
 from axonql.services import security_training as training
 from axonql.services import validation as v
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
 from axonql.services.lookup import fetch
 from axonql.services.scenario_templates import TEMPLATES
 from axonql.services.user_learning import announce_achievements, get_user, mutate_learning
@@ -84,13 +84,17 @@ async def generate_scenario(req: ScenarioRequest) -> models.SecurityScenario:
         acceptable_actions=list(template.acceptable_actions),
         created_at=now,
     )
-    await scenario.insert()
-    await emit(
-        "SECURITY_SCENARIO_GENERATED",
-        {"user_id": req.user_id, "scenario_id": scenario.id, "scenario_type": template.type,
-         "difficulty": difficulty},
-        user_id=req.user_id,
-    )  # fmt: skip
+
+    async def write(unit: Change) -> None:
+        await scenario.insert(session=unit.session)
+        await emit(
+            "SECURITY_SCENARIO_GENERATED",
+            {"user_id": req.user_id, "scenario_id": scenario.id, "scenario_type": template.type,
+             "difficulty": difficulty},
+            user_id=req.user_id,
+        )  # fmt: skip
+
+    await atomically(write)
     return scenario
 
 
@@ -220,16 +224,20 @@ async def submit_assessment(scenario_id: str, req: AssessmentRequest) -> models.
         },
         achievements_unlocked=[rule.id for rule in unlocked],
     )
+
+    async def write(unit: Change) -> None:
+        await assessment.insert(session=unit.session)
+        await emit(
+            "SECURITY_ASSESSMENT",
+            {"user_id": req.user_id, "scenario_id": scenario_id, "assessment_id": assessment_id,
+             "score": scored.score, "scenario_type": scenario.scenario_type},
+            user_id=req.user_id,
+        )  # fmt: skip
+
     try:
-        await assessment.insert()
+        await atomically(write)
     except DuplicateKeyError:
         raise _already(scenario) from None
-    await emit(
-        "SECURITY_ASSESSMENT",
-        {"user_id": req.user_id, "scenario_id": scenario_id, "assessment_id": assessment_id,
-         "score": scored.score, "scenario_type": scenario.scenario_type},
-        user_id=req.user_id,
-    )  # fmt: skip
     await announce_achievements(req.user_id, unlocked)
     return assessment
 

@@ -88,7 +88,12 @@ async def start(settings: Settings, request: StartRequest) -> Progress:
             f"experimental_condition must be one of {', '.join(config.conditions)}",
             field="experimentalCondition",
         )
-    days = v.int_in("durationDays", request.duration_days or config.duration_days, 1, 3650)
+    days = v.int_in(
+        "durationDays",
+        request.duration_days if request.duration_days is not None else config.duration_days,
+        1,
+        3650,
+    )
     stress = v.number_in(
         "stressEventFrequency",
         request.stress_event_frequency
@@ -246,6 +251,14 @@ async def status() -> Progress:
     return await progress(await current())
 
 
+async def status_if_any() -> Progress | None:
+    """`status()`, or None before the first run."""
+    try:
+        return await status()
+    except NotFound:
+        return None
+
+
 async def progress(simulation: Simulation) -> Progress:
     where = {"simulation_id": simulation.id}
     assessments = SimulationAssessment.get_pymongo_collection()
@@ -285,12 +298,24 @@ async def _active_run(simulation_id: str) -> Simulation:
 
 
 async def _advance(simulation: Simulation, day: int) -> None:
+    """A new simulated day: recorded, and announced as a status update (live progress)."""
     if day > simulation.current_day:
-        await Simulation.get_pymongo_collection().update_one(
+        moved = await Simulation.get_pymongo_collection().update_one(
             {"_id": simulation.id, "current_day": {"$lt": day}},
             {"$set": {"current_day": day, "updated_at": utcnow()}},
         )
         simulation.current_day = day
+        if moved.modified_count:
+            await _status_event(simulation)
+
+
+async def task_finished(task: models.Task) -> None:
+    """A run's task ended: the run adopts its outcome now, and says so to its watchers."""
+    if task.type != "simulation":
+        return
+    simulation = await Simulation.find_one({"task_id": task.id})
+    if simulation is not None:
+        await _settle(simulation)
 
 
 async def record_event(

@@ -22,7 +22,7 @@ from axonql.models.system import (
 )
 from axonql.models.task import TaskStatus
 from axonql.services import validation as v
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
 from axonql.services.pagination import Listing
@@ -205,16 +205,24 @@ async def create_system(
         system.id = v.client_id("id", system_id)
     draft.name = draft.name if draft.name is not None else ""
     _apply(settings, system, draft)
-    await system.insert()
-    await emit("SYSTEM_STATE_CHANGED", _summary(system, "created"), system_id=system.id)
+
+    async def write(unit: Change) -> None:
+        await system.insert(session=unit.session)
+        await emit("SYSTEM_STATE_CHANGED", _summary(system, "created"), system_id=system.id)
+
+    await atomically(write)
     return system
 
 
 async def update_system(settings: Settings, system_id: str, draft: SystemDraft) -> models.System:
     system = await get_system(system_id)
     _apply(settings, system, draft)
-    await system.save()
-    await emit("SYSTEM_STATE_CHANGED", _summary(system, "updated"), system_id=system.id)
+
+    async def write(unit: Change) -> None:
+        await system.save(session=unit.session)
+        await emit("SYSTEM_STATE_CHANGED", _summary(system, "updated"), system_id=system.id)
+
+    await atomically(write)
     return system
 
 
@@ -222,9 +230,14 @@ async def delete_system(system_id: str) -> bool:
     if system_id == SERVER_SYSTEM_ID:
         raise Conflict("the server's own system cannot be deleted", details={"id": system_id})
     system = await get_system(system_id)
-    await system.delete()
+
+    async def write(unit: Change) -> None:
+        await system.delete(session=unit.session)
+        await emit("SYSTEM_STATE_CHANGED", {"change": "deleted"}, system_id=system_id)
+
+    await atomically(write)
+    # its samples can be many: removed after, outside the transaction (a retry finishes it)
     await models.MetricSample.get_pymongo_collection().delete_many({"system_id": system_id})
-    await emit("SYSTEM_STATE_CHANGED", {"change": "deleted"}, system_id=system_id)
     return True
 
 
@@ -336,16 +349,20 @@ async def update_consciousness(
         system.consciousness_level = checked_level
     if checked_state is not None:
         system.awareness_state = checked_state
-    await system.save()
-    await emit(
-        "CONSCIOUSNESS_UPDATE",
-        {
-            "consciousness_level": system.consciousness_level,
-            "previous_level": previous,
-            "awareness_state": system.awareness_state,
-        },
-        system_id=system.id,
-    )
+
+    async def write(unit: Change) -> None:
+        await system.save(session=unit.session)
+        await emit(
+            "CONSCIOUSNESS_UPDATE",
+            {
+                "consciousness_level": system.consciousness_level,
+                "previous_level": previous,
+                "awareness_state": system.awareness_state,
+            },
+            system_id=system.id,
+        )
+
+    await atomically(write)
     return system
 
 

@@ -6,12 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from axonql import models
 from axonql.errors import NotFound
 from axonql.models.base import utcnow
 from axonql.models.task import PRIORITY_RANK, Schedule, TaskPriority, TaskStatus
+from axonql.services import tallies
 from axonql.services import validation as v
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
+from axonql.services.lifecycle import counted
 from axonql.services.pagination import Listing
 from axonql.services.query_filters import all_of, compact, contains, window
 from axonql.services.schedule import check_schedule, next_run
@@ -63,7 +67,26 @@ def task_query(f: TaskFilterArgs) -> dict[str, Any]:
     )
 
 
-TASKS = Listing(models.Task, task_query)
+def tallied(f: TaskFilterArgs) -> bool:
+    """Whether the tallies count this filter: it names only automation, status(es) and type."""
+    return f == TaskFilterArgs(
+        status=f.status, statuses=f.statuses, type=f.type, automation=f.automation
+    )
+
+
+async def maintained_total(f: TaskFilterArgs) -> int | None:
+    """The count of a filter the tallies cover, else None."""
+    if not tallied(f):
+        return None
+    if f.status is not None:
+        statuses: list[str] | None = [f.status.value]
+    else:
+        statuses = [s.value for s in f.statuses] if f.statuses else None
+    counts = await tallies.task_counts(f.automation, statuses, f.type or None)
+    return sum(counts.by_status.values())
+
+
+TASKS = Listing(models.Task, task_query, maintained_total, tallies.TASKS)
 
 
 @dataclass
@@ -121,18 +144,24 @@ async def create_task(settings: Settings, draft: TaskDraft, **fields: Any) -> mo
         draft.name = ""
     task = models.Task(name="", **fields)
     _apply(settings, task, draft)
-    await task.insert()
-    await emit(
-        "TASK_STATE_CHANGED",
-        {"status": task.status.value, "name": task.name, "change": "created"},
-        task_id=task.id,
-        system_id=task.system_id,
-    )
+
+    async def write(unit: Change) -> None:
+        await task.insert(session=unit.session)
+        await emit(
+            "TASK_STATE_CHANGED",
+            {"status": task.status.value, "name": task.name, "change": "created", **counted(task)},
+            task_id=task.id,
+            system_id=task.system_id,
+        )
+
+    await atomically(write)
     return task
 
 
-async def get_task(task_id: str, *, automation: bool | None = None) -> models.Task:
-    task = await models.Task.get(task_id)
+async def get_task(
+    task_id: str, *, automation: bool | None = None, session: AsyncClientSession | None = None
+) -> models.Task:
+    task = await models.Task.get(task_id, session=session)
     if task is None or (automation is not None and task.is_automation != automation):
         raise NotFound(f"task {task_id} not found", details={"id": task_id})
     return task
@@ -141,20 +170,39 @@ async def get_task(task_id: str, *, automation: bool | None = None) -> models.Ta
 async def update_task(
     settings: Settings, task_id: str, draft: TaskDraft, *, automation: bool = False
 ) -> models.Task:
-    task = await get_task(task_id, automation=automation)
-    _apply(settings, task, draft)
-    await task.save()
-    await emit(
-        "TASK_STATE_CHANGED",
-        {"status": task.status.value, "name": task.name, "change": "updated"},
-        task_id=task.id,
-        system_id=task.system_id,
-    )
-    return task
+
+    async def write(unit: Change) -> models.Task:
+        task = await get_task(task_id, automation=automation, session=unit.session)
+        previous_type = task.type
+        _apply(settings, task, draft)
+        await task.save(session=unit.session)
+        await emit(
+            "TASK_STATE_CHANGED",
+            {
+                "status": task.status.value,
+                "name": task.name,
+                "change": "updated",
+                "previous_type": previous_type,
+                **counted(task),
+            },
+            task_id=task.id,
+            system_id=task.system_id,
+        )
+        return task
+
+    return await atomically(write)
 
 
 async def delete_task(task_id: str, *, automation: bool = False) -> bool:
-    task = await get_task(task_id, automation=automation)
-    await task.delete()
-    await emit("TASK_STATE_CHANGED", {"change": "deleted"}, task_id=task_id)
+
+    async def write(unit: Change) -> None:
+        task = await get_task(task_id, automation=automation, session=unit.session)
+        await task.delete(session=unit.session)
+        await emit(
+            "TASK_STATE_CHANGED",
+            {"change": "deleted", "status": task.status.value, **counted(task)},
+            task_id=task_id,
+        )
+
+    await atomically(write)
     return True

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pymongo.asynchronous.client_session import AsyncClientSession
+
 from axonql import models
 from axonql.errors import AuthorizationDenied, Conflict, UserNotFound, ValidationError
 from axonql.models.base import utcnow
@@ -15,7 +17,7 @@ from axonql.services import auth
 from axonql.services import users as accounts
 from axonql.services import validation as v
 from axonql.services.auth import Principal
-from axonql.services.events import emit
+from axonql.services.events import Change, atomically, emit
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
 from axonql.services.pagination import Listing
@@ -172,19 +174,26 @@ async def create_user(
     learning = LearningContext()
     if d.learning is not None:
         apply_learning(learning, d.learning)
-    user = await accounts.create_account(
-        settings,
-        username=d.username or "",
-        password=d.password,
-        user_id=user_id,
-        email=d.email,
-        scopes=d.scopes,
-        learning=learning,
-        tags=d.tags,
-        is_active=d.is_active if d.is_active is not None else True,
-    )
-    await emit("USER_UPDATED", {"change": "created", "username": user.username}, user_id=user.id)
-    return user
+
+    async def write(unit: Change) -> models.User:
+        user = await accounts.create_account(
+            settings,
+            username=d.username or "",
+            password=d.password,
+            user_id=user_id,
+            email=d.email,
+            scopes=d.scopes,
+            learning=learning,
+            tags=d.tags,
+            is_active=d.is_active if d.is_active is not None else True,
+            session=unit.session,
+        )
+        await emit(
+            "USER_UPDATED", {"change": "created", "username": user.username}, user_id=user.id
+        )
+        return user
+
+    return await atomically(write)
 
 
 async def update_user(
@@ -221,19 +230,31 @@ async def update_user(
     ends_tokens = bool({"password_hash", "scopes"} & changes.keys()) or (
         changes.get("is_active") is False
     )
-    await _write(user, changes, ends_tokens=ends_tokens)
-    if "password_hash" in changes or changes.get("is_active") is False:
-        await _revoke_credentials(user.id)
-    await emit(
-        "USER_UPDATED",
-        {"change": "updated", "fields": sorted(k for k in changes if k != "password_hash")},
-        user_id=user.id,
-    )
+    version = user.token_version
+
+    async def write(unit: Change) -> None:
+        user.token_version = version  # as read: a retried unit bumps it once, not twice
+        await _write(user, changes, ends_tokens=ends_tokens, session=unit.session)
+        if "password_hash" in changes or changes.get("is_active") is False:
+            await _revoke_credentials(user.id, unit.session)
+        await emit(
+            "USER_UPDATED",
+            {"change": "updated", "fields": sorted(k for k in changes if k != "password_hash")},
+            user_id=user.id,
+        )
+
+    await atomically(write)
     validity.forget()
     return user
 
 
-async def _write(user: models.User, changes: dict[str, Any], *, ends_tokens: bool = False) -> None:
+async def _write(
+    user: models.User,
+    changes: dict[str, Any],
+    *,
+    ends_tokens: bool = False,
+    session: AsyncClientSession | None = None,
+) -> None:
     """`$set` only what changed (learning field by field), so a concurrent learning-progress
     write to other fields of the same user is not overwritten by a stale copy."""
     update = {k: value for k, value in changes.items() if k != "learning"}
@@ -249,17 +270,17 @@ async def _write(user: models.User, changes: dict[str, Any], *, ends_tokens: boo
     if ends_tokens:
         write["$inc"] = {"token_version": 1}
         user.token_version += 1
-    await models.User.get_pymongo_collection().update_one({"_id": user.id}, write)
+    await models.User.get_pymongo_collection().update_one({"_id": user.id}, write, session=session)
 
 
-async def _revoke_credentials(user_id: str) -> None:
+async def _revoke_credentials(user_id: str, session: AsyncClientSession | None = None) -> None:
     """Refresh tokens and API keys of a user stop working (password change, deactivation)."""
     stamp = utcnow()
     await models.RefreshToken.get_pymongo_collection().update_many(
-        {"user_id": user_id, "revoked_at": None}, {"$set": {"revoked_at": stamp}}
+        {"user_id": user_id, "revoked_at": None}, {"$set": {"revoked_at": stamp}}, session=session
     )
     await models.ApiKey.get_pymongo_collection().update_many(
-        {"user_id": user_id, "revoked_at": None}, {"$set": {"revoked_at": stamp}}
+        {"user_id": user_id, "revoked_at": None}, {"$set": {"revoked_at": stamp}}, session=session
     )
 
 
@@ -268,10 +289,16 @@ async def delete_user(principal: Principal, user_id: str, validity: TokenValidit
     user = await get_user(user_id)
     if user.scopes:
         _require_admin(principal, "deleting a user holding scopes")
-    await models.LearningSession.find({"user_id": user_id}).delete()
-    await models.RefreshToken.find({"user_id": user_id}).delete()
-    await models.ApiKey.find({"user_id": user_id}).delete()
-    await user.delete()
-    await emit("USER_UPDATED", {"change": "deleted", "username": user.username}, user_id=user_id)
+
+    async def write(unit: Change) -> None:
+        await models.LearningSession.find({"user_id": user_id}).delete(session=unit.session)
+        await models.RefreshToken.find({"user_id": user_id}).delete(session=unit.session)
+        await models.ApiKey.find({"user_id": user_id}).delete(session=unit.session)
+        await user.delete(session=unit.session)
+        await emit(
+            "USER_UPDATED", {"change": "deleted", "username": user.username}, user_id=user_id
+        )
+
+    await atomically(write)
     validity.forget()
     return True

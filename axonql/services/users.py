@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from axonql import models
@@ -47,8 +48,10 @@ async def create_account(
     learning: LearningContext | None = None,
     tags: list[str] | None = None,
     is_active: bool = True,
+    session: AsyncClientSession | None = None,
 ) -> models.User:
-    """Store a new user; without a password the account cannot log in (API keys only)."""
+    """Store a new user (in `session`'s transaction, if any); without a password the account
+    cannot log in (API keys only)."""
     user = models.User(
         username=v.client_id("username", username),
         email=email_address(email) if email else None,
@@ -60,11 +63,12 @@ async def create_account(
     )
     if user_id is not None:
         user.id = v.client_id("id", user_id)
-        if await models.User.get(user.id) is not None:
+        if await models.User.get(user.id, session=session) is not None:
             raise Conflict(f"user {user.id} already exists", details={"id": user.id})
-    if await models.User.find_one(models.User.username == user.username) is not None:
+    taken = await models.User.find_one(models.User.username == user.username, session=session)
+    if taken is not None:
         raise Conflict(f"username {user.username} is taken", details={"username": user.username})
-    await user.insert()
+    await user.insert(session=session)
     return user
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,22 +11,28 @@ from typing import Any
 from pymongo import ReturnDocument
 
 from axonql import models
-from axonql.errors import AuthorizationDenied, ServiceUnavailable, ValidationError
+from axonql.errors import (
+    AuthorizationDenied,
+    AxonError,
+    GatewayTimeout,
+    ServiceUnavailable,
+    ValidationError,
+)
 from axonql.models.agent import AgentStatus
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
 from axonql.scopes import AGENT_DEFAULT_SCOPES
 from axonql.services import agents as agent_logic
-from axonql.services import queue
+from axonql.services import queue, simulation_runs, tallies
 from axonql.services import tasks as task_logic
 from axonql.services import validation as v
 from axonql.services.auth import Principal, create_api_key
-from axonql.services.events import emit
-from axonql.services.lifecycle import ACTIVE
+from axonql.services.events import Change, atomically, emit
 from axonql.services.task_parameters import check_parameters
 from axonql.state import AppState
 
 NO_CAPABLE_AGENT = "NO_CAPABLE_AGENT"
+STRANDED_CHECK_SECONDS = 0.5  # how often a waiting caller checks that a capable agent is online
 SCHEDULE_TRIGGERS = ("schedule", "cron", "interval")
 
 
@@ -62,9 +69,7 @@ async def register_agent(
 
 
 async def _active_count(agent_id: str) -> int:
-    return await models.Task.get_pymongo_collection().count_documents(
-        {"agent_id": agent_id, "status": {"$in": [s.value for s in ACTIVE]}}
-    )
+    return await queue.active_count(agent_id)
 
 
 def _status_for(agent: models.Agent, running: int) -> AgentStatus:
@@ -99,17 +104,24 @@ async def heartbeat(
         changes["metadata"] = v.json_object("metadata", metadata)
     status = _status_for(agent, await _active_count(agent_id))
     changes["status"] = status.value
-    raw = await models.Agent.get_pymongo_collection().find_one_and_update(
-        {"_id": agent_id}, {"$set": changes}, return_document=ReturnDocument.AFTER
-    )
-    updated = models.Agent.model_validate(raw) if raw else agent
-    if status is not agent.status:
-        await emit(
-            "AGENT_STATUS",
-            {"status": status.value, "previous": agent.status.value, "change": "heartbeat"},
-            agent_id=agent_id,
+
+    async def write(unit: Change) -> Any:
+        raw = await models.Agent.get_pymongo_collection().find_one_and_update(
+            {"_id": agent_id},
+            {"$set": changes},
+            return_document=ReturnDocument.AFTER,
+            session=unit.session,
         )
-    return updated
+        if status is not agent.status:
+            await emit(
+                "AGENT_STATUS",
+                {"status": status.value, "previous": agent.status.value, "change": "heartbeat"},
+                agent_id=agent_id,
+            )
+        return raw
+
+    raw = await atomically(write)
+    return models.Agent.model_validate(raw) if raw else agent
 
 
 async def touch(agent_id: str) -> models.Agent:
@@ -133,14 +145,20 @@ async def touch(agent_id: str) -> models.Agent:
 async def heartbeat_agent(agent: models.Agent) -> models.Agent:
     """Bring an agent that was marked offline back (its status follows its load)."""
     status = _status_for(agent, await _active_count(agent.id))
-    await models.Agent.get_pymongo_collection().update_one(
-        {"_id": agent.id}, {"$set": {"status": status.value, "statistics.uptime": 0.0}}
-    )
-    await emit(
-        "AGENT_STATUS",
-        {"status": status.value, "previous": agent.status.value, "change": "heartbeat"},
-        agent_id=agent.id,
-    )
+
+    async def write(unit: Change) -> None:
+        await models.Agent.get_pymongo_collection().update_one(
+            {"_id": agent.id},
+            {"$set": {"status": status.value, "statistics.uptime": 0.0}},
+            session=unit.session,
+        )
+        await emit(
+            "AGENT_STATUS",
+            {"status": status.value, "previous": agent.status.value, "change": "heartbeat"},
+            agent_id=agent.id,
+        )
+
+    await atomically(write)
     agent.status = status
     return agent
 
@@ -173,10 +191,18 @@ async def queue_task(state: AppState, task_id: str) -> models.Task:
 
 
 async def report_progress(
-    state: AppState, principal: Principal, task_id: str, progress: int, message: str | None
+    state: AppState,
+    principal: Principal,
+    task_id: str,
+    progress: int,
+    message: str | None,
+    details: Any = None,
 ) -> models.Task:
     agent_id = agent_id_of(principal)
-    return await queue.report_progress(state.settings, task_id, agent_id, progress, message)
+    checked = v.json_object("details", details) if details is not None else None
+    return await queue.report_progress(
+        state.settings, task_id, agent_id, progress, message, details=checked
+    )
 
 
 async def complete(state: AppState, principal: Principal, task_id: str, result: Any) -> models.Task:
@@ -184,6 +210,7 @@ async def complete(state: AppState, principal: Principal, task_id: str, result: 
     task = await queue.complete(task_id, agent_id, v.json_object("result", result))
     state.replies.task_finished(task_id)
     observe_finish(state, task)
+    await simulation_runs.task_finished(task)
     return task
 
 
@@ -198,6 +225,7 @@ async def fail(
     else:
         state.replies.task_finished(task_id)
         observe_finish(state, task)
+        await simulation_runs.task_finished(task)
     return task
 
 
@@ -234,19 +262,46 @@ async def resume(state: AppState, principal: Principal, task_id: str) -> models.
     return await queue.resume(state.settings, task_id)
 
 
-async def submit(state: AppState, draft: task_logic.TaskDraft, wait_seconds: float) -> models.Task:
-    """Create, queue and await a task; 503 when no online agent could take it."""
+def _no_capable_agent(required: list[str], why: str) -> ServiceUnavailable:
+    what = f"the capabilities {', '.join(required)}" if required else "tasks"
+    return ServiceUnavailable(
+        f"no online agent offers {what}{why}; start one with `axonql agent`",
+        code=NO_CAPABLE_AGENT,
+        details={"required_capabilities": required},
+    )
+
+
+async def _give_up(state: AppState, task_id: str, reason: str) -> models.Task | None:
+    """Cancel the task of a caller who stopped waiting; the task if it finished meanwhile."""
+    try:
+        task = await queue.cancel(task_id, reason)
+    except AxonError:  # finished (or cancelled) in the meantime
+        return await models.Task.get(task_id)
+    state.replies.task_finished(task_id)
+    return task
+
+
+async def submit(
+    state: AppState,
+    draft: task_logic.TaskDraft,
+    wait_seconds: float,
+    *,
+    keep_on_timeout: bool = False,
+) -> models.Task:
+    """Create, queue and await a task; 503 when no online agent could take it.
+
+    A synchronous caller is the only one waiting for the result, so its task does not outlive
+    it: when the wait times out (504) or the caller goes away, the task is cancelled (unless
+    `keep_on_timeout`), and when every capable agent goes offline while it waits — the one
+    running it died and its lease ran out — the task is cancelled and the answer is 503 at
+    once instead of a 504 much later.
+    """
     wait = check_wait(state, wait_seconds)
     required = queue.check_capabilities(draft.required_capabilities or [], "requiredCapabilities")
     draft.required_capabilities = required
     check_parameters(draft.type, required, draft.parameters)  # a bad request before a 503
     if not await queue.online_agents_for(state.settings, required):
-        what = f"the capabilities {', '.join(required)}" if required else "tasks"
-        raise ServiceUnavailable(
-            f"no online agent offers {what}; start one with `axonql agent`",
-            code=NO_CAPABLE_AGENT,
-            details={"required_capabilities": required},
-        )
+        raise _no_capable_agent(required, "")
     # created and queued in one write: an online agent already offers every capability
     task = await task_logic.create_task(
         state.settings, draft, status=TaskStatus.QUEUED, queued_at=utcnow()
@@ -254,7 +309,37 @@ async def submit(state: AppState, draft: task_logic.TaskDraft, wait_seconds: flo
     state.replies.work_queued()
     if wait == 0:
         return task
-    return await state.replies.wait_for_task(task.id, wait, state.settings.reply_poll_seconds)
+
+    checked = [time.monotonic()]  # agents were online just now
+
+    async def stranded(current: models.Task) -> None:
+        if current.status is not TaskStatus.QUEUED:
+            return
+        if time.monotonic() - checked[0] < STRANDED_CHECK_SECONDS:
+            return
+        checked[0] = time.monotonic()
+        if not await queue.online_agents_for(state.settings, required):
+            await _give_up(state, task.id, "no capable agent online any more")
+            raise _no_capable_agent(required, " any more (the agent running it stopped)")
+
+    try:
+        return await state.replies.wait_for_task(
+            task.id, wait, state.settings.reply_poll_seconds, check=stranded
+        )
+    except GatewayTimeout as late:
+        if keep_on_timeout:
+            raise
+        finished = await _give_up(state, task.id, f"the caller stopped waiting after {wait:g} s")
+        if finished is not None and finished.status in (TaskStatus.COMPLETED, TaskStatus.FAILED):
+            return finished
+        raise GatewayTimeout(
+            f"task {task.id} did not finish within {wait:g} s; it was cancelled "
+            "(ask to keep it, or submit asynchronously, to let it run on)",
+            details={**late.details, "task_id": task.id, "status": TaskStatus.CANCELLED.value},
+        ) from None
+    except asyncio.CancelledError:  # the caller went away: nobody will receive the result
+        await asyncio.shield(_give_up(state, task.id, "the caller went away"))
+        raise
 
 
 async def _count_by(model: Any, field: str, match: dict[str, Any]) -> dict[str, int]:
@@ -276,22 +361,43 @@ async def _sums(model: Any, match: dict[str, Any], fields: dict[str, str]) -> di
     return {k: float(row.get(k) or 0.0) for k in fields}
 
 
+async def _maintained_statistics(
+    subset: task_logic.TaskFilterArgs,
+) -> tuple[dict[str, int], float] | None:
+    """Counts per status and the mean completed duration, when the tallies cover `subset`."""
+    if not task_logic.tallied(subset):
+        return None
+    statuses = [subset.status.value] if subset.status is not None else None
+    if statuses is None and subset.statuses:
+        statuses = [s.value for s in subset.statuses]
+    kept = await tallies.task_counts(subset.automation, statuses, subset.type or None)
+    completed = kept.by_status.get(TaskStatus.COMPLETED.value, 0)
+    return kept.by_status, (kept.completed_seconds / completed if completed else 0.0)
+
+
 async def task_statistics(subset: task_logic.TaskFilterArgs) -> dict[str, Any]:
     """Counts per status, mean duration of completed tasks, success rate, queue age."""
     match = task_logic.task_query(subset)
-    counts = await _count_by(models.Task, "status", match)
-    done = {**match, "status": TaskStatus.COMPLETED.value}
-    durations = await _sums(models.Task, done, {"avg": "avg:statistics.average_duration"})
+    kept = await _maintained_statistics(subset)
+    if kept is not None:  # from the tallies: no scan
+        counts, average = kept
+    else:
+        counts = await _count_by(models.Task, "status", match)
+        done = {**match, "status": TaskStatus.COMPLETED.value}
+        average = (await _sums(models.Task, done, {"avg": "avg:statistics.average_duration"}))[
+            "avg"
+        ]
     completed = counts.get("completed", 0)
     failed = counts.get("failed", 0)
+    # Status first: an equality SecantusDB serves from an index, reading only queued tasks.
     oldest = await models.Task.get_pymongo_collection().find_one(
-        {**match, "status": TaskStatus.QUEUED.value}, sort=[("queued_at", 1)]
+        {"status": TaskStatus.QUEUED.value, **match}, sort=[("queued_at", 1)]
     )
     queued_at: datetime | None = (oldest or {}).get("queued_at")
     return {
         "total": sum(counts.values()),
         "by_status": {s.value: counts.get(s.value, 0) for s in TaskStatus},
-        "average_duration": durations["avg"],
+        "average_duration": average,
         "success_rate": completed / (completed + failed) if completed + failed else None,
         "oldest_queued_seconds": (utcnow() - queued_at).total_seconds() if queued_at else None,
     }
@@ -299,7 +405,7 @@ async def task_statistics(subset: task_logic.TaskFilterArgs) -> dict[str, Any]:
 
 async def agent_statistics(state: AppState) -> dict[str, Any]:
     """Agents per status and online, plus their summed run statistics."""
-    counts = await _count_by(models.Agent, "status", {})
+    counts = await tallies.agent_counts()
     online = await models.Agent.get_pymongo_collection().count_documents(
         {
             "last_heartbeat": {"$gte": queue.online_since(state.settings)},

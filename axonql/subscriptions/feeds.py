@@ -19,6 +19,7 @@ from pymongo.errors import PyMongoError
 from axonql.adapters.broadcaster_redis import make_broadcast
 from axonql.models.event import Event
 from axonql.stopping import stop_task
+from axonql.subscriptions import log as event_log
 from axonql.subscriptions.hub import Hub
 from axonql.subscriptions.sequencer import Sequencer
 
@@ -47,7 +48,10 @@ class Feed(Protocol):
 
 
 class ChangeStreamFeed:
-    """Tails inserts into the events collection and dispatches them in commit order."""
+    """Tails inserts into the events collection and dispatches them in sequence order.
+
+    The stream shows commits in commit order; numbers are taken just before commit, so one
+    may overtake another by a few milliseconds, and the sequencer puts them back in order."""
 
     name = "change_stream"
 
@@ -57,6 +61,7 @@ class ChangeStreamFeed:
         self._stream: Any = None
         self._task: asyncio.Task[None] | None = None
         self._resume_token: Any = None
+        self.sequencer = Sequencer(hub.dispatch)
 
     @staticmethod
     async def supported(collection: Any) -> bool:
@@ -73,15 +78,17 @@ class ChangeStreamFeed:
         return await Event.get_pymongo_collection().watch(pipeline, resume_after=self._resume_token)
 
     async def start(self) -> None:
-        # Opened before start() returns: anything committed after this point is dispatched.
+        # Opened before start() returns: anything committed after this point is dispatched,
+        # and what is numbered after the settled point read next commits after this point.
         self._stream = await self._open()
+        self.sequencer.start_after(await event_log.last_seq())
         self._task = asyncio.create_task(self._run(), name="axonql-change-stream")
 
     async def _run(self) -> None:
         while True:
             try:
                 async for change in self._stream:
-                    self.hub.dispatch(from_stored(change["fullDocument"]))
+                    self.sequencer.accept(from_stored(change["fullDocument"]))
                     self._resume_token = self._stream.resume_token
             except PyMongoError as exc:
                 log.warning("event change stream interrupted (%s); resuming", exc)
@@ -97,6 +104,7 @@ class ChangeStreamFeed:
 
     async def stop(self) -> None:
         await stop_task(self._task)
+        await self.sequencer.close()
         if self._stream is not None:
             with contextlib.suppress(PyMongoError):
                 await self._stream.close()
@@ -126,6 +134,9 @@ class BroadcastFeed:
         if self._task in done:
             waiter.cancel()
             self._task.result()  # the subscription failed: raise why
+        # Subscribed: what is numbered after the settled point is on the channel or settled
+        # from the log.
+        self.sequencer.start_after(await event_log.last_seq())
 
     async def _run(self, ready: asyncio.Event) -> None:
         async with self.broadcast.subscribe(CHANNEL) as subscriber:

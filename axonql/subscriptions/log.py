@@ -1,23 +1,33 @@
-"""Appending to and reading from the persisted event log.
+"""The persisted event log: numbering, storing, settling and reading events.
 
-Each event gets the next number of one counter document. Where the database has
-transactions (SecantusDB, replica sets) the increment and the insert commit together, so two
-writers touching the counter are serialised: sequence order *is* commit order on every
-instance, and `after: <id>` has one meaning everywhere. Without transactions the appending
-instance's lock (`EventLog`, owned by its real-time service) keeps that true within it.
+An event's number is taken with one `$inc` on a counter document, *outside* the transaction
+that stores the event (and the change it reports): writers never meet inside a transaction
+on one document, and nothing is serialised per process. A number is taken last, just before
+the event is inserted and its transaction commits, so numbers mostly commit in order; but a
+writer may commit after a higher number, or never (its transaction aborted, its process died).
 
-Reading needs no state, so `replay`, `last_seq` and `oldest_seq` are plain functions.
+So a number below the counter is *settled* when its event is stored or it is void. Readers
+settle a gap by inserting a void (`VOID`) under the same `_id`: if the writer's transaction
+already inserted that id, the void's insert waits until the transaction ends and then fails
+(the event committed) or goes through (it aborted); if the writer has not inserted it yet,
+its insert conflicts with the void and the writer retries under a new number. Either way,
+once every number up to `n` has an event or a void, no event numbered `n` or below can ever
+commit again: that is what `last_seq()` returns, and the one meaning `after:` has everywhere.
+No clock is involved. The highest settled number is kept in a second counter document
+(`SETTLED_ID`, moved only forward with `$max`, outside any transaction) so a reader looks at
+the few numbers above it, not the whole log.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.errors import OperationFailure
+from pymongo.errors import BulkWriteError
 
 from axonql.errors import ValidationError, clip
 from axonql.models.base import utcnow
@@ -26,8 +36,18 @@ from axonql.subscriptions.filters import EventFilter
 
 COUNTER_COLLECTION = "event_counters"
 COUNTER_ID = "events"
+SETTLED_ID = "events_settled"
+VOID = "_VOID"
+"""The type of a void: a number whose event never committed. Never delivered or replayed."""
+VOID_RETENTION = timedelta(hours=1)  # far beyond any transaction's lifetime (60 s)
 REPLAY_BATCH = 500
-_NO_TRANSACTIONS = 20  # IllegalOperation: "Transaction numbers are only allowed on a replica set"
+HOLE_PATIENCE = 0.05  # how long `last_seq` lets an in-flight number commit before voiding it
+MARK_STRIDE = 256  # `last_seq` records the settled point itself when it is this far behind
+_DUPLICATE_KEY = 11000
+NO_TRANSACTIONS = 20  # IllegalOperation: "Transaction numbers are only allowed on a replica set"
+
+Alongside = Callable[[Event, Any], Awaitable[None]]
+"""A write committed with each event, in its transaction (`session`): the tallies' counts."""
 
 
 def parse_event_id(value: str, field: str = "after") -> int:
@@ -42,30 +62,21 @@ def parse_event_id(value: str, field: str = "after") -> int:
     return int(digits)
 
 
-async def _next_seq(session: Any = None) -> int:
-    counters = Event.get_pymongo_collection().database[COUNTER_COLLECTION]
-    doc = await counters.find_one_and_update(
-        {"_id": COUNTER_ID},
-        {"$inc": {"seq": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
-        session=session,
-    )
-    assert doc is not None  # upsert=True always returns the document
-    return int(doc["seq"])
+def _counters() -> Any:
+    return Event.get_pymongo_collection().database[COUNTER_COLLECTION]
 
 
-def _build(
-    seq: int,
+def draft(
     event_type: str,
     payload: dict[str, Any],
-    retention: timedelta,
     subjects: dict[str, str | None],
+    retention: timedelta,
 ) -> Event:
+    """An event not numbered yet (`seq` 0); `store` numbers it."""
     now = utcnow()
     return Event(
-        id=event_id(seq),
-        seq=seq,
+        id="",
+        seq=0,
         type=event_type,
         payload=payload,
         created_at=now,
@@ -75,94 +86,186 @@ def _build(
     )
 
 
-async def _append_in_transaction(build: Any) -> Event:
-    client = Event.get_pymongo_collection().database.client
+async def take(count: int = 1) -> int:
+    """Reserve `count` consecutive numbers (one `$inc`, never in a transaction): the first."""
+    doc = await _counters().find_one_and_update(
+        {"_id": COUNTER_ID},
+        {"$inc": {"seq": count}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert doc is not None  # upsert=True always returns the document
+    return int(doc["seq"]) - count + 1
 
-    async def body(session: Any) -> Event:
-        event: Event = build(await _next_seq(session))
-        await event.insert(session=session)
-        return event
 
-    async with client.start_session() as session:
-        result: Event = await session.with_transaction(body)
-        return result
+async def store(events: list[Event], session: Any = None) -> None:
+    """Number `events` (in order) and insert them in `session`'s transaction, if any.
 
-
-class EventLog:
-    """The appending side of the log for one instance: its lock, and whether it has transactions.
-
-    One per real-time service (so per app), never per process: two apps in one process append
-    as two instances would.
+    The numbers are taken here, as late as possible: whoever waits behind them waits for
+    one insert and the commit. A caller whose transaction then fails voids them (`void`).
     """
-
-    def __init__(self) -> None:
-        self.transactions: bool | None = None  # unknown until the first append
-        self._lock: asyncio.Lock | None = None
-
-    def _serialised(self) -> asyncio.Lock:
-        # Created on first use, in the loop that appends (an app lives in one loop).
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
-
-    async def append(
-        self,
-        event_type: str,
-        payload: dict[str, Any],
-        subjects: dict[str, str | None],
-        retention: timedelta,
-    ) -> Event:
-        """Number and store one event; returns it once committed."""
-
-        def build(seq: int) -> Event:
-            return _build(seq, event_type, payload, retention, subjects)
-
-        async with self._serialised():
-            if self.transactions is not False:
-                try:
-                    event = await _append_in_transaction(build)
-                    self.transactions = True
-                    return event
-                except OperationFailure as exc:
-                    if exc.code != _NO_TRANSACTIONS or self.transactions:
-                        raise
-                    self.transactions = False
-            event = build(await _next_seq())
-            await event.insert()
-            return event
+    first = await take(len(events))
+    for offset, event in enumerate(events):
+        event.seq = first + offset
+        event.id = event_id(event.seq)
+    if len(events) == 1:
+        await events[0].insert(session=session)
+    else:
+        await Event.insert_many(events, session=session)
 
 
-async def replay(after: int, where: EventFilter) -> AsyncIterator[Event]:
-    """Every stored event after sequence number `after` matching `where`, oldest first."""
+async def void(numbers: Iterable[int]) -> None:
+    """Settle `numbers` whose events are not stored: each gets a void unless its event
+    commits first (an insert racing a live transaction waits for it to end)."""
+    now = utcnow()
+    docs = [
+        {
+            "_id": event_id(seq),
+            "seq": seq,
+            "type": VOID,
+            "payload": {},
+            "created_at": now,
+            "updated_at": now,
+            "expires_at": now + VOID_RETENTION,
+        }
+        for seq in numbers
+    ]
+    if not docs:
+        return
+    try:
+        await Event.get_pymongo_collection().insert_many(docs, ordered=False)
+    except BulkWriteError as exc:
+        errors = exc.details.get("writeErrors", [])
+        if any(error.get("code") != _DUPLICATE_KEY for error in errors):
+            raise
+
+
+async def _stored(numbers: list[int]) -> list[Event]:
+    found = await Event.find({"seq": {"$in": numbers}}).to_list()
+    return found
+
+
+async def settle(first: int, last: int) -> list[Event]:
+    """Settle every number in `first..last` at once; the real events among them, in order."""
+    numbers = list(range(first, last + 1))
+    found = {event.seq: event for event in await _stored(numbers)}
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        await void(missing)
+        found.update((event.seq, event) for event in await _stored(missing))
+    return [found[n] for n in sorted(found) if found[n].type != VOID]
+
+
+async def mark_settled(seq: int) -> None:
+    """Record that every number up to `seq` is settled (only ever moves forward)."""
+    await _counters().update_one({"_id": SETTLED_ID}, {"$max": {"seq": seq}}, upsert=True)
+
+
+async def _marks() -> tuple[int, int]:
+    found = {
+        doc["_id"]: int(doc.get("seq", 0))
+        async for doc in _counters().find({"_id": {"$in": [COUNTER_ID, SETTLED_ID]}})
+    }
+    return found.get(SETTLED_ID, 0), found.get(COUNTER_ID, 0)
+
+
+async def _absent(low: int, high: int) -> list[int]:
+    """Numbers in `low+1..high` with neither an event nor a void (yet)."""
+    present: set[int] = set()
+    async for doc in Event.get_pymongo_collection().find(
+        {"seq": {"$gt": low, "$lte": high}}, {"_id": 0, "seq": 1}
+    ):
+        present.add(int(doc["seq"]))
+    return [n for n in range(low + 1, high + 1) if n not in present]
+
+
+async def last_seq() -> int:
+    """The highest number up to which every event is committed or never will be (0 before
+    the first): the resume point. Everything numbered above it commits after this call.
+
+    Numbers taken but not yet committed get `HOLE_PATIENCE` to commit, then are voided (which
+    waits for a transaction that already wrote its event, so nothing is voided that commits).
+    """
+    settled, high = await _marks()
+    if high <= settled:
+        return settled
+    missing = await _absent(settled, high)
+    deadline = time.monotonic() + HOLE_PATIENCE
+    while missing and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+        present = {event.seq for event in await _stored(missing)}
+        missing = [n for n in missing if n not in present]
+    if missing:
+        await void(missing)
+    if missing or high - settled >= MARK_STRIDE:  # else the feeds' marks keep it close enough
+        await mark_settled(high)
+    return high
+
+
+async def last_event_id() -> str:
+    """The id of the newest settled event (`evt_0` before the first): a resume point."""
+    return event_id(await last_seq())
+
+
+async def replay(after: int, where: EventFilter, upto: int | None = None) -> AsyncIterator[Event]:
+    """Every stored event numbered in `after+1..upto` matching `where`, oldest first.
+
+    Only a settled range (up to `last_seq()`) is complete; `upto=None` reads what is there.
+    """
     last = after
+    bound: dict[str, int] = {} if upto is None else {"$lte": upto}
     while True:
-        query = {"seq": {"$gt": last}, **where.mongo_query()}
+        query = {"seq": {"$gt": last, **bound}, **where.mongo_query()}
         batch = await Event.find(query).sort("+seq").limit(REPLAY_BATCH).to_list()
         for event in batch:
-            if where.matches(event):
+            if event.type != VOID and where.matches(event):
                 yield event
             last = event.seq
         if len(batch) < REPLAY_BATCH:
             return
 
 
-async def last_seq() -> int:
-    """The sequence number of the newest committed event (0 before the first).
+RETAINED_PROBE = 64
+"""How many numbers below a resume point are looked at for a retained event (or void)."""
 
-    The counter moves in the same transaction as the insert, so every event numbered up to
-    this value is committed, and every later one commits after this read.
+
+async def _present(seq: int) -> bool:
+    return await Event.find_one({"seq": seq}) is not None
+
+
+async def retained(after: int) -> bool:
+    """Whether the log still holds what follows `after`: an event (or void) numbered in
+    `after-63..after+1`, or nothing numbered above `after` yet. Every read is an indexed
+    equality or a short range, whatever the log's length (sorting the whole log for its
+    oldest number read every event on SecantusDB)."""
+    low = max(1, after + 1 - RETAINED_PROBE)
+    if await Event.find_one({"seq": {"$gte": low, "$lte": after + 1}}) is not None:
+        return True
+    _settled, high = await _marks()
+    return after >= high
+
+
+async def oldest_after(after: int) -> int | None:
+    """The lowest number above `after` still in the log, found by bisection on indexed
+    equalities (numbers are contiguous from the oldest retained one up, events or voids)."""
+    _settled, high = await _marks()
+    if high <= after or not await _present(high):
+        return None
+    low = after + 1  # absent; `high` present
+    while high - low > 1:
+        middle = (low + high) // 2
+        if await _present(middle):
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+class EventLog:
+    """What one instance knows about its database's log: whether it has transactions.
+
+    One per real-time service (so per app); `None` until the first write finds out.
     """
-    counters = Event.get_pymongo_collection().database[COUNTER_COLLECTION]
-    counter = await counters.find_one({"_id": COUNTER_ID})
-    return int(counter["seq"]) if counter else 0
 
-
-async def last_event_id() -> str:
-    """The id of the newest committed event (`evt_0` before the first): a resume point."""
-    return event_id(await last_seq())
-
-
-async def oldest_seq() -> int | None:
-    """The sequence number of the oldest event still retained, if any."""
-    first = await Event.find({}).sort("+seq").limit(1).to_list()
-    return first[0].seq if first else None
+    def __init__(self) -> None:
+        self.transactions: bool | None = None

@@ -1,5 +1,7 @@
-"""One instance's real-time service: hub + feed + the appending side of the event log, started
-and stopped by the app's lifespan and kept in `AppState.realtime`.
+"""One instance's real-time service: hub + feed + what it knows of the event log (whether the
+database has transactions), started and stopped by the app's lifespan and kept in
+`AppState.realtime`. Events are written by `services.events` (the unit of work), which hands
+them to `publish` once committed.
 
 Nothing here is per process: tests run several apps in one process, and each sees every event
 as separate instances would (a change stream shows each one every commit; a shared broadcast
@@ -37,7 +39,7 @@ T = TypeVar("T")
 
 
 class RealTime:
-    """One instance's hub, feed, log appender and recent renderings; hands out event streams
+    """One instance's hub, feed, log facts and recent renderings; hands out event streams
     with resume. Everything an app needs for real time, so nothing is shared between apps."""
 
     def __init__(self, settings: Settings, collection: Any) -> None:
@@ -83,18 +85,6 @@ class RealTime:
         if self.feed is not None:
             await self.feed.stop()
 
-    async def append(
-        self,
-        event_type: str,
-        payload: dict[str, Any],
-        subjects: dict[str, str | None],
-        retention: timedelta | None = None,
-    ) -> Event:
-        """Commit one event to the log, then hand it to this instance's feed (see `publish`)."""
-        event = await self.log.append(event_type, payload, subjects, retention or self.retention)
-        await self.publish(event)
-        return event
-
     async def publish(self, event: Event) -> None:
         """Hand a committed event to the broadcast channel, if that is the feed.
 
@@ -128,9 +118,10 @@ class RealTime:
     ) -> AsyncGenerator[Event, None]:
         """Matching events: first those after `after` from the log, then live, with no gap.
 
-        The subscriber registers before the log is read, so anything committed meanwhile is in
-        the log read, the buffer, or both; buffered events already replayed are skipped by
-        sequence number (sequence order is commit order, see `log`).
+        The subscriber registers before the settled point is read (`log.last_seq`): everything
+        numbered up to it is in the log (replayed up to there, never beyond, where numbers may
+        still be in flight), and the feed dispatches what is numbered after it, in order, only
+        after the registration; buffered events already replayed are skipped by number.
 
         Without `after` the stream starts at the log's newest event, read once registered: an
         event committed before the subscription can still be on its way through the feed and
@@ -141,19 +132,21 @@ class RealTime:
             where, self.settings.subscriber_buffer, on_overflow=on_overflow
         )
         try:
+            settled = await event_log.last_seq()
             if after is None:
-                last = await event_log.last_seq()
+                last = settled
             else:
                 last = after
                 subscriber.catching_up = True
                 while True:
-                    async for event in event_log.replay(last, where):
-                        last = event.seq
+                    async for event in event_log.replay(last, where, upto=settled):
                         subscriber.last_id = event.id
                         yield event
+                    last = max(last, settled)
                     if not subscriber.overflowed:
                         break
                     subscriber.drain()  # fell behind while replaying: read the log again
+                    settled = await event_log.last_seq()
                 subscriber.catching_up = False
             while True:
                 event = await subscriber.next()
@@ -169,12 +162,13 @@ class RealTime:
 
 async def check_resumable(after: int) -> None:
     """Refuse an `after` older than the log's retention (events since then are gone)."""
-    oldest = await event_log.oldest_seq()
-    if oldest is not None and after + 1 < oldest:
-        raise ResumePointExpired(
-            "events after this id are past the log's retention; subscribe without `after`",
-            details={"oldest": oldest},
-        )
+    if await event_log.retained(after):
+        return
+    oldest = await event_log.oldest_after(after)
+    raise ResumePointExpired(
+        "events after this id are past the log's retention; subscribe without `after`",
+        details={"oldest": oldest},
+    )
 
 
 async def start(settings: Settings, database: Database) -> RealTime:

@@ -44,6 +44,14 @@ def _errors_for(message: Any) -> RenderError:
     return OCTOSPINE_ERRORS
 
 
+def _errors_for_text(session: Session, text: str) -> RenderError:
+    """An unreadable message is NexusNet's when it looks like one (`input_data`, a `process`
+    type) or when the connection's last message was NexusNet work."""
+    if "input_data" in text or "inputData" in text or '"process"' in text:
+        return nexusnet.render_error
+    return session.render_error
+
+
 def _is_auth(message: dict[str, Any]) -> bool:
     return "authenticate" in (message.get("action"), message.get("type"))
 
@@ -63,6 +71,7 @@ class SharedStream:
             limiter=self.limiter,
             message_limit=websocket.app.state.axon.settings.ws_message_limit,
         )
+        session.unreadable = lambda text: _errors_for_text(session, text)
         await websocket.accept()
         try:
             ok, message = await session.login(_auth_token, HINT, errors_for=_errors_for)
@@ -75,7 +84,7 @@ class SharedStream:
             await session.close()
 
     async def handle(self, session: Session, message: Any) -> None:
-        session.render_error = OCTOSPINE_ERRORS
+        session.render_error = _errors_for(message)
         if not isinstance(message, dict):
             await session.send_error(Failure(400, "INVALID_REQUEST", "messages must be objects"))
             return

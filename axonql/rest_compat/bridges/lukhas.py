@@ -11,9 +11,14 @@
     ← {"memory_id": "mem_…", "drift_level": 0.35, "repair_recommended": true,
        "suggested_method": "partial_heal"}
 
+    ← {"stream": "reflection", "timestamp": "…123Z",
+       "data": {"reflection_id": …, "insights": [...], "emotional_assessment": {…}}}
+
 `awareness` follows `consciousnessUpdated` (`attention_shift` is null: no AxonQL change records
-one). `reflection` is accepted but nothing in AxonQL produces reflection events yet, so it stays
-silent. Memory drift follows `memoryDrift` (`?min_level=` passes its `minLevel`).
+where attention moved — consciousness levels are set, not attended). `reflection` follows
+`taskUpdated`: each reflection (`POST /v1/consciousness/reflect`, a task of type `reflection`)
+is sent when its agent completes it, with the agent's result. Memory drift follows
+`memoryDrift` (`?min_level=` passes its `minLevel`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from axonql.errors import clip
 from axonql.rest_compat.bridges.session import (
     BridgeFailure,
     Session,
+    Translate,
     enveloped,
     iso,
     resume_point,
@@ -36,6 +42,9 @@ from axonql.rest_compat.envelopes import LUKHAS, Failure
 from axonql.rest_compat.ratelimit import RateLimiter
 
 CONSCIOUSNESS = subscription("consciousnessUpdated", {"systemId": "ID"})
+TASKS = subscription("taskUpdated", {})
+REFLECTION = """
+query Reflection($id: ID!) { task(id: $id) { type status result } }"""
 DRIFT = subscription("memoryDrift", {"minLevel": "Float"})
 STREAMS = ("awareness", "reflection")
 HINT = 'send {"action": "subscribe", "streams": [...], "auth_token": "<jwt>"}'
@@ -77,6 +86,29 @@ async def awareness(event: dict[str, Any]) -> dict[str, Any]:
             "attention_shift": payload.get("attention_shift"),
         },
     }
+
+
+def reflections(session: Session) -> Translate:
+    """Completed reflection tasks, as the `reflection` stream's messages."""
+
+    async def translate(event: dict[str, Any]) -> dict[str, Any] | None:
+        payload = event["payload"]
+        if event["type"] != "TASK_STATE_CHANGED" or payload.get("status") != "completed":
+            return None
+        try:
+            task = (await session.execute(REFLECTION, {"id": event["taskId"]}))["task"]
+        except BridgeFailure:
+            return None
+        if not task or task["type"] != "reflection" or not isinstance(task["result"], dict):
+            return None
+        keys = ("reflection_id", "insights", "emotional_assessment")
+        return {
+            "stream": "reflection",
+            "timestamp": iso(event["createdAt"], millis=True),
+            "data": {key: task["result"].get(key) for key in keys},
+        }
+
+    return translate
 
 
 async def memory_drift(event: dict[str, Any]) -> dict[str, Any]:
@@ -133,6 +165,11 @@ class ConsciousnessStream(_Stream):
             session.follow("awareness", CONSCIOUSNESS, "consciousnessUpdated", variables, awareness)
         else:
             session.stop("awareness")
+        if "reflection" in streams:
+            after = {"after": await resume_point()}
+            session.follow("reflection", TASKS, "taskUpdated", after, reflections(session))
+        else:
+            session.stop("reflection")
         await session.send({"type": "subscribed", "streams": streams})
 
 

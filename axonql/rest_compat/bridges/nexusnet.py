@@ -10,25 +10,27 @@ A message becomes the same `submitTask` as REST `POST /process` (type `process`,
 capability `<input_type>_processing`, e.g. `text_processing`; the answer shaped by the same
 `agent_work.processed`), waiting up to
 `AXONQL_WS_PROCESS_TIMEOUT_SECONDS` for the agent's result. With no capable agent online the
-answer is `SERVICE_UNAVAILABLE` (details.reason `NO_CAPABLE_AGENT`); when the agent does not
-finish in time it is `SERVICE_UNAVAILABLE` with reason `TIMEOUT` and the task id (the task stays
-queued or running, visible and cancellable). Nothing is ever answered without an agent.
-A client-chosen `id` on the message is echoed on its answer. A client that leaves before its
-answer leaves the task to finish, as a REST caller's timeout does.
+answer is `SERVICE_UNAVAILABLE` (details.reason `NO_CAPABLE_AGENT`, also when the agent running
+it dies and no other is online); when the agent does not finish in time it is
+`SERVICE_UNAVAILABLE` with reason `TIMEOUT` and the task id (the task is cancelled: nobody waits
+for it any more). Nothing is ever answered without an agent. A client-chosen `id` on the message
+is echoed on its answer. A client that leaves before its answer has its task cancelled, as a
+REST caller's timeout does. An unreadable message that looks like NexusNet's (or follows one)
+is answered in NexusNet's error format.
 """
 
 from __future__ import annotations
 
-import itertools
+import secrets
 from typing import Any
 
 from axonql.errors import AxonError
 from axonql.rest_compat.bridges.session import BridgeFailure, Session, enveloped
 from axonql.rest_compat.envelopes import NEXUSNET, Failure
 from axonql.rest_compat.route import Inputs
-from axonql.rest_compat.tables.agent_work import INPUT_TYPES, SUBMIT, processed
+from axonql.rest_compat.tables.agent_work import SUBMIT, processed
+from axonql.services.task_parameters import INPUT_TYPES
 
-_counter = itertools.count(1)
 render_error = enveloped(NEXUSNET)
 
 
@@ -110,4 +112,4 @@ def start(session: Session, message: dict[str, Any]) -> None:
                 error["id"] = message["id"]
             await session.send(error)
 
-    session.start_work(f"process-{next(_counter)}", work())
+    session.start_work(f"process-{secrets.token_hex(6)}", work())

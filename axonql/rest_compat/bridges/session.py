@@ -103,6 +103,9 @@ class Session:
         self.request_id = f"ws_{secrets.token_hex(8)}"
         self.limiter = limiter
         self.message_limit = message_limit
+        # A stream shared by two APIs answers an unreadable message in the format of the API
+        # its text (or the connection's last message) belongs to.
+        self.unreadable: Callable[[str], RenderError] | None = None
         self._streams: dict[str, asyncio.Task[None]] = {}
         self._send_lock = asyncio.Lock()
 
@@ -210,9 +213,11 @@ class Session:
             try:
                 parsed = safe_json.loads(text or "", max_depth)
             except ValueError:
-                await self.send_error(
-                    Failure(400, "INVALID_REQUEST", "messages must be JSON objects")
-                )
+                failure = Failure(400, "INVALID_REQUEST", "messages must be JSON objects")
+                if self.unreadable is not None:
+                    await self.send(self.unreadable(text or "")(failure, self.request_id))
+                else:
+                    await self.send_error(failure)
                 continue
             try:  # lone surrogates, NUL in keys, nesting: answered, never passed on
                 safe_json.check("", parsed, max_depth=max_depth)

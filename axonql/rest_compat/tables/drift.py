@@ -7,6 +7,7 @@ from typing import Any
 from axonql.rest_compat.converters import healthy
 from axonql.rest_compat.envelopes import DRIFT
 from axonql.rest_compat.route import Api, Field, Inputs, Pagination, Route, Shaper
+from axonql.services.assessment_scales import SCALES
 
 RUN = """
   simulation_id: simulationId status condition current_day: currentDay
@@ -49,8 +50,10 @@ def acknowledged(message: str) -> Shaper:
 
 
 def by_type(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
-    """`[{assessment_type: phq9, mean: …}]` → `{"phq9": {"mean": …}}` as documented."""
-    return {r["assessment_type"]: {k: r[k] for k in keys} for r in rows}
+    """`[{assessment_type: phq9, mean: …}]` → `{"phq9": {"mean": …}}` as documented; every
+    scale the simulation assesses is listed, with null figures before its first score."""
+    found = {r["assessment_type"]: {k: r[k] for k in keys} for r in rows}
+    return {name: found.get(name, dict.fromkeys(keys)) for name in SCALES} | found
 
 
 def results(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
@@ -93,16 +96,45 @@ def service_status(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     """The API's own health, its dependencies, and whether a simulation task is under way."""
     health = data["health"]
     runs = data["runs"]
+    services = health["services"]
     return {
         "status": health["status"],
-        "services": {"api": health["status"], **health["services"]},
+        "services": {
+            "api": health["status"],
+            **services,
+            # The reference's dependencies, by what stands in for them here: the fan-out
+            # backend for Redis; memory search runs in the database and model work in agents,
+            # so no Qdrant or Ollama is used.
+            "redis": services["cache"],
+            "qdrant": "not_used",
+            "ollama": "not_used",
+        },
         "simulation": {
             "is_running": runs["queued"] + runs["running"] > 0,
             "is_paused": runs["paused"] > 0,
+            # No simulation started yet: none are active.
+            "active_personas": (data["current"] or {}).get("active_personas", 0),
             "total_events": data["events"]["page_info"]["total_count"],
         },
         "timestamp": health["timestamp"],
     }
+
+
+def mechanistic_summary(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """The summary nested as documented: attention, activation changes, circuits."""
+    found = data.pop("summary")
+    data["summary"] = {
+        "attention_patterns": {
+            "baseline": {"self_reference": found["baseline_self_reference"]},
+            "current": {"self_reference": found["current_self_reference"]},
+        },
+        "activation_changes": {"significant_layers": found["significant_layers"]},
+        "circuit_tracking": {
+            "self_reference": found["self_reference"],
+            "emotional": found["emotional"],
+        },
+    }
+    return data
 
 
 ROUTES = (
@@ -122,6 +154,7 @@ ROUTES = (
         query {
           health { status timestamp services { database cache queue } }
           runs: taskStatistics(filter: {type: "simulation"}) { queued running paused }
+          current: currentSimulation { active_personas: activePersonas }
           events: simulationEvents(page: 1, size: 1) {
             page_info: pageInfo { total_count: totalCount }
           }
@@ -203,6 +236,10 @@ ROUTES = (
             personas_per_condition: personasPerCondition
           }
         }""",
+        params=(Field("page", "integer"), Field("size", "integer")),
+        pagination=Pagination(
+            "page_size", items="configurations", total="configurations", default_size=50
+        ),
     ),
     Route(
         "GET",
@@ -271,6 +308,8 @@ ROUTES = (
             }
             page_info: pageInfo { total_count: totalCount }
             summary {
+              baseline_self_reference: baselineSelfReference
+              current_self_reference: currentSelfReference
               significant_layers: significantLayers self_reference: selfReference emotional
             }
           }
@@ -283,6 +322,7 @@ ROUTES = (
         params=(*FILTER_PARAMS, Field("data_type", description="attention, activation, circuits")),
         result="page",
         pagination=page_of("mechanistic_data"),
+        shape=mechanistic_summary,
     ),
     Route(
         "GET",

@@ -7,6 +7,7 @@ that system's components, its configuration that system's config) and the Popula
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from axonql.errors import NotFound
@@ -16,6 +17,7 @@ from axonql.rest_compat.route import Api, Field, Inputs, Precheck, Route, Shaper
 from axonql.rest_compat.tables.agent_work import (
     accepted,
     agent_route,
+    batch_processed,
     processed,
     processing_capability,
     reference_text,
@@ -27,7 +29,7 @@ SYSTEM_ID = "nexusnet"
 POPULATION_ID = "nexusnet"
 
 INDIVIDUAL = """
-  individual_id: id fitness hyperparameters: genome generation
+  individual_id: id fitness genome generation
 """
 
 THREAT = """
@@ -80,13 +82,27 @@ def memory_hits(found: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     }
 
 
-def evolution_status(status: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+def evolution_status(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """Each genome split as NexusNet shows it: integer genes (layer and head counts …) are the
+    architecture, the others its hyperparameters (the population's genome spec says which)."""
+    status = data["evolutionStatus"]
+    spec = (data["population"] or {}).get("genome_spec") or []
+    structural = {gene["name"] for gene in spec if gene["integer"]}
     population = status.pop("current_population")
+    for individual in population:
+        genome = individual.pop("genome") or {}
+        individual["architecture"] = {k: v for k, v in genome.items() if k in structural}
+        individual["hyperparameters"] = {k: v for k, v in genome.items() if k not in structural}
     return {"evolution_status": status, "current_population": population}
 
 
 def evolution_history(history: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     return {"evolution_history": history["records"], "statistics": history["statistics"]}
+
+
+def evolution_triggered(result: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """The evolution has run by the time this answers: its duration is the one it took."""
+    return {"status": "success", "result": {**result, "estimated_duration": inputs.elapsed}}
 
 
 def immune_status(status: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
@@ -117,6 +133,7 @@ def plugin_view(component: dict[str, Any]) -> dict[str, Any]:
         "configuration": config,
         "health_score": component["health_score"],
         "performance_metrics": {
+            "requests_processed": None,  # no per-plugin counter yet (README)
             "average_response_time": component["response_time_ms"] / 1000,
             "throughput": component["throughput"],
             "error_rate": component["error_rate"],
@@ -145,10 +162,19 @@ def plugin_status(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
 
 def stats(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     metrics = system["metrics"]
+    load = metrics["system_load"] or {}
     return {
         "cpu_usage": metrics["cpu_usage"],
         "memory_usage": metrics["memory_usage"],
+        "gpu_usage": metrics["gpu_usage"],
+        "active_connections": metrics["active_connections"],
+        "requests_processed": metrics["requests_processed"],
         "uptime": system["uptime"],
+        "system_load": {
+            "1min": load.get("one"),
+            "5min": load.get("five"),
+            "15min": load.get("fifteen"),
+        },
         "disk_usage": metrics["disk_usage"],
         "network": metrics["network"],
     }
@@ -181,19 +207,57 @@ def config_updated(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     }
 
 
+TRAINING_STATUS = {"created": "queued", "queued": "queued"}
+
+
+def training_task(task: dict[str, Any] | None, inputs: Inputs) -> dict[str, Any]:
+    """The task, provided it is a training (status and cancel serve no other kind)."""
+    if not task or task.get("type") != "training":
+        training_id = inputs.path.get("training_id")
+        raise NotFound(f"training {training_id} not found", details={"id": training_id})
+    return task
+
+
+def _remaining(task: dict[str, Any], progress: float) -> float | None:
+    """Seconds left at the pace so far (elapsed × remaining / done)."""
+    if task["status"] == "COMPLETED":
+        return 0.0
+    if task["status"] != "RUNNING" or not task.get("started_at") or not 0 < progress < 100:
+        return None
+    started = datetime.fromisoformat(task["started_at"])
+    elapsed = (datetime.now(UTC) - started).total_seconds()
+    return round(max(0.0, elapsed * (100 - progress) / progress), 1)
+
+
 def training_status(task: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-    """A training task's state; epochs and metrics when the agent has reported a result."""
+    """A training's state: epochs and metrics as its agent last reported them."""
+    training_task(task, inputs)
     result = task["result"] if isinstance(task["result"], dict) else {}
-    out: dict[str, Any] = {
+    details = task.get("progress_details") or {}
+    parameters = task.get("parameters") or {}
+    status = str(task["status"]).lower()
+    lease = task.get("lease_expires_at")
+    if status == "running" and lease and datetime.fromisoformat(lease) < datetime.now(UTC):
+        status = "queued"  # its agent stopped renewing: the next lease check re-queues it
+    elif status == "running" and not details and not task["progress"]:
+        status = "starting"  # claimed; no epoch reported yet
+    total = result.get("epochs") or details.get("total_epochs") or parameters.get("epochs")
+    current = details.get("current_epoch", 0)
+    if task["status"] == "COMPLETED":
+        current = result.get("epochs", current)
+    metrics = result.get("metrics") or details.get("metrics")
+    if metrics is None and "final_loss" in result:
+        metrics = {"loss": result["final_loss"], "accuracy": result.get("final_accuracy")}
+    progress = float(task["progress"])
+    return {
         "training_id": task["id"],
-        "status": str(task["status"]).lower(),
-        "progress": task["progress"],
+        "status": TRAINING_STATUS.get(status, status),
+        "progress": progress,
+        "current_epoch": current,
+        "total_epochs": total,
+        "metrics": metrics or {},
+        "estimated_time_remaining": _remaining(task, progress),
     }
-    if "epochs" in result:
-        out["total_epochs"] = out["current_epoch"] = result["epochs"]
-    if "final_loss" in result:
-        out["metrics"] = {"loss": result["final_loss"], "accuracy": result.get("final_accuracy")}
-    return out
 
 
 def training_cancelled(task: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
@@ -216,12 +280,20 @@ def health(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     }
 
 
+SYSTEM_INFO = """
+  cpu_count: cpuCount memory_total: memoryTotalMb gpu_available: gpuAvailable gpu_count: gpuCount
+  cpu_usage: cpuUsage memory_usage: memoryUsage disk_usage: diskUsage
+"""
+
+
 def plugin_changed(message: str) -> Shaper:
     """`{status, plugin_name, message}` (+ the stored configuration after a config change)."""
 
     def shape(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
         name = inputs.path["plugin_name"]
         out: dict[str, Any] = {"status": "success", "plugin_name": name, "message": message}
+        if message.startswith("Plugin activated"):
+            out["activation_time"] = round(inputs.elapsed, 4)  # seconds the activation took
         if "config" in inputs.body:
             found = [c for c in system["components"] if c["name"] == name]
             out["updated_config"] = found[0]["configuration"] if found else None
@@ -275,11 +347,11 @@ ROUTES = (
         "GET",
         "/health",
         summary="Health Check",
-        operation="""
-        query {
-          health { status version uptime services { database cache queue } }
-          system { metrics { cpu_usage: cpuUsage memory_usage: memoryUsage disk_usage: diskUsage } }
-        }""",
+        operation=f"""
+        query {{
+          health {{ status version uptime services {{ database cache queue }} }}
+          system {{ metrics {{ {SYSTEM_INFO} }} }}
+        }}""",
         shape=health,
         optional=("system",),
     ),
@@ -316,6 +388,7 @@ ROUTES = (
             Field("inputs", "array", required=True, items="object"),
             Field("batch_options", "object"),
         ),
+        shape=batch_processed,
         example={
             "inputs": [
                 {"input_data": "First input", "input_type": "text"},
@@ -332,6 +405,8 @@ ROUTES = (
         parameters={
             "epochs": "body.training_config.epochs",
             "learning_rate": "body.training_config.learning_rate",
+            "batch_size": "body.training_config.batch_size",
+            "validation_split": "body.training_config.validation_split",
             "training_config": "body.training_config",
             "data": "body.data",
         },
@@ -339,8 +414,15 @@ ROUTES = (
             Field("data", "array", required=True, items="object"),
             Field("training_config", "object"),
         ),
-        shape=accepted("training_id", "Training started in background"),
+        shape=accepted(
+            "training_id",
+            "Training started in background",
+            status="started",
+            follow="/train/{id}/status",
+        ),
         wait=0,
+        status=202,
+        estimate=True,
         example={
             "data": [
                 {"input": "Training input 1", "output": "Expected output 1"},
@@ -353,7 +435,13 @@ ROUTES = (
         "GET",
         "/train/{training_id}/status",
         summary="Training Status",
-        operation="query Training($id: ID!) { task(id: $id) { id status progress result } }",
+        operation="""
+        query Training($id: ID!) {
+          task(id: $id) {
+            id type status progress result parameters started_at: startedAt
+            progress_details: progressDetails lease_expires_at: leaseExpiresAt
+          }
+        }""",
         variables={"id": "path.training_id"},
         result="task",
         shape=training_status,
@@ -367,6 +455,9 @@ ROUTES = (
           cancelTask(id: $id, reason: "cancelled through DELETE /train") { id status }
         }""",
         variables={"id": "path.training_id"},
+        precheck=Precheck(
+            "query Training($id: ID!) { task(id: $id) { id type } }", "task", training_task
+        ),
         result="cancelTask",
         shape=training_cancelled,
     ),
@@ -493,10 +584,10 @@ ROUTES = (
             crossovers_this_generation: crossoversThisGeneration
             current_population: currentPopulation {{ {INDIVIDUAL} }}
           }}
+          population(id: $id) {{ genome_spec: genomeSpec {{ name integer }} }}
         }}""",
         variables={"id": POPULATION},
         params=(Field("population_id", description="default: nexusnet"),),
-        result="evolutionStatus",
         shape=evolution_status,
     ),
     Route(
@@ -522,7 +613,7 @@ ROUTES = (
         ),
         params=(Field("population_id", description="default: nexusnet"),),
         result="evolvePopulation",
-        shape=success,
+        shape=evolution_triggered,
         example={
             "force_evolution": True,
             "target_fitness": 0.95,
@@ -539,7 +630,7 @@ ROUTES = (
           evolutionHistory(populationId: $id, limit: $limit) {
             records {
               generation timestamp: createdAt best_fitness: bestFitness
-              average_fitness: averageFitness diversity_score: diversity
+              average_fitness: averageFitness diversity_score: diversity improvements
             }
             statistics {
               total_generations: totalGenerations fitness_improvement: fitnessImprovement
@@ -655,8 +746,16 @@ ROUTES = (
         query { system {
           uptime
           metrics {
-            cpu_usage: cpuUsage memory_usage: memoryUsage disk_usage: diskUsage
-            network: networkIo { bytes_sent: bytesSent bytes_received: bytesReceived }
+            cpu_usage: cpuUsage memory_usage: memoryUsage gpu_usage: gpuUsage
+            active_connections: activeConnections requests_processed: requestsProcessed
+            system_load: loadAverage {
+              one: oneMinute five: fiveMinutes fifteen: fifteenMinutes
+            }
+            disk_usage: disk { total: totalMb used: usedMb available: availableMb }
+            network: networkIo {
+              bytes_sent: bytesSent bytes_received: bytesReceived
+              packets_sent: packetsSent packets_received: packetsReceived
+            }
           }
         } }""",
         result="system",

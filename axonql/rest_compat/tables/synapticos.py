@@ -34,9 +34,16 @@ def recommendations(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     return {"recommendations": data["recommendations"], "learning_path": data["learning_path"]}
 
 
+REPORTED_METRICS = ("decision_accuracy", "response_time", "adaptation_rate")
+
+
 def population_overview(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     """Populations plus the system level; the intelligence score is their mean fitness."""
     populations = data["populations"]
+    for population in populations:
+        # Figures clients report (fitness feedback); null until one does.
+        reported = population["performance_metrics"] or {}
+        population["performance_metrics"] = {**dict.fromkeys(REPORTED_METRICS), **reported}
     fitness = [p["fitness_average"] for p in populations]
     return {
         "populations": populations,

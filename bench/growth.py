@@ -1,0 +1,388 @@
+"""Growth benchmark: what each read costs at 1,000, 10,000 and 100,000 documents.
+
+AxonQL runs as `axonql serve` on a SecantusDB server process. Tasks (and the events their
+history left) are inserted directly in bulk, newest first, so every size shares the same
+newest tasks; then the tallies are recounted (`tallies.rebuild`, as after any bulk import).
+At each size every read runs `BENCH_GROWTH_SAMPLES` times after two warm-ups; the p50 is
+reported, and its ratio to the 1,000-document p50 (target: at most 2). Before every sample a
+reference read (one task by id, whose cost does not depend on the collection) is timed too;
+`÷ref ratio` compares read/reference at the largest and smallest size, which keeps the load of
+a shared machine out of the comparison.
+
+Reads over HTTP: GraphQL lists, connections (first page, a page after a cursor 500 deep, oldest
+first by `updatedAt` with `totalCount`), statistics, REST lists with their pagination block
+(an offset of 500 too), the immune scan and status, OCTOSPINE's health. Reads run in this
+process against the same database (the functions the server runs on a timer or per
+subscription): the queue's claim (the five queued tasks are leased during the warm-up at 1,000,
+so it measures the claim's search; the claim's write is by id), the reaper, the scheduler, and
+the event-log resume check.
+
+Results: printed, merged into bench/results.json (`growth: <read>`), figures in BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from beanie import init_beanie
+from pymongo import AsyncMongoClient
+from pymongo.errors import BulkWriteError
+
+from axonql import models
+from axonql.models.event import event_id
+from axonql.scopes import ALL_SCOPES
+from axonql.services import queue, scheduler, tallies
+from axonql.services.auth import issue_access_token
+from axonql.services.pagination import encode_cursor
+from axonql.settings import Settings
+from axonql.stopping import stop_process
+from axonql.subscriptions import log as event_log
+from axonql.subscriptions import realtime
+from bench import benchmark
+from bench._results import figure, save
+
+SIZES = tuple(int(s) for s in os.environ.get("BENCH_GROWTH_SIZES", "1000,10000,100000").split(","))
+SAMPLES = int(os.environ.get("BENCH_GROWTH_SAMPLES", "15"))
+SECRET = "bench-secret-" + "g" * 40
+DATABASE = "bench_growth"
+SPACING = timedelta(seconds=26)  # 100,000 tasks ≈ one month
+QUEUED = 5  # a handful queued among the newest, at every size
+TYPES = ("data_processing", "training", "documentation", "simulation", "automation")
+AGENTS = 20
+DEEP = 500
+REFERENCE = "reference: GraphQL task(id) (one document by id)"
+"""Timed before every sample of every read: how loaded the machine is at that moment."""
+
+
+def _port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Stack:
+    """SecantusDB + `axonql serve`, both child processes."""
+
+    def __init__(self, home: Path) -> None:
+        self.db_port, self.port = _port(), _port()
+        self.mongo_url = f"mongodb://127.0.0.1:{self.db_port}/?directConnection=true"
+        self.base = f"http://127.0.0.1:{self.port}"
+        binary = Path(sys.executable).parent / "secantusd-py"
+        self.db = subprocess.Popen(
+            [
+                *(str(binary), "--host", "127.0.0.1", "--port", str(self.db_port)),
+                *("--storage-path", ":memory:", "--log-level", "ERROR"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        env = {
+            **os.environ,
+            "AXONQL_MONGODB_URL": self.mongo_url,
+            "AXONQL_DATABASE": DATABASE,
+            "AXONQL_JWT_SECRET": SECRET,
+            "AXONQL_ENV": "test",
+            "AXONQL_DATA_DIR": str(home),
+        }
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "axonql.cli", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=(home / "serve.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+
+    async def ready(self) -> None:
+        deadline = time.monotonic() + 120
+        async with httpx.AsyncClient() as http:
+            while time.monotonic() < deadline:
+                if self.server.poll() is not None:
+                    raise RuntimeError("axonql serve exited during startup")
+                try:
+                    reply = await http.post(f"{self.base}/graphql", json={"query": "{__typename}"})
+                    if reply.status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise RuntimeError("axonql serve did not start")
+
+    def stop(self) -> None:
+        for process in (self.server, self.db):
+            stop_process(process, 20)
+
+
+async def _token(settings: Settings) -> str:
+    """An access token of a stored admin user (tokens name a user the server looks up)."""
+    user = models.User(id="user_bench", username="bench", scopes=sorted(ALL_SCOPES))
+    await user.insert()
+    return issue_access_token(settings, user, sorted(ALL_SCOPES))
+
+
+def _task(i: int, newest: datetime) -> dict[str, Any]:
+    """The i-th newest task: completed (some failed), a few queued among the newest."""
+    created = newest - i * SPACING
+    status = "queued" if i < QUEUED else ("failed" if i % 50 == 0 else "completed")
+    return {
+        "_id": f"task_g{i:08d}",
+        "name": f"growth task {i}",
+        "description": "",
+        "type": TYPES[i % len(TYPES)],
+        "status": status,
+        "priority": "medium",
+        "priority_rank": 1,
+        "parameters": {},
+        "required_capabilities": [],
+        "tags": [],
+        "schedule": None,
+        "next_run": None,
+        "progress": 0 if status == "queued" else 100,
+        "statistics": {
+            "total_runs": 1,
+            "successful_runs": 1,
+            "failed_runs": 0,
+            "average_duration": 2.5,
+        },
+        "agent_id": None if status == "queued" else f"agent_g{i % AGENTS:03d}",
+        "system_id": None,
+        "parent_id": None,
+        "is_automation": False,
+        "enabled": True,
+        "triggers": [],
+        "steps": [],
+        "attempts": 0 if status == "queued" else 1,
+        "max_attempts": 3,
+        "queued_at": created,
+        "started_at": None if status == "queued" else created,
+        "completed_at": None if status == "queued" else created + timedelta(seconds=2.5),
+        "lease_expires_at": None,
+        "created_at": created,
+        "updated_at": created + timedelta(seconds=2.5),
+    }
+
+
+def _event(seq: int, created: datetime, task: str) -> dict[str, Any]:
+    return {
+        "_id": event_id(seq),
+        "seq": seq,
+        "type": "TASK_STATE_CHANGED",
+        "task_id": task,
+        "payload": {"status": "completed", "change": "completed"},
+        "created_at": created,
+        "updated_at": created,
+        "expires_at": created + timedelta(days=30),
+    }
+
+
+async def _fill(database: Any, start: int, stop: int, newest: datetime) -> None:
+    """Tasks `start..stop-1` (newest first) and one event each, numbered as the log numbers
+    events (`take`, then insert); a number the server voided meanwhile is left void."""
+    tasks, events = database["tasks"], database["events"]
+    for first in range(start, stop, 5_000):
+        last = min(stop, first + 5_000)
+        await tasks.insert_many([_task(i, newest) for i in range(first, last)])
+        seq = await event_log.take(last - first)
+        batch = [
+            _event(seq + k, newest - i * SPACING, f"task_g{i:08d}")
+            for k, i in enumerate(range(first, last))
+        ]
+        try:
+            await events.insert_many(batch, ordered=False)
+        except BulkWriteError as exc:
+            if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                raise
+    await event_log.mark_settled(await event_log.take(0) - 1)
+    await tallies.rebuild()
+
+
+Read = Callable[[], Awaitable[None]]
+
+
+async def _p50(read: Read, reference: Read) -> tuple[float, float]:
+    """p50 of `read`, and of `reference` timed just before each sample (same moment's load)."""
+    for _ in range(2):
+        await read()
+    times, references = [], []
+    for _ in range(SAMPLES):
+        began = time.perf_counter()
+        await reference()
+        references.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        await read()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times), statistics.median(references)
+
+
+async def _settle(http: httpx.AsyncClient, base: str) -> None:
+    """Wait until the server is idle again: the events just inserted reach it through its
+    change stream, and it handles each before it answers requests at full speed."""
+    quiet = 0
+    while quiet < 3:
+        began = time.perf_counter()
+        await http.post(f"{base}/graphql", json={"query": "{ __typename }"})
+        quiet = quiet + 1 if time.perf_counter() - began < 0.02 else 0
+        await asyncio.sleep(0.5)
+
+
+def _reads(
+    http: httpx.AsyncClient, base: str, newest: datetime, settings: Settings, token: str
+) -> dict[str, Read]:
+    auth = {"Authorization": f"Bearer {token}"}
+    deep = encode_cursor(newest - DEEP * SPACING, f"task_g{DEEP:08d}")
+
+    def gql(query: str, variables: dict[str, Any] | None = None) -> Read:
+        async def read() -> None:
+            reply = await http.post(
+                f"{base}/graphql", json={"query": query, "variables": variables or {}}, headers=auth
+            )
+            body = reply.json()
+            assert reply.status_code == 200 and not body.get("errors"), body
+
+        return read
+
+    def rest(path: str) -> Read:
+        async def read() -> None:
+            reply = await http.get(f"{base}{path}", headers=auth)
+            assert reply.status_code == 200, reply.text
+
+        return read
+
+    async def claim() -> None:  # a claim that finds nothing for its capability
+        agent = models.Agent(id="agent_bench", name="bench", capabilities=["nothing-queued"])
+        await queue.claim(settings, agent, ["nothing-queued"])
+
+    async def reap() -> None:
+        await queue.reap_expired(settings)
+
+    async def schedules() -> None:
+        await scheduler.fire_schedules(datetime.now(UTC))
+
+    async def resume_recent() -> None:
+        await realtime.check_resumable(await event_log.last_seq() - 10)
+
+    return {
+        REFERENCE: gql('{ task(id: "task_g00000007") { id name } }'),
+        "GraphQL tasks(limit: 20) with agents": gql(
+            "{ tasks(filter: {limit: 20}) { id name status agent { id name } } }"
+        ),
+        "GraphQL tasks(status: QUEUED, limit: 20)": gql(
+            "{ tasks(filter: {status: QUEUED, limit: 20}) { id name status } }"
+        ),
+        "GraphQL tasks(type, limit: 20)": gql(
+            '{ tasks(filter: {type: "training", limit: 20}) { id name } }'
+        ),
+        "GraphQL tasksConnection(first: 20) with totalCount": gql(
+            "{ tasksConnection(first: 20) { totalCount edges { cursor node { id name } } } }"
+        ),
+        "GraphQL tasksConnection after a cursor 500 deep": gql(
+            "query($a: String) { tasksConnection(first: 20, after: $a) { edges { cursor } } }",
+            {"a": deep},
+        ),
+        "GraphQL tasksConnection oldest updatedAt first": gql(
+            "{ tasksConnection(first: 20, sort: {field: UPDATED_AT, direction: ASC}) "
+            "{ totalCount edges { cursor } } }"
+        ),
+        "GraphQL taskStatistics": gql(
+            "{ taskStatistics { total completed failed queued averageDurationSeconds } }"
+        ),
+        "GraphQL agentStatistics": gql("{ agentStatistics { total online } }"),
+        "REST GET /api/tasks?limit=20": rest("/api/tasks?limit=20"),
+        "REST GET /api/tasks?limit=20&offset=500": rest("/api/tasks?limit=20&offset=500"),
+        "REST GET /api/tasks?status=active&limit=20": rest("/api/tasks?status=active&limit=20"),
+        "REST GET /api/health": rest("/api/health"),
+        "GraphQL immuneStatus": gql("{ immuneStatus { healthScore threatsDetected } }"),
+        "GraphQL runImmuneScan": gql("mutation { runImmuneScan { scanId status } }"),
+        "queue claim": claim,
+        "reaper pass": reap,
+        "scheduler pass": schedules,
+        "event-log resume check": resume_recent,
+    }
+
+
+async def _main() -> dict[str, dict[int, float]]:
+    figures: dict[str, dict[int, float]] = {}
+    newest = datetime.now(UTC) - timedelta(seconds=5)
+    with tempfile.TemporaryDirectory() as home:
+        stack = Stack(Path(home))
+        client: AsyncMongoClient[Any] = AsyncMongoClient(stack.mongo_url, tz_aware=True)
+        try:
+            await stack.ready()
+            database = client[DATABASE]
+            await init_beanie(database=database, document_models=models.ALL_DOCUMENTS)
+            await database["agents"].insert_many(
+                [
+                    {
+                        "_id": f"agent_g{i:03d}",
+                        "name": f"growth agent {i}",
+                        "type": "worker",
+                        "status": "idle",
+                        "capabilities": ["growth"],
+                        "created_at": newest - timedelta(days=40),
+                        "updated_at": newest,
+                    }
+                    for i in range(AGENTS)
+                ]
+            )
+            async with httpx.AsyncClient(timeout=120) as http:
+                settings = Settings(
+                    mongodb_url=stack.mongo_url, database=DATABASE, jwt_secret=SECRET, env="test"
+                )
+                reads = _reads(http, stack.base, newest, settings, await _token(settings))
+                filled = 0
+                for size in SIZES:
+                    began = time.perf_counter()
+                    await _fill(database, filled, size, newest)
+                    filled = size
+                    await _settle(http, stack.base)
+                    load = os.getloadavg()[0]
+                    print(
+                        f"-- {size:,} tasks (inserted in {time.perf_counter() - began:.0f} s; "
+                        f"load average {load:.1f})"
+                    )
+                    for name, read in reads.items():
+                        p50, ref = await _p50(read, reads[REFERENCE])
+                        figures.setdefault(name, {})[size] = p50
+                        figures.setdefault(f"{name} (÷ reference)", {})[size] = p50 / ref
+                        print(f"   {name:55s} p50 {p50:8.1f} ms  reference {ref:6.1f} ms")
+        finally:
+            await client.close()
+            stack.stop()
+    return figures
+
+
+def _report(figures: dict[str, dict[int, float]]) -> None:
+    first, last = SIZES[0], SIZES[-1]
+    header = "".join(f"{size:>10,}" for size in SIZES)
+    print(f"\n{'read (p50 ms)':55s}{header}  ratio  ÷ref ratio")
+    entries = {}
+    for name, by_size in figures.items():
+        if name.endswith("(÷ reference)"):
+            continue
+        relative = figures[f"{name} (÷ reference)"]
+        ratio = by_size[last] / by_size[first] if by_size[first] else float("nan")
+        steady = relative[last] / relative[first] if relative[first] else float("nan")
+        cells = "".join(f"{by_size[size]:>10.1f}" for size in SIZES)
+        print(f"{name:55s}{cells}  {ratio:5.2f}  {steady:5.2f}")
+        entries[f"growth: {name}"] = {
+            **figure(by_size[last], f"ms p50 at {last:,} documents", by_size[first]),
+            "ratio_vs_reference": round(steady, 3),
+            **{f"at_{size}": round(by_size[size], 2) for size in SIZES},
+        }
+    save(entries)
+
+
+@benchmark("growth")
+def run() -> None:
+    """p50 of each read at 1,000, 10,000 and 100,000 documents."""
+    _report(asyncio.run(_main()))

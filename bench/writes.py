@@ -1,0 +1,233 @@
+"""Write-path benchmark: mutations/s with 1, 8 and 32 clients vs raw PyMongo doing the same
+writes at the same concurrency, in the same run, on the same database server.
+
+AxonQL runs as `axonql serve` (its own process, one worker) on a SecantusDB server process
+started durable (`--sync-on-commit`, as the embedded one runs). Each AxonQL client loops
+`createTask` then `queueTask` over GraphQL HTTP (each mutation: the task written and its event
+numbered and inserted in one transaction, see `services/events`). Each raw client does the same
+database work from PyMongo: in one transaction insert the task, take the event's number
+(`$inc` outside the transaction) and insert the event; then in another move the task to
+queued with its event. Figures are mutations (units of work) per second over
+BENCH_WRITE_SECONDS after a short warm-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pymongo import AsyncMongoClient, ReturnDocument
+from pymongo.errors import PyMongoError
+
+from axonql.stopping import stop_process
+from bench import benchmark
+from bench._results import figure, save
+from bench.queue import SECRET, _admin, _port
+
+SECONDS = float(os.environ.get("BENCH_WRITE_SECONDS", "6"))
+CLIENTS = (1, 8, 32)
+CREATE = "mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }"
+QUEUE = "mutation($id: ID!) { queueTask(id: $id) { id } }"
+
+
+class Stack:
+    """A durable SecantusDB process and `axonql serve` on it."""
+
+    def __init__(self, home: Path) -> None:
+        self.db_port, self.port = _port(), _port()
+        self.mongo_url = f"mongodb://127.0.0.1:{self.db_port}/?directConnection=true"
+        self.url = f"http://127.0.0.1:{self.port}/graphql"
+        binary = Path(sys.executable).parent / "secantusd-py"
+        self.db = subprocess.Popen(
+            [
+                *(str(binary), "--host", "127.0.0.1", "--port", str(self.db_port)),
+                *("--storage-path", str(home / "db"), "--log-level", "ERROR"),
+                "--sync-on-commit",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        env = {
+            **os.environ,
+            "AXONQL_MONGODB_URL": self.mongo_url,
+            "AXONQL_DATABASE": "bench_writes",
+            "AXONQL_JWT_SECRET": SECRET,
+            "AXONQL_ENV": "test",
+            "AXONQL_DATA_DIR": str(home),
+            "AXONQL_METRICS_INTERVAL_SECONDS": "0",
+            "AXONQL_IMMUNE_SCAN_INTERVAL_SECONDS": "0",
+            "AXONQL_LOG_LEVEL": "WARNING",
+        }
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "axonql.cli", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=(home / "serve.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+
+    async def ready(self) -> None:
+        deadline = time.monotonic() + 120
+        async with httpx.AsyncClient() as http:
+            while time.monotonic() < deadline:
+                if self.server.poll() is not None:
+                    raise RuntimeError("axonql serve exited during startup")
+                try:
+                    r = await http.post(self.url, json={"query": "{__typename}"})
+                    if r.status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise RuntimeError("axonql serve did not start")
+
+    def stop(self) -> None:
+        for process in (self.server, self.db):
+            stop_process(process, 20)
+
+
+async def _timed(clients: int, one: Any, seconds: float) -> float:
+    """Run `one(n)` (returns mutations done) in `clients` loops; mutations/s after warm-up."""
+    count = 0
+    counting = False
+    stop = False
+
+    async def loop(n: int) -> None:
+        nonlocal count
+        while not stop:
+            done = await one(n)
+            if counting:
+                count += done
+
+    tasks = [asyncio.create_task(loop(n)) for n in range(clients)]
+    await asyncio.sleep(1.0)  # warm-up: connections open, caches filled
+    counting, begin = True, time.perf_counter()
+    await asyncio.sleep(seconds)
+    counting, elapsed = False, time.perf_counter() - begin
+    stop = True
+    await asyncio.gather(*tasks)
+    return count / elapsed
+
+
+async def _axonql(stack: Stack, clients: int) -> float:
+    headers = {"Authorization": f"Bearer {await _admin(stack.mongo_url, 'bench_writes')}"}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(headers=headers, limits=limits, timeout=60) as http:
+
+        async def one(n: int) -> int:
+            r = await http.post(
+                stack.url, json={"query": CREATE, "variables": {"i": {"name": "w"}}}
+            )
+            task_id = r.json()["data"]["createTask"]["id"]
+            r = await http.post(stack.url, json={"query": QUEUE, "variables": {"id": task_id}})
+            assert r.json()["data"]["queueTask"]["id"] == task_id, r.text
+            return 2
+
+        return await _timed(clients, one, SECONDS)
+
+
+async def _transaction(client: AsyncMongoClient[Any], work: Any) -> None:
+    """`work(session)` in one transaction, retried on transient conflicts (as AxonQL does)."""
+    while True:
+        async with client.start_session() as session:
+            try:
+                await session.start_transaction()
+                await work(session)
+                await session.commit_transaction()
+                return
+            except PyMongoError as exc:
+                if session.in_transaction:
+                    await session.abort_transaction()
+                if not exc.has_error_label("TransientTransactionError"):
+                    raise
+
+
+async def _raw(mongo_url: str, clients: int) -> float:
+    client: AsyncMongoClient[Any] = AsyncMongoClient(
+        mongo_url, tz_aware=True, w="majority", journal=True
+    )
+    db = client[f"bench_raw_{uuid.uuid4().hex[:6]}"]
+    await db.events.create_index("seq", unique=True)
+
+    async def event(session: Any, task_id: str, change: str) -> None:
+        counter = await db.event_counters.find_one_and_update(
+            {"_id": "events"},
+            {"$inc": {"seq": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        assert counter is not None
+        seq = int(counter["seq"])
+        await db.events.insert_one(
+            {
+                "_id": f"evt_{seq:012d}",
+                "seq": seq,
+                "type": "TASK_STATE_CHANGED",
+                "task_id": task_id,
+                "payload": {"change": change, "status": change},
+                "created_at": time.time(),
+            },
+            session=session,
+        )
+
+    async def one(n: int) -> int:
+        task_id = f"task_{uuid.uuid4().hex[:24]}"
+
+        async def create(session: Any) -> None:
+            await db.tasks.insert_one(
+                {"_id": task_id, "name": "w", "status": "created", "created_at": time.time()},
+                session=session,
+            )
+            await event(session, task_id, "created")
+
+        async def queue(session: Any) -> None:
+            moved = await db.tasks.find_one_and_update(
+                {"_id": task_id, "status": {"$in": ["created"]}},
+                {"$set": {"status": "queued", "queued_at": time.time()}},
+                session=session,
+            )
+            assert moved is not None
+            await event(session, task_id, "queued")
+
+        await _transaction(client, create)
+        await _transaction(client, queue)
+        return 2
+
+    try:
+        return await _timed(clients, one, SECONDS)
+    finally:
+        await client.drop_database(db.name)
+        await client.close()
+
+
+async def _main() -> None:
+    with tempfile.TemporaryDirectory() as home:
+        stack = Stack(Path(home))
+        try:
+            await stack.ready()
+            print(f"load average: {os.getloadavg()[0]:.1f}; {SECONDS:g} s per measurement")
+            print(f"{'clients':>7} {'AxonQL mutations/s':>19} {'raw PyMongo/s':>14} {'ratio':>6}")
+            results: dict[str, dict[str, Any]] = {}
+            for clients in CLIENTS:
+                ours = await _axonql(stack, clients)
+                raw = await _raw(stack.mongo_url, clients)
+                print(f"{clients:>7} {ours:>19.1f} {raw:>14.1f} {ours / raw:>6.2f}", flush=True)
+                results[f"writes.mutations_per_s.{clients}_clients"] = figure(
+                    ours, "mutations/s", raw
+                )
+            save(results)
+        finally:
+            stack.stop()
+
+
+@benchmark("writes")
+def run() -> None:
+    """Mutation throughput with 1, 8 and 32 clients against raw PyMongo doing the same writes."""
+    asyncio.run(_main())
