@@ -17,7 +17,7 @@ from axonql.schema.node import Node
 from axonql.schema.pagination_types import SortDirection
 from axonql.schema.permissions import field
 from axonql.services import tasks as logic
-from axonql.services.documentation import typical_duration
+from axonql.services.documentation import typical_durations
 
 if TYPE_CHECKING:
     from axonql.schema.agent_types import Agent
@@ -87,11 +87,12 @@ class Task(Node):
     )
 
     @field(
-        description="Seconds tasks of this type took on average lately (the last completed "
-        "ones); null without history."
+        description="Seconds the completed tasks of this type took on average; null without "
+        "history."
     )
     async def typical_duration(self, info: Info) -> float | None:
-        typical = await typical_duration(self.type)
+        loader = info.context.loaders.custom("typical_duration", typical_durations)
+        typical = await loader.load(self.type)
         return round(typical.total_seconds(), 3) if typical is not None else None
 
     @field(description="The agent running or last assigned this task.")

@@ -15,7 +15,7 @@ from typing import Any
 from axonql import models
 from axonql.errors import NotFound, ValidationError
 from axonql.models.task import TaskStatus
-from axonql.services import memory_ops, relevance
+from axonql.services import memory_ops, relevance, tallies
 from axonql.services import validation as v
 from axonql.services.query_filters import literal
 from axonql.services.systems import get_system
@@ -26,7 +26,6 @@ from axonql.state import AppState
 DOCUMENT_TYPE = "document"
 SNIPPET_LENGTH = 160
 MAX_QUERY_LENGTH = 500
-HISTORY_SIZE = 20
 JOB_STATUS = {
     TaskStatus.CREATED: "queued",
     TaskStatus.QUEUED: "queued",
@@ -86,22 +85,19 @@ async def search_documentation(
     return [SearchHit(m, score, snippet(wanted, m.content)) for m, score in found.hits]
 
 
+async def typical_durations(task_types: list[str]) -> list[timedelta | None]:
+    """Mean run time of the completed tasks of each type (None without history).
+
+    Read from the task tallies in one read for any number of types, so the figure costs the
+    same at any store size; a DataLoader batches a page's tasks into one call.
+    """
+    means = await tallies.mean_completed_seconds(task_types)
+    return [None if m is None else timedelta(seconds=m) for m in means]
+
+
 async def typical_duration(task_type: str) -> timedelta | None:
-    """Mean run time of the last completed tasks of this type; None without history."""
-    recent = (
-        await models.Task.find(
-            {"type": task_type, "status": TaskStatus.COMPLETED.value, "started_at": {"$ne": None}}
-        )
-        .sort("-completed_at")
-        .limit(HISTORY_SIZE)
-        .to_list()
-    )
-    spans = [
-        (t.completed_at - t.started_at).total_seconds()
-        for t in recent
-        if t.completed_at and t.started_at
-    ]
-    return timedelta(seconds=sum(spans) / len(spans)) if spans else None
+    """Mean run time of the completed tasks of this type; None without history."""
+    return (await typical_durations([task_type]))[0]
 
 
 @dataclass

@@ -204,6 +204,19 @@ async def task_counts(
     return TaskCounts(dict(by_status), seconds)
 
 
+async def mean_completed_seconds(types: list[str]) -> list[float | None]:
+    """Mean run time of the completed tasks of each type (None: none completed), one read."""
+    totals = await read(TASKS)
+    finished: dict[str, int] = defaultdict(int)
+    seconds: dict[str, float] = defaultdict(float)
+    for cell, n in totals.counts.items():
+        _, status, kind = _parse_task_cell(cell)
+        if status == _DONE:
+            finished[kind] += n
+            seconds[kind] += totals.sums.get(cell, 0.0)
+    return [seconds[t] / finished[t] if finished[t] > 0 else None for t in types]
+
+
 async def agent_counts() -> dict[str, int]:
     """Agents per status."""
     totals = await read(AGENTS)
