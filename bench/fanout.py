@@ -12,7 +12,8 @@ The baseline is a bare Starlette WebSocket endpoint over `broadcaster` `memory:/
 Knobs: BENCH_SUBSCRIBERS (1000), BENCH_EVENTS (100), BENCH_RATE (events/s, 1),
 BENCH_BURST (50), BENCH_CLIENT_PROCS (4), BENCH_CLIENT (picows, or websockets: see
 `bench.subscribers`); BENCH_ONLY_AXONQL=1 skips the baseline;
-BENCH_DUMP=DIR writes every delivery's (event number, latency) there.
+BENCH_DUMP=DIR writes every delivery's (event number, latency) there; BENCH_SELECTION=typed
+subscribes with a typed selection (`task { id status progress }`, each event about a task).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import psutil
 
 from axonql.stopping import stop_process
 from bench import benchmark
-from bench.subscribers import CLIENTS, ClientJob, Shared, client_process
+from bench.subscribers import CLIENTS, QUERIES, SELECTION, ClientJob, Shared, client_process
 
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "100"))
@@ -220,15 +221,19 @@ async def _run_axonql(workdir: Path) -> RunResult:
         _wait_http(f"http://127.0.0.1:{port}/graphql?query=%7B__typename%7D", server)
         database = await connect(settings)
         try:
-            user = models.User(id="user_bench", username="bench", scopes=[Scope.CONSCIOUSNESS_READ])
+            scopes: list[str] = [Scope.CONSCIOUSNESS_READ, Scope.TASKS_READ]
+            user = models.User(id="user_bench", username="bench", scopes=scopes)
             await user.save()
-            token = issue_access_token(settings, user, [Scope.CONSCIOUSNESS_READ])
+            token = issue_access_token(settings, user, scopes)
+            task = models.Task(name="bench", progress=40)
+            await task.insert()
+            subject = task.id if SELECTION == "typed" else None
 
             async def publish(payload: dict[str, Any]) -> None:
-                await emit("LOG_ENTRY", payload)
+                await emit("LOG_ENTRY", payload, task_id=subject)
 
             return await _drive(
-                "AxonQL (logEntries subscription, change stream, GraphQL over WS)",
+                f"AxonQL ({QUERIES[SELECTION]}, change stream, GraphQL over WS)",
                 f"ws://127.0.0.1:{port}/graphql",
                 "axonql",
                 token,

@@ -43,7 +43,7 @@ from pymongo.errors import BulkWriteError
 from axonql import models
 from axonql.models.event import event_id
 from axonql.scopes import ALL_SCOPES
-from axonql.services import queue, scheduler, tallies
+from axonql.services import memory_ops, queue, scheduler, tallies
 from axonql.services.auth import issue_access_token
 from axonql.services.pagination import encode_cursor
 from axonql.settings import Settings
@@ -130,21 +130,29 @@ async def _token(settings: Settings) -> str:
     return issue_access_token(settings, user, sorted(ALL_SCOPES))
 
 
+RUNNING = "task_grunning"
+WORKER = "agent_gworker"
+"""A task leased to `WORKER` (its heartbeat in the future: never stale, so no scan requeues
+its task) whose progress is reported, as agents renew their leases."""
+
+
 def _task(i: int, newest: datetime) -> dict[str, Any]:
-    """The i-th newest task: completed (some failed), a few queued among the newest."""
+    """The i-th newest task: completed (some failed), a few queued among the newest (HIGH
+    priority and tagged `rare`: filters matching a handful), every tenth a learning task."""
     created = newest - i * SPACING
     status = "queued" if i < QUEUED else ("failed" if i % 50 == 0 else "completed")
+    kind = "learning" if i % 10 == 3 else TYPES[i % len(TYPES)]
     return {
         "_id": f"task_g{i:08d}",
         "name": f"growth task {i}",
         "description": "",
-        "type": TYPES[i % len(TYPES)],
+        "type": kind,
         "status": status,
-        "priority": "medium",
-        "priority_rank": 1,
+        "priority": "high" if status == "queued" else "medium",
+        "priority_rank": 2 if status == "queued" else 1,
         "parameters": {},
         "required_capabilities": [],
-        "tags": [],
+        "tags": ["rare"] if status == "queued" else ["common"],
         "schedule": None,
         "next_run": None,
         "progress": 0 if status == "queued" else 100,
@@ -166,6 +174,7 @@ def _task(i: int, newest: datetime) -> dict[str, Any]:
         "queued_at": created,
         "started_at": None if status == "queued" else created,
         "completed_at": None if status == "queued" else created + timedelta(seconds=2.5),
+        "result": {"confidence": 0.8} if status == "completed" else None,
         "lease_expires_at": None,
         "created_at": created,
         "updated_at": created + timedelta(seconds=2.5),
@@ -185,13 +194,82 @@ def _event(seq: int, created: datetime, task: str) -> dict[str, Any]:
     }
 
 
+def _memory(i: int, newest: datetime) -> dict[str, Any]:
+    """The i-th newest memory; one (the same at every size) drifts past the alert level."""
+    created = newest - i * SPACING
+    return {
+        "_id": f"mem_g{i:08d}",
+        "type": ("semantic", "episodic", "procedural")[i % 3],
+        "title": f"growth memory {i}",
+        "content": f"what growth memory {i} remembers",
+        "context": {},
+        "tags": [],
+        "importance": 0.5,
+        "drift_score": 0.5 if i == 7 else 0.0,
+        "access_count": 0,
+        "last_accessed": None,
+        "related_ids": [],
+        "owner_user_id": None,
+        "owner_system_id": None,
+        "pool": ("short_term", "long_term")[i % 2],
+        "created_at": created,
+        "updated_at": created,
+    }
+
+
+def _sample(i: int, newest: datetime) -> dict[str, Any]:
+    """The i-th newest CPU sample of the server, ten seconds apart (100,000 ≈ 12 days)."""
+    at = newest - timedelta(seconds=10 * i)
+    return {
+        "_id": f"met_g{i:08d}",
+        "system_id": "axonql",
+        "component_id": None,
+        "app_id": None,
+        "metric": "cpu_usage",
+        "value": float(i % 100),
+        "timestamp": at,
+        "created_at": at,
+        "updated_at": at,
+    }
+
+
+def _threat(i: int, newest: datetime) -> dict[str, Any]:
+    """The i-th newest threat, long resolved (the history an immune scan accumulates)."""
+    created = newest - i * SPACING
+    return {
+        "_id": f"threat_g{i:08d}",
+        "type": "errors",
+        "check": "expired_lease",
+        "severity": "high",
+        "description": "task lease expired",
+        "location": f"task:task_g{i:08d}",
+        "subject_id": f"task_g{i:08d}",
+        "scan_id": "scan_g",
+        "status": "resolved",
+        "detections": 1,
+        "last_seen": created,
+        "healed": True,
+        "healing_method": "requeued",
+        "resolution": "automatic: requeued",
+        "resolution_time": 60.0,
+        "resolved_at": created + timedelta(seconds=60),
+        "details": {},
+        "created_at": created,
+        "updated_at": created,
+    }
+
+
 async def _fill(database: Any, start: int, stop: int, newest: datetime) -> None:
-    """Tasks `start..stop-1` (newest first) and one event each, numbered as the log numbers
-    events (`take`, then insert); a number the server voided meanwhile is left void."""
+    """Tasks, memories, metric samples and threats `start..stop-1` (newest first), and one
+    event per task, numbered as the log numbers events (`take`, then insert); a number the
+    server voided meanwhile is left void."""
     tasks, events = database["tasks"], database["events"]
     for first in range(start, stop, 5_000):
         last = min(stop, first + 5_000)
         await tasks.insert_many([_task(i, newest) for i in range(first, last)])
+        for name, make in (("memories", _memory), ("metric_samples", _sample)):
+            await database[name].insert_many([make(i, newest) for i in range(first, last)])
+        await database["threats"].insert_many([_threat(i, newest) for i in range(first, last)])
         seq = await event_log.take(last - first)
         batch = [
             _event(seq + k, newest - i * SPACING, f"task_g{i:08d}")
@@ -271,6 +349,19 @@ def _reads(
     async def resume_recent() -> None:
         await realtime.check_resumable(await event_log.last_seq() - 10)
 
+    async def progress() -> None:
+        await queue.report_progress(settings, RUNNING, WORKER, 50)
+
+    async def recall() -> None:
+        await memory_ops.recall("mem_g00000011", settings.memory_drift_alert_level)
+
+    async def lease() -> None:
+        await scheduler.acquire_lease("bench", 30.0, "growth-bench")
+
+    async def event_triggers() -> None:  # the automation's event never happens: the search
+        now = datetime.now(UTC)
+        await scheduler.fire_event_triggers(now - timedelta(seconds=5), now)
+
     return {
         REFERENCE: gql('{ task(id: "task_g00000007") { id name } }'),
         "GraphQL tasks(limit: 20) with agents": gql(
@@ -296,7 +387,37 @@ def _reads(
         "GraphQL taskStatistics": gql(
             "{ taskStatistics { total completed failed queued averageDurationSeconds } }"
         ),
-        "GraphQL agentStatistics": gql("{ agentStatistics { total online } }"),
+        "GraphQL agentStatistics": gql(
+            "{ agentStatistics { total online tasksCompleted averageTaskDurationSeconds } }"
+        ),
+        "GraphQL tasks(priority: HIGH, limit: 20)": gql(
+            "{ tasks(filter: {priority: HIGH, limit: 20}) { id } }"
+        ),
+        'GraphQL tasks(tags: ["rare"], limit: 20)': gql(
+            '{ tasks(filter: {tags: ["rare"], limit: 20}) { id } }'
+        ),
+        'GraphQL tasks(search: "task 1", limit: 20)': gql(
+            '{ tasks(filter: {search: "task 1", limit: 20}) { id } }'
+        ),
+        "GraphQL memories(limit: 20)": gql("{ memories(filter: {limit: 20}) { id title } }"),
+        "GraphQL memoryUsage": gql("{ memoryUsage { usedMemory fragmentation pools { used } } }"),
+        "GraphQL consciousness": gql(
+            "{ consciousness { memoryUsage { shortTerm totalCount } learningProgress "
+            "{ totalPatterns newPatternsToday adaptationRate } decisionMetrics "
+            "{ totalDecisions confidenceAverage } } }"
+        ),
+        'GraphQL metrics(CPU_USAGE, period: "1h")': gql(
+            '{ metrics(type: CPU_USAGE, period: "1h") { value } }'
+        ),
+        'GraphQL metrics(CPU_USAGE, "1h", interval: "1m")': gql(
+            '{ metrics(type: CPU_USAGE, period: "1h", interval: "1m") { value } }'
+        ),
+        "GraphQL systems { metrics }": gql("{ systems { id metrics { cpuUsage } } }"),
+        "GraphQL threats(limit: 10) with summary": gql(
+            "{ threats(limit: 10) { threats { id } summary { totalThreats resolvedThreats "
+            "averageResolutionTime } } }"
+        ),
+        "GraphQL moduleHealth": gql("{ moduleHealth { name status details } }"),
         "REST GET /api/tasks?limit=20": rest("/api/tasks?limit=20"),
         "REST GET /api/tasks?limit=20&offset=500": rest("/api/tasks?limit=20&offset=500"),
         "REST GET /api/tasks?status=active&limit=20": rest("/api/tasks?status=active&limit=20"),
@@ -307,6 +428,10 @@ def _reads(
         "reaper pass": reap,
         "scheduler pass": schedules,
         "event-log resume check": resume_recent,
+        "task progress report (`queue.report_progress`)": progress,
+        "memory recall (`memory_ops.recall`)": recall,
+        "scheduler lease (`scheduler.acquire_lease`)": lease,
+        "event-automation pass (`scheduler.fire_event_triggers`)": event_triggers,
     }
 
 
@@ -334,9 +459,53 @@ async def _main() -> dict[str, dict[int, float]]:
                     for i in range(AGENTS)
                 ]
             )
+            running = _task(0, newest) | {
+                "_id": RUNNING,
+                "name": "growth running task",
+                "status": "running",
+                "priority": "medium",
+                "priority_rank": 1,
+                "tags": [],
+                "agent_id": WORKER,
+                "result": None,
+                "completed_at": None,
+                "lease_expires_at": newest + timedelta(days=1),
+                "created_at": newest - SPACING / 2,
+                "updated_at": newest,
+            }
+            await database["tasks"].insert_one(running)
+            await database["tasks"].insert_one(
+                _task(0, newest)
+                | {
+                    "_id": "task_gautomation",
+                    "name": "growth automation",
+                    "status": "created",
+                    "is_automation": True,
+                    "triggers": [{"type": "event", "value": "GROWTH_NEVER_HAPPENS"}],
+                    "tags": [],
+                    "agent_id": None,
+                    "result": None,
+                }
+            )
+            await database["agents"].insert_one(
+                {
+                    "_id": WORKER,
+                    "name": "growth worker",
+                    "type": "worker",
+                    "status": "busy",
+                    "capabilities": ["growth"],
+                    "last_heartbeat": newest + timedelta(days=1),
+                    "created_at": newest - timedelta(days=40),
+                    "updated_at": newest,
+                }
+            )
             async with httpx.AsyncClient(timeout=120) as http:
                 settings = Settings(
-                    mongodb_url=stack.mongo_url, database=DATABASE, jwt_secret=SECRET, env="test"
+                    mongodb_url=stack.mongo_url,
+                    database=DATABASE,
+                    jwt_secret=SECRET,
+                    env="test",
+                    task_lease_seconds=86_400,  # the progress read's renewals outlive the stages
                 )
                 reads = _reads(http, stack.base, newest, settings, await _token(settings))
                 filled = 0
@@ -345,6 +514,9 @@ async def _main() -> dict[str, dict[int, float]]:
                     await _fill(database, filled, size, newest)
                     filled = size
                     await _settle(http, stack.base)
+                    # the worker renews its lease, as a live agent does (the fill takes longer
+                    # than the immune scan's five minutes without progress: "stuck")
+                    await queue.report_progress(settings, RUNNING, WORKER, 50)
                     load = os.getloadavg()[0]
                     print(
                         f"-- {size:,} tasks (inserted in {time.perf_counter() - began:.0f} s; "

@@ -18,12 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-QUERY = "subscription { logEntries { id payload } }"
+QUERIES = {
+    "payload": "subscription { logEntries { id payload } }",
+    # the subject as it stood at the event, stored with it (README: typed changes)
+    "typed": "subscription { logEntries { id payload task { id status progress } } }",
+}
+SELECTION = os.environ.get("BENCH_SELECTION", "payload")
+QUERY = QUERIES[SELECTION]
 
 
 @dataclass

@@ -7,6 +7,7 @@ from typing import Any
 
 from axonql import models
 from axonql.models.base import utcnow
+from axonql.services import tallies
 from tests.support import GraphQLClient, error_codes
 
 EVOLVE = """mutation($id: ID!, $input: EvolutionInput) {
@@ -107,6 +108,7 @@ async def test_memory_search_recall_usage_consolidation(
         "memory": {"accessCount": 1},
         "relatedMemories": [{"id": "m2"}],
     }
+    await tallies.rebuild()  # the memories were inserted directly, as a bulk import would
     usage = await gql("{ memoryUsage { usedMemory pools { pool used } } }", token=admin_token)
     assert usage["data"]["memoryUsage"]["usedMemory"] == 2
     report = await gql(

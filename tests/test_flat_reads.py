@@ -15,30 +15,95 @@ import httpx
 
 from axonql import models
 from axonql.models.base import utcnow
-from axonql.models.task import TaskStatus
-from axonql.services import tallies
+from axonql.models.event import event_id
+from axonql.models.system import SERVER_SYSTEM_ID, MetricName
+from axonql.models.task import TaskPriority, TaskStatus
+from axonql.services import immune, memories, memory_ops, tallies
+from axonql.settings import Settings
+from axonql.subscriptions import log as event_log
+from axonql.subscriptions.filters import EventFilter
+from tests.agents_support import COMPLETE, FAIL, claim, queued_task, register
 from tests.support import GraphQLClient, RequestCommands
 
 SMALL, LARGE = 300, 3_000
-QUEUED_AT = (7, 150, 290)  # the same few queued tasks at both sizes
-READ_COLLECTIONS = {"tasks", "agents", "events", "tallies"}
+QUEUED_AT = (7, 150, 290)  # the same few queued tasks at both sizes (also HIGH, tagged "rare")
+READ_COLLECTIONS = {
+    "tasks",
+    "agents",
+    "events",
+    "tallies",
+    "memories",
+    "metric_samples",
+    "threats",
+    "immune_scans",
+    "simulations",
+}
+COLLECTIONS = (
+    models.Task,
+    models.Agent,
+    models.Tally,
+    models.Memory,
+    models.MetricSample,
+    models.Threat,
+    models.ImmuneScan,
+)
 
 
 async def seed(n: int) -> None:
-    """n tasks one minute apart (newest now), nearly all completed; a few agents."""
+    """n tasks one minute apart (newest now), nearly all completed; a few agents; n memories,
+    n metric samples (ten seconds apart) and n resolved threats, as long history."""
     now = utcnow()
     tasks = [
         models.Task(
             name=f"task {i}",
             type="process" if i % 2 else "training",
             status=TaskStatus.QUEUED if i in QUEUED_AT else TaskStatus.COMPLETED,
+            priority=TaskPriority.HIGH if i in QUEUED_AT else TaskPriority.MEDIUM,
+            tags=["rare"] if i in QUEUED_AT else ["common"],
+            result={"confidence": 0.5},
             created_at=now - timedelta(minutes=i),
             updated_at=now - timedelta(minutes=i),
         )
         for i in range(n)
     ]
-    for start in range(0, n, 1000):
-        await models.Task.insert_many(tasks[start : start + 1000])
+    memories = [
+        models.Memory(
+            content=f"memory {i}",
+            type="semantic" if i % 3 else "episodic",
+            pool="long_term" if i % 2 else "short_term",
+            drift_score=0.9 if i in QUEUED_AT else 0.0,
+            created_at=now - timedelta(minutes=i),
+        )
+        for i in range(n)
+    ]
+    samples = [
+        models.MetricSample(
+            system_id=SERVER_SYSTEM_ID,
+            metric=MetricName.CPU_USAGE,
+            value=float(i % 100),
+            timestamp=now - timedelta(seconds=10 * i),
+        )
+        for i in range(n)
+    ]
+    threats = [
+        models.Threat(
+            type="errors",
+            check="expired_lease",
+            severity="high",
+            description="old",
+            location="task:x",
+            subject_id=f"task_{i}",
+            status="resolved",
+            resolution_time=60.0,
+            scan_id="scan_old",
+            last_seen=now - timedelta(minutes=i),
+            created_at=now - timedelta(minutes=i),
+        )
+        for i in range(n)
+    ]
+    for batch in (tasks, memories, samples, threats):
+        for start in range(0, n, 1000):
+            await type(batch[0]).insert_many(batch[start : start + 1000])
     await models.Agent.insert_many([models.Agent(name=f"agent {i}") for i in range(n // 100)])
     await tallies.rebuild()  # inserted directly, as a bulk import would
 
@@ -54,7 +119,7 @@ async def matched(commands: list[dict[str, Any]]) -> int:
             continue
         if name == "find":
             where = command.get("filter") or {}
-        elif name in ("count", "findAndModify"):
+        elif name in ("count", "findAndModify", "distinct"):
             where = command.get("query") or {}
         elif name == "aggregate":
             first = (command.get("pipeline") or [{}])[0]
@@ -83,10 +148,30 @@ READS = {
         "{ totalCount edges { cursor } } }",
     ),
     "task statistics": ("gql", "{ taskStatistics { total completed queued } }"),
-    "agent statistics": ("gql", "{ agentStatistics { total online } }"),
+    "agent statistics": (
+        "gql",
+        "{ agentStatistics { total online tasksCompleted averageTaskDurationSeconds } }",
+    ),
     "REST list": ("rest", "/api/tasks?limit=20"),
     "REST list at an offset": ("rest", "/api/tasks?limit=20&offset=200"),
     "REST active tasks": ("rest", "/api/tasks?status=active&limit=20"),
+    "tasks by priority": ("gql", "{ tasks(filter: {priority: HIGH, limit: 20}) { id } }"),
+    "tasks by tag": ("gql", '{ tasks(filter: {tags: ["rare"], limit: 20}) { id } }'),
+    "tasks by search": ("gql", '{ tasks(filter: {search: "task 1", limit: 20}) { id } }'),
+    "memories page": ("gql", "{ memories(filter: {limit: 20}) { id } }"),
+    "memory usage": ("gql", "{ memoryUsage { usedMemory fragmentation pools { pool used } } }"),
+    "metrics, raw": ("gql", '{ metrics(type: CPU_USAGE, period: "1h") { value } }'),
+    "metrics, per minute": (
+        "gql",
+        '{ metrics(type: CPU_USAGE, period: "1h", interval: "1m") { value } }',
+    ),
+    "immune status": ("gql", "{ immuneStatus { healthScore threatsDetected lastScan } }"),
+    "threat history": (
+        "gql",
+        "{ threats(limit: 10) { threats { id } summary { totalThreats averageResolutionTime } } }",
+    ),
+    "module health": ("gql", "{ moduleHealth { name details } }"),
+    "health": ("gql", "{ health { status } }"),
 }
 
 
@@ -122,7 +207,7 @@ async def test_reads_do_not_grow_with_the_collection(
 ) -> None:
     measured: dict[int, dict[str, int]] = {}
     for n in (SMALL, LARGE):
-        for model in (models.Task, models.Agent, models.Tally):
+        for model in COLLECTIONS:
             await model.get_pymongo_collection().delete_many({})
         await seed(n)
         measured[n] = await costs(gql, http, request_commands, admin_token)
@@ -181,3 +266,129 @@ async def test_windowed_pages_visit_every_task_once_in_order(
                 wanted, key=lambda t: (t.created_at, t.id), reverse=direction == "DESC"
             )
             assert seen == [t.id for t in expected], (direction, statuses)
+
+
+async def _counted() -> dict[str, tuple[dict[str, int], dict[str, float]]]:
+    """Every kind's tallies, without empty cells."""
+    found = {}
+    kinds = (tallies.TASKS, tallies.AGENTS, tallies.AGENT_RUNS, tallies.MEMORIES, tallies.THREATS)
+    for kind in (*kinds, tallies.SYSTEMS):
+        totals = await tallies.read(kind)
+        counts = {cell: n for cell, n in totals.counts.items() if n}
+        sums = {cell: round(x, 6) for cell, x in totals.sums.items() if round(x, 6)}
+        found[kind] = (counts, sums)
+    return found
+
+
+async def test_tallies_kept_by_the_writes_equal_a_recount(
+    gql: GraphQLClient, admin_token: str, settings: Settings
+) -> None:
+    """Memories stored, moved between pools and types, deleted and consolidated; learning
+    tasks claimed, completed with a confidence and failed; threats found and healed: the
+    counts the writes kept are what a recount of the documents finds."""
+    made = [
+        await memories.create_memory(
+            settings, memories.MemoryDraft(content=f"m{i}", type="semantic", pool="short_term")
+        )
+        for i in range(4)
+    ]
+    await memories.update_memory(
+        settings, made[0].id, memories.MemoryDraft(pool="long_term", type="procedural")
+    )
+    await memories.delete_memory(made[1].id)
+    await models.Memory.find_one(models.Memory.id == made[2].id).update(
+        {"$set": {"created_at": utcnow() - timedelta(days=2), "importance": 0.9}}
+    )
+    await memory_ops.consolidate(memory_ops.ConsolidationPlan(), {}, 0.3)  # promotes m2
+    assert (await models.Memory.get(made[2].id)) is not None
+    assert (await tallies.memory_counts()).get("long_term") == 2
+
+    _, key = await register(gql, admin_token, "learner", ["learning"])
+    for outcome in ("completed", "failed", "completed"):
+        task_id = await queued_task(
+            gql, admin_token, type="learning", requiredCapabilities=["learning"]
+        )
+        claimed = await claim(gql, key, caps=["learning"])
+        assert claimed is not None and claimed["id"] == task_id
+        if outcome == "completed":
+            body = await gql(COMPLETE, {"id": task_id, "r": {"confidence": 0.75}}, key)
+        else:
+            body = await gql(FAIL, {"id": task_id, "e": "no", "retry": False}, key)
+        assert "errors" not in body, body
+
+    await models.Memory(content="drifted", drift_score=0.95).insert()  # found by the scan
+    await immune.scan(settings, None, deep_scan=False, auto_heal=True)
+    await immune.scan(settings, None, deep_scan=False, auto_heal=True)
+
+    kept = await _counted()
+    status = (
+        await gql(
+            "{ consciousness { learningProgress { adaptationRate } "
+            "decisionMetrics { totalDecisions successfulDecisions "
+            "confidenceAverage } } }",
+            token=admin_token,
+        )
+    )["data"]["consciousness"]
+    assert status["learningProgress"]["adaptationRate"] == round(2 / 3, 4)
+    assert status["decisionMetrics"] == {
+        "totalDecisions": 3,
+        "successfulDecisions": 2,
+        "confidenceAverage": 0.75,
+    }
+    await tallies.rebuild()
+    recounted = await _counted()
+    direct = tallies.memory_cell(None, "short_term", "episodic")  # the drifted one, inserted
+    assert recounted[tallies.MEMORIES][0].pop(direct) == 1
+    assert kept == recounted
+
+
+async def test_resume_check_steps_over_holes_in_the_numbers() -> None:
+    """Voids expire long before the events around them, so the numbers still stored need
+    not be contiguous: a resume point inside or behind such a hole is still resumable; one
+    whose following events expired is not, and the oldest number left is named."""
+    base = await event_log.take(1000) - 1  # numbers base+1..base+1000, ours alone
+    now = utcnow()
+    kept = [n for n in range(1, 1001) if not 300 <= n < 700]  # 400 expired voids: a hole
+    await models.Event.get_pymongo_collection().insert_many(
+        [
+            {
+                "_id": event_id(base + n),
+                "seq": base + n,
+                "type": "LOG_ENTRY",
+                "payload": {},
+                "created_at": now,
+            }
+            for n in kept
+        ]
+    )
+    await event_log.mark_settled(base + 1000)
+    for after in (0, 5, 299, 350, 699, 800, 1000):
+        assert await event_log.retained(base + after), after
+    await models.Event.find(models.Event.seq < base + 750).delete()  # expired, oldest first
+    for after in (5, 299, 350, 699):
+        assert not await event_log.retained(base + after), after
+        assert await event_log.oldest_after(base + after) == base + 750
+    assert await event_log.retained(base + 749) and await event_log.retained(base + 800)
+
+
+async def test_replay_reads_the_gap_in_ranges_of_numbers() -> None:
+    """A resume replays every retained event after its point, in order, across holes and
+    more numbers than one batch, each batch a bounded range (not `seq > after`)."""
+    base = await event_log.take(1300) - 1
+    now = utcnow()
+    kept = [n for n in range(1, 1301) if not 400 <= n < 900 and n % 7]
+    await models.Event.get_pymongo_collection().insert_many(
+        [
+            {
+                "_id": event_id(base + n),
+                "seq": base + n,
+                "type": "LOG_ENTRY" if n % 2 else "TASK_PROGRESS",
+                "payload": {},
+                "created_at": now,
+            }
+            for n in kept
+        ]
+    )
+    wanted = EventFilter.of(types=["LOG_ENTRY"])
+    replayed = [e.seq async for e in event_log.replay(base + 3, wanted, upto=base + 1250)]
+    assert replayed == [base + n for n in kept if 3 < n <= 1250 and n % 2]

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from axonql import models
 from axonql.models.base import utcnow
-from axonql.services import memory_ops, relevance
+from axonql.services import memory_ops, relevance, tallies
 from axonql.services.memory_ops import ConsolidationPlan, SearchFilters
 
 CAPACITY = {"short_term": 10, "long_term": 20, "episodic": 5}
@@ -91,6 +91,7 @@ async def test_usage_per_pool() -> None:
     await models.Memory(content="a", pool="short_term").insert()
     await models.Memory(content="b", pool="short_term", drift_score=0.9).insert()
     await models.Memory(content="c", pool="long_term").insert()
+    await tallies.rebuild()  # inserted directly, as a bulk import would
     report = await memory_ops.usage(CAPACITY, alert_level=0.3)
     by_pool = {p.pool: (p.used, p.utilization) for p in report.pools}
     assert by_pool == {"short_term": (2, 0.2), "long_term": (1, 0.05), "episodic": (0, 0.0)}

@@ -164,8 +164,11 @@ NULL_UNTIL: dict[str, dict[str, str]] = {
         ".threats[].resolution_time": "the threat is not resolved",
     },
     "nexusnet GET /train/{training_id}/status": {
+        ".metrics.loss": "no epoch has been reported yet",
+        ".metrics.accuracy": "no epoch has been reported yet",
         ".metrics.validation_loss": "the example's two records leave none for validation",
         ".metrics.validation_accuracy": "the example's two records leave none for validation",
+        ".estimated_time_remaining": "the training is not running yet",
     },
     "nexusnet GET /plugins/{plugin_name}/status": {
         ".last_used": "plugins do not record their use yet (README)",
@@ -209,17 +212,16 @@ FREE_FORM: dict[str, frozenset[str]] = {
 KNOWN_OPEN: dict[str, str] = {}
 
 # Open without an agent online only: the path needs one to set it up.
-OPEN_WITHOUT_AGENT: dict[str, str] = {
-    "octospine GET /api/documentation/status/{job_id}": "a job is written by an agent"
-    " (capability documentation): checked in the `agent` pass",
-    "nexusnet GET /train/{training_id}/status": "a training runs in an agent (capability"
-    " training): checked in the `agent` pass",
-}
+OPEN_WITHOUT_AGENT: dict[str, str] = {}
 
 # Open in the `agent` pass only: what the reference agent (axonql/agent, #17) answers.
-OPEN_WITH_AGENT: dict[str, str] = {
-    "nexusnet POST /process": "the reference agent's metadata has no confidence_score or"
-    " attention_weights",
+OPEN_WITH_AGENT: dict[str, str] = {}
+
+# Paths whose setup differs once an agent is online (a job started as documented and run,
+# rather than queued): the `agent` pass sends them again.
+AGENT_SETUP = {
+    "octospine GET /api/documentation/status/{job_id}",
+    "nexusnet GET /train/{training_id}/status",
 }
 
 # Paths whose operation hands the work to an agent outside `submitTask` routes.
@@ -365,6 +367,7 @@ class Admin:
         self.http = http
         self.token = token
         self.database = database
+        self.agent_online = False  # the reference agent runs (the `agent` pass)
 
     async def __call__(
         self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
@@ -387,6 +390,24 @@ class Admin:
         except AssertionError:
             return False
         return all(value is not None for value in data.values())
+
+    async def queued(self, api: str, path: str, capability: str) -> str:
+        """The job a documented POST starts, queued through GraphQL with its documented body
+        as parameters: with no agent online the POST itself answers 503."""
+        doc = next(d for d in CONTRACTS[api]["paths"] if (d["method"], d["path"]) == ("POST", path))
+        data = await self(
+            "mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }",
+            {
+                "i": {
+                    "name": f"{api} POST {path}",
+                    "type": capability,
+                    "parameters": doc["request"],
+                    "requiredCapabilities": [capability],
+                }
+            },
+        )
+        task_id: str = data["createTask"]["id"]
+        return task_id
 
     async def documented(self, api: str, method: str, path: str) -> Any:
         """Send a path's documented example request; its decoded answer (for setups)."""
@@ -506,7 +527,10 @@ async def _training_task(admin: Admin) -> dict[str, str]:
 
 
 async def _training(admin: Admin) -> dict[str, str]:
-    """A training started as documented, once its agent has reported an epoch (or finished)."""
+    """A training started as documented, once its agent has reported an epoch (or finished);
+    with no agent online, one queued (it reports no epoch and no metrics yet)."""
+    if not admin.agent_online:
+        return {"training_id": await admin.queued("nexusnet", "/train", "training")}
     started = await admin.documented("nexusnet", "POST", "/train")
     query = "query($id: ID!) { task(id: $id) { status progressDetails } }"
 
@@ -524,6 +548,10 @@ async def _agent(admin: Admin) -> dict[str, str]:
 
 
 async def _doc_job(admin: Admin) -> dict[str, str]:
+    """A documentation job started as documented; with no agent online, one queued."""
+    if not admin.agent_online:
+        job = await admin.queued("octospine", "/api/documentation/generate", "documentation")
+        return {"job_id": job}
     created = await admin.documented("octospine", "POST", "/api/documentation/generate")
     return {"job_id": created["data"]["job_id"]}
 
@@ -727,7 +755,12 @@ async def fresh_passes(
         agent = await start_reference_agent(admin, server.url, home)
         try:
             with_agent = Pass("agent", base, dict(fresh.answers), dict(fresh.setup_errors))
-            needs = [e for e in ENTRIES if e.model_work or e.id in OPEN_WITHOUT_AGENT]
+            admin.agent_online = True
+            needs = [
+                e
+                for e in ENTRIES
+                if e.model_work or e.id in OPEN_WITHOUT_AGENT or e.id in AGENT_SETUP
+            ]
             await run_pass(http, admin, with_agent, needs)
             yield fresh, with_agent
         finally:

@@ -19,6 +19,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLUnionType,
     Undefined,
     get_named_type,
 )
@@ -62,14 +63,21 @@ def _size_arguments(field: GraphQLField, n: int) -> str:
     return f"({', '.join(parts)})" if parts else ""
 
 
+PER_ITEM = {"events"}
+"""Read per item by design: an entity's `events` is an indexed range of its own stream (a
+batched `$in` would read the whole log on SecantusDB); the query-cost limit bounds how many."""
+
+
 def selection(type_: GraphQLObjectType, depth: int) -> str:
     """Every field without required arguments; object fields down to `depth` levels."""
     chosen: list[str] = []
     for name, field in type_.fields.items():
-        if _required(field):
+        if _required(field) or name in PER_ITEM:
             continue
         named = get_named_type(field.type)
-        if isinstance(named, GraphQLObjectType):
+        if isinstance(named, GraphQLUnionType):
+            chosen.append(f"{name} {{ __typename }}")
+        elif isinstance(named, GraphQLObjectType):
             if depth > 0:
                 chosen.append(f"{name} {{ __typename {selection(named, depth - 1)} }}")
         elif not hasattr(named, "fields"):  # scalars and enums

@@ -8,12 +8,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from axonql.scopes import Scope
 from axonql.services.events import emit
 from axonql.settings import Settings
 from tests.support import (
+    GraphQLClient,
     RunningServer,
     env_flag,
     server_in_both_modes,  # noqa: F401  (every test: both modes)
@@ -84,3 +86,44 @@ async def test_graphql_ws_client_with_bad_token_is_closed(server: RunningServer)
     messages = await lines(client)
     closed = [m["closed"] for m in messages if "closed" in m]
     assert closed and closed[0]["code"] == 4403  # graphql-transport-ws: Forbidden
+
+
+async def test_apollo_client_cache_is_updated_by_a_subscription(
+    server: RunningServer, gql: GraphQLClient, admin_token: str
+) -> None:
+    """Apollo Client 4 caches a Task, the task changes over plain HTTP, and the Task in its
+    normalised cache is the new one, delivered by `taskUpdated` with no refetch."""
+    node = node_or_skip()
+    created = await gql(
+        'mutation { createTask(input: {name: "before", priority: LOW}) { id } }', None, admin_token
+    )
+    task_id = created["data"]["createTask"]["id"]
+    client = await asyncio.create_subprocess_exec(
+        node,
+        str(NODE_DIR / "apollo_cache.mjs"),
+        f"{server.url}/graphql",
+        f"{server.ws_url}/graphql",
+        admin_token,
+        task_id,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    await wait_for_subscribers(server, 1, timeout=30)
+    async with httpx.AsyncClient(base_url=server.url) as http:  # plain HTTP, no client cache
+        changed = await http.post(
+            "/graphql",
+            json={
+                "query": 'mutation($id: ID!) { updateTask(id: $id, input: {name: "after", '
+                "priority: CRITICAL}) { id } }",
+                "variables": {"id": task_id},
+            },
+            headers={"Authorization": f"Bearer {admin_token}"},
+        )
+    assert changed.status_code == 200 and "errors" not in changed.json(), changed.text
+    messages = {key: value for m in await lines(client) for key, value in m.items()}
+    assert messages["cached"] == {
+        "__typename": "Task", "id": task_id, "name": "before", "status": "CREATED",
+        "priority": "LOW",
+    }  # fmt: skip
+    assert messages["event"]["taskUpdated"]["task"]["name"] == "after"
+    assert messages["fromCache"] == {**messages["cached"], "name": "after", "priority": "CRITICAL"}
+    assert messages["httpRequests"] == 1  # the first query; nothing refetched

@@ -16,6 +16,7 @@ from axonql.database import make_client
 from axonql.models.base import utcnow
 from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.scopes import Scope
+from axonql.services import tallies
 from axonql.services.metric_series import bucket
 from axonql.services.metrics_sampler import MetricsSampler
 from axonql.services.systems import check_health
@@ -397,6 +398,7 @@ async def test_consciousness_figures_come_from_stored_data(
         models.Task(name="auto", status="completed", is_automation=True),
     ]
     await models.Task.insert_many(tasks)
+    await tallies.rebuild()  # inserted directly, as a bulk import would
     body = await gql(
         """{ consciousness { systemId status consciousnessLevel
             memoryUsage { shortTerm longTerm shortTermCount longTermCount totalCount }
@@ -529,6 +531,7 @@ async def test_documentation_job_reports_what_the_agent_did(
             "result": {"documents_generated": 45, "files_processed": 120},
         }
     )
+    await tallies.rebuild()  # completed directly, not through the services: recount
     status = await gql(
         """query($id: ID!) { documentationJob(id: $id) { status progress documentsGenerated
              filesProcessed completionTime } documentation { totalDocuments

@@ -24,6 +24,8 @@ STOPWORDS = frozenset(
     )
 )
 _SENTENCE = re.compile(r"[.!?]+(?:\s|$)")
+_WORD = re.compile(r"\w")
+UNREAD = ("unknown", "not base64")
 
 
 def text_report(text: str) -> dict[str, Any]:
@@ -31,8 +33,10 @@ def text_report(text: str) -> dict[str, Any]:
     words = tokens(text)
     counts = Counter(w for w in words if w not in STOPWORDS and len(w) > 1)
     keywords = [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+    split = text.split()
     return {
-        "words": len(text.split()),
+        "words": len(split),
+        "readable_words": sum(1 for w in split if _WORD.search(w)),
         "tokens": len(words),
         "characters": len(text),
         "sentences": max(1, len(_SENTENCE.findall(text))) if text.strip() else 0,
@@ -166,3 +170,16 @@ def describe(input_type: str, data: Any) -> tuple[str, dict[str, Any]]:
         f"{stats['words']} words in {stats['sentences']} sentence(s), {kind}; keywords: {keys}",
         stats,
     )
+
+
+def readable_share(report: dict[str, Any]) -> float:
+    """How much of the input the measurement could read, 0–1: for text the share of words
+    with a letter or digit, for media 1 when the format was recognised, for several parts
+    their mean. It is the reference processor's confidence in its own measurement."""
+    if "parts" in report:
+        parts = [readable_share(p) for p in report["parts"]]
+        return round(sum(parts) / len(parts), 4) if parts else 0.0
+    if "format" in report:
+        return 0.0 if report["format"] in UNREAD else 1.0
+    words = report.get("words") or 0
+    return round(report.get("readable_words", 0) / words, 4) if words else 0.0

@@ -19,12 +19,16 @@ from axonql import __version__
 from axonql.agent.client import Task
 from axonql.agent.control import TaskControl
 from axonql.agent.handlers import PermanentFailure, handler, labelled, seeded, step
-from axonql.agent.media import describe
+from axonql.agent.media import describe, readable_share
 from axonql.agent.trainer import FEATURES, Model, prepare, synthetic_examples
 from axonql.agent.workspace import Workspace
 
 MODEL_NAME = "axonql-reference"
 NO_MODEL = "no model is available on this machine: a deterministic measurement of the input"
+CONFIDENCE_BASIS = (
+    "reference measurement: the share of the input it could read (words with a letter or "
+    "digit; a recognised media format), not a model's confidence"
+)
 INPUT_TYPES = ("text", "image", "audio", "video", "multimodal")
 
 
@@ -47,7 +51,8 @@ def process_one(item: dict[str, Any]) -> dict[str, Any]:
     metadata = {
         "model_version": f"reference-{__version__}",
         "tokens_processed": report.get("tokens", 0),
-        "confidence_score": None,  # no model, so no confidence to report
+        "confidence_score": readable_share(report),
+        "confidence_basis": CONFIDENCE_BASIS,
         "attention_weights": [],  # no model, so no attention
         "memory_usage": len(json.dumps(data, default=str).encode()),
         "input_type": kind,

@@ -31,6 +31,9 @@ class Event(Entity):
     population_id: str | None = None
     memory_id: str | None = None
     payload: dict[str, Any] = Field(default_factory=dict)
+    # The subjects as they stood when the event committed (`task`, `agent` …: stored
+    # documents), read once in its transaction so no reader has to fetch them again.
+    snapshots: dict[str, dict[str, Any]] = Field(default_factory=dict)
     expires_at: datetime = Field(default_factory=utcnow)
 
     class Settings:
@@ -45,4 +48,6 @@ class Event(Entity):
             pymongo.IndexModel([("population_id", 1), ("seq", 1)]),
             pymongo.IndexModel([("memory_id", 1), ("seq", 1)]),
             pymongo.IndexModel("expires_at", expireAfterSeconds=0),
+            # the scheduler's event triggers read the events of the last tick by time
+            pymongo.IndexModel("created_at"),
         ]

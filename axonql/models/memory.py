@@ -46,4 +46,7 @@ class Memory(Entity):
             "related_ids",
             "created_at",
             "updated_at",
+            # today's new patterns per type (consciousness): only the matches are read
+            [("type", 1), ("created_at", 1)],
+            [("owner_system_id", 1), ("type", 1), ("created_at", 1)],
         ]

@@ -30,6 +30,10 @@ class AutomationQuery:
         )
         return [Automation.from_document(d) for d in docs]
 
+    @query(Scope.TASKS_READ, description="How many automations match (limit/offset ignored).")
+    async def automation_count(self, info: Info, filter: AutomationFilter | None = None) -> int:
+        return await logic.count_automations((filter or AutomationFilter()).to_args())
+
     @query(Scope.TASKS_READ)
     async def automation(self, info: Info, id: strawberry.ID) -> Automation | None:
         return Automation.from_document(await get_task(id, automation=True))

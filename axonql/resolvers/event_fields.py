@@ -1,5 +1,5 @@
-"""Root fields for the event streams (one typed `events` stream and entity streams) and the
-alert/log mutations.
+"""Root fields for the event streams (one typed `events` stream and entity streams), the event
+log as a query, and the alert/log mutations.
 
 Every stream accepts `after: <event id>` to resume. `events` can carry any event type, so it
 needs `admin:system`; each entity stream needs the scope of the matching query.
@@ -18,14 +18,16 @@ from starlette.websockets import WebSocket
 from axonql.errors import AuthenticationFailed
 from axonql.models.event import Event as EventDocument
 from axonql.schema import event_ids
-from axonql.schema.context import Info
+from axonql.schema.context import Context, Info
 from axonql.schema.direct_delivery import DirectStream, current_sink
-from axonql.schema.permissions import mutation, subscription
+from axonql.schema.event_history_types import DEFAULT_FIRST, EventConnection, events_page
+from axonql.schema.pagination_types import EventOrder
+from axonql.schema.permissions import mutation, query, subscription
 from axonql.schema.subscription import Event, LogEntryInput, SystemAlertInput
 from axonql.scopes import Scope
 from axonql.services import validation as v
-from axonql.services.auth import Principal
 from axonql.services.events import emit
+from axonql.services.loaders import Loaders
 from axonql.subscriptions import realtime, types
 from axonql.subscriptions.filters import EventFilter
 from axonql.subscriptions.hub import Subscriber
@@ -71,21 +73,24 @@ async def _stream(
     if resume is not None:
         await realtime.check_resumable(resume)
     source = service.follow(where, resume, on_overflow=_close_slow_client(info))
-    events = _events(source, info.context.principal, service)
+    events = _events(source, info.context, service)
     sink = current_sink()
     return DirectStream(events, sink) if sink is not None else events
 
 
 async def _events(
     source: AsyncGenerator[EventDocument, None],
-    principal: Principal | None,
+    context: Context,
     service: realtime.RealTime,
 ) -> AsyncGenerator[Event, None]:
     """Events until the source ends or the caller's access token runs out.
 
     One GraphQL object per event, shared by every subscriber of the instance it fans out to
-    (the real-time service keeps the recent ones).
+    (the real-time service keeps the recent ones). Each event is executed with fresh loaders:
+    the connection's context lives as long as the socket, and its loaders would otherwise
+    keep serving the relations (`task { agent { name } }`) read for the first event.
     """
+    principal = context.principal
     last = None
     try:
         async for event in source:
@@ -94,6 +99,7 @@ async def _events(
                 raise AuthenticationFailed(f"access token expired{resume}")
             last = event.id
             event_ids.note(str(event.id))  # an SSE `next` is labelled with its event
+            context.loaders = Loaders()
             yield service.shared(event, Event.from_document)
     finally:
         await source.aclose()
@@ -118,6 +124,38 @@ def _rank_at_least(enum: Any, minimum: Any, key: str) -> Callable[[dict[str, Any
             return False
 
     return test
+
+
+@strawberry.type
+class EventQuery:
+    @query(
+        Scope.ADMIN_SYSTEM,
+        description="The event log, a page at a time (filters as the `events` subscription's).",
+    )
+    async def events(
+        self,
+        info: Info,
+        types: list[types.EventType] | None = None,
+        task_id: strawberry.ID | None = None,
+        agent_id: strawberry.ID | None = None,
+        system_id: strawberry.ID | None = None,
+        user_id: strawberry.ID | None = None,
+        population_id: strawberry.ID | None = None,
+        memory_id: strawberry.ID | None = None,
+        first: int = DEFAULT_FIRST,
+        after: strawberry.ID | None = None,
+        order: EventOrder = EventOrder.NEWEST_FIRST,
+    ) -> EventConnection:
+        where = EventFilter.of(
+            [t.value for t in types] if types is not None else None,
+            task_id=task_id,
+            agent_id=agent_id,
+            system_id=system_id,
+            user_id=user_id,
+            population_id=population_id,
+            memory_id=memory_id,
+        )
+        return await events_page(info, where, first, after, order)
 
 
 @strawberry.type
@@ -157,6 +195,24 @@ class EventSubscription:
         self, info: Info, id: strawberry.ID | None = None, after: strawberry.ID | None = None
     ) -> AsyncIterator[Event]:
         return await _stream(info, EventFilter.of(types.AGENT_TYPES, agent_id=id), after)
+
+    @subscription(Scope.CONSCIOUSNESS_READ, description="Every change of a system.")
+    async def system_updated(
+        self, info: Info, id: strawberry.ID | None = None, after: strawberry.ID | None = None
+    ) -> AsyncIterator[Event]:
+        return await _stream(info, EventFilter.of(types.SYSTEM_TYPES, system_id=id), after)
+
+    @subscription(Scope.USER_MANAGE, description="Every change of a user, learning included.")
+    async def user_updated(
+        self, info: Info, id: strawberry.ID | None = None, after: strawberry.ID | None = None
+    ) -> AsyncIterator[Event]:
+        return await _stream(info, EventFilter.of(types.USER_TYPES, user_id=id), after)
+
+    @subscription(Scope.MEMORIES_READ, description="Every change of a memory, drift included.")
+    async def memory_updated(
+        self, info: Info, id: strawberry.ID | None = None, after: strawberry.ID | None = None
+    ) -> AsyncIterator[Event]:
+        return await _stream(info, EventFilter.of(types.MEMORY_TYPES, memory_id=id), after)
 
     @subscription(Scope.CONSCIOUSNESS_READ, description="Consciousness level changes.")
     async def consciousness_updated(

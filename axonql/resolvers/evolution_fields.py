@@ -37,6 +37,7 @@ class EvolutionQuery:
             crossovers_this_generation=last.crossovers if last else 0,
             last_evolution=population.last_evolution,
             current_population=[Individual.from_document(i) for i in state.best],
+            architecture_genes=state.architecture_genes,
         )
 
     @query(Scope.NEURAL_MONITOR, description="Generations, newest first, with trends.")

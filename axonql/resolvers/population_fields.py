@@ -36,6 +36,13 @@ class PopulationQuery:
         )
         return [Population.from_document(d) for d in docs]
 
+    @query(
+        Scope.NEURAL_MONITOR,
+        description="The mean of every population's average fitness (0 without populations).",
+    )
+    async def system_intelligence_score(self, info: Info) -> float:
+        return await logic.intelligence_score()
+
     @query(Scope.NEURAL_MONITOR, description="Populations as a Relay connection.")
     async def populations_connection(
         self,

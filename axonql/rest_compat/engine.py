@@ -244,16 +244,6 @@ class Engine:
         respond_async = route.respond_async is not None and _prefers_async(request)
         if respond_async:
             bound["wait"] = 0.0  # agent work: queue it and answer 202 at once
-        if route.precheck is not None:
-            checked = await self.schema.execute(
-                route.precheck.operation, variable_values=bound, context_value=context
-            )
-            if checked.errors:
-                failure = worst(checked.errors, bound, graphql_core_schema(self.schema))
-                return self.error_response(api, failure, request_id, headers)
-            route.precheck.require(
-                pagination.dig(checked.data or {}, route.precheck.result), inputs
-            )
         started = time.perf_counter()
         result = await self.schema.execute(
             route.operation,

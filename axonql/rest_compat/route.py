@@ -54,15 +54,6 @@ class Pagination:
     max_size: int = 100
 
 
-@dataclass(frozen=True)
-class Precheck:
-    """A read run before a mutation, so an upsert-style operation cannot create by accident."""
-
-    operation: str
-    result: str
-    require: Shaper
-
-
 @dataclass
 class Inputs:
     """The parsed request a route reads from: path, query and body values."""
@@ -96,7 +87,6 @@ class Route:
     example: Mapping[str, Any] | None = None
     example_query: Mapping[str, str] | None = None
     download: bool = False
-    precheck: Precheck | None = None
     optional: tuple[str, ...] = ()
     # Agent work: with `Prefer: respond-async` the operation runs with `wait: 0` and this
     # shape answers 202 (the task id and where to follow it).

@@ -51,6 +51,10 @@ class EvolutionStatus:
     crossovers_this_generation: int
     last_evolution: datetime | None
     current_population: list[Individual]
+    architecture_genes: list[str] = strawberry.field(
+        description="Genes that shape the network (the genome spec's integer genes: layer and "
+        "head counts …); the other genes are training hyperparameters."
+    )
 
 
 @strawberry.type

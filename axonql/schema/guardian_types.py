@@ -16,6 +16,13 @@ class GuardianDecisions:
     approval_rate: float | None = strawberry.field(
         description="Approvals among decisions; null before the first decision."
     )
+    total_validations: int = strawberry.field(
+        description="Validations that ended: completed (decided or not) and failed."
+    )
+    failed_validations: int
+    average_validation_time_ms: float = strawberry.field(
+        description="Mean duration of completed validations (0 before the first)."
+    )
 
     @classmethod
     def from_counts(cls, found: Decisions) -> GuardianDecisions:
@@ -23,4 +30,7 @@ class GuardianDecisions:
             approvals=found.approvals,
             rejections=found.rejections,
             approval_rate=found.approval_rate,
+            total_validations=found.total_validations,
+            failed_validations=found.failed,
+            average_validation_time_ms=found.average_validation_ms,
         )

@@ -20,6 +20,14 @@ class SortDirection(Enum):
     DESC = "desc"
 
 
+@strawberry.enum
+class EventOrder(Enum):
+    """Which end of the event log a page starts from."""
+
+    NEWEST_FIRST = "newest_first"
+    OLDEST_FIRST = "oldest_first"
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 
 import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
@@ -79,6 +79,19 @@ def subscription(scope: str, **kwargs: Any) -> Callable[[F], F]:
     return _secured(strawberry.subscription, scope, **kwargs)
 
 
-def field(**kwargs: Any) -> Callable[[F], F]:
-    """A typed `strawberry.field` for resolvers on object types (relations)."""
-    return cast(Callable[[F], F], strawberry.field(**kwargs))
+READS_CALLER = "axonql_reads_caller"
+"""Field metadata: what of the caller a field's value depends on (`schema.shared_execution`)."""
+
+
+def field(
+    reads_caller: Literal["scopes", "identity"] | None = None, **kwargs: Any
+) -> Callable[[F], F]:
+    """A typed `strawberry.field` for resolvers on object types (relations).
+
+    `reads_caller` says whether its value depends on the caller's scopes or identity; without
+    it the field promises to read only the request's loaders and the app's state, so
+    subscribers of one operation may share its result (a resolver taking `info` declared
+    any other way is assumed to read the caller).
+    """
+    metadata = {**kwargs.pop("metadata", {}), READS_CALLER: reads_caller}
+    return cast(Callable[[F], F], strawberry.field(metadata=metadata, **kwargs))

@@ -20,21 +20,25 @@ from axonql.resolvers.agent_fields import AgentMutation, AgentQuery
 from axonql.resolvers.auth_fields import AuthMutation
 from axonql.resolvers.automation_fields import AutomationMutation, AutomationQuery
 from axonql.resolvers.consciousness_fields import ConsciousnessMutation, ConsciousnessQuery
+from axonql.resolvers.constellation_fields import ConstellationMutation, ConstellationQuery
 from axonql.resolvers.documentation_fields import DocumentationMutation, DocumentationQuery
-from axonql.resolvers.event_fields import EventMutation, EventSubscription
+from axonql.resolvers.event_fields import EventMutation, EventQuery, EventSubscription
 from axonql.resolvers.evolution_fields import EvolutionMutation, EvolutionQuery
 from axonql.resolvers.guardian_fields import GuardianQuery
 from axonql.resolvers.immune_fields import ImmuneMutation, ImmuneQuery
 from axonql.resolvers.learning_fields import LearningMutation, LearningQuery
 from axonql.resolvers.memory_fields import MemoryMutation, MemoryQuery
+from axonql.resolvers.metric_summary_fields import MetricSummaryQuery
 from axonql.resolvers.metrics_fields import MetricsQuery
 from axonql.resolvers.node_fields import NodeQuery
+from axonql.resolvers.plugin_fields import PluginMutation, PluginQuery
 from axonql.resolvers.population_fields import PopulationMutation, PopulationQuery
 from axonql.resolvers.recall_fields import RecallMutation, RecallQuery
 from axonql.resolvers.security_fields import SecurityMutation, SecurityQuery
 from axonql.resolvers.simulation_fields import SimulationMutation, SimulationQuery
 from axonql.resolvers.system_fields import SystemMutation, SystemQuery
 from axonql.resolvers.task_fields import TaskMutation, TaskQuery
+from axonql.resolvers.training_fields import TrainingMutation, TrainingQuery
 from axonql.resolvers.user_fields import UserMutation, UserQuery
 from axonql.resolvers.work_fields import WorkMutation, WorkQuery
 from axonql.schema.cost import CostedValidationRules, CostLimits
@@ -63,6 +67,11 @@ QUERIES: tuple[type, ...] = (
     ImmuneQuery,
     GuardianQuery,
     NodeQuery,
+    EventQuery,
+    TrainingQuery,
+    PluginQuery,
+    ConstellationQuery,
+    MetricSummaryQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AuthMutation,
@@ -83,6 +92,9 @@ MUTATIONS: tuple[type, ...] = (
     EvolutionMutation,
     RecallMutation,
     ImmuneMutation,
+    TrainingMutation,
+    PluginMutation,
+    ConstellationMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (EventSubscription,)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
@@ -14,12 +15,16 @@ from axonql.models.system import SystemStatus as SystemStatusModel
 from axonql.schema.agent_types import Agent
 from axonql.schema.context import Info
 from axonql.schema.node import Node
-from axonql.schema.pagination_types import SortDirection, list_window
+from axonql.schema.pagination_types import EventOrder, SortDirection, list_window
 from axonql.schema.permissions import field
 from axonql.schema.task_types import Task, TaskStatus
+from axonql.services import components
 from axonql.services import systems as logic
 from axonql.services.host_facts import read_host_facts
 from axonql.services.metrics_sampler import read_host
+
+if TYPE_CHECKING:
+    from axonql.schema.event_history_types import EventConnection
 
 SystemStatus = strawberry.enum(SystemStatusModel, name="SystemStatus")
 
@@ -143,6 +148,13 @@ class System(Node):
     def uptime(self, info: Info) -> float:
         return logic.uptime_seconds(str(self.id), self.started_at, info.context.state.started_at)
 
+    @field(
+        description="Components in a state that is not inactive (offline, stopped, failed, "
+        "disabled, inactive, unhealthy)."
+    )
+    def active_components(self, info: Info) -> int:
+        return components.active_count(c.state for c in self.components)
+
     @field(description="CPU, memory and disk use in percent, network counters.")
     async def metrics(self, info: Info) -> SystemMetrics:
         if self.id == SERVER_SYSTEM_ID:
@@ -209,6 +221,21 @@ class System(Node):
         size, _ = list_window(info, limit, 0)
         docs = await logic.system_tasks(info.context.loaders, str(self.id), status, size)
         return [Task.from_document(d) for d in docs]
+
+    @field(
+        reads_caller="scopes",
+        description="This system's events (what `systemUpdated(id)` streams), a page at a time.",
+    )
+    async def events(
+        self,
+        info: Info,
+        first: int = 20,
+        after: strawberry.ID | None = None,
+        order: EventOrder = EventOrder.NEWEST_FIRST,
+    ) -> Annotated[EventConnection, strawberry.lazy("axonql.schema.event_history_types")]:
+        from axonql.schema.event_history_types import entity_events
+
+        return await entity_events(info, "system", str(self.id), first, after, order)
 
     @classmethod
     def from_document(cls, doc: models.System) -> System:

@@ -11,6 +11,7 @@ from axonql.models.agent import AgentConfiguration, AgentStatus
 from axonql.models.task import TaskStatus
 from axonql.services import tallies
 from axonql.services import validation as v
+from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
@@ -137,13 +138,20 @@ async def create_agent(settings: Settings, draft: AgentDraft) -> models.Agent:
 async def update_agent(settings: Settings, agent_id: str, draft: AgentDraft) -> models.Agent:
     agent = await get_agent(agent_id)
     before = agent.status
+    stored = fields_of(agent)
     _apply(settings, agent, draft)
+    changed = changed_fields(stored, agent)
 
     async def write(unit: Change) -> None:
         await agent.save(session=unit.session)
         await emit(
             "AGENT_STATUS",
-            {"status": agent.status.value, "previous": before.value, "change": "updated"},
+            {
+                "status": agent.status.value,
+                "previous": before.value,
+                "change": "updated",
+                "fields": changed,
+            },
             agent_id=agent.id,
         )
 
@@ -156,6 +164,14 @@ async def delete_agent(agent_id: str) -> bool:
 
     async def write(unit: Change) -> None:
         await agent.delete(session=unit.session)
+        runs = agent.statistics  # leaves the agents' summed statistics, same transaction
+        deltas = tallies.agent_run_deltas(
+            ok=-runs.successful_tasks,
+            bad=-runs.failed_tasks,
+            total=-runs.total_tasks_completed,
+            mean_change=-runs.average_task_duration,
+        )
+        await tallies.apply(deltas, unit.session)
         await emit(
             "AGENT_STATUS", {"change": "deleted", "status": agent.status.value}, agent_id=agent_id
         )

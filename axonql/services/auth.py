@@ -218,10 +218,11 @@ async def rotate_refresh_token(
     now = utcnow()
     if stored is None or stored.expires_at <= now:
         raise AuthenticationFailed("invalid refresh token")
-    claimed = await RefreshToken.get_pymongo_collection().find_one_and_update(
+    # an update by `_id` (findAndModify scans the collection on SecantusDB, `first_match`)
+    claimed = await RefreshToken.get_pymongo_collection().update_one(
         {"_id": stored.id, "revoked_at": None}, {"$set": {"revoked_at": now}}
     )
-    if claimed is None:
+    if not claimed.modified_count:
         await revoke_family(settings, stored.family, stored.user_id)
         validity.forget()
         raise AuthenticationFailed("refresh token already used; its session was revoked")

@@ -126,6 +126,13 @@ def automation_query(f: AutomationFilterArgs) -> dict[str, Any]:
 AUTOMATIONS = Listing(models.Task, automation_query, kind=tallies.TASKS)
 
 
+async def count_automations(f: AutomationFilterArgs) -> int:
+    """Every automation the filter matches (automations are tasks with `is_automation`, an
+    indexed equality, so the count reads the automations, not every task)."""
+    query = automation_query(f)
+    return int(await models.Task.get_pymongo_collection().count_documents(query))
+
+
 async def create_automation(settings: Settings, draft: AutomationDraft) -> models.Task:
     now = utcnow()
     triggers = build_triggers(draft.triggers or [], now)

@@ -19,7 +19,6 @@ System (`axonql`, the default) it is every stored memory and task.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -28,6 +27,7 @@ from axonql import models
 from axonql.models.base import utcnow
 from axonql.models.system import SERVER_SYSTEM_ID, STOPPED_STATUSES
 from axonql.models.task import TaskStatus
+from axonql.services import tallies
 from axonql.services import validation as v
 from axonql.services.documentation import typical_duration
 from axonql.services.systems import get_system
@@ -70,57 +70,45 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-async def _mean_confidence(task_scope: dict[str, Any]) -> float | None:
-    pipeline: list[dict[str, Any]] = [
-        {
-            "$match": {
-                **task_scope,
-                "status": TaskStatus.COMPLETED.value,
-                "result.confidence": {"$type": "number"},
-            }
-        },
-        {"$group": {"_id": None, "mean": {"$avg": "$result.confidence"}}},
+async def _new_patterns(memory_scope: dict[str, Any], since: datetime) -> int:
+    """Pattern memories created since `since`: one count per type, each read from the
+    compound index (owner,) type, created_at: only today's new patterns, not the collection."""
+    counts = [
+        await models.Memory.get_pymongo_collection().count_documents(
+            {**memory_scope, "type": kind, "created_at": {"$gte": since}}
+        )
+        for kind in PATTERN_TYPES
     ]
-    cursor = await models.Task.get_pymongo_collection().aggregate(pipeline)
-    rows = await cursor.to_list()
-    return round(float(rows[0]["mean"]), 4) if rows and rows[0]["mean"] is not None else None
+    return sum(counts)
 
 
 async def consciousness_status(system_id: str | None) -> ConsciousnessReport:
+    """Counts from the tallies (memories per owner, pool and type; tasks per system, status
+    and learning or not, with their confidence); only today's new patterns are counted, in
+    a range of today's memories."""
     system = await get_system(system_id)
     mine = system.id != SERVER_SYSTEM_ID
     memory_scope: dict[str, Any] = {"owner_system_id": system.id} if mine else {}
-    task_scope: dict[str, Any] = {"system_id": system.id} if mine else {}
-    task_scope["is_automation"] = {"$ne": True}
-    memories = models.Memory.get_pymongo_collection()
-    tasks = models.Task.get_pymongo_collection()
     midnight = datetime.combine(utcnow().date(), time.min, tzinfo=utcnow().tzinfo)
-    patterns = {**memory_scope, "type": {"$in": PATTERN_TYPES}}
-    learning = {**task_scope, "type": "learning"}
-    counts = await asyncio.gather(
-        memories.count_documents({**memory_scope, "pool": "short_term"}),
-        memories.count_documents({**memory_scope, "pool": "long_term"}),
-        memories.count_documents(memory_scope),
-        memories.count_documents(patterns),
-        memories.count_documents({**patterns, "created_at": {"$gte": midnight}}),
-        tasks.count_documents({**learning, "status": TaskStatus.COMPLETED.value}),
-        tasks.count_documents({**learning, "status": {"$in": FINISHED}}),
-        tasks.count_documents({**task_scope, "status": {"$in": FINISHED}}),
-        tasks.count_documents({**task_scope, "status": TaskStatus.COMPLETED.value}),
-    )
-    short, long, total, found, today, learned, tried, decided, succeeded = counts
+    cells = [c for c in await tallies.memory_cells() if not mine or c.system == system.id]
+    tasks = await tallies.system_tasks(system.id if mine else None)
+    done, failed = TaskStatus.COMPLETED.value, TaskStatus.FAILED.value
+    learned = tasks.learning.get(done, 0)
+    tried = learned + tasks.learning.get(failed, 0)
+    succeeded = tasks.by_status.get(done, 0)
+    confidence = round(tasks.confidence / tasks.confident, 4) if tasks.confident > 0 else None
     return ConsciousnessReport(
         system=system,
         status="inactive" if system.status in STOPPED_STATUSES else "active",
-        short_term_count=short,
-        long_term_count=long,
-        total_memories=total,
-        total_patterns=found,
-        new_patterns_today=today,
+        short_term_count=sum(c.n for c in cells if c.pool == "short_term"),
+        long_term_count=sum(c.n for c in cells if c.pool == "long_term"),
+        total_memories=sum(c.n for c in cells),
+        total_patterns=sum(c.n for c in cells if c.type in PATTERN_TYPES),
+        new_patterns_today=await _new_patterns(memory_scope, midnight),
         adaptation_rate=_ratio(learned, tried),
-        total_decisions=decided,
+        total_decisions=succeeded + tasks.by_status.get(failed, 0),
         successful_decisions=succeeded,
-        confidence_average=await _mean_confidence(task_scope),
+        confidence_average=confidence,
     )
 
 

@@ -1,10 +1,11 @@
 """The one write path: a state change and its events commit together, then reach the fan-out.
 
 Services write through `atomically(body)`. `body(change)` makes its writes with
-`session=change.session` and reports them with `emit(...)`; at the end the events are
-numbered (see `subscriptions.log`), inserted in the same transaction together with the writes
-that follow each event there (`ALONGSIDE`: the tallies), and committed; only then are they
-handed to the fan-out. A transient conflict (another writer on the same document) aborts the
+`session=change.session` and reports them with `emit(...)`; at the end the events are given
+their subjects as they now stand (`subscriptions.snapshots`), numbered (see
+`subscriptions.log`), inserted in the same transaction together with the writes that follow
+each event there (`ALONGSIDE`: the tallies), and committed; only then are they handed to the
+fan-out. A transient conflict (another writer on the same document) aborts the
 transaction and runs `body` again, so a body must only read and write through its session
 and keep no effects outside it. A unit of work started inside another joins it.
 
@@ -36,6 +37,7 @@ from axonql.errors import Conflict
 from axonql.models import Event
 from axonql.services import tallies
 from axonql.subscriptions import log as event_log
+from axonql.subscriptions import snapshots
 from axonql.subscriptions.log import Alongside, EventLog
 
 if TYPE_CHECKING:
@@ -195,8 +197,10 @@ async def _in_transaction(
 
 
 async def _commit(change: Change, session: AsyncClientSession) -> None:
-    """Number and insert the events, run what goes alongside each, and commit."""
+    """Snapshot the subjects, number and insert the events, run what goes alongside each,
+    and commit."""
     if change.events:
+        await snapshots.attach(change.events, session)
         await event_log.store(change.events, session)
     for event in change.events:  # last: shared documents (tally shards) held until commit
         for alongside in ALONGSIDE:
@@ -237,6 +241,7 @@ async def _two_steps(
         change.open = False
         _change.reset(token)
     if change.events:
+        await snapshots.attach(change.events)
         await event_log.store(change.events)
         for event in change.events:
             for alongside in ALONGSIDE:

@@ -232,6 +232,11 @@ class EvolutionState:
     def progress(self) -> float:
         return round(self.population.fitness_best, 6)
 
+    @property
+    def architecture_genes(self) -> list[str]:
+        """Integer genes (layer and head counts …) shape the network; the others tune it."""
+        return [name for name, gene in self.population.genome_spec.items() if gene.integer]
+
 
 def _generations(population_id: str) -> FindMany[models.GenerationRecord]:
     return models.GenerationRecord.find(models.GenerationRecord.population_id == population_id)

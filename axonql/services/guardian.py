@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from axonql import models
 from axonql.models.task import TaskStatus
+from axonql.services.tasks import TaskFilterArgs
+from axonql.services.work import task_statistics
 
 GUARDIAN_TASK_TYPE = "guardian"
 APPROVED = "APPROVED"
@@ -19,6 +21,18 @@ APPROVED = "APPROVED"
 class GuardianDecisions:
     approvals: int
     rejections: int
+    completed: int = 0
+    failed: int = 0
+    average_seconds: float = 0.0
+
+    @property
+    def total_validations(self) -> int:
+        """Validations that ended: completed (decided or not) and failed."""
+        return self.completed + self.failed
+
+    @property
+    def average_validation_ms(self) -> float:
+        return round(self.average_seconds * 1000, 1)
 
     @property
     def approval_rate(self) -> float | None:
@@ -35,4 +49,12 @@ async def guardian_decisions() -> GuardianDecisions:
     approvals = await tasks.count_documents(
         {**done, "result.decision": {"$in": [APPROVED, APPROVED.lower()]}}
     )
-    return GuardianDecisions(approvals=approvals, rejections=decided - approvals)
+    stats = await task_statistics(TaskFilterArgs(type=GUARDIAN_TASK_TYPE))
+    by_status = stats["by_status"]
+    return GuardianDecisions(
+        approvals=approvals,
+        rejections=decided - approvals,
+        completed=by_status[TaskStatus.COMPLETED.value],
+        failed=by_status[TaskStatus.FAILED.value],
+        average_seconds=float(stats["average_duration"] or 0.0),
+    )

@@ -30,9 +30,10 @@ from axonql.models.base import utcnow
 from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.models.task import TaskStatus
 from axonql.models.threat import ImmuneScan, Threat
-from axonql.services import queue
+from axonql.services import queue, tallies
 from axonql.services import validation as v
 from axonql.services.events import Change, atomically, emit
+from axonql.services.pagination import Span, windows
 from axonql.settings import Settings
 
 SCAN_TYPES = {
@@ -134,21 +135,19 @@ async def _memory_drift(settings: Settings, now: datetime) -> list[Finding]:
 
 
 async def _error_rate(settings: Settings, now: datetime) -> list[Finding]:
-    sample = (
-        await models.MetricSample.find(
-            {
-                "system_id": SERVER_SYSTEM_ID,
-                "app_id": None,
-                "metric": "error_rate",
-                "timestamp": {"$gte": now - ERROR_RATE_WINDOW},
-                "value": {"$gt": ERROR_RATE_THRESHOLD},
-            }
-        )
-        .sort("-value")
-        .first_or_none()
-    )
-    if sample is None:
+    # the server's own series of the last minutes, by `(system_id, metric, timestamp)`; the
+    # `app_id: None` equality is checked here (asked of SecantusDB it reads every sample)
+    recent = await models.MetricSample.find(
+        {
+            "system_id": SERVER_SYSTEM_ID,
+            "metric": "error_rate",
+            "timestamp": {"$gte": now - ERROR_RATE_WINDOW},
+        }
+    ).to_list()
+    high = [s for s in recent if s.app_id is None and s.value > ERROR_RATE_THRESHOLD]
+    if not high:
         return []
+    sample = max(high, key=lambda s: s.value)
     return [
         Finding(
             "error_rate",
@@ -186,12 +185,7 @@ async def _record(finding: Finding, scan_id: str, now: datetime) -> Threat:
         {"check": finding.check, "subject_id": finding.subject_id, "status": "detected"}
     )
     if existing is not None:
-        existing.detections += 1
-        existing.last_seen = now
-        existing.scan_id = scan_id
-        existing.severity = finding.severity
-        existing.description = finding.description
-        await existing.save()
+        await _seen_again(existing, finding, scan_id, now)
         return existing
     threat = Threat(
         type=finding.scan_type,
@@ -206,6 +200,8 @@ async def _record(finding: Finding, scan_id: str, now: datetime) -> Threat:
 
     async def write(unit: Change) -> None:
         await threat.insert(session=unit.session)
+        cell = _cell(threat)
+        await tallies.apply(tallies.threat_deltas(None, cell, seen=threat.created_at), unit.session)
         await emit(
             "SYSTEM_ALERT",
             {
@@ -219,6 +215,71 @@ async def _record(finding: Finding, scan_id: str, now: datetime) -> Threat:
 
     await atomically(write)
     return threat
+
+
+def _cell(threat: Threat) -> str:
+    return tallies.threat_cell(threat.status, threat.severity, threat.type)
+
+
+async def _seen_again(threat: Threat, finding: Finding, scan_id: str, now: datetime) -> None:
+    """An open threat found again: counted, and moved in the tallies if its severity
+    changed (same transaction); a threat another scan changed meanwhile is left to it."""
+    before = _cell(threat)
+    changes = {
+        "detections": threat.detections + 1,
+        "last_seen": now,
+        "scan_id": scan_id,
+        "severity": finding.severity,
+        "description": finding.description,
+        "updated_at": now,
+    }
+
+    async def write(unit: Change) -> None:
+        done = await Threat.get_pymongo_collection().update_one(
+            {"_id": threat.id, "status": threat.status, "severity": threat.severity},
+            {"$set": changes},
+            session=unit.session,
+        )
+        if done.modified_count and finding.severity != threat.severity:
+            after = tallies.threat_cell(threat.status, finding.severity, threat.type)
+            await tallies.apply(tallies.threat_deltas(before, after), unit.session)
+
+    await atomically(write)
+    for key, value in changes.items():
+        setattr(threat, key, value)
+
+
+async def _resolve(threat: Threat, method: str) -> bool:
+    """detected → resolved, with the tallies moved in the same transaction."""
+    resolved_at = utcnow()
+    seconds = round((resolved_at - threat.created_at).total_seconds(), 3)
+    changes = {
+        "status": "resolved",
+        "healed": True,
+        "healing_method": method,
+        "resolution": f"automatic: {method.replace('_', ' ')}",
+        "resolved_at": resolved_at,
+        "resolution_time": seconds,
+        "updated_at": resolved_at,
+    }
+    before = _cell(threat)
+
+    async def write(unit: Change) -> bool:
+        done = await Threat.get_pymongo_collection().update_one(
+            {"_id": threat.id, "status": "detected"}, {"$set": changes}, session=unit.session
+        )
+        if not done.modified_count:
+            return False
+        after = tallies.threat_cell("resolved", threat.severity, threat.type)
+        deltas = tallies.threat_deltas(before, after, seconds=seconds)
+        await tallies.apply(deltas, unit.session)
+        return True
+
+    if not await atomically(write):
+        return False
+    for key, value in changes.items():
+        setattr(threat, key, value)
+    return True
 
 
 async def _still_present(threat: Threat, settings: Settings, now: datetime) -> bool:
@@ -245,6 +306,22 @@ HEALING_METHOD = {
 }
 
 
+async def _reset_drift(memory_id: str, now: datetime) -> None:
+    """A drifting memory healed, with the event its stream shows (same transaction)."""
+
+    async def write(unit: Change) -> None:
+        done = await models.Memory.get_pymongo_collection().update_one(
+            {"_id": memory_id},
+            {"$set": {"drift_score": 0.0, "updated_at": now}},
+            session=unit.session,
+        )
+        if done.modified_count:
+            payload = {"change": "healed", "fields": ["drift_score"]}
+            await emit("MEMORY_UPDATED", payload, memory_id=memory_id)
+
+    await atomically(write)
+
+
 async def _heal(threats: list[Threat], settings: Settings, now: datetime) -> int:
     checks = {t.check for t in threats}
     if "stale_agent" in checks:
@@ -252,22 +329,14 @@ async def _heal(threats: list[Threat], settings: Settings, now: datetime) -> int
     if "expired_lease" in checks:
         await queue.reap_expired(settings)
     drifting = [t.subject_id for t in threats if t.check == "memory_drift"]
-    if drifting:
-        await models.Memory.get_pymongo_collection().update_many(
-            {"_id": {"$in": drifting}}, {"$set": {"drift_score": 0.0, "updated_at": now}}
-        )
+    for memory_id in drifting:  # by `_id`: `$in` takes no index on SecantusDB
+        await _reset_drift(memory_id, now)
     healed = 0
     for threat in threats:
         if threat.check not in HEALING_METHOD or await _still_present(threat, settings, now):
             continue
-        threat.status = "resolved"
-        threat.healed = True
-        threat.healing_method = HEALING_METHOD[threat.check]
-        threat.resolution = f"automatic: {threat.healing_method.replace('_', ' ')}"
-        threat.resolved_at = utcnow()
-        threat.resolution_time = round((threat.resolved_at - threat.created_at).total_seconds(), 3)
-        await threat.save()
-        healed += 1
+        if await _resolve(threat, HEALING_METHOD[threat.check]):
+            healed += 1
     return healed
 
 
@@ -294,8 +363,8 @@ async def scan_report(
 ) -> tuple[ImmuneScan, list[Threat]]:
     """`scan`, with each threat read back as stored once healing is done."""
     record, threats = await scan(settings, scan_types, deep_scan=deep_scan, auto_heal=auto_heal)
-    refreshed = await Threat.find({"_id": {"$in": record.threat_ids}}).to_list()
-    by_id = {t.id: t for t in refreshed}
+    refreshed = [await Threat.get(threat_id) for threat_id in record.threat_ids]  # by `_id`
+    by_id = {t.id: t for t in refreshed if t is not None}
     return record, [by_id.get(t.id, t) for t in threats]
 
 
@@ -317,10 +386,11 @@ class ImmuneStatus:
 
 async def status() -> ImmuneStatus:
     """Health is 1 minus a weight per open threat by severity (floored at 0)."""
-    open_threats = await Threat.find(Threat.status == "detected").to_list()
-    total = await Threat.find_all().count()
-    resolved = await Threat.find(Threat.status == "resolved").count()
-    last = await ImmuneScan.find_all().sort("-created_at").first_or_none()
+    open_threats = await Threat.find(Threat.status == "detected").to_list()  # the open ones
+    counts = (await tallies.threat_counts()).by_status
+    total, resolved = sum(counts.values()), counts.get("resolved", 0)
+    newest = await windows(ImmuneScan, {}, "created_at", True, 1, None, Span())
+    last = newest[0] if newest else None
     penalty = sum(SEVERITY_WEIGHT.get(t.severity, 0.05) for t in open_threats)
     categories = []
     for kind, name in sorted(SCAN_TYPES.items(), key=lambda kv: kv[1]):
@@ -366,13 +436,16 @@ async def threat_history(
     ):
         if _choice(key, value, allowed) is not None:
             where[key] = str(value)
-    newest = await Threat.find(where).sort("-created_at").limit(size).to_list()
-    everything = await Threat.find(where).to_list()
-    times = [t.resolution_time for t in everything if t.resolution_time is not None]
+    oldest, latest = await tallies.created_span(tallies.THREATS)
+    counts = await tallies.threat_counts(status, severity, scan_type)
+    total = sum(counts.by_status.values())
+    span = Span(oldest, latest, total)
+    newest = await windows(Threat, where, "created_at", True, size, None, span)
+    resolved = counts.by_status.get("resolved", 0)
     return ThreatHistory(
         newest=newest,
-        total=len(everything),
-        resolved=sum(t.status == "resolved" for t in everything),
-        pending=sum(t.status == "detected" for t in everything),
-        average_resolution_time=round(sum(times) / len(times), 3) if times else 0.0,
+        total=total,
+        resolved=resolved,
+        pending=counts.by_status.get("detected", 0),
+        average_resolution_time=round(counts.resolution_seconds / resolved, 3) if resolved else 0.0,
     )

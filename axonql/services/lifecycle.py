@@ -141,7 +141,15 @@ def counted(task: models.Task) -> dict[str, Any]:
     seconds = task.statistics.average_duration
     if task.started_at is not None and task.completed_at is not None:
         seconds = max(0.0, (task.completed_at - task.started_at).total_seconds())
-    return {"type": task.type, "automation": task.is_automation, "duration": seconds}
+    confidence = task.result.get("confidence") if isinstance(task.result, dict) else None
+    numeric = isinstance(confidence, int | float) and not isinstance(confidence, bool)
+    return {
+        "type": task.type,
+        "automation": task.is_automation,
+        "duration": seconds,
+        "system": task.system_id,
+        "confidence": confidence if numeric else None,  # consciousness's mean confidence
+    }
 
 
 async def _explain_miss(

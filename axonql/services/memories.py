@@ -11,6 +11,7 @@ from axonql import models
 from axonql.errors import NotFound, UserNotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.memory import MEMORY_POOLS
+from axonql.services import tallies
 from axonql.services import validation as v
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lookup import fetch
@@ -54,7 +55,15 @@ def memory_query(f: MemoryFilterArgs) -> dict[str, Any]:
     )
 
 
-MEMORIES = Listing(models.Memory, memory_query)
+async def maintained_total(f: MemoryFilterArgs) -> int | None:
+    """The count of a filter the tallies cover (none, or a pool alone), else None."""
+    if f != MemoryFilterArgs(pool=f.pool):
+        return None
+    counts = await tallies.memory_counts()
+    return counts.get(pool(f.pool), 0) if f.pool is not None else sum(counts.values())
+
+
+MEMORIES = Listing(models.Memory, memory_query, maintained_total, tallies.MEMORIES)
 
 
 def pool(value: str, field: str = "pool") -> str:
@@ -170,7 +179,7 @@ async def create_memory(settings: Settings, d: MemoryDraft) -> models.Memory:
         await memory.insert(session=unit.session)
         await emit(
             "MEMORY_STORED",
-            {"type": memory.type, "pool": memory.pool, "title": memory.title},
+            {"title": memory.title, **tallies.memory_fields(memory)},
             memory_id=memory.id,
             user_id=memory.owner_user_id,
             system_id=memory.owner_system_id,
@@ -187,6 +196,13 @@ async def update_memory(settings: Settings, memory_id: str, d: MemoryDraft) -> m
     if d.related_ids is not None:
         changes["related_ids"] = await existing_ids("relatedIds", d.related_ids, exclude=memory.id)
     changes["updated_at"] = utcnow()
+    payload: dict[str, Any] = {
+        "change": "updated",
+        "fields": sorted(k for k in changes if k != "updated_at"),
+    }
+    if {"pool", "type", "owner_system_id"} & set(changes):  # what the tallies count by
+        after = memory.model_copy(update=changes)
+        payload.update(tallies.memory_fields(after), **tallies.memory_fields(memory, "previous_"))
 
     async def write(unit: Change) -> None:
         # $set only what changed, so concurrent recalls (access count, drift) are not overwritten
@@ -197,13 +213,16 @@ async def update_memory(settings: Settings, memory_id: str, d: MemoryDraft) -> m
             setattr(memory, key, value)
         await emit(
             "MEMORY_UPDATED",
-            {"change": "updated", "fields": sorted(k for k in changes if k != "updated_at")},
+            payload,
             memory_id=memory.id,
             user_id=memory.owner_user_id,
         )
 
     await atomically(write)
     return memory
+
+
+LINKS = ("related_ids",)  # what a link changes, on each side
 
 
 async def link_memories(
@@ -235,9 +254,20 @@ async def link_memories(
         memory.related_ids, memory.updated_at = merged, now
         await emit(
             "MEMORY_UPDATED",
-            {"change": "linked", "related_ids": wanted, "both_ways": both_ways},
+            {
+                "change": "linked",
+                "related_ids": wanted,
+                "both_ways": both_ways,
+                "fields": list(LINKS),
+            },
             memory_id=memory.id,
         )
+        for other in wanted if both_ways else []:  # each memory linked back changed too
+            await emit(
+                "MEMORY_UPDATED",
+                {"change": "linked", "related_ids": [memory.id], "fields": list(LINKS)},
+                memory_id=other,
+            )
 
     await atomically(write)
     return memory
@@ -254,7 +284,7 @@ async def delete_memory(memory_id: str) -> bool:
         )
         await emit(
             "MEMORY_UPDATED",
-            {"change": "deleted"},
+            {"change": "deleted", **tallies.memory_fields(memory)},
             memory_id=memory_id,
             user_id=memory.owner_user_id,
         )

@@ -18,7 +18,7 @@ from pymongo.errors import OperationFailure
 from axonql import models
 from axonql.errors import NotFound
 from axonql.models.base import utcnow
-from axonql.services import relevance
+from axonql.services import relevance, tallies
 from axonql.services import validation as v
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lookup import fetch
@@ -44,24 +44,37 @@ async def recall(memory_id: str, alert_level: float) -> tuple[models.Memory, lis
     drift = drift_after_recall(memory, now)
 
     async def write(unit: Change) -> models.Memory:
-        updated = await models.Memory.get_pymongo_collection().find_one_and_update(
+        # by `_id` equalities: a findAndModify reads the whole collection on SecantusDB
+        collection = models.Memory.get_pymongo_collection()
+        done = await collection.update_one(
             {"_id": memory_id},
             {
                 "$inc": {"access_count": 1},
                 "$set": {"last_accessed": now, "drift_score": drift, "updated_at": now},
             },
-            return_document=True,
             session=unit.session,
+        )
+        updated = (
+            await collection.find_one({"_id": memory_id}, session=unit.session)
+            if done.matched_count
+            else None
         )
         if updated is None:
             raise NotFound(f"memory {memory_id} not found", details={"id": memory_id})
         stored: models.Memory = models.Memory.model_validate(updated)
+        await emit(  # a recall changes the memory: its stream shows it (README: typed changes)
+            "MEMORY_UPDATED",
+            {"change": "recalled", "fields": ["access_count", "drift_score", "last_accessed"]},
+            memory_id=stored.id,
+            user_id=stored.owner_user_id,
+        )
         if before < alert_level <= drift:
             await emit(
                 "MEMORY_DRIFT",
                 {
                     "memory_id": stored.id,
                     "drift_level": drift,
+                    "previous": before,
                     "repair_recommended": True,
                     "suggested_method": "partial_heal" if drift < 0.6 else "full_heal",
                 },
@@ -232,11 +245,11 @@ class Usage:
 
 
 async def usage(capacities: dict[str, int], alert_level: float) -> Usage:
-    pipeline = [{"$group": {"_id": "$pool", "n": {"$sum": 1}}}]
+    """Pool sizes from the tallies; the drifting ones counted by an indexed range on
+    `drift_score`, which reads only the memories past the alert level (the immune scan heals
+    them), not the collection."""
+    counts = await tallies.memory_counts()
     collection = models.Memory.get_pymongo_collection()
-    counts = {
-        row["_id"]: row["n"] for row in await (await collection.aggregate(pipeline)).to_list()
-    }
     drifting = await collection.count_documents({"drift_score": {"$gte": alert_level}})
     pools = [PoolUsage(p, capacities.get(p, 0), int(counts.get(p, 0))) for p in POOLS]
     return Usage(pools=pools, drifting=drifting)
@@ -347,13 +360,11 @@ async def consolidate(
             and memory.importance >= plan.promote_min_importance
         )
         if promote:
-            await models.Memory.find_one(models.Memory.id == memory.id).update(
-                {"$set": {"pool": "long_term", "updated_at": now}}
-            )
-            report.promoted += 1
+            if await _promote(memory, now):
+                report.promoted += 1
             continue
-        if age >= plan.prune_after and memory.importance < plan.prune_below_importance:
-            await models.Memory.find_one(models.Memory.id == memory.id).delete()
+        old = age >= plan.prune_after and memory.importance < plan.prune_below_importance
+        if old and await _remove(memory):
             report.pruned += 1
             report.bytes_freed += len(memory.content.encode())
     report.efficiency_after = (await usage(capacities, alert_level)).efficiency
@@ -373,16 +384,78 @@ async def _merge(
         )
         if r not in gone and r != keeper.id
     ]
-    await models.Memory.find_one(models.Memory.id == keeper.id).update(
-        {
-            "$set": {"tags": tags, "related_ids": related, "updated_at": utcnow()},
-            "$inc": {"access_count": sum(d.access_count for d in duplicates)},
-        }
-    )
-    await models.Memory.find({"_id": {"$in": sorted(gone)}}).delete()
+
+    async def write(unit: Change) -> None:  # the keeper's change, with its event
+        await models.Memory.get_pymongo_collection().update_one(
+            {"_id": keeper.id},
+            {
+                "$set": {"tags": tags, "related_ids": related, "updated_at": utcnow()},
+                "$inc": {"access_count": sum(d.access_count for d in duplicates)},
+            },
+            session=unit.session,
+        )
+        await emit(
+            "MEMORY_UPDATED",
+            {
+                "change": "merged",
+                "merged_ids": sorted(gone),
+                "fields": ["access_count", "related_ids", "tags"],
+            },
+            memory_id=keeper.id,
+            user_id=keeper.owner_user_id,
+        )
+
+    await atomically(write)
+    for duplicate in duplicates:
+        await _remove(duplicate)
     await models.Memory.get_pymongo_collection().update_many(
         {"related_ids": {"$in": sorted(gone)}}, {"$pull": {"related_ids": {"$in": sorted(gone)}}}
     )
     report.merged += len(duplicates)
     report.bytes_freed += sum(len(d.content.encode()) for d in duplicates)
     report.merged_into[keeper.id] = sorted(gone)
+
+
+async def _promote(memory: models.Memory, now: datetime) -> bool:
+    """short_term → long_term, with the event the pool tallies follow (same transaction)."""
+
+    async def write(unit: Change) -> bool:
+        done = await models.Memory.get_pymongo_collection().update_one(
+            {"_id": memory.id, "pool": memory.pool},
+            {"$set": {"pool": "long_term", "updated_at": now}},
+            session=unit.session,
+        )
+        if done.modified_count:
+            await emit(
+                "MEMORY_UPDATED",
+                {
+                    "change": "updated",
+                    "fields": ["pool"],
+                    **tallies.memory_fields(memory.model_copy(update={"pool": "long_term"})),
+                    **tallies.memory_fields(memory, "previous_"),
+                },
+                memory_id=memory.id,
+                user_id=memory.owner_user_id,
+            )
+        return bool(done.modified_count)
+
+    return await atomically(write)
+
+
+async def _remove(memory: models.Memory) -> bool:
+    """Delete a memory still in its pool, with the event the pool tallies follow."""
+
+    async def write(unit: Change) -> bool:
+        done = await models.Memory.get_pymongo_collection().delete_one(
+            {"_id": memory.id, "pool": memory.pool}, session=unit.session
+        )
+        if done.deleted_count:
+            await emit(
+                "MEMORY_UPDATED",
+                {"change": "deleted", **tallies.memory_fields(memory)},
+                memory_id=memory.id,
+                user_id=memory.owner_user_id,
+            )
+        return bool(done.deleted_count)
+
+    return await atomically(write)

@@ -149,6 +149,10 @@ def _wider(width: timedelta, got: int, need: int) -> timedelta:
     return min(width * GROWTH, max(width, width * (need / got) * SLACK))
 
 
+SPARSE = 4
+"""A query the tallies say matches at most this many pages is read whole, not in windows: its
+equality filters are index-served, and windows would widen across the whole time range."""
+
 FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
 """Below the oldest known `created_at` (or this, when none is known) one open window ends."""
 
@@ -160,6 +164,8 @@ class Span:
     oldest: datetime | None = None
     newest: datetime | None = None
     count: int | None = None
+    matches: int | None = None
+    """How many documents the query matches, when the tallies know (see `SPARSE`)."""
 
     def first_width(self, want: int) -> timedelta:
         """A window expected to hold about `want` documents (a few minutes when unknown)."""
@@ -239,9 +245,22 @@ async def windows(
     width = span.first_width(want)
     now = utcnow()
     at = cursor_value(cursor)
+    if span.matches is not None and span.matches <= SPARSE * want:
+        whole: dict[str, Any] = {}  # only the cursor's and the query's own bounds
+        start = at or (high_limit if descending else low_limit)
+        if start is not None:
+            whole["$lt" if descending else ("$gt" if at is not None else "$gte")] = start
+        if descending and low_limit is not None:
+            whole["$gte"] = low_limit
+        if not descending and high_limit is not None:
+            whole["$lt"] = high_limit
+        await read(whole)
+        return found
     if descending:
         high = at or high_limit  # exclusive; None: open above
-        low = (high or max(span.newest or now, now)) - width
+        # the first window ends at the newest known `created_at` (open above, so anything
+        # newer is read too): after a quiet spell, `now` would start it in an empty stretch
+        low = (high or span.newest or now) - width
         while len(found) < want:
             last = low <= floor or (low_limit is not None and low <= low_limit)
             bounds: dict[str, Any] = {}
@@ -316,11 +335,12 @@ class Listing(Generic[D, A]):
     maintained: Callable[[A], Awaitable[int | None]] | None = None
     kind: str | None = None
 
-    async def _span(self) -> Span:
+    async def _span(self, args: A) -> Span:
         if self.kind is None:
             return Span()
         totals = await tallies.read(self.kind)
-        return Span(totals.oldest, totals.newest, sum(totals.counts.values()))
+        matches = await self.maintained(args) if self.maintained is not None else None
+        return Span(totals.oldest, totals.newest, sum(totals.counts.values()), matches)
 
     def _count(self, args: A, query: dict[str, Any]) -> Count:
         maintained = self.maintained
@@ -339,7 +359,7 @@ class Listing(Generic[D, A]):
             descending=True,
             first=size,
             offset=skip,
-            span=await self._span(),
+            span=await self._span(args),
         )
         return page.items
 
@@ -357,5 +377,5 @@ class Listing(Generic[D, A]):
             first=size,
             after=after,
             count=self._count(args, query),
-            span=await self._span(),
+            span=await self._span(args),
         )

@@ -16,6 +16,7 @@ from axonql.errors import Conflict, NotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.population import GeneRange
 from axonql.services import validation as v
+from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
@@ -323,13 +324,15 @@ async def update_population(
     settings: Settings, population_id: str, d: PopulationDraft
 ) -> models.Population:
     population = await get_population(population_id)
+    before = fields_of(population)
     _apply(settings, population, d)
+    changed = changed_fields(before, population)
 
     async def write(unit: Change) -> None:
         await population.save(session=unit.session)
         await emit(
             "POPULATION_UPDATED",
-            {"change": "updated", "name": population.name},
+            {"change": "updated", "name": population.name, "fields": changed},
             population_id=population.id,
         )
 
@@ -398,3 +401,13 @@ async def remove_individual(population_id: str, individual_id: str) -> models.Po
 
     await atomically(write)
     return population
+
+
+async def intelligence_score() -> float:
+    """SynapticOS's system intelligence score: the mean of every population's average fitness
+    (0 without populations). Populations are few; the mean is one aggregation over them."""
+    collection = models.Population.get_pymongo_collection()
+    pipeline = [{"$group": {"_id": None, "mean": {"$avg": "$fitness_average"}}}]
+    rows = await (await collection.aggregate(pipeline)).to_list()
+    mean = rows[0]["mean"] if rows else None
+    return round(float(mean), 4) if mean is not None else 0.0

@@ -34,9 +34,15 @@ def contains(text: str | None, limit: int = MAX_SEARCH_LENGTH) -> dict[str, Any]
     return {"$regex": literal(text[:limit]), "$options": "i"} if text else None
 
 
-def all_of(values: list[str] | None) -> dict[str, Any] | None:
-    """Every one of the values (e.g. tags) present in an array field."""
-    return {"$all": values} if values else None
+def all_of(values: list[str] | None) -> Any:
+    """Every one of the values (e.g. tags) present in an array field.
+
+    One value is an equality (the same matches as `$all`), which an index serves on
+    SecantusDB; `$all` is read from another clause's index.
+    """
+    if not values:
+        return None
+    return values[0] if len(set(values)) == 1 else {"$all": values}
 
 
 def at_least(value: float | None) -> dict[str, Any] | None:

@@ -15,7 +15,6 @@ from functools import partial
 from typing import Any
 
 import pymongo
-from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import PyMongoError
 
@@ -24,7 +23,7 @@ from axonql.errors import AuthorizationDenied, Conflict, ValidationError
 from axonql.models.agent import AgentStatus
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
-from axonql.services import lifecycle
+from axonql.services import lifecycle, tallies
 from axonql.services.events import Change, atomically, conflicted, emit
 from axonql.services.first_match import update_first
 from axonql.services.lifecycle import ACTIVE
@@ -59,10 +58,27 @@ def online_since(settings: Settings) -> datetime:
     return utcnow() - timedelta(seconds=settings.agent_offline_after_seconds)
 
 
+def online_query(settings: Settings) -> dict[str, Any]:
+    """The one definition of an online agent: a recent heartbeat, and not marked offline."""
+    return {
+        "last_heartbeat": {"$gte": online_since(settings)},
+        "status": {"$ne": AgentStatus.OFFLINE.value},
+    }
+
+
+def is_online(agent: models.Agent, settings: Settings) -> bool:
+    """`online_query` for an agent already read."""
+    seen = agent.last_heartbeat
+    return (
+        seen is not None
+        and seen >= online_since(settings)
+        and agent.status is not AgentStatus.OFFLINE
+    )
+
+
 async def online_agents_for(settings: Settings, required: list[str]) -> int:
     """How many online agents offer every capability in `required`."""
-    query: dict[str, Any] = {"last_heartbeat": {"$gte": online_since(settings)}}
-    query["status"] = {"$ne": AgentStatus.OFFLINE.value}
+    query = online_query(settings)
     if required:
         query["capabilities"] = {"$all": required}
     return await models.Agent.get_pymongo_collection().count_documents(query)
@@ -256,16 +272,13 @@ async def report_progress(
         changes["progress_details"] = details
 
     async def write(unit: Change) -> dict[str, Any] | None:
-        before: dict[str, Any] | None = await collection.find_one_and_update(
-            {
-                "_id": task_id,
-                "agent_id": agent_id,
-                "status": {"$in": [s.value for s in ACTIVE]},
-            },
+        found = await update_first(
+            collection,
+            {"_id": task_id, "agent_id": agent_id, "status": {"$in": [s.value for s in ACTIVE]}},
             {"$set": changes},
-            return_document=ReturnDocument.BEFORE,
             session=unit.session,
         )
+        before = found[0] if found is not None else None
         if before is not None and (progress != before.get("progress") or message):
             # a bare renewal is not news; progress and messages are
             payload: dict[str, Any] = {"progress": progress, "status": before.get("status")}
@@ -354,15 +367,23 @@ async def fail(task_id: str, agent_id: str, error: str, *, retry: bool = True) -
 
 async def cancel(task_id: str, reason: str | None = None) -> models.Task:
     """Any non-terminal task → cancelled; a running agent sees it on its next report."""
-    task = await lifecycle.move(
+    task = await cancel_where(task_id, reason)
+    assert task is not None
+    return task
+
+
+async def cancel_where(
+    task_id: str, reason: str | None = None, where: dict[str, Any] | None = None
+) -> models.Task | None:
+    """`cancel`, provided the task also matches `where` (None when it does not)."""
+    return await lifecycle.move(
         task_id,
         S.CANCELLED,
         change="cancelled",
+        where=where,
         set_={"completed_at": utcnow(), "lease_expires_at": None, "error": reason or None},
         payload={"reason": reason} if reason else None,
     )
-    assert task is not None
-    return task
 
 
 async def pause(task_id: str) -> models.Task:
@@ -502,7 +523,7 @@ async def record_finish(
             session,
         )
     if task.agent_id:
-        await _bump(
+        means = await _bump(
             models.Agent,
             task.agent_id,
             "statistics",
@@ -514,6 +535,12 @@ async def record_finish(
             duration,
             session,
         )
+        if means is not None:  # the agents' summed statistics, in the same transaction
+            before, after = means
+            deltas = tallies.agent_run_deltas(
+                ok=int(success), bad=int(not success), total=1, mean_change=after - before
+            )
+            await tallies.apply(deltas, session)
 
 
 async def _bump(
@@ -527,13 +554,14 @@ async def _bump(
     success: bool,
     duration: float,
     session: AsyncClientSession | None,
-) -> None:
-    """Add one run to a statistics block; compare-and-set on the total keeps the mean exact."""
+) -> tuple[float, float] | None:
+    """Add one run to a statistics block; compare-and-set on the total keeps the mean exact.
+    The mean before and after (None: no such document)."""
     collection = model.get_pymongo_collection()
     for _ in range(20):
         raw = await collection.find_one({"_id": doc_id}, {path: 1}, session=session)
         if raw is None:
-            return
+            return None
         stats = raw.get(path) or {}
         n = int(stats.get(total, 0))
         mean = float(stats.get(average, 0.0))
@@ -549,4 +577,5 @@ async def _bump(
             session=session,
         )
         if updated.matched_count:
-            return
+            return mean, (mean * n + duration) / (n + 1)
+    return None

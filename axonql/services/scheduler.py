@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from axonql import models
@@ -67,26 +66,26 @@ async def acquire_lease(owner: str, seconds: float, name: str = LOCK_NAME) -> mo
     """Take or renew the named lease; None while another owner holds it."""
     now = utcnow()
     collection = models.Lock.get_pymongo_collection()
-    try:
-        raw = await collection.find_one_and_update(
+    expires = now + timedelta(seconds=seconds)
+    try:  # an update by `_id`, then a read by `_id` (findAndModify scans on SecantusDB)
+        await collection.update_one(
             {
                 "_id": name,
                 "$or": [{"owner": owner}, {"expires_at": {"$lt": now}}, {"expires_at": None}],
             },
             {
-                "$set": {
-                    "owner": owner,
-                    "expires_at": now + timedelta(seconds=seconds),
-                    "updated_at": now,
-                },
+                "$set": {"owner": owner, "expires_at": expires, "updated_at": now},
                 "$setOnInsert": {"created_at": now, "state": {}},
             },
             upsert=True,
-            return_document=ReturnDocument.AFTER,
         )
     except DuplicateKeyError:
         return None
-    return models.Lock.model_validate(raw) if raw else None
+    raw = await collection.find_one({"_id": name})
+    if raw is None or raw.get("owner") != owner:
+        return None  # it expired and another owner took it in between
+    lock: models.Lock = models.Lock.model_validate(raw)
+    return lock
 
 
 async def release_lease(owner: str, name: str = LOCK_NAME) -> None:
@@ -238,12 +237,12 @@ async def fire_event_triggers(since: datetime, now: datetime) -> int:
     if not by_name:
         return 0
     automation_ids = [a.id for group in by_name.values() for a in group]
-    events = await models.Event.find(
-        {
-            "type": {"$in": sorted(spellings)},
-            "created_at": {"$gte": since - EVENT_OVERLAP, "$lte": now},
-        }
+    # the events of the last tick, by the indexed `created_at` range (a `type $in` would
+    # read the whole log on SecantusDB); the types are checked here
+    recent = await models.Event.find(
+        {"created_at": {"$gte": since - EVENT_OVERLAP, "$lte": now}}
     ).to_list()
+    events = [e for e in recent if e.type in spellings]
     own_runs = await _runs_of(automation_ids, [e.task_id for e in events if e.task_id])
     fired = 0
     for event in events:
@@ -269,13 +268,16 @@ async def fire_event_triggers(since: datetime, now: datetime) -> int:
 
 
 async def _runs_of(automation_ids: list[str], task_ids: list[str]) -> set[str]:
-    """Which of `task_ids` are runs of an automation (their events never re-trigger one)."""
-    if not task_ids:
-        return set()
-    found = models.Task.get_pymongo_collection().find(
-        {"_id": {"$in": task_ids}, "parent_id": {"$in": automation_ids}}, {"_id": 1}
-    )
-    return {raw["_id"] async for raw in found}
+    """Which of `task_ids` are runs of an automation (their events never re-trigger one):
+    one read by `_id` each (`$in` reads every task on SecantusDB)."""
+    automations = set(automation_ids)
+    collection = models.Task.get_pymongo_collection()
+    runs = set()
+    for task_id in set(task_ids):
+        raw = await collection.find_one({"_id": task_id}, {"parent_id": 1})
+        if raw is not None and raw.get("parent_id") in automations:
+            runs.add(task_id)
+    return runs
 
 
 class Background:

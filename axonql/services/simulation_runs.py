@@ -33,6 +33,7 @@ from axonql.services import assessment_scales, queue
 from axonql.services import validation as v
 from axonql.services.events import emit
 from axonql.services.lookup import fetch
+from axonql.services.pagination import Span, windows
 from axonql.services.tasks import TaskDraft, create_task
 from axonql.settings import Settings
 
@@ -110,7 +111,7 @@ async def start(settings: Settings, request: StartRequest) -> Progress:
         0.0,
         1.0,
     )
-    if await Simulation.find({"status": {"$in": list(ACTIVE)}}).count():
+    if await _newest_active() is not None:
         raise Conflict("a simulation is already running", code="SIMULATION_ALREADY_RUNNING")
     if await queue.online_agents_for(settings, [CAPABILITY]) == 0:
         raise ServiceUnavailable(
@@ -148,12 +149,19 @@ async def start(settings: Settings, request: StartRequest) -> Progress:
     return await progress(simulation)
 
 
+async def _newest_active() -> Simulation | None:
+    """The newest running or paused run: one status equality each (`$in` takes no index on
+    SecantusDB), reading only the active runs."""
+    active = [await Simulation.find({"status": s}).to_list() for s in ACTIVE]
+    return max((r for runs in active for r in runs), key=lambda r: r.created_at, default=None)
+
+
 async def current() -> Simulation:
-    """The newest run (active ones first)."""
-    found = (
-        await Simulation.find({"status": {"$in": list(ACTIVE)}}).sort("-created_at").first_or_none()
-        or await Simulation.find_all().sort("-created_at").first_or_none()
-    )
+    """The newest run (active ones first); the newest of all read in `created_at` windows."""
+    found = await _newest_active()
+    if found is None:
+        newest = await windows(Simulation, {}, "created_at", True, 1, None, Span())
+        found = newest[0] if newest else None
     if found is None:
         raise NotFound("no simulation has been started", code="SIMULATION_NOT_FOUND")
     return await _settle(found)

@@ -22,6 +22,8 @@ from axonql.models.system import (
 )
 from axonql.models.task import TaskStatus
 from axonql.services import validation as v
+from axonql.services.changes import changed_fields, fields_of
+from axonql.services.components import active_count
 from axonql.services.events import Change, atomically, emit
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
@@ -32,7 +34,6 @@ from axonql.settings import Settings
 MAX_COMPONENTS = 500
 MAX_CONFIG_DEPTH = 6
 _PATH_SEGMENT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-STOPPED_COMPONENT_STATES = frozenset({"stopped", "offline", "failed", "disabled"})
 
 
 @dataclass
@@ -216,11 +217,13 @@ async def create_system(
 
 async def update_system(settings: Settings, system_id: str, draft: SystemDraft) -> models.System:
     system = await get_system(system_id)
+    before = fields_of(system)
     _apply(settings, system, draft)
+    summary = {**_summary(system, "updated"), "fields": changed_fields(before, system)}
 
     async def write(unit: Change) -> None:
         await system.save(session=unit.session)
-        await emit("SYSTEM_STATE_CHANGED", _summary(system, "updated"), system_id=system.id)
+        await emit("SYSTEM_STATE_CHANGED", summary, system_id=system.id)
 
     await atomically(write)
     return system
@@ -397,7 +400,7 @@ class ApplicationCounts:
 async def application_counts(system: models.System) -> ApplicationCounts:
     """For the server: the other registered systems by status; otherwise its components."""
     if system.id != SERVER_SYSTEM_ID:
-        stopped = sum(1 for c in system.components if c.state in STOPPED_COMPONENT_STATES)
+        stopped = len(system.components) - active_count(c.state for c in system.components)
         total = len(system.components)
         return ApplicationCounts(total=total, running=total - stopped, stopped=stopped)
     collection = models.System.get_pymongo_collection()

@@ -1,16 +1,17 @@
 """Maintained counts, so totals and statistics never count a collection per request.
 
 Counted: tasks per (automation or not, status, type), with the summed duration of completed
-ones; agents per status; and each collection's oldest and newest `created_at` (where newest-
-first pages start their windows, see `pagination`).
+ones; agents per status; memories per pool; and each collection's oldest and newest
+`created_at` (where newest-first pages start their windows, see `pagination`).
 
 The counts follow the events: `record(event, session)` turns one event into deltas and adds
 them to one randomly chosen shard (`models.Tally`) in the transaction that commits the event,
 so a count moves exactly when its event commits and concurrent writers rarely meet on one
 document. `services.events.emit` hands `record` to the event log. Every change to a counted
 quantity emits an event carrying what its deltas need (`status` and `previous`, `type`,
-`automation`, `duration`); `rebuild()` recounts from the documents, for an existing database
-and after bulk imports that bypass the services (demo seeding, benchmarks) — never per request.
+`automation`, `duration`; a memory's `pool` and `previous_pool`); `rebuild()` recounts from
+the documents, for an existing database and after bulk imports that bypass the services (demo
+seeding, benchmarks) — never per request.
 """
 
 from __future__ import annotations
@@ -28,6 +29,16 @@ from axonql.models.task import TaskStatus
 SHARDS = 16
 TASKS = "tasks"
 AGENTS = "agents"
+MEMORIES = "memories"
+THREATS = "threats"
+SYSTEMS = "systems"  # per owning system: tasks and their confidence (consciousness)
+AGENT_RUNS = "agent_runs"  # agents' run statistics summed (agentStatistics)
+_RUN_FIELDS = {
+    "ok": "successful_tasks",
+    "bad": "failed_tasks",
+    "total": "total_tasks_completed",
+    "means": "average_task_duration",
+}
 _DONE = TaskStatus.COMPLETED.value
 _CREATIONS = frozenset({"created", "scheduled"})  # a task inserted (a scheduled run is one)
 
@@ -44,6 +55,28 @@ def _unescape(text: str) -> str:
 def task_cell(automation: bool, status: str, type_: str) -> str:
     """The cell counting tasks of one kind: `a=0|s=queued|t=process`."""
     return f"a={int(automation)}|s={_escape(status)}|t={_escape(type_)}"
+
+
+def threat_cell(status: str, severity: str, type_: str) -> str:
+    """The cell counting threats of one kind: `s=detected|v=high|t=errors`."""
+    return f"s={_escape(status)}|v={_escape(severity)}|t={_escape(type_)}"
+
+
+def threat_deltas(
+    before: str | None, after: str | None, *, seconds: float = 0.0, seen: datetime | None = None
+) -> Deltas:
+    """A threat leaving the cell `before` for `after` (None: inserted / deleted), with the
+    resolution seconds it brings to `after` and its `created_at` when inserted."""
+    deltas = Deltas()
+    if before is not None:
+        deltas.add(THREATS, before, -1)
+    if after is not None:
+        deltas.add(THREATS, after, 1)
+        if seconds:
+            deltas.add_sum(THREATS, after, seconds)
+    if seen is not None:
+        deltas.seen[THREATS] = seen
+    return deltas
 
 
 def _parse_task_cell(cell: str) -> tuple[bool, str, str]:
@@ -108,11 +141,121 @@ def _agent_deltas(event: models.Event, deltas: Deltas) -> None:
     if change == "created":
         deltas.add(AGENTS, f"s={_escape(status)}", 1)
         deltas.seen[AGENTS] = event.created_at
+        deltas.add(AGENT_RUNS, "agents", 1)  # a new agent's statistics are zeros
     elif change == "deleted":
         deltas.add(AGENTS, f"s={_escape(status)}", -1)
+        deltas.add(AGENT_RUNS, "agents", -1)
     elif isinstance(p.get("previous"), str) and p["previous"] != status:
         deltas.add(AGENTS, f"s={_escape(p['previous'])}", -1)
         deltas.add(AGENTS, f"s={_escape(status)}", 1)
+
+
+def agent_run_deltas(
+    *, ok: int = 0, bad: int = 0, total: int = 0, mean_change: float = 0.0
+) -> Deltas:
+    """Agents' summed run statistics moved by one finished run (or a deleted agent's, negated):
+    successes, failures, runs, and the change of that agent's mean duration."""
+    deltas = Deltas()
+    for cell, by in (("ok", ok), ("bad", bad), ("total", total)):
+        if by:
+            deltas.add(AGENT_RUNS, cell, by)
+    if mean_change:
+        deltas.add_sum(AGENT_RUNS, "means", mean_change)
+    return deltas
+
+
+@dataclass(frozen=True)
+class AgentRuns:
+    """Run statistics summed over all agents; `mean` averages the agents' mean durations."""
+
+    completed: int
+    failed: int
+    finished: int
+    mean: float
+
+
+async def agent_runs() -> AgentRuns:
+    totals = await read(AGENT_RUNS)
+    agents = totals.counts.get("agents", 0)
+    mean = totals.sums.get("means", 0.0) / agents if agents > 0 else 0.0
+    c = totals.counts
+    return AgentRuns(c.get("ok", 0), c.get("bad", 0), c.get("total", 0), mean)
+
+
+def memory_cell(system: str | None, pool: str, type_: str | None) -> str:
+    """The cell counting memories of one owning system, pool and type."""
+    return f"o={_escape(system or '')}|p={_escape(pool)}|y={_escape(type_ or '')}"
+
+
+def memory_fields(memory: models.Memory, prefix: str = "") -> dict[str, Any]:
+    """What a memory event carries for the tallies (`previous_` for what it was before)."""
+    return {
+        f"{prefix}pool": memory.pool,
+        f"{prefix}type": memory.type,
+        f"{prefix}owner_system": memory.owner_system_id,
+    }
+
+
+def _memory_deltas(event: models.Event, deltas: Deltas) -> None:
+    p = event.payload
+    if not isinstance(p.get("pool"), str):
+        return  # not about a memory's pool (or from before tallies)
+    cell = memory_cell(p.get("owner_system"), p["pool"], p.get("type"))
+    if event.type == "MEMORY_STORED":
+        deltas.add(MEMORIES, cell, 1)
+        deltas.seen[MEMORIES] = event.created_at
+    elif p.get("change") == "deleted":
+        deltas.add(MEMORIES, cell, -1)
+    elif isinstance(p.get("previous_pool"), str):
+        before = memory_cell(
+            p.get("previous_owner_system"), p["previous_pool"], p.get("previous_type")
+        )
+        if before != cell:
+            deltas.add(MEMORIES, before, -1)
+            deltas.add(MEMORIES, cell, 1)
+
+
+def _task_cell_of_system(system: str, learning: bool, status: str) -> str:
+    return f"task|o={_escape(system)}|l={int(learning)}|s={_escape(status)}"
+
+
+def _system_task_deltas(event: models.Event, deltas: Deltas) -> None:
+    """Per owning system, the tasks (not automations) per status, learning or not, and the
+    confidence of completed ones (consciousness status)."""
+    p = event.payload
+    status = p.get("status")
+    if not isinstance(status, str) or "system" not in p or p.get("automation"):
+        return
+    system = str(p.get("system") or "")
+    learning = p.get("type") == "learning"
+    cell = _task_cell_of_system(system, learning, status)
+    given = p.get("confidence")
+    confidence = float(given) if isinstance(given, int | float) else None
+
+    def confident(owner: str, by: int) -> None:
+        if confidence is not None:
+            deltas.add(SYSTEMS, f"conf|o={_escape(owner)}", by)
+            deltas.add_sum(SYSTEMS, f"conf|o={_escape(owner)}", by * confidence)
+
+    change = p.get("change")
+    if change in _CREATIONS or change == "deleted":
+        by = 1 if change in _CREATIONS else -1
+        deltas.add(SYSTEMS, cell, by)
+        if status == _DONE:
+            confident(system, by)
+        return
+    previous = str(p.get("previous", status))
+    was_learning = p.get("previous_type", p.get("type")) == "learning"
+    was_system = str(p.get("previous_system", system) or "")
+    before = _task_cell_of_system(was_system, was_learning, previous)
+    if before == cell:
+        return
+    deltas.add(SYSTEMS, before, -1)
+    deltas.add(SYSTEMS, cell, 1)
+    if previous == _DONE:
+        confident(was_system, -1)
+    if status == _DONE:
+        confident(system, 1)
 
 
 def deltas_of(event: models.Event) -> Deltas:
@@ -120,8 +263,11 @@ def deltas_of(event: models.Event) -> Deltas:
     deltas = Deltas()
     if event.type == "TASK_STATE_CHANGED":
         _task_deltas(event, deltas)
+        _system_task_deltas(event, deltas)
     elif event.type == "AGENT_STATUS":
         _agent_deltas(event, deltas)
+    elif event.type in ("MEMORY_STORED", "MEMORY_UPDATED"):
+        _memory_deltas(event, deltas)
     return deltas
 
 
@@ -131,7 +277,12 @@ def _collection() -> Any:
 
 async def record(event: models.Event, session: Any = None) -> None:
     """Add the event's deltas to one shard, in the caller's transaction (`session`)."""
-    deltas = deltas_of(event)
+    await apply(deltas_of(event), session)
+
+
+async def apply(deltas: Deltas, session: Any = None) -> None:
+    """Add deltas to one shard per kind, in the caller's transaction (`session`): for
+    changes that are counted without an event (threats)."""
     for kind in set(deltas.counts) | set(deltas.sums) | set(deltas.seen):
         inc: dict[str, Any] = {f"counts.{c}": n for c, n in deltas.counts[kind].items() if n}
         inc.update({f"sums.{c}": s for c, s in deltas.sums[kind].items() if s})
@@ -223,6 +374,90 @@ async def agent_counts() -> dict[str, int]:
     return {_unescape(cell[2:]): n for cell, n in totals.counts.items()}
 
 
+@dataclass(frozen=True)
+class MemoryCount:
+    system: str
+    pool: str
+    type: str
+    n: int
+
+
+async def memory_cells() -> list[MemoryCount]:
+    """Memories per owning system ("" for none), pool and type."""
+    totals = await read(MEMORIES)
+    found = []
+    for cell, n in totals.counts.items():
+        system, pool, type_ = (_unescape(part.split("=", 1)[1]) for part in cell.split("|"))
+        found.append(MemoryCount(system, pool, type_, n))
+    return found
+
+
+async def memory_counts() -> dict[str, int]:
+    """Memories per pool."""
+    counts: dict[str, int] = defaultdict(int)
+    for cell in await memory_cells():
+        counts[cell.pool] += cell.n
+    return dict(counts)
+
+
+@dataclass(frozen=True)
+class SystemTasks:
+    """Tasks (not automations) of a system, or of all (None): per status, learning ones per
+    status, and the completed ones' confidence (how many have one, and its sum)."""
+
+    by_status: dict[str, int]
+    learning: dict[str, int]
+    confident: int
+    confidence: float
+
+
+async def system_tasks(system: str | None) -> SystemTasks:
+    totals = await read(SYSTEMS)
+    by_status: dict[str, int] = defaultdict(int)
+    learning: dict[str, int] = defaultdict(int)
+    confident, confidence = 0, 0.0
+    for cell, n in totals.counts.items():
+        parts = dict(part.split("=", 1) for part in cell.split("|")[1:])
+        if system is not None and _unescape(parts["o"]) != system:
+            continue
+        if cell.startswith("conf|"):
+            confident += n
+            confidence += totals.sums.get(cell, 0.0)
+            continue
+        status = _unescape(parts["s"])
+        by_status[status] += n
+        if parts["l"] == "1":
+            learning[status] += n
+    return SystemTasks(dict(by_status), dict(learning), confident, confidence)
+
+
+@dataclass(frozen=True)
+class ThreatCounts:
+    """Threats of a subset: how many per status, and the resolution seconds summed (every
+    resolved threat has a resolution time)."""
+
+    by_status: dict[str, int]
+    resolution_seconds: float
+
+
+async def threat_counts(
+    status: str | None = None, severity: str | None = None, type_: str | None = None
+) -> ThreatCounts:
+    """Counts of the threats with this status, severity and type (None: any)."""
+    totals = await read(THREATS)
+    wanted = (status, severity, type_)
+    by_status: dict[str, int] = defaultdict(int)
+    seconds = 0.0
+    for cell, n in totals.counts.items():
+        found = tuple(_unescape(part.split("=", 1)[1]) for part in cell.split("|"))
+        if any(w is not None and w != f for w, f in zip(wanted, found, strict=True)):
+            continue
+        s = found[0]
+        by_status[s] += n
+        seconds += totals.sums.get(cell, 0.0)
+    return ThreatCounts(dict(by_status), seconds)
+
+
 async def created_span(kind: str) -> tuple[datetime | None, datetime | None]:
     """The oldest and newest `created_at` recorded for a collection (None when unknown).
 
@@ -239,6 +474,22 @@ async def _grouped(collection: Any, group_id: Any, extra: dict[str, Any]) -> lis
     return rows
 
 
+# A completed task's run time as `lifecycle.counted` gives it to the events: completion minus
+# start when both are stored, else the task's recorded average.
+_RUN_SECONDS = {
+    "$cond": [
+        {
+            "$and": [
+                {"$ne": [{"$ifNull": ["$started_at", None]}, None]},
+                {"$ne": [{"$ifNull": ["$completed_at", None]}, None]},
+            ]
+        },
+        {"$max": [0, {"$divide": [{"$subtract": ["$completed_at", "$started_at"]}, 1000]}]},
+        {"$ifNull": ["$statistics.average_duration", 0]},
+    ]
+}
+
+
 async def rebuild() -> None:
     """Recount every tally from the documents (a full scan: at startup or after bulk imports).
 
@@ -253,7 +504,7 @@ async def rebuild() -> None:
                 "$sum": {
                     "$cond": [
                         {"$eq": ["$status", _DONE]},
-                        {"$ifNull": ["$statistics.average_duration", 0]},
+                        _RUN_SECONDS,
                         0,
                     ]
                 }
@@ -280,18 +531,121 @@ async def rebuild() -> None:
     for row in agents:
         cell = f"s={_escape(str(row['_id'] or AgentStatus.IDLE))}"
         agent_doc["counts"][cell] = agent_doc["counts"].get(cell, 0) + int(row["n"])
+    memories = await _grouped(
+        models.Memory.get_pymongo_collection(),
+        {"o": "$owner_system_id", "p": "$pool", "y": "$type"},
+        {"oldest": {"$min": "$created_at"}, "newest": {"$max": "$created_at"}},
+    )
+    memory_doc = _fresh(MEMORIES, memories)
+    for row in memories:
+        key = row["_id"]
+        cell = memory_cell(key.get("o"), str(key.get("p") or ""), key.get("y"))
+        memory_doc["counts"][cell] = memory_doc["counts"].get(cell, 0) + int(row["n"])
+    system_doc = await _system_tasks_doc()
+    runs = await (
+        await models.Agent.get_pymongo_collection().aggregate(
+            [
+                {
+                    "$group": {
+                        "_id": None,
+                        "agents": {"$sum": 1},
+                        **{k: {"$sum": f"$statistics.{f}"} for k, f in _RUN_FIELDS.items()},
+                    }
+                }
+            ]
+        )
+    ).to_list()
+    row = runs[0] if runs else {}
+    runs_doc: dict[str, Any] = {
+        "_id": f"{AGENT_RUNS}#0",
+        "kind": AGENT_RUNS,
+        "counts": {k: int(row.get(k) or 0) for k in ("agents", "ok", "bad", "total")},
+        "sums": {"means": float(row.get("means") or 0.0)},
+    }
+    threats = await _grouped(
+        models.Threat.get_pymongo_collection(),
+        {"s": "$status", "v": "$severity", "t": "$type"},
+        {
+            "d": {"$sum": {"$ifNull": ["$resolution_time", 0]}},
+            "oldest": {"$min": "$created_at"},
+            "newest": {"$max": "$created_at"},
+        },
+    )
+    threat_doc = _fresh(THREATS, threats)
+    for row in threats:
+        key = row["_id"]
+        cell = threat_cell(
+            str(key.get("s") or ""), str(key.get("v") or ""), str(key.get("t") or "")
+        )
+        threat_doc["counts"][cell] = threat_doc["counts"].get(cell, 0) + int(row["n"])
+        if row.get("d"):
+            threat_doc["sums"][cell] = threat_doc["sums"].get(cell, 0.0) + float(row["d"])
     collection = _collection()
-    for doc in (task_doc, agent_doc):
+    for doc in (task_doc, agent_doc, memory_doc, threat_doc, system_doc, runs_doc):
         await collection.delete_many({"kind": doc["kind"]})
         await collection.insert_one(doc)
 
 
+async def _system_tasks_doc() -> dict[str, Any]:
+    """The SYSTEMS shard recounted from the tasks."""
+    tasks = models.Task.get_pymongo_collection()
+    rows = await _grouped(
+        tasks,
+        {
+            "o": "$system_id",
+            "t": "$type",
+            "s": "$status",
+            "a": "$is_automation",
+        },
+        {},
+    )
+    confident = await (
+        await tasks.aggregate(
+            [
+                {"$match": {"status": _DONE, "result.confidence": {"$type": "number"}}},
+                {
+                    "$group": {
+                        "_id": {"o": "$system_id", "a": "$is_automation"},
+                        "n": {"$sum": 1},
+                        "c": {"$sum": "$result.confidence"},
+                    }
+                },
+            ]
+        )
+    ).to_list()
+    doc: dict[str, Any] = {"_id": f"{SYSTEMS}#0", "kind": SYSTEMS, "counts": {}, "sums": {}}
+    for row in rows:
+        key = row["_id"]
+        if key.get("a"):
+            continue
+        learning = key.get("t") == "learning"
+        cell = _task_cell_of_system(str(key.get("o") or ""), learning, str(key.get("s")))
+        doc["counts"][cell] = doc["counts"].get(cell, 0) + int(row["n"])
+    for row in confident:
+        key = row["_id"]
+        if key.get("a"):
+            continue
+        cell = f"conf|o={_escape(str(key.get('o') or ''))}"
+        doc["counts"][cell] = doc["counts"].get(cell, 0) + int(row["n"])
+        doc["sums"][cell] = doc["sums"].get(cell, 0.0) + float(row["c"])
+    return doc
+
+
 async def ensure() -> None:
-    """At start: count a database that has documents but no tallies yet (one written before
-    tallies existed, or restored from a dump). Instances starting together may both count."""
-    if await _collection().find_one({}) is not None:
-        return
-    for model in (models.Task, models.Agent):
+    """At start: count a database that has documents of a kind with no tallies yet (one
+    written before that kind was counted, or restored from a dump). Instances starting
+    together may both count."""
+    counted = (
+        (TASKS, models.Task),
+        (AGENTS, models.Agent),
+        (MEMORIES, models.Memory),
+        (THREATS, models.Threat),
+        (SYSTEMS, models.Task),
+        (AGENT_RUNS, models.Agent),
+    )
+    for kind, model in counted:
+        if await _collection().find_one({"kind": kind}) is not None:
+            continue
         if await model.get_pymongo_collection().find_one({}) is not None:
             await rebuild()
             return

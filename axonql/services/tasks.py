@@ -14,6 +14,7 @@ from axonql.models.base import utcnow
 from axonql.models.task import PRIORITY_RANK, Schedule, TaskPriority, TaskStatus
 from axonql.services import tallies
 from axonql.services import validation as v
+from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lifecycle import counted
 from axonql.services.pagination import Listing
@@ -173,7 +174,8 @@ async def update_task(
 
     async def write(unit: Change) -> models.Task:
         task = await get_task(task_id, automation=automation, session=unit.session)
-        previous_type = task.type
+        previous_type, previous_system = task.type, task.system_id
+        before = fields_of(task)
         _apply(settings, task, draft)
         await task.save(session=unit.session)
         await emit(
@@ -182,7 +184,9 @@ async def update_task(
                 "status": task.status.value,
                 "name": task.name,
                 "change": "updated",
+                "fields": changed_fields(before, task),
                 "previous_type": previous_type,
+                "previous_system": previous_system,
                 **counted(task),
             },
             task_id=task.id,

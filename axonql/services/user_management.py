@@ -239,7 +239,10 @@ async def update_user(
             await _revoke_credentials(user.id, unit.session)
         await emit(
             "USER_UPDATED",
-            {"change": "updated", "fields": sorted(k for k in changes if k != "password_hash")},
+            {
+                "change": "updated",
+                "fields": sorted("password" if k == "password_hash" else k for k in changes),
+            },
             user_id=user.id,
         )
 

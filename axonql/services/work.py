@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo import ReturnDocument
-
 from axonql import models
 from axonql.errors import (
     AuthorizationDenied,
@@ -78,6 +76,19 @@ def _status_for(agent: models.Agent, running: int) -> AgentStatus:
     return AgentStatus.ACTIVE if running else AgentStatus.IDLE
 
 
+async def _set_by_id(
+    agent_id: str, changes: dict[str, Any], session: Any = None
+) -> dict[str, Any] | None:
+    """The agent after `$set` (None: no such agent), by `_id` equalities: a findAndModify
+    would read the whole collection on SecantusDB (`first_match`)."""
+    collection = models.Agent.get_pymongo_collection()
+    done = await collection.update_one({"_id": agent_id}, {"$set": changes}, session=session)
+    if not done.matched_count:
+        return None
+    raw: dict[str, Any] | None = await collection.find_one({"_id": agent_id}, session=session)
+    return raw
+
+
 async def heartbeat(
     state: AppState,
     principal: Principal,
@@ -106,12 +117,7 @@ async def heartbeat(
     changes["status"] = status.value
 
     async def write(unit: Change) -> Any:
-        raw = await models.Agent.get_pymongo_collection().find_one_and_update(
-            {"_id": agent_id},
-            {"$set": changes},
-            return_document=ReturnDocument.AFTER,
-            session=unit.session,
-        )
+        raw = await _set_by_id(agent_id, changes, unit.session)
         if status is not agent.status:
             await emit(
                 "AGENT_STATUS",
@@ -127,11 +133,7 @@ async def heartbeat(
 async def touch(agent_id: str) -> models.Agent:
     """A claim or result counts as a sign of life (status is left to heartbeats)."""
     now = utcnow()
-    raw = await models.Agent.get_pymongo_collection().find_one_and_update(
-        {"_id": agent_id},
-        {"$set": {"last_heartbeat": now, "updated_at": now}},
-        return_document=ReturnDocument.AFTER,
-    )
+    raw = await _set_by_id(agent_id, {"last_heartbeat": now, "updated_at": now})
     if raw is None:
         raise AuthorizationDenied(
             f"agent {agent_id} no longer exists", details={"agent_id": agent_id}
@@ -407,29 +409,17 @@ async def agent_statistics(state: AppState) -> dict[str, Any]:
     """Agents per status and online, plus their summed run statistics."""
     counts = await tallies.agent_counts()
     online = await models.Agent.get_pymongo_collection().count_documents(
-        {
-            "last_heartbeat": {"$gte": queue.online_since(state.settings)},
-            "status": {"$ne": AgentStatus.OFFLINE.value},
-        }
+        queue.online_query(state.settings)
     )
-    sums = await _sums(
-        models.Agent,
-        {},
-        {
-            "completed": "sum:statistics.successful_tasks",
-            "failed": "sum:statistics.failed_tasks",
-            "finished": "sum:statistics.total_tasks_completed",
-            "avg": "avg:statistics.average_task_duration",
-        },
-    )
+    runs = await tallies.agent_runs()  # summed as runs finish: no scan of the agents
     return {
         "total": sum(counts.values()),
         "online": online,
         "by_status": {s.value: counts.get(s.value, 0) for s in AgentStatus},
-        "tasks_completed": int(sums["completed"]),
-        "tasks_failed": int(sums["failed"]),
-        "tasks_finished": int(sums["finished"]),
-        "average_task_duration": sums["avg"],
+        "tasks_completed": runs.completed,
+        "tasks_failed": runs.failed,
+        "tasks_finished": runs.finished,
+        "average_task_duration": runs.mean,
     }
 
 

@@ -98,3 +98,21 @@ POPULATION_TYPES = frozenset({EventType.NEURAL_EVOLUTION_COMPLETE, EventType.POP
 MEMORY_DRIFT_TYPES = frozenset({EventType.MEMORY_DRIFT})
 ALERT_TYPES = frozenset({EventType.SYSTEM_ALERT})
 LOG_TYPES = frozenset({EventType.LOG_ENTRY})
+SYSTEM_TYPES = frozenset(
+    {
+        EventType.SYSTEM_STATE_CHANGED,
+        EventType.SYSTEM_UPDATED,
+        EventType.CONSCIOUSNESS_UPDATE,
+        EventType.COMPONENT_REGISTERED,
+        EventType.COMPONENT_UNREGISTERED,
+    }
+)
+USER_TYPES = (
+    frozenset(
+        {EventType.USER_UPDATED, EventType.USER_CONTEXT_CREATED, EventType.USER_CONTEXT_UPDATED}
+    )
+    | LEARNING_TYPES
+)
+MEMORY_TYPES = frozenset(
+    {EventType.MEMORY_STORED, EventType.MEMORY_UPDATED, EventType.MEMORY_DRIFT}
+)

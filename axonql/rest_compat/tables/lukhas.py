@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from axonql.rest_compat.converters import require_healthy, to_str
 from axonql.rest_compat.envelopes import LUKHAS
-from axonql.rest_compat.route import Api, Field, Inputs, Route, Var, const
+from axonql.rest_compat.route import Api, Field, Inputs, Route, Var
 from axonql.rest_compat.tables.agent_work import agent_route, matriz_processed, whole_body
 from axonql.rest_compat.tables.auth_endpoints import LOGIN, REFRESH
 
@@ -49,78 +48,29 @@ def constellation_session(login: dict[str, Any], inputs: Inputs) -> dict[str, An
     }
 
 
-# Registry nodes are agents tagged like this; `?stage=` / `?pillar=` filter on the tags.
-REGISTRY_TAG = "lukhas:registry"
+# LUKHAS's pillars by symbol (how the framework's status and a session name them).
 PILLARS = {"⚛️": "identity", "🧠": "consciousness", "🛡️": "guardian", "✦": "memory"}
 
 
-def registry_tags(body: Any) -> list[str]:
-    """Tags for a node from its `constellation_metadata` (stages and pillars, by name too)."""
-    tags = [REGISTRY_TAG]
-    metadata = body.get("constellation_metadata")
-    if isinstance(metadata, dict):
-        for stage in metadata.get("pipeline_stages") or []:
-            tags.append(f"stage:{stage}")
-        for pillar in metadata.get("compatible_pillars") or []:
-            tags.append(f"pillar:{pillar}")
-            if pillar in PILLARS:
-                tags.append(f"pillar:{PILLARS[pillar]}")
-    return tags
-
-
-def registry_filter(query: Any) -> list[str]:
-    tags = [REGISTRY_TAG]
-    if query.get("stage"):
-        tags.append(f"stage:{query['stage']}")
-    if query.get("pillar"):
-        tags.append(f"pillar:{query['pillar']}")
-    return tags
-
-
-def registered(agent: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+def registered(registration: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     """The registration and what was checked of the node's declarations."""
-    constructor = inputs.body.get("constructor_config")
-    constructor = constructor if isinstance(constructor, dict) else {}
-    metadata = inputs.body.get("constellation_metadata")
-    pillars = metadata.get("compatible_pillars") if isinstance(metadata, dict) else None
+    checks = ("t4_compliance", "constructor_validation", "constellation_compatibility")
     return {
-        "registration_id": agent["id"],
+        "registration_id": registration["registration_id"],
         "status": "registered",
-        "node_id": inputs.body["node_id"],
+        "node_id": registration["node_id"],
         "validation_results": {
             "input_validation": "passed",
-            # As the node declares it: nothing here measures T4 compliance.
-            "t4_compliance": bool(
-                isinstance(constructor, dict) and constructor.get("t4_compliant")
-            ),
-            "constructor_validation": "passed"
-            if isinstance(constructor, dict) and constructor.get("instantiation_pattern")
-            else "not_declared",
-            "constellation_compatibility": "not_declared"
-            if not pillars
-            else "verified"
-            if all(p in PILLARS or p in PILLARS.values() for p in pillars)
-            else "unknown_pillar",
+            **{name: registration[name] for name in checks},
         },
     }
 
 
-def node_list(agents: list[dict[str, Any]], inputs: Inputs) -> dict[str, Any]:
-    """Nodes with their availability; the registry is optimal when every node is available."""
-    nodes = [
-        {
-            "node_id": (a["metadata"] or {}).get("node_id", a["name"]),
-            "capabilities": a["capabilities"],
-            "t4_compliant": bool(
-                ((a["metadata"] or {}).get("constructor_config") or {}).get("t4_compliant")
-            ),
-            "availability": "active" if a["status"] in ("ACTIVE", "IDLE", "BUSY") else "offline",
-        }
-        for a in agents
-    ]
-    available = sum(n["availability"] == "active" for n in nodes)
-    health = "empty" if not nodes else "optimal" if available == len(nodes) else "degraded"
-    return {"nodes": nodes, "total_count": len(nodes), "registry_health": health}
+def node_list(registry: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """Nodes with their availability (online or not)."""
+    for node in registry["nodes"]:
+        node["availability"] = "active" if node.pop("online") else "offline"
+    return registry
 
 
 def health_modules(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
@@ -188,93 +138,58 @@ PILLAR_SYMBOLS = {name: symbol for symbol, name in PILLARS.items()}
 FRAMEWORK_PILLARS = ("identity", "consciousness", "guardian")
 
 
-def _online(agent: dict[str, Any]) -> bool:
-    return agent["status"] in ("ACTIVE", "IDLE", "BUSY")
-
-
-def active_pillars(nodes: list[dict[str, Any]]) -> list[str]:
-    """Pillars with at least one online registry node declaring them."""
-    tags = {tag for node in nodes if _online(node) for tag in node["tags"]}
-    return [name for name in PILLARS.values() if f"pillar:{name}" in tags]
-
-
 def consciousness_state(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-    """The awareness state; the MATRIZ context from the agents and nodes that run it."""
+    """The awareness state beside the MATRIZ context (each stage ready while an agent that runs
+    the pipeline is online; no risk assessment is kept between requests)."""
     state = data["consciousness"]
-    running = data["running"]
-    stage = (running[0]["parameters"] or {}).get("stage") if running else None
-    pipeline_up = any(_online(a) for a in data["stages"])
-    nodes = [n for n in data["nodes"] if _online(n)]
-    pillars = active_pillars(data["nodes"])
-    changed = datetime.fromisoformat(data["system"]["updated_at"])
+    context = data["matriz"]
+    up = context["pipeline_online"]
+    pillars = context["active_pillars"]
     return {
         "consciousness_state": {
             "current_mode": state["awareness_state"],
             "awareness_level": state["consciousness_level"],
             "status": state["status"],
-            "active_pipeline_stage": stage,
+            "active_pipeline_stage": context["active_stage"],
             "constellation_alignment": " · ".join(
                 f"{PILLAR_SYMBOLS[p]} {p.capitalize()}" for p in pillars
             )
             or "none",
         },
-        # Each stage is ready when an agent that runs the pipeline is online; no risk
-        # assessment is kept between requests.
         "matriz_context": {
-            "memory_active": pipeline_up,
-            "attention_focused": pipeline_up,
-            "thought_processing": stage == "thought",
+            "memory_active": up,
+            "attention_focused": up,
+            "thought_processing": context["active_stage"] == "thought",
             "risk_assessment": "unassessed",
-            "intent_verified": pipeline_up,
-            "action_ready": pipeline_up,
+            "intent_verified": up,
+            "action_ready": up,
         },
         # No attention weights are recorded outside the agents.
         "attention_distribution": [],
-        "state_duration_seconds": max(0, int((datetime.now(UTC) - changed).total_seconds())),
-        "registry_nodes_active": [(n["metadata"] or {}).get("node_id", n["name"]) for n in nodes],
+        "state_duration_seconds": context["state_duration_seconds"],
+        "registry_nodes_active": context["registry_nodes_active"],
     }
 
 
-MATRIZ_STAGES = ("memory", "attention", "thought", "risk", "intent", "action")
-
-
-def pipeline_health(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-    """Each MATRIZ stage is as healthy as the agents that run it (capability `matriz`);
-    pillars and constructor-aware nodes from the registry; T4 from the measured error rate."""
-    agents = data["agents"]
-    online = [a for a in agents if a["status"] != "OFFLINE"]
-    durations = [a["statistics"]["average_task_duration"] for a in online]
-    latency = round(1000 * sum(durations) / len(durations), 1) if durations else None
-    status = "active" if online else "offline"
-    pillars = active_pillars(data["nodes"])
-    constructed = any(
-        ((n["metadata"] or {}).get("constructor_config") or {}).get("instantiation_pattern")
-        == "constructor_aware"
-        for n in data["nodes"]
-        if _online(n)
-    )
-    errors = [p["value"] for p in data["errors"]]
-    error_rate = sum(errors) / len(errors) if errors else None
+def pipeline_health(pipeline: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    """The pipeline's health per stage, the framework's pillars and the T4 figures."""
+    pillars = pipeline["active_pillars"]
+    stage = {"status": pipeline["status"], "latency_ms": pipeline["latency_ms"]}
     return {
-        "pipeline_health": {
-            stage: {"status": status, "latency_ms": latency} for stage in MATRIZ_STAGES
-        },
+        "pipeline_health": {name: dict(stage) for name in pipeline["stages"]},
         "constellation_framework": {
             f"{p}_pillar": f"{PILLAR_SYMBOLS[p]} {'active' if p in pillars else 'inactive'}"
             for p in FRAMEWORK_PILLARS
         },
         "t4_compliance": {
-            # T4/0.01%: at most 0.01% of the last hour's requests failed.
-            "performance_standards": "unmeasured"
-            if error_rate is None
-            else "met"
-            if error_rate <= 0.0001
-            else "not_met",
+            "performance_standards": pipeline["performance_standards"],
             # Every change is committed with its event in the ordered log.
             "audit_readiness": True,
-            "constructor_aware_instantiation": "active" if constructed else "inactive",
+            "constructor_aware_instantiation": "active"
+            if pipeline["constructor_aware"]
+            else "inactive",
         },
-        "agents_online": len(online),
+        "agents_online": pipeline["agents_online"],
     }
 
 
@@ -282,9 +197,6 @@ def system_status(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     """Host figures, guardian validations and response times, from what is measured."""
     system = data["system"] or {"uptime": 0, "metrics": {}}
     metrics = system["metrics"]
-    guardian = data["guardian"]
-    decisions = data["decisions"]
-    latency = [p["value"] for p in data["latency"]]
     used_mb = metrics.get("memory_used_mb")
     return {
         "system": {
@@ -296,27 +208,17 @@ def system_status(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
             "cpu_usage_percent": metrics.get("cpu_usage_percent"),
             "memory_usage_percent": metrics.get("memory_usage_percent"),
         },
-        "guardian": {
-            "total_validations": guardian["completed"] + guardian["failed"],
-            "approvals": decisions["approvals"],
-            "rejections": decisions["rejections"],
-            "approval_rate": decisions["approval_rate"],
-            "failed_validations": guardian["failed"],
-            "average_validation_time_ms": round(guardian["average_duration_seconds"] * 1000, 1),
-        },
+        "guardian": data["guardian"],
         "performance": {
-            "average_response_time_ms": round(sum(latency) / len(latency), 3) if latency else None,
+            "average_response_time_ms": data["latency"]["average"],
             # Percentiles of the most recent sampling interval of the last hour.
-            "p95_response_time_ms": data["p95"][-1]["value"] if data["p95"] else None,
-            "p99_response_time_ms": data["p99"][-1]["value"] if data["p99"] else None,
+            "p95_response_time_ms": data["p95"]["latest"],
+            "p99_response_time_ms": data["p99"]["latest"],
         },
     }
 
 
 MEMORY = "id type content context tags importance"
-REGISTRY_NODES = f"""
-  agents(filter: {{tags: ["{REGISTRY_TAG}"], limit: 500}}) {{ name status tags metadata }}"""
-
 ROUTES = (
     Route(
         "POST",
@@ -365,18 +267,20 @@ ROUTES = (
         "/constellation/registry/nodes",
         summary="Register Node",
         operation="""
-        mutation Register($input: CreateAgentInput!) { createAgent(input: $input) { id } }""",
+        mutation Register($input: RegisterNodeInput!) {
+          registerNode(input: $input) {
+            registration_id: registrationId node_id: nodeId t4_compliance: t4Compliance
+            constructor_validation: constructorValidation
+            constellation_compatibility: constellationCompatibility
+          }
+        }""",
         variables={
             "input": {
-                "name": "body.node_id",
-                "type": "body.node_type",
+                "nodeId": "body.node_id",
+                "nodeType": "body.node_type",
                 "capabilities": "body.capabilities",
-                "tags": Var("body", registry_tags),
-                "metadata": {
-                    "node_id": "body.node_id",
-                    "constructor_config": "body.constructor_config",
-                    "constellation_metadata": "body.constellation_metadata",
-                },
+                "constructorConfig": "body.constructor_config",
+                "constellationMetadata": "body.constellation_metadata",
             }
         },
         body=(
@@ -386,7 +290,7 @@ ROUTES = (
             Field("constructor_config", "object"),
             Field("constellation_metadata", "object"),
         ),
-        result="createAgent",
+        result="registerNode",
         shape=registered,
         example={
             "node_id": "custom_analytics_node",
@@ -408,12 +312,15 @@ ROUTES = (
         "/constellation/registry/nodes",
         summary="List Available Nodes",
         operation="""
-        query Nodes($filter: AgentFilter) {
-          agents(filter: $filter) { id name status capabilities metadata }
+        query Nodes($stage: String, $pillar: String) {
+          registry(stage: $stage, pillar: $pillar) {
+            nodes { node_id: nodeId capabilities t4_compliant: t4Compliant online }
+            total_count: totalCount registry_health: health
+          }
         }""",
-        variables={"filter": {"tags": Var("query", registry_filter), "limit": const(500)}},
+        variables={"stage": "query.stage", "pillar": "query.pillar"},
         params=(Field("stage"), Field("pillar")),
-        result="agents",
+        result="registry",
         shape=node_list,
         example_query={"stage": "attention", "pillar": "consciousness"},
     ),
@@ -421,18 +328,17 @@ ROUTES = (
         "GET",
         "/consciousness/state",
         summary="Get Consciousness State",
-        operation=f"""
-        query {{
-          consciousness {{
+        operation="""
+        query {
+          consciousness {
             status consciousness_level: consciousnessLevel awareness_state: awarenessState
-          }}
-          system {{ updated_at: updatedAt }}
-          running: tasks(filter: {{status: RUNNING, type: "matriz_stage", limit: 1}}) {{
-            parameters
-          }}
-          stages: agents(filter: {{capability: "matriz", limit: 500}}) {{ status }}
-          nodes: {REGISTRY_NODES}
-        }}""",
+          }
+          matriz: matrizContext {
+            active_stage: activeStage pipeline_online: pipelineOnline
+            active_pillars: activePillars registry_nodes_active: registryNodesActive
+            state_duration_seconds: stateDurationSeconds
+          }
+        }""",
         shape=consciousness_state,
         rate_group="consciousness",
     ),
@@ -568,14 +474,15 @@ ROUTES = (
               memory_used_mb: memoryUsedMb active_connections: activeConnections
             }
           }
-          guardian: taskStatistics(filter: {type: "guardian"}) {
-            completed failed average_duration_seconds: averageDurationSeconds
+          guardian: guardianDecisions {
+            total_validations: totalValidations approvals rejections
+            approval_rate: approvalRate failed_validations: failedValidations
+            average_validation_time_ms: averageValidationTimeMs
           }
-          decisions: guardianDecisions { approvals rejections approval_rate: approvalRate }
           interactions: taskStatistics(filter: {type: "matriz"}) { total }
-          latency: metrics(type: RESPONSE_TIME, period: "1h") { value }
-          p95: metrics(type: RESPONSE_TIME_P95, period: "1h") { value }
-          p99: metrics(type: RESPONSE_TIME_P99, period: "1h") { value }
+          latency: metricSummary(type: RESPONSE_TIME, period: "1h") { average }
+          p95: metricSummary(type: RESPONSE_TIME_P95, period: "1h") { latest }
+          p99: metricSummary(type: RESPONSE_TIME_P99, period: "1h") { latest }
         }""",
         shape=system_status,
     ),
@@ -583,14 +490,15 @@ ROUTES = (
         "GET",
         "/matriz/status",
         summary="Get Pipeline Status",
-        operation=f"""
-        query {{
-          agents(filter: {{capability: "matriz", limit: 500}}) {{
-            status statistics {{ average_task_duration: averageTaskDuration }}
-          }}
-          nodes: {REGISTRY_NODES}
-          errors: metrics(type: ERROR_RATE, period: "1h") {{ value }}
-        }}""",
+        operation="""
+        query {
+          matrizPipeline {
+            stages status agents_online: agentsOnline latency_ms: latencyMs
+            active_pillars: activePillars constructor_aware: constructorAware
+            performance_standards: performanceStandards
+          }
+        }""",
+        result="matrizPipeline",
         shape=pipeline_health,
     ),
     agent_route(

@@ -7,13 +7,11 @@ that system's components, its configuration that system's config) and the Popula
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from axonql.errors import NotFound
 from axonql.rest_compat.converters import require_healthy, to_int
 from axonql.rest_compat.envelopes import NEXUSNET
-from axonql.rest_compat.route import Api, Field, Inputs, Precheck, Route, Shaper, Var, const
+from axonql.rest_compat.route import Api, Field, Inputs, Route, Shaper, Var, const
 from axonql.rest_compat.tables.agent_work import (
     accepted,
     agent_route,
@@ -37,12 +35,7 @@ THREAT = """
   healed healing_method: healingMethod resolution resolution_time: resolutionTime
 """
 
-COMPONENT = """
-  name: componentId type status: state health_score: healthScore configuration
-  last_used: lastHeartbeat response_time_ms: responseTimeMs throughput error_rate: errorRate
-"""
-
-POINTS = "{ timestamp value }"
+SUMMARY = "{ average peak points { timestamp value } }"
 
 
 def success(result: Any, inputs: Inputs) -> dict[str, Any]:
@@ -83,11 +76,9 @@ def memory_hits(found: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
 
 
 def evolution_status(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-    """Each genome split as NexusNet shows it: integer genes (layer and head counts …) are the
-    architecture, the others its hyperparameters (the population's genome spec says which)."""
+    """Each genome nested as NexusNet shows it: the architecture genes apart from the rest."""
     status = data["evolutionStatus"]
-    spec = (data["population"] or {}).get("genome_spec") or []
-    structural = {gene["name"] for gene in spec if gene["integer"]}
+    structural = set(status.pop("architecture_genes"))
     population = status.pop("current_population")
     for individual in population:
         genome = individual.pop("genome") or {}
@@ -120,44 +111,9 @@ def immune_status(status: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     }
 
 
-def plugin_view(component: dict[str, Any]) -> dict[str, Any]:
-    """A `plugin` component as NexusNet lists it; version etc. come from its configuration."""
-    config = component["configuration"] or {}
-    return {
-        "name": component["name"],
-        "version": config.get("version"),
-        "status": component["status"],
-        "capabilities": config.get("capabilities", []),
-        "description": config.get("description", ""),
-        "author": config.get("author"),
-        "configuration": config,
-        "health_score": component["health_score"],
-        "performance_metrics": {
-            "requests_processed": None,  # no per-plugin counter yet (README)
-            "average_response_time": component["response_time_ms"] / 1000,
-            "throughput": component["throughput"],
-            "error_rate": component["error_rate"],
-        },
-        "last_used": component["last_used"],
-    }
-
-
-def plugins(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-    found = [plugin_view(c) for c in system["components"] if c["type"] == "plugin"]
-    return {
-        "plugins": found,
-        "total_plugins": len(found),
-        "active_plugins": sum(c["status"] == "active" for c in found),
-    }
-
-
-def plugin_status(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-    name = inputs.path["plugin_name"]
-    for component in system["components"]:
-        if component["type"] == "plugin" and component["name"] == name:
-            view = plugin_view(component)
-            return {**view, "initialized": view["status"] == "active"}
-    raise NotFound(f"plugin {name} not found", details={"plugin_name": name})
+def plugin_status(plugin: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+    plugin["initialized"] = plugin.pop("active")
+    return plugin
 
 
 def stats(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
@@ -181,19 +137,23 @@ def stats(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
 
 
 def performance(series: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-    """The series with averages and peaks over the returned points."""
-    for point in series["response_time"]:
-        point["value"] = round(point["value"] / 1000, 6)  # NexusNet reports seconds
+    """The series beside their averages and peaks (response times in seconds, as NexusNet)."""
+    seconds = {"response_time"}
+    scale = {name: 0.001 if name in seconds else 1.0 for name in series}
     summary: dict[str, float] = {}
-    for name in ("request_rate", "response_time", "error_rate"):
-        values = [p["value"] for p in series[name]]
-        summary[f"avg_{name}"] = round(sum(values) / len(values), 6) if values else 0.0
+    for name, found in series.items():
+        average, peak = found["average"], found["peak"]
+        summary[f"avg_{name}"] = round(average * scale[name], 6) if average is not None else 0.0
         if name != "error_rate":
-            summary[f"peak_{name}"] = max(values) if values else 0.0
+            summary[f"peak_{name}"] = round(peak * scale[name], 6) if peak is not None else 0.0
+    points = {
+        name: [{**p, "value": round(p["value"] * scale[name], 6)} for p in found["points"]]
+        for name, found in series.items()
+    }
     return {
         "timeframe": inputs.query.get("timeframe", "24h"),
         "granularity": inputs.query.get("granularity", "1h"),
-        "metrics": series,
+        "metrics": points,
         "summary": summary,
     }
 
@@ -204,59 +164,6 @@ def config_updated(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
         "message": "Configuration updated successfully",
         "updated_fields": sorted(inputs.body.get("config_updates", {})),
         "restart_required": False,
-    }
-
-
-TRAINING_STATUS = {"created": "queued", "queued": "queued"}
-
-
-def training_task(task: dict[str, Any] | None, inputs: Inputs) -> dict[str, Any]:
-    """The task, provided it is a training (status and cancel serve no other kind)."""
-    if not task or task.get("type") != "training":
-        training_id = inputs.path.get("training_id")
-        raise NotFound(f"training {training_id} not found", details={"id": training_id})
-    return task
-
-
-def _remaining(task: dict[str, Any], progress: float) -> float | None:
-    """Seconds left at the pace so far (elapsed × remaining / done)."""
-    if task["status"] == "COMPLETED":
-        return 0.0
-    if task["status"] != "RUNNING" or not task.get("started_at") or not 0 < progress < 100:
-        return None
-    started = datetime.fromisoformat(task["started_at"])
-    elapsed = (datetime.now(UTC) - started).total_seconds()
-    return round(max(0.0, elapsed * (100 - progress) / progress), 1)
-
-
-def training_status(task: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-    """A training's state: epochs and metrics as its agent last reported them."""
-    training_task(task, inputs)
-    result = task["result"] if isinstance(task["result"], dict) else {}
-    details = task.get("progress_details") or {}
-    parameters = task.get("parameters") or {}
-    status = str(task["status"]).lower()
-    lease = task.get("lease_expires_at")
-    if status == "running" and lease and datetime.fromisoformat(lease) < datetime.now(UTC):
-        status = "queued"  # its agent stopped renewing: the next lease check re-queues it
-    elif status == "running" and not details and not task["progress"]:
-        status = "starting"  # claimed; no epoch reported yet
-    total = result.get("epochs") or details.get("total_epochs") or parameters.get("epochs")
-    current = details.get("current_epoch", 0)
-    if task["status"] == "COMPLETED":
-        current = result.get("epochs", current)
-    metrics = result.get("metrics") or details.get("metrics")
-    if metrics is None and "final_loss" in result:
-        metrics = {"loss": result["final_loss"], "accuracy": result.get("final_accuracy")}
-    progress = float(task["progress"])
-    return {
-        "training_id": task["id"],
-        "status": TRAINING_STATUS.get(status, status),
-        "progress": progress,
-        "current_epoch": current,
-        "total_epochs": total,
-        "metrics": metrics or {},
-        "estimated_time_remaining": _remaining(task, progress),
     }
 
 
@@ -289,28 +196,34 @@ SYSTEM_INFO = """
 def plugin_changed(message: str) -> Shaper:
     """`{status, plugin_name, message}` (+ the stored configuration after a config change)."""
 
-    def shape(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-        name = inputs.path["plugin_name"]
-        out: dict[str, Any] = {"status": "success", "plugin_name": name, "message": message}
+    def shape(plugin: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "status": "success",
+            "plugin_name": plugin["name"],
+            "message": message,
+        }
         if message.startswith("Plugin activated"):
             out["activation_time"] = round(inputs.elapsed, 4)  # seconds the activation took
         if "config" in inputs.body:
-            found = [c for c in system["components"] if c["name"] == name]
-            out["updated_config"] = found[0]["configuration"] if found else None
+            out["updated_config"] = plugin["configuration"]
         return out
 
     return shape
 
 
-PLUGINS = f"""
-query Plugins($id: ID) {{ system(id: $id) {{ components {{ {COMPONENT} }} }} }}"""
+PLUGIN = """
+  name version status active capabilities description author configuration
+  health_score: healthScore last_used: lastUsed
+  performance_metrics: performanceMetrics {
+    requests_processed: requestsProcessed average_response_time: averageResponseTime
+    throughput error_rate: errorRate
+  }
+"""
 
-PLUGIN_EXISTS = Precheck(PLUGINS, "system", lambda system, inputs: plugin_status(system, inputs))
-
-UPSERT_PLUGIN = f"""
-mutation Plugin($id: ID!, $input: ComponentInput!) {{
-  upsertComponent(systemId: $id, input: $input) {{ components {{ {COMPONENT} }} }}
-}}"""
+CHANGE_PLUGIN = """
+mutation Plugin($name: String!, $active: Boolean, $configuration: JSON) {
+  changePlugin(name: $name, active: $active, configuration: $configuration) { name configuration }
+}"""
 
 
 def _plugin_route(verb: str, method: Any, change: dict[str, Any], message: str) -> Route:
@@ -318,10 +231,9 @@ def _plugin_route(verb: str, method: Any, change: dict[str, Any], message: str) 
         method,
         f"/plugins/{{plugin_name}}/{verb}",
         summary=f"{verb.capitalize()} plugin",
-        operation=UPSERT_PLUGIN,
-        variables={"id": const(SYSTEM_ID), "input": {"componentId": "path.plugin_name", **change}},
-        precheck=PLUGIN_EXISTS,
-        result="upsertComponent",
+        operation=CHANGE_PLUGIN,
+        variables={"name": "path.plugin_name", **change},
+        result="changePlugin",
         shape=plugin_changed(message),
         body=(Field("config", "object", required=True),) if verb == "config" else (),
         example={"config": {"max_length": 1024, "temperature": 0.7}} if verb == "config" else None,
@@ -437,14 +349,17 @@ ROUTES = (
         summary="Training Status",
         operation="""
         query Training($id: ID!) {
-          task(id: $id) {
-            id type status progress result parameters started_at: startedAt
-            progress_details: progressDetails lease_expires_at: leaseExpiresAt
+          trainingStatus(id: $id) {
+            training_id: trainingId status progress current_epoch: currentEpoch
+            total_epochs: totalEpochs estimated_time_remaining: estimatedTimeRemaining
+            metrics {
+              loss accuracy validation_loss: validationLoss
+              validation_accuracy: validationAccuracy
+            }
           }
         }""",
         variables={"id": "path.training_id"},
-        result="task",
-        shape=training_status,
+        result="trainingStatus",
     ),
     Route(
         "DELETE",
@@ -452,13 +367,10 @@ ROUTES = (
         summary="Cancel Training",
         operation="""
         mutation Cancel($id: ID!) {
-          cancelTask(id: $id, reason: "cancelled through DELETE /train") { id status }
+          cancelTraining(id: $id, reason: "cancelled through DELETE /train") { id status }
         }""",
         variables={"id": "path.training_id"},
-        precheck=Precheck(
-            "query Training($id: ID!) { task(id: $id) { id type } }", "task", training_task
-        ),
-        result="cancelTask",
+        result="cancelTraining",
         shape=training_cancelled,
     ),
     agent_route(
@@ -583,8 +495,8 @@ ROUTES = (
             mutations_this_generation: mutationsThisGeneration
             crossovers_this_generation: crossoversThisGeneration
             current_population: currentPopulation {{ {INDIVIDUAL} }}
+            architecture_genes: architectureGenes
           }}
-          population(id: $id) {{ genome_spec: genomeSpec {{ name integer }} }}
         }}""",
         variables={"id": POPULATION},
         params=(Field("population_id", description="default: nexusnet"),),
@@ -717,23 +629,26 @@ ROUTES = (
         "GET",
         "/plugins",
         summary="List Plugins",
-        operation=PLUGINS,
-        variables={"id": const(SYSTEM_ID)},
-        result="system",
-        shape=plugins,
+        operation=f"""
+        query {{
+          plugins {{
+            plugins {{ {PLUGIN} }} total_plugins: totalPlugins active_plugins: activePlugins
+          }}
+        }}""",
+        result="plugins",
     ),
     Route(
         "GET",
         "/plugins/{plugin_name}/status",
         summary="Plugin Status",
-        operation=PLUGINS,
-        variables={"id": const(SYSTEM_ID)},
-        result="system",
+        operation=f"query Plugin($name: String!) {{ plugin(name: $name) {{ {PLUGIN} }} }}",
+        variables={"name": "path.plugin_name"},
+        result="plugin",
         shape=plugin_status,
     ),
-    _plugin_route("activate", "POST", {"state": const("active")}, "Plugin activated successfully"),
+    _plugin_route("activate", "POST", {"active": const(True)}, "Plugin activated successfully"),
     _plugin_route(
-        "deactivate", "POST", {"state": const("inactive")}, "Plugin deactivated successfully"
+        "deactivate", "POST", {"active": const(False)}, "Plugin deactivated successfully"
     ),
     _plugin_route(
         "config", "PUT", {"configuration": "body.config"}, "Configuration updated successfully"
@@ -767,11 +682,12 @@ ROUTES = (
         summary="Performance Metrics",
         operation=f"""
         query Performance($period: String!, $interval: String) {{
-          request_rate: metrics(type: REQUEST_RATE, period: $period, interval: $interval)
-            {POINTS}
-          response_time: metrics(type: RESPONSE_TIME, period: $period, interval: $interval)
-            {POINTS}
-          error_rate: metrics(type: ERROR_RATE, period: $period, interval: $interval) {POINTS}
+          request_rate: metricSummary(type: REQUEST_RATE, period: $period, interval: $interval)
+            {SUMMARY}
+          response_time: metricSummary(type: RESPONSE_TIME, period: $period, interval: $interval)
+            {SUMMARY}
+          error_rate: metricSummary(type: ERROR_RATE, period: $period, interval: $interval)
+            {SUMMARY}
         }}""",
         variables={
             "period": Var("query.timeframe", default="24h"),

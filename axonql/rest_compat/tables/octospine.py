@@ -14,13 +14,10 @@ from axonql.rest_compat.route import (
     Route,
     Shaper,
     Var,
-    const,
 )
 
 # `status=active` in the document's examples: every task that has not finished.
 ACTIVE_TASK_STATUSES = ["CREATED", "QUEUED", "RUNNING", "PAUSED"]
-# Lists without a count field are counted by fetching their ids, up to this many.
-MAX_COUNTED = 500
 
 TASK_DETAIL = """
   id name description type status priority progress parameters
@@ -534,7 +531,7 @@ ROUTES = (
           automations(filter: $filter) {
             id name type status last_run: lastRun next_run: nextRun success_rate: successRate
           }
-          every: automations(filter: $all) { id }
+          every: automationCount(filter: $all)
         }""",
         variables={
             "filter": {
@@ -543,11 +540,7 @@ ROUTES = (
                 "limit": "page.limit",
                 "offset": "page.offset",
             },
-            "all": {
-                "status": Var("query.status", upper),
-                "type": "query.type",
-                "limit": const(MAX_COUNTED),
-            },
+            "all": {"status": Var("query.status", upper), "type": "query.type"},
         },
         params=(
             Field("status"),

@@ -9,17 +9,13 @@ from axonql.rest_compat.envelopes import SYNAPTICOS
 from axonql.rest_compat.route import Api, Field, Inputs, Route, Var
 from axonql.rest_compat.tables.auth_endpoints import REFRESH
 
-# Component states that do not count as active.
-INACTIVE_STATES = frozenset({"offline", "stopped", "failed", "inactive", "unhealthy"})
-
 
 def consciousness_status(system: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
     """The server's System in the documented status shape."""
-    components = system["components"]
     return {
         "consciousness_level": system["consciousness_level"],
         "system_health": system["status"].lower(),
-        "active_components": sum(c["state"] not in INACTIVE_STATES for c in components),
+        "active_components": system["active_components"],
         "uptime_seconds": int(system["uptime"]),
         "version": system["version"],
         "environment": system["environment"],
@@ -38,17 +34,16 @@ REPORTED_METRICS = ("decision_accuracy", "response_time", "adaptation_rate")
 
 
 def population_overview(data: dict[str, Any], inputs: Inputs) -> dict[str, Any]:
-    """Populations plus the system level; the intelligence score is their mean fitness."""
+    """Populations beside the system level and the intelligence score."""
     populations = data["populations"]
     for population in populations:
         # Figures clients report (fitness feedback); null until one does.
         reported = population["performance_metrics"] or {}
         population["performance_metrics"] = {**dict.fromkeys(REPORTED_METRICS), **reported}
-    fitness = [p["fitness_average"] for p in populations]
     return {
         "populations": populations,
         "overall_consciousness_level": data["system"]["consciousness_level"],
-        "system_intelligence_score": round(sum(fitness) / len(fitness), 4) if fitness else 0.0,
+        "system_intelligence_score": data["system_intelligence_score"],
     }
 
 
@@ -86,7 +81,7 @@ ROUTES = (
         query ConsciousnessStatus {
           system {
             consciousness_level: consciousnessLevel status version environment uptime
-            components { state }
+            active_components: activeComponents
           }
         }""",
         result="system",
@@ -459,6 +454,7 @@ ROUTES = (
             last_evolution: lastEvolution performance_metrics: performanceMetrics
           }
           system { consciousness_level: consciousnessLevel }
+          system_intelligence_score: systemIntelligenceScore
         }""",
         shape=population_overview,
         rate_group="default",
