@@ -24,10 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -47,15 +44,14 @@ from axonql.services import memory_ops, queue, scheduler, tallies
 from axonql.services.auth import issue_access_token
 from axonql.services.pagination import encode_cursor
 from axonql.settings import Settings
-from axonql.stopping import stop_process
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions import realtime
 from bench import benchmark
 from bench._results import figure, save
+from bench._stack import SECRET, Stack
 
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_GROWTH_SIZES", "1000,10000,100000").split(","))
 SAMPLES = int(os.environ.get("BENCH_GROWTH_SAMPLES", "15"))
-SECRET = "bench-secret-" + "g" * 40
 DATABASE = "bench_growth"
 SPACING = timedelta(seconds=26)  # 100,000 tasks ≈ one month
 QUEUED = 5  # a handful queued among the newest, at every size
@@ -64,63 +60,6 @@ AGENTS = 20
 DEEP = 500
 REFERENCE = "reference: GraphQL task(id) (one document by id)"
 """Timed before every sample of every read: how loaded the machine is at that moment."""
-
-
-def _port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Stack:
-    """SecantusDB + `axonql serve`, both child processes."""
-
-    def __init__(self, home: Path) -> None:
-        self.db_port, self.port = _port(), _port()
-        self.mongo_url = f"mongodb://127.0.0.1:{self.db_port}/?directConnection=true"
-        self.base = f"http://127.0.0.1:{self.port}"
-        binary = Path(sys.executable).parent / "secantusd-py"
-        self.db = subprocess.Popen(
-            [
-                *(str(binary), "--host", "127.0.0.1", "--port", str(self.db_port)),
-                *("--storage-path", ":memory:", "--log-level", "ERROR"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        env = {
-            **os.environ,
-            "AXONQL_MONGODB_URL": self.mongo_url,
-            "AXONQL_DATABASE": DATABASE,
-            "AXONQL_JWT_SECRET": SECRET,
-            "AXONQL_ENV": "test",
-            "AXONQL_DATA_DIR": str(home),
-        }
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "axonql.cli", "serve", "--port", str(self.port)],
-            env=env,
-            stdout=(home / "serve.log").open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-
-    async def ready(self) -> None:
-        deadline = time.monotonic() + 120
-        async with httpx.AsyncClient() as http:
-            while time.monotonic() < deadline:
-                if self.server.poll() is not None:
-                    raise RuntimeError("axonql serve exited during startup")
-                try:
-                    reply = await http.post(f"{self.base}/graphql", json={"query": "{__typename}"})
-                    if reply.status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise RuntimeError("axonql serve did not start")
-
-    def stop(self) -> None:
-        for process in (self.server, self.db):
-            stop_process(process, 20)
 
 
 async def _token(settings: Settings) -> str:
@@ -439,7 +378,7 @@ async def _main() -> dict[str, dict[int, float]]:
     figures: dict[str, dict[int, float]] = {}
     newest = datetime.now(UTC) - timedelta(seconds=5)
     with tempfile.TemporaryDirectory() as home:
-        stack = Stack(Path(home))
+        stack = Stack(Path(home), DATABASE)
         client: AsyncMongoClient[Any] = AsyncMongoClient(stack.mongo_url, tz_aware=True)
         try:
             await stack.ready()

@@ -21,100 +21,29 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import jwt
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.errors import PyMongoError
 
 from axonql.agent.client import AgentClient
 from axonql.scopes import ALL_SCOPES
-from axonql.stopping import stop_process
 from bench import benchmark
 from bench._results import figure, save
+from bench._stack import SECRET, Stack
 
 TASKS = int(os.environ.get("BENCH_QUEUE_TASKS", "200"))
 AGENT_COUNTS = (1, 2, 4, 8)
-SECRET = "bench-secret-" + "z" * 40
 CAPABILITY = "bench"
-
-
-def _port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
-class Stack:
-    """SecantusDB + `axonql serve`, both child processes."""
-
-    def __init__(self, home: Path) -> None:
-        self.db_port, self.port = _port(), _port()
-        self.mongo_url = f"mongodb://127.0.0.1:{self.db_port}/?directConnection=true"
-        self.url = f"http://127.0.0.1:{self.port}/graphql"
-        binary = Path(sys.executable).parent / "secantusd-py"
-        self.db = subprocess.Popen(
-            [
-                str(binary),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.db_port),
-                "--storage-path",
-                ":memory:",
-                "--log-level",
-                "ERROR",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        env = {
-            **os.environ,
-            "AXONQL_MONGODB_URL": self.mongo_url,
-            "AXONQL_DATABASE": "bench_queue",
-            "AXONQL_JWT_SECRET": SECRET,
-            "AXONQL_ENV": "test",
-            "AXONQL_DATA_DIR": str(home),
-        }
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "axonql.cli", "serve", "--port", str(self.port)],
-            env=env,
-            stdout=(home / "serve.log").open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-
-    async def ready(self) -> None:
-        deadline = time.monotonic() + 120
-        async with httpx.AsyncClient() as http:
-            while time.monotonic() < deadline:
-                if self.server.poll() is not None:
-                    raise RuntimeError("axonql serve exited during startup")
-                try:
-                    if (
-                        await http.post(self.url, json={"query": "{__typename}"})
-                    ).status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise RuntimeError("axonql serve did not start")
-
-    def stop(self) -> None:
-        for process in (self.server, self.db):
-            stop_process(process, 20)
 
 
 async def _admin(mongo_url: str, database: str = "bench_queue") -> str:
@@ -315,7 +244,7 @@ async def _raw_claims(mongo_url: str, claimers: int) -> float:
 
 async def _main() -> None:
     with tempfile.TemporaryDirectory() as home:
-        stack = Stack(Path(home))
+        stack = Stack(Path(home), "bench_queue")
         try:
             await stack.ready()
             admin = AgentClient(stack.url, await _admin(stack.mongo_url))

@@ -20,7 +20,8 @@ import httpx
 
 from axonql.rest_compat.tables.octospine import ROUTES
 from bench import benchmark
-from bench.queue import Stack, _admin, _pct
+from bench._stack import Stack
+from bench.queue import _admin, _pct
 
 REQUESTS = int(os.environ.get("BENCH_REST_REQUESTS", "400"))
 CONCURRENCY = int(os.environ.get("BENCH_REST_CONCURRENCY", "8"))
@@ -85,10 +86,10 @@ async def _main() -> None:
     home = Path(tempfile.mkdtemp(prefix="axonql-bench-rest-"))
     # OCTOSPINE allows 1000 requests/minute; the check still runs, with room for the bench.
     os.environ["AXONQL_REST_RATE_LIMITS"] = '{"octospine.default": "100000000/minute"}'
-    stack = Stack(home)
+    stack = Stack(home, "bench_queue")  # the database `_admin` writes its user to
     try:
         await stack.ready()
-        base = stack.url.removesuffix("/graphql")
+        base = stack.base
         headers = {"Authorization": f"Bearer {await _admin(stack.mongo_url)}"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
             ids = []

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -27,70 +25,15 @@ import httpx
 from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.errors import PyMongoError
 
-from axonql.stopping import stop_process
 from bench import benchmark
 from bench._results import figure, save
-from bench.queue import SECRET, _admin, _port
+from bench._stack import Stack
+from bench.queue import _admin
 
 SECONDS = float(os.environ.get("BENCH_WRITE_SECONDS", "6"))
 CLIENTS = (1, 8, 32)
 CREATE = "mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }"
 QUEUE = "mutation($id: ID!) { queueTask(id: $id) { id } }"
-
-
-class Stack:
-    """A durable SecantusDB process and `axonql serve` on it."""
-
-    def __init__(self, home: Path) -> None:
-        self.db_port, self.port = _port(), _port()
-        self.mongo_url = f"mongodb://127.0.0.1:{self.db_port}/?directConnection=true"
-        self.url = f"http://127.0.0.1:{self.port}/graphql"
-        binary = Path(sys.executable).parent / "secantusd-py"
-        self.db = subprocess.Popen(
-            [
-                *(str(binary), "--host", "127.0.0.1", "--port", str(self.db_port)),
-                *("--storage-path", str(home / "db"), "--log-level", "ERROR"),
-                "--sync-on-commit",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        env = {
-            **os.environ,
-            "AXONQL_MONGODB_URL": self.mongo_url,
-            "AXONQL_DATABASE": "bench_writes",
-            "AXONQL_JWT_SECRET": SECRET,
-            "AXONQL_ENV": "test",
-            "AXONQL_DATA_DIR": str(home),
-            "AXONQL_METRICS_INTERVAL_SECONDS": "0",
-            "AXONQL_IMMUNE_SCAN_INTERVAL_SECONDS": "0",
-            "AXONQL_LOG_LEVEL": "WARNING",
-        }
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "axonql.cli", "serve", "--port", str(self.port)],
-            env=env,
-            stdout=(home / "serve.log").open("ab"),
-            stderr=subprocess.STDOUT,
-        )
-
-    async def ready(self) -> None:
-        deadline = time.monotonic() + 120
-        async with httpx.AsyncClient() as http:
-            while time.monotonic() < deadline:
-                if self.server.poll() is not None:
-                    raise RuntimeError("axonql serve exited during startup")
-                try:
-                    r = await http.post(self.url, json={"query": "{__typename}"})
-                    if r.status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise RuntimeError("axonql serve did not start")
-
-    def stop(self) -> None:
-        for process in (self.server, self.db):
-            stop_process(process, 20)
 
 
 async def _timed(clients: int, one: Any, seconds: float) -> float:
@@ -209,7 +152,16 @@ async def _raw(mongo_url: str, clients: int) -> float:
 
 async def _main() -> None:
     with tempfile.TemporaryDirectory() as home:
-        stack = Stack(Path(home))
+        stack = Stack(
+            Path(home),
+            "bench_writes",
+            durable=True,
+            extra_env={
+                "AXONQL_METRICS_INTERVAL_SECONDS": "0",
+                "AXONQL_IMMUNE_SCAN_INTERVAL_SECONDS": "0",
+                "AXONQL_LOG_LEVEL": "WARNING",
+            },
+        )
         try:
             await stack.ready()
             print(f"load average: {os.getloadavg()[0]:.1f}; {SECONDS:g} s per measurement")

@@ -1,0 +1,89 @@
+"""A SecantusDB process and `axonql serve` on it, both children of a benchmark."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from axonql.stopping import stop_process
+
+SECRET = "bench-secret-" + "z" * 40
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Stack:
+    """The database (in memory, or on disk with `--sync-on-commit` when `durable`) and the
+    server, configured by `AXONQL_*` variables; `extra_env` adds or overrides settings."""
+
+    def __init__(
+        self,
+        home: Path,
+        database: str,
+        *,
+        durable: bool = False,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        self.db_port, self.port = free_port(), free_port()
+        self.mongo_url = f"mongodb://127.0.0.1:{self.db_port}/?directConnection=true"
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.base}/graphql"
+        binary = Path(sys.executable).parent / "secantusd-py"
+        storage = ("--storage-path", str(home / "db"), "--sync-on-commit") if durable else (
+            "--storage-path", ":memory:"
+        )  # fmt: skip
+        self.db = subprocess.Popen(
+            [
+                *(str(binary), "--host", "127.0.0.1", "--port", str(self.db_port)),
+                *storage,
+                *("--log-level", "ERROR"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        env = {
+            **os.environ,
+            "AXONQL_MONGODB_URL": self.mongo_url,
+            "AXONQL_DATABASE": database,
+            "AXONQL_JWT_SECRET": SECRET,
+            "AXONQL_ENV": "test",
+            "AXONQL_DATA_DIR": str(home),
+            **(extra_env or {}),
+        }
+        self.server = subprocess.Popen(
+            [sys.executable, "-m", "axonql.cli", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=(home / "serve.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+
+    async def ready(self) -> None:
+        """Wait until the server answers GraphQL (it may first build indexes and tallies)."""
+        deadline = time.monotonic() + 120
+        async with httpx.AsyncClient() as http:
+            while time.monotonic() < deadline:
+                if self.server.poll() is not None:
+                    raise RuntimeError("axonql serve exited during startup")
+                try:
+                    reply = await http.post(self.url, json={"query": "{__typename}"})
+                    if reply.status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.2)
+        raise RuntimeError("axonql serve did not start")
+
+    def stop(self) -> None:
+        for process in (self.server, self.db):
+            stop_process(process, 20)
