@@ -13,7 +13,7 @@ from typing import Any
 from axonql import models
 from axonql.services.events import emit
 from axonql.subscriptions import log as event_log
-from tests.support import GraphQLClient, RequestCommands
+from tests.support import GraphQLClient, RequestCommands, error_codes
 
 SMALL, LARGE = 300, 3_000
 RARE = "task_rare"  # three events, at the very start of the log
@@ -100,3 +100,18 @@ async def test_history_reads_do_not_grow_with_the_log(
         if measured[LARGE][name] > 2 * measured[SMALL][name] + 40
     }
     assert not grown, f"documents matched at {SMALL} vs {LARGE} events: {grown}"
+
+
+async def test_bad_page_arguments_are_validation_errors(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    """A page size past the limit or a cursor that is no event id is refused by name."""
+    for arguments, field in [
+        ("first: 100000", "first"),
+        ("first: -1", "first"),
+        ('after: "evt_x"', "after"),
+        ('after: "not-a-cursor"', "after"),
+    ]:
+        body = await gql(f"{{ events({arguments}) {{ edges {{ cursor }} }} }}", None, admin_token)
+        assert error_codes(body) == ["VALIDATION_ERROR"], body
+        assert body["errors"][0]["extensions"]["field"] == field, body
