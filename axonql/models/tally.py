@@ -1,8 +1,9 @@
 """Maintained counts (tasks per status, agents per status …), split into shards.
 
-Each change adds to one shard chosen at random, so concurrent writers rarely touch the same
-document; a read sums the shards of one `kind` (an indexed equality, so its cost does not grow
-with the collections counted). `services/tallies.py` keeps them.
+Each unit of work adds to one shard (`shard_slots`: none shared by two in flight on one
+instance), so concurrent writers rarely touch the same document; a read sums the shards of one
+`kind` (an indexed equality, so its cost does not grow with the collections counted).
+`services/tallies.py` keeps them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from datetime import datetime
 
 from beanie import Document
 from pydantic import Field
+
+SHARDS = 64
+"""Shards per kind: more than the units of work one instance usually has in flight."""
 
 
 class Tally(Document):

@@ -22,6 +22,7 @@ fan out to millions of objects. The estimate walks the document once against the
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,7 @@ from graphql.validation import (
 )
 from strawberry.extensions import AddValidationRules
 
+from axonql.adapters.strawberry_internals import graphql_core_schema
 from axonql.errors import QueryTooCostly
 from axonql.services.pagination import DEFAULT_LIST_LIMIT
 from axonql.settings import Settings
@@ -271,17 +273,36 @@ class QueryCostRule(ASTValidationRule):
             return
         context = self.context
         assert isinstance(context, ValidationContext)
-        for definition in node.definitions:
-            if not isinstance(definition, OperationDefinitionNode):
-                continue
-            name = definition.name.value if definition.name else None
-            if self.operation_name is not None and name != self.operation_name:
-                continue  # not the operation this request runs
-            estimator = _Estimator(context.schema, node, self.variables, self.limits)
-            cost = estimator.operation(definition)
-            if cost > self.limits.max_cost:
-                error = QueryTooCostly(cost, self.limits.max_cost)
-                self.report_error(GraphQLError(error.message, definition, original_error=error))
+        for error in cost_errors(
+            context.schema, node, self.variables, self.operation_name, self.limits
+        ):
+            self.report_error(error)
+
+
+def cost_errors(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any],
+    operation_name: str | None,
+    limits: CostLimits,
+) -> list[GraphQLError]:
+    """QUERY_TOO_COSTLY for the operation this request runs, if its estimate is too high."""
+    errors = []
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        name = definition.name.value if definition.name else None
+        if operation_name is not None and name != operation_name:
+            continue  # not the operation this request runs
+        cost = _Estimator(schema, document, variables, limits).operation(definition)
+        if cost > limits.max_cost:
+            error = QueryTooCostly(cost, limits.max_cost)
+            errors.append(GraphQLError(error.message, definition, original_error=error))
+    return errors
+
+
+VALIDATED_TEXTS = 512
+"""Document texts remembered as valid (bounded: a client may send endless distinct ones)."""
 
 
 class CostedValidationRules(AddValidationRules):
@@ -291,11 +312,37 @@ class CostedValidationRules(AddValidationRules):
     one extension still carries every rule (Strawberry visits each extension at every step).
     Introspection is refused the same way, per request: one schema serves every transport, and
     only the caller's context (`Context.introspection`, off for `/graphql` in production) knows.
+
+    Validating a document is a pure function of its text (and of whether introspection is
+    allowed), and it was a fifth of the server's time on small mutations: a text that passed
+    once is not validated again; only its cost, which depends on the variables, is estimated.
     """
 
     def __init__(self, validation_rules: list[type[ASTValidationRule]], limits: CostLimits) -> None:
         super().__init__(validation_rules)
         self.limits = limits
+        self.valid: OrderedDict[tuple[str, bool], None] = OrderedDict()  # texts known valid
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context  # kept: the extension is shared by every request
+        text, document = context.query, context.graphql_document
+        key = (text or "", NoSchemaIntrospectionCustomRule in context.validation_rules)
+        known = text is not None and document is not None and key in self.valid
+        if known:
+            assert document is not None
+            self.valid.move_to_end(key)
+            context.pre_execution_errors = cost_errors(
+                graphql_core_schema(context.schema),
+                document,
+                context.variables or {},
+                context.operation_name,
+                self.limits,
+            )
+        yield
+        if not known and text is not None and context.pre_execution_errors == []:
+            self.valid[key] = None
+            if len(self.valid) > VALIDATED_TEXTS:
+                self.valid.popitem(last=False)
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context

@@ -171,7 +171,7 @@ async def delete_agent(agent_id: str) -> bool:
             total=-runs.total_tasks_completed,
             mean_change=-runs.average_task_duration,
         )
-        await tallies.apply(deltas, unit.session)
+        unit.count(deltas)
         await emit(
             "AGENT_STATUS", {"change": "deleted", "status": agent.status.value}, agent_id=agent_id
         )

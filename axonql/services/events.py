@@ -3,11 +3,12 @@
 Services write through `atomically(body)`. `body(change)` makes its writes with
 `session=change.session` and reports them with `emit(...)`; at the end the events are given
 their subjects as they now stand (`subscriptions.snapshots`), numbered (see
-`subscriptions.log`), inserted in the same transaction together with the writes that follow
-each event there (`ALONGSIDE`: the tallies), and committed; only then are they handed to the
-fan-out. A transient conflict (another writer on the same document) aborts the
-transaction and runs `body` again, so a body must only read and write through its session
-and keep no effects outside it. A unit of work started inside another joins it.
+`subscriptions.log`), inserted in the same transaction together with the counts they and the
+body change (`services.tallies`, one write to the unit's own shard, see `shard_slots`), and
+committed; only then are they handed to the fan-out. A transient conflict (another writer on
+the same document) aborts the transaction and runs `body` again, so a body must only read and
+write through its session and keep no effects outside it. A unit of work started inside another
+joins it.
 
 Where the database has no transactions (a standalone mongod) the same call runs in two steps,
 the change and then its events: a crash between them loses the events (see README).
@@ -38,7 +39,7 @@ from axonql.models import Event
 from axonql.services import tallies
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions import snapshots
-from axonql.subscriptions.log import Alongside, EventLog
+from axonql.subscriptions.log import EventLog
 
 if TYPE_CHECKING:
     from axonql.subscriptions.realtime import RealTime
@@ -47,12 +48,6 @@ T = TypeVar("T")
 
 DEFAULT_RETENTION = timedelta(days=7)
 RETRY_SECONDS = 10.0  # how long a unit of work retries transient conflicts before giving up
-
-ALONGSIDE: tuple[Alongside, ...] = (tallies.record,)
-"""Writes that follow each event inside its transaction, with the session (`None` without
-transactions): the in-transaction observers of every event. They run after the events are
-numbered and inserted, just before the commit, so a document they share (a tally shard) is
-held for as short a time as possible."""
 
 _bound: ContextVar[RealTime | None] = ContextVar("axonql_realtime", default=None)
 _change: ContextVar[Change | None] = ContextVar("axonql_change", default=None)
@@ -74,14 +69,40 @@ def current() -> RealTime | None:
 
 
 class Change:
-    """One unit of work in progress: the session its writes use (`None` without transactions)
-    and the events it will commit."""
+    """One unit of work in progress: the session its writes use (`None` without transactions),
+    the events it will commit, the counts it changes beside them, and its tally shard."""
 
-    def __init__(self, session: AsyncClientSession | None, retention: timedelta) -> None:
+    def __init__(
+        self, session: AsyncClientSession | None, retention: timedelta, shard: int | None = None
+    ) -> None:
         self.session = session
         self.retention = retention
+        self.shard = shard
         self.events: list[Event] = []
+        self.deltas = tallies.Deltas()
+        self.written: dict[tuple[str, str], dict[str, Any]] = {}
         self.open = True
+
+    def wrote(self, subject: str, stored: dict[str, Any]) -> None:
+        """Note a subject as this unit of work left it (`stored`: its stored form, `_id` and
+        all; `subject`: its snapshot name, "task"), so its events' snapshot needs no read."""
+        self.written[(subject, str(stored["_id"]))] = stored
+
+    def rewriting(self, subject: str, subject_id: str) -> None:
+        """Forget what `wrote` noted: the subject is written again (its snapshot is read)."""
+        self.written.pop((subject, subject_id), None)
+
+    def count(self, deltas: tallies.Deltas) -> None:
+        """Add counts that change without an event; written with the events' at commit."""
+        self.deltas.merge(deltas)
+
+    def counts(self) -> tallies.Deltas:
+        """Everything this unit of work changes in the tallies: its events' and its own."""
+        total = tallies.Deltas()
+        for event in self.events:
+            total.merge(tallies.deltas_of(event))
+        total.merge(self.deltas)
+        return total
 
     def emit(
         self,
@@ -123,7 +144,7 @@ async def atomically(body: Callable[[Change], Awaitable[T]], *, retry: bool = Tr
         result, events = await _two_steps(body, retention)
     else:
         try:
-            result, events = await _in_transaction(body, retention, retry)
+            result, events = await _in_transaction(body, retention, retry, service)
             log.transactions = True
         except OperationFailure as exc:
             if exc.code != event_log.NO_TRANSACTIONS or log.transactions:
@@ -166,14 +187,19 @@ def conflicted(exc: BaseException) -> bool:
 
 
 async def _in_transaction(
-    body: Callable[[Change], Awaitable[T]], retention: timedelta, retry: bool = True
+    body: Callable[[Change], Awaitable[T]],
+    retention: timedelta,
+    retry: bool,
+    service: RealTime | None,
 ) -> tuple[T, list[Event]]:
     client = Event.get_pymongo_collection().database.client
     deadline = time.monotonic() + RETRY_SECONDS
     backoff = 0.002
     while True:
+        slots = service.shard_slots if service is not None else None
+        shard = slots.take() if slots is not None else None
         async with client.start_session() as session:
-            change = Change(session, retention)
+            change = Change(session, retention, shard)
             token = _change.set(change)
             try:
                 await session.start_transaction()
@@ -192,19 +218,18 @@ async def _in_transaction(
             finally:
                 change.open = False
                 _change.reset(token)
+                if slots is not None and shard is not None:
+                    slots.give_back(shard)  # the transaction has ended either way
         await asyncio.sleep(backoff * random.random())
         backoff = min(backoff * 2, 0.1)
 
 
 async def _commit(change: Change, session: AsyncClientSession) -> None:
-    """Snapshot the subjects, number and insert the events, run what goes alongside each,
-    and commit."""
+    """Snapshot the subjects, number and insert the events, write the counts, and commit."""
     if change.events:
-        await snapshots.attach(change.events, session)
+        await snapshots.attach(change.events, session, change.written)
         await event_log.store(change.events, session)
-    for event in change.events:  # last: shared documents (tally shards) held until commit
-        for alongside in ALONGSIDE:
-            await alongside(event, session)
+    await tallies.apply(change.counts(), session, change.shard)
     for attempt in range(3):
         try:
             await session.commit_transaction()
@@ -241,9 +266,7 @@ async def _two_steps(
         change.open = False
         _change.reset(token)
     if change.events:
-        await snapshots.attach(change.events)
+        await snapshots.attach(change.events, known=change.written)
         await event_log.store(change.events)
-        for event in change.events:
-            for alongside in ALONGSIDE:
-                await alongside(event, None)
+    await tallies.apply(change.counts())
     return result, change.events

@@ -8,11 +8,17 @@ the query re-asserted, reads only what the query matches. Inside a transaction t
 atomic as findAndModify (a concurrent write to the document is a write conflict); outside
 one, a document changed in between no longer matches and the next candidate is tried.
 MongoDB serves both shapes from indexes.
+
+Inside a transaction the document after the update is worked out from the one read before it
+(`models.stored_form.updated`: nothing else can have changed it in between without a write
+conflict), which saves reading it again.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from axonql.models.stored_form import updated
 
 ATTEMPTS = 5
 
@@ -39,7 +45,10 @@ async def update_first(
         where = {"_id": before["_id"], **{k: c for k, c in query.items() if k != "_id"}}
         result = await collection.update_one(where, update, session=session)
         if result.matched_count:
-            after = await collection.find_one({"_id": before["_id"]}, session=session)
+            in_transaction = session is not None and session.in_transaction
+            after = updated(before, update, collection.codec_options) if in_transaction else None
+            if after is None:
+                after = await collection.find_one({"_id": before["_id"]}, session=session)
             if after is not None:
                 return before, after
     return None

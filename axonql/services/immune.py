@@ -201,7 +201,7 @@ async def _record(finding: Finding, scan_id: str, now: datetime) -> Threat:
     async def write(unit: Change) -> None:
         await threat.insert(session=unit.session)
         cell = _cell(threat)
-        await tallies.apply(tallies.threat_deltas(None, cell, seen=threat.created_at), unit.session)
+        unit.count(tallies.threat_deltas(None, cell, seen=threat.created_at))
         await emit(
             "SYSTEM_ALERT",
             {
@@ -242,7 +242,7 @@ async def _seen_again(threat: Threat, finding: Finding, scan_id: str, now: datet
         )
         if done.modified_count and finding.severity != threat.severity:
             after = tallies.threat_cell(threat.status, finding.severity, threat.type)
-            await tallies.apply(tallies.threat_deltas(before, after), unit.session)
+            unit.count(tallies.threat_deltas(before, after))
 
     await atomically(write)
     for key, value in changes.items():
@@ -272,7 +272,7 @@ async def _resolve(threat: Threat, method: str) -> bool:
             return False
         after = tallies.threat_cell("resolved", threat.severity, threat.type)
         deltas = tallies.threat_deltas(before, after, seconds=seconds)
-        await tallies.apply(deltas, unit.session)
+        unit.count(deltas)
         return True
 
     if not await atomically(write):

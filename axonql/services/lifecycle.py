@@ -115,6 +115,7 @@ async def _move(
         await _explain_miss(task_id, target, allowed, where or {})
         return None
     before, after = moved
+    unit.wrote("task", after)
     task = from_raw(after)
     await emit(
         "TASK_STATE_CHANGED",

@@ -217,6 +217,7 @@ async def _claim(
     )
     if claimed is None:
         return None
+    unit.wrote("task", claimed[1])
     task = lifecycle.from_raw(claimed[1])
     await emit(
         "TASK_STATE_CHANGED",
@@ -304,13 +305,13 @@ async def complete(task_id: str, agent_id: str, result: dict[str, Any]) -> model
     in the same unit of work)."""
 
     async def write(unit: Change) -> models.Task:
-        return await _complete(unit.session, task_id, agent_id, result)
+        return await _complete(unit, task_id, agent_id, result)
 
     return await atomically(write)
 
 
 async def _complete(
-    session: AsyncClientSession | None, task_id: str, agent_id: str, result: dict[str, Any]
+    unit: Change, task_id: str, agent_id: str, result: dict[str, Any]
 ) -> models.Task:
     task = await lifecycle.move(
         task_id,
@@ -327,7 +328,7 @@ async def _complete(
     )
     if task is None:
         raise Conflict(f"task {task_id} changed while completing; retry")
-    await record_finish(task, success=True, session=session)
+    await record_finish(task, success=True, unit=unit)
     return task
 
 
@@ -359,7 +360,7 @@ async def fail(task_id: str, agent_id: str, error: str, *, retry: bool = True) -
         )
         if task is None:
             raise Conflict(f"task {task_id} changed while failing; retry")
-        await record_finish(task, success=False, session=unit.session)
+        await record_finish(task, success=False, unit=unit)
         return task
 
     return await atomically(write)
@@ -489,15 +490,15 @@ async def _expire(
         payload={"expired_agent_id": agent, "error": error},
     )
     if moved is not None:
-        await record_finish(moved, success=False, session=unit.session)
+        await record_finish(moved, success=False, unit=unit)
     return moved
 
 
-async def record_finish(
-    task: models.Task, *, success: bool, session: AsyncClientSession | None = None
-) -> None:
+async def record_finish(task: models.Task, *, success: bool, unit: Change) -> None:
     """Per-task, per-schedule and per-agent run statistics for one finished task."""
+    session = unit.session
     duration = _duration(task)
+    unit.rewriting("task", task.id)
     await models.Task.get_pymongo_collection().update_one(
         {"_id": task.id},
         {
@@ -540,7 +541,7 @@ async def record_finish(
             deltas = tallies.agent_run_deltas(
                 ok=int(success), bad=int(not success), total=1, mean_change=after - before
             )
-            await tallies.apply(deltas, session)
+            unit.count(deltas)
 
 
 async def _bump(

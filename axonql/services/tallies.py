@@ -4,10 +4,11 @@ Counted: tasks per (automation or not, status, type), with the summed duration o
 ones; agents per status; memories per pool; and each collection's oldest and newest
 `created_at` (where newest-first pages start their windows, see `pagination`).
 
-The counts follow the events: `record(event, session)` turns one event into deltas and adds
-them to one randomly chosen shard (`models.Tally`) in the transaction that commits the event,
-so a count moves exactly when its event commits and concurrent writers rarely meet on one
-document. `services.events.emit` hands `record` to the event log. Every change to a counted
+The counts follow the events: a unit of work (`services.events`) turns its events into deltas
+(`deltas_of`), adds those its services counted without an event (threats, agents' run
+statistics), and writes them to its own shard (`models.Tally`, `shard_slots`) in one command
+of the transaction that commits the events, so a count moves exactly when its event commits
+and concurrent writers do not meet on one document. Every change to a counted
 quantity emits an event carrying what its deltas need (`status` and `previous`, `type`,
 `automation`, `duration`; a memory's `pool` and `previous_pool`); `rebuild()` recounts from
 the documents, for an existing database and after bulk imports that bypass the services (demo
@@ -22,11 +23,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pymongo import UpdateOne
+
 from axonql import models
 from axonql.models.agent import AgentStatus
+from axonql.models.tally import SHARDS
 from axonql.models.task import TaskStatus
 
-SHARDS = 16
 TASKS = "tasks"
 AGENTS = "agents"
 MEMORIES = "memories"
@@ -97,6 +100,18 @@ class Deltas:
 
     def add_sum(self, kind: str, cell: str, by: float) -> None:
         self.sums[kind][cell] = self.sums[kind].get(cell, 0.0) + by
+
+    def merge(self, other: Deltas) -> None:
+        """Add `other`'s changes to these."""
+        for kind, cells in other.counts.items():
+            for cell, by in cells.items():
+                self.add(kind, cell, by)
+        for kind, sums in other.sums.items():
+            for cell, total in sums.items():
+                self.add_sum(kind, cell, total)
+        for kind, seen in other.seen.items():
+            mine = self.seen.get(kind)
+            self.seen[kind] = seen if mine is None else max(mine, seen)
 
 
 def _task_deltas(event: models.Event, deltas: Deltas) -> None:
@@ -275,28 +290,32 @@ def _collection() -> Any:
     return models.Tally.get_pymongo_collection()
 
 
-async def record(event: models.Event, session: Any = None) -> None:
-    """Add the event's deltas to one shard, in the caller's transaction (`session`)."""
-    await apply(deltas_of(event), session)
+def _update(kind: str, deltas: Deltas) -> dict[str, Any] | None:
+    inc: dict[str, Any] = {f"counts.{c}": n for c, n in deltas.counts[kind].items() if n}
+    inc.update({f"sums.{c}": s for c, s in deltas.sums[kind].items() if s})
+    update: dict[str, Any] = {"$setOnInsert": {"kind": kind}}
+    if inc:
+        update["$inc"] = inc
+    seen = deltas.seen.get(kind)
+    if seen is not None:
+        update["$min"] = {"oldest": seen}
+        update["$max"] = {"newest": seen}
+    return update if len(update) > 1 else None
 
 
-async def apply(deltas: Deltas, session: Any = None) -> None:
-    """Add deltas to one shard per kind, in the caller's transaction (`session`): for
-    changes that are counted without an event (threats)."""
-    for kind in set(deltas.counts) | set(deltas.sums) | set(deltas.seen):
-        inc: dict[str, Any] = {f"counts.{c}": n for c, n in deltas.counts[kind].items() if n}
-        inc.update({f"sums.{c}": s for c, s in deltas.sums[kind].items() if s})
-        update: dict[str, Any] = {"$setOnInsert": {"kind": kind}}
-        if inc:
-            update["$inc"] = inc
-        seen = deltas.seen.get(kind)
-        if seen is not None:
-            update["$min"] = {"oldest": seen}
-            update["$max"] = {"newest": seen}
-        if len(update) == 1:
-            continue
-        shard = f"{kind}#{random.randrange(SHARDS)}"  # spreads writes; not a secret
-        await _collection().update_one({"_id": shard}, update, upsert=True, session=session)
+async def apply(deltas: Deltas, session: Any = None, shard: int | None = None) -> None:
+    """Add `deltas` to shard `shard` of each kind (a random one when None), in one command of
+    the caller's transaction (`session`)."""
+    if shard is None:
+        shard = random.randrange(SHARDS)  # spreads writes; not a secret
+    kinds = sorted(set(deltas.counts) | set(deltas.sums) | set(deltas.seen))
+    writes = [
+        UpdateOne({"_id": f"{kind}#{shard}"}, update, upsert=True)
+        for kind in kinds
+        if (update := _update(kind, deltas)) is not None
+    ]
+    if writes:
+        await _collection().bulk_write(writes, ordered=True, session=session)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from axonql import models
 from axonql.errors import NotFound
 from axonql.models.base import utcnow
+from axonql.models.stored_form import model_as_stored
 from axonql.models.task import PRIORITY_RANK, Schedule, TaskPriority, TaskStatus
 from axonql.services import tallies
 from axonql.services import validation as v
@@ -148,6 +149,9 @@ async def create_task(settings: Settings, draft: TaskDraft, **fields: Any) -> mo
 
     async def write(unit: Change) -> None:
         await task.insert(session=unit.session)
+        unit.wrote(
+            "task", model_as_stored(task, models.Task.get_pymongo_collection().codec_options)
+        )
         await emit(
             "TASK_STATE_CHANGED",
             {"status": task.status.value, "name": task.name, "change": "created", **counted(task)},

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -45,9 +45,6 @@ HOLE_PATIENCE = 0.05  # how long `last_seq` lets an in-flight number commit befo
 MARK_STRIDE = 256  # `last_seq` records the settled point itself when it is this far behind
 _DUPLICATE_KEY = 11000
 NO_TRANSACTIONS = 20  # IllegalOperation: "Transaction numbers are only allowed on a replica set"
-
-Alongside = Callable[[Event, Any], Awaitable[None]]
-"""A write committed with each event, in its transaction (`session`): the tallies' counts."""
 
 
 def parse_event_id(value: str, field: str = "after") -> int:

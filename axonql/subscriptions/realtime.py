@@ -22,7 +22,9 @@ from urllib.parse import urlparse
 from axonql.database import Database
 from axonql.errors import ResumePointExpired
 from axonql.models.event import Event
+from axonql.models.tally import SHARDS
 from axonql.settings import Settings
+from axonql.shard_slots import ShardSlots
 from axonql.stopping import stop_task
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions.feeds import BroadcastFeed, ChangeStreamFeed, Feed
@@ -49,6 +51,7 @@ class RealTime:
         self.feed: Feed | None = None
         self.retention = timedelta(seconds=settings.event_retention_seconds)
         self.log = event_log.EventLog()
+        self.shard_slots = ShardSlots(SHARDS)  # the tally shard of each unit of work in flight
         self._chores: set[asyncio.Task[None]] = set()
         self._recent: OrderedDict[str, object] = OrderedDict()
         self.frames = EncodedPayloads()  # shared results' frames, encoded once
