@@ -17,6 +17,7 @@ from axonql.observability.tracing import Tracing
 from axonql.services.login_throttle import LoginThrottle
 from axonql.services.metrics_sampler import CpuGauge
 from axonql.services.persisted_queries import PersistedQueries
+from axonql.services.queue import ClaimsInFlight
 from axonql.services.reply import Replies
 from axonql.services.request_stats import RequestStats
 from axonql.services.token_validity import TokenValidity
@@ -42,6 +43,7 @@ class AppState:
     request_stats: RequestStats = field(default_factory=RequestStats)
     cpu_gauge: CpuGauge = field(default_factory=CpuGauge)  # live readings and the sampler
     replies: Replies = field(default_factory=Replies)  # task-finished / work-queued wake-ups
+    claims: ClaimsInFlight = field(default_factory=ClaimsInFlight)  # tasks being claimed here
     # OpenTelemetry (observability/tracing.py): None, the default, means tracing is off.
     tracing: Tracing | None = None
     login_throttle: LoginThrottle = field(init=False)

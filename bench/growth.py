@@ -277,7 +277,7 @@ def _reads(
 
     async def claim() -> None:  # a claim that finds nothing for its capability
         agent = models.Agent(id="agent_bench", name="bench", capabilities=["nothing-queued"])
-        await queue.claim(settings, agent, ["nothing-queued"])
+        await queue.claim(settings, agent, ["nothing-queued"], queue.ClaimsInFlight())
 
     async def reap() -> None:
         await queue.reap_expired(settings)

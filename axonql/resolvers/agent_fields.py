@@ -64,4 +64,6 @@ class AgentMutation:
 
     @mutation(Scope.AGENTS_WRITE)
     async def delete_agent(self, info: Info, id: strawberry.ID) -> bool:
-        return await logic.delete_agent(id)
+        deleted = await logic.delete_agent(id)
+        info.context.state.token_validity.forget()  # its keys end here at once
+        return deleted

@@ -308,10 +308,16 @@ async def authenticate(settings: Settings, token: str, validity: TokenValidity) 
     """A bearer credential (JWT or API key) to a principal, or AuthenticationFailed.
 
     An access token must also still stand: its user active, its token version current and its
-    session not revoked (checked against the database, remembered briefly by `validity`).
+    session not revoked (checked against the database, remembered briefly by `validity`); so
+    must an API key and its agent (remembered the same way).
     """
     if looks_like_api_key(token):
-        return await authenticate_api_key(token)
+        known = validity.recall_key(token)
+        if known is not None:
+            return known
+        principal = await authenticate_api_key(token)
+        validity.remember_key(token, principal)
+        return principal
     principal = decode_access_token(settings, token)
     if not await validity.stands(principal.subject, principal.token_version, principal.session):
         raise AuthenticationFailed("access token revoked")

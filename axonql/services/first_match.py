@@ -16,6 +16,7 @@ conflict), which saves reading it again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from axonql.models.stored_form import updated
@@ -30,9 +31,11 @@ async def update_first(
     *,
     sort: list[tuple[str, int]] | None = None,
     session: Any = None,
+    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The first document matching `query` (in `sort` order) after `update`, with the
-    document as it was before; None when none matches."""
+    document as it was before; None when none matches. `derive(before)` adds to `update`
+    what depends on the document found (written in the same command)."""
     for _ in range(ATTEMPTS):
         cursor = collection.find(query, session=session)
         if sort:
@@ -43,12 +46,21 @@ async def update_first(
         before: dict[str, Any] = found[0]
         # `_id` first: SecantusDB looks a multi-field filter up by its first indexed clause.
         where = {"_id": before["_id"], **{k: c for k, c in query.items() if k != "_id"}}
-        result = await collection.update_one(where, update, session=session)
+        change = update if derive is None else merged(update, derive(before))
+        result = await collection.update_one(where, change, session=session)
         if result.matched_count:
             in_transaction = session is not None and session.in_transaction
-            after = updated(before, update, collection.codec_options) if in_transaction else None
+            after = updated(before, change, collection.codec_options) if in_transaction else None
             if after is None:
                 after = await collection.find_one({"_id": before["_id"]}, session=session)
             if after is not None:
                 return before, after
     return None
+
+
+def merged(update: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """One update doing both (their operators' fields must not overlap)."""
+    both = {operator: dict(fields) for operator, fields in update.items()}
+    for operator, fields in extra.items():
+        both.setdefault(operator, {}).update(fields)
+    return both

@@ -10,6 +10,7 @@ the target may follow, so two racing writers cannot both win and no illegal stat
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from axonql import models
@@ -75,16 +76,20 @@ async def move(
     set_: dict[str, Any] | None = None,
     inc: dict[str, Any] | None = None,
     payload: dict[str, Any] | None = None,
+    derive: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> models.Task | None:
     """Atomically move a task to `target`; None when only a `where` condition failed.
 
     `only_from` narrows the legal sources (claim takes only queued tasks). A missing task is
     NotFound, a status the table forbids is IllegalTransition, and `where={"agent_id": …}`
     that names another agent is AuthorizationDenied. The move and its event commit together.
+    `derive(before)` adds what depends on the task as it was to the same update.
     """
 
     async def write(unit: Change) -> models.Task | None:
-        return await _move(unit, task_id, target, change, only_from, where, set_, inc, payload)
+        return await _move(
+            unit, task_id, target, change, only_from, where, set_, inc, payload, derive
+        )
 
     return await atomically(write)
 
@@ -99,6 +104,7 @@ async def _move(
     set_: dict[str, Any] | None,
     inc: dict[str, Any] | None,
     payload: dict[str, Any] | None,
+    derive: Callable[[dict[str, Any]], dict[str, Any]] | None,
 ) -> models.Task | None:
     allowed = [s for s in (only_from or sources(target)) if can_move(s, target)]
     query: dict[str, Any] = {"_id": task_id, "status": {"$in": [s.value for s in allowed]}}
@@ -110,7 +116,7 @@ async def _move(
         update["$inc"] = inc
     collection = models.Task.get_pymongo_collection()
     # Before and after: the event says which status the task left (the tallies count it).
-    moved = await update_first(collection, query, update, session=unit.session)
+    moved = await update_first(collection, query, update, session=unit.session, derive=derive)
     if moved is None:
         await _explain_miss(task_id, target, allowed, where or {})
         return None

@@ -1,7 +1,8 @@
 """The durable work queue: queue, claim with a lease, renew, finish, and re-queue on expiry.
 
-A claim is one `find_one_and_update` over queued tasks whose required capabilities are all
-offered by the agent, ordered by priority then age. The claim sets a lease; progress reports
+A claim reads the head of the queued tasks whose required capabilities are all offered by the
+agent, ordered by priority then age, and leases one of them in the same transaction (see
+`claim` for which one). The claim sets a lease; progress reports
 renew it. A lease that runs out re-queues the task (counting the attempt) or, once the
 task has used `max_attempts`, fails it with the last error.
 """
@@ -10,18 +11,20 @@ from __future__ import annotations
 
 import random
 import re
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 import pymongo
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import PyMongoError
 
 from axonql import models
 from axonql.errors import AuthorizationDenied, Conflict, ValidationError
 from axonql.models.agent import AgentStatus
 from axonql.models.base import utcnow
+from axonql.models.stored_form import updated
 from axonql.models.task import TaskStatus
 from axonql.services import lifecycle, tallies
 from axonql.services.events import Change, atomically, conflicted, emit
@@ -32,8 +35,8 @@ from axonql.settings import Settings
 
 S = TaskStatus
 CLAIM_ORDER = [("priority_rank", pymongo.DESCENDING), ("created_at", pymongo.ASCENDING)]
-CLAIM_SPREAD = 16  # how many of the queue's first tasks contended claimers spread over
-CLAIM_ROUNDS = 3  # reads of the queue's head before a contended claim waits its turn
+CLAIM_SPREAD = 16  # how many of the queue's first tasks concurrent claimers spread over
+CLAIM_ROUNDS = 3  # conflicted tries before a claim retries as any unit of work does
 _CAPABILITY = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
@@ -154,71 +157,108 @@ async def active_count(agent_id: str) -> int:
     return sum(counts)
 
 
-async def claim(settings: Settings, agent: models.Agent, offered: list[str]) -> models.Task | None:
+class ClaimsInFlight:
+    """The tasks this instance's claimers are taking right now, and when each claim ended.
+
+    Claimers on one instance that read the queue's head together each take a different task of
+    it instead of all writing the first one (all but one of them would fail with a write
+    conflict, abort and start again: with 8 agents, most claims did). A read of the head that
+    began before a claim's unit of work ended may still show that task queued, so it skips it
+    too; a read that began after sees the task as it is (queued again, say, after a failure).
+    """
+
+    FORGET_SECONDS = 120.0  # longer than any transaction lives (60 s)
+
+    def __init__(self) -> None:
+        self._taking: set[str] = set()
+        self._ended: dict[str, float] = {}  # task id → when the last claim of it here ended
+
+    def busy(self, task_id: str, read_at: float) -> bool:
+        """Whether a read of the head begun at `read_at` must leave this task alone."""
+        return task_id in self._taking or self._ended.get(task_id, 0.0) > read_at
+
+    def take(self, task_id: str) -> None:
+        self._taking.add(task_id)
+
+    def release(self, task_ids: list[str]) -> None:
+        """The units of work that tried these have ended (claimed, or lost to another)."""
+        now = time.monotonic()
+        if len(self._ended) > 1000:
+            self._ended = {t: at for t, at in self._ended.items() if at > now - self.FORGET_SECONDS}
+        for task_id in task_ids:
+            self._taking.discard(task_id)
+            self._ended[task_id] = now
+
+
+async def claim(
+    settings: Settings, agent: models.Agent, offered: list[str], in_flight: ClaimsInFlight
+) -> models.Task | None:
     """Lease the next queued task whose required capabilities are all in `offered`.
 
-    The first try takes the head of the queue. Claimers that meet there (a write conflict)
-    do not all wait to try the head again: each takes the next few candidates in a random
-    order, so concurrent agents spread over the queue's first tasks instead of queueing on one.
+    The first try takes the first of the queue's head that no claimer of this instance is
+    taking. Claimers of other instances can still meet there (a write conflict): each try after
+    that takes a random one of the head's free tasks, so they spread out instead of queueing.
     """
+    taken: list[str] = []  # what this claim's units of work tried, released when they end
     try:
-        return await atomically(partial(_claim, settings, agent, offered, None), retry=False)
-    except PyMongoError as exc:
-        if not conflicted(exc):
-            raise
-    query = {"status": S.QUEUED.value, **capable_query(offered)}
-    for _ in range(CLAIM_ROUNDS):
-        head = models.Task.get_pymongo_collection().find(query, {"_id": 1}).sort(CLAIM_ORDER)
-        candidates = [raw["_id"] for raw in await head.limit(CLAIM_SPREAD).to_list()]
-        if not candidates:
-            return None
-        random.shuffle(candidates)  # spreads claimers; not a secret
-        for task_id in candidates:
+        for attempt in range(CLAIM_ROUNDS):
+            pick = partial(_claim, settings, agent, offered, in_flight, taken, attempt > 0)
             try:
-                task = await atomically(
-                    partial(_claim, settings, agent, offered, task_id), retry=False
-                )
+                return await atomically(pick, retry=False)
             except PyMongoError as exc:
                 if not conflicted(exc):
                     raise
-                continue
-            if task is not None:
-                return task
-    return await atomically(partial(_claim, settings, agent, offered, None))
+            in_flight.release(taken)
+            taken.clear()
+        return await atomically(partial(_claim, settings, agent, offered, in_flight, taken, True))
+    finally:
+        in_flight.release(taken)
 
 
 async def _claim(
     settings: Settings,
     agent: models.Agent,
     offered: list[str],
-    task_id: str | None,
+    in_flight: ClaimsInFlight,
+    taken: list[str],
+    spread: bool,
     unit: Change,
 ) -> models.Task | None:
-    """Lease `task_id` if it is still queued (or, without one, the head of the queue)."""
+    """Lease one of the queue's first tasks (see `claim`), read and written in `unit`."""
     collection = models.Task.get_pymongo_collection()
+    query = {"status": S.QUEUED.value, **capable_query(offered)}
+    head = collection.find(query, session=unit.session).sort(CLAIM_ORDER)
+    read_at = time.monotonic()
+    candidates = await head.limit(CLAIM_SPREAD).to_list()
+    free = [raw for raw in candidates if not in_flight.busy(raw["_id"], read_at)]
+    if not free:
+        return None  # all being claimed here, or just claimed: none is surely free
+    before = random.choice(free) if spread else free[0]  # spreads claimers; not a secret
+    in_flight.take(before["_id"])
+    taken.append(before["_id"])
     now = utcnow()
-    chosen = {} if task_id is None else {"_id": task_id}
-    claimed = await update_first(
-        collection,
-        {**chosen, "status": S.QUEUED.value, **capable_query(offered)},
-        {
-            "$set": {
-                "status": S.RUNNING.value,
-                "agent_id": agent.id,
-                "lease_expires_at": now + timedelta(seconds=settings.task_lease_seconds),
-                "started_at": now,
-                "progress": 0,
-                "updated_at": now,
-            },
-            "$inc": {"attempts": 1},
+    update = {
+        "$set": {
+            "status": S.RUNNING.value,
+            "agent_id": agent.id,
+            "lease_expires_at": now + timedelta(seconds=settings.task_lease_seconds),
+            "started_at": now,
+            "progress": 0,
+            "updated_at": now,
         },
-        sort=CLAIM_ORDER,
-        session=unit.session,
+        "$inc": {"attempts": 1},
+    }
+    done = await collection.update_one(
+        {"_id": before["_id"], **query}, update, session=unit.session
     )
-    if claimed is None:
-        return None
-    unit.wrote("task", claimed[1])
-    task = lifecycle.from_raw(claimed[1])
+    if not done.matched_count:
+        return None  # not in this snapshot (cannot happen: it was just read in it)
+    after = updated(before, update, collection.codec_options)
+    if after is None:
+        after = await collection.find_one({"_id": before["_id"]}, session=unit.session)
+        assert after is not None
+    unit.wrote("task", after)
+    task = lifecycle.from_raw(after)
     await emit(
         "TASK_STATE_CHANGED",
         {
@@ -313,6 +353,7 @@ async def complete(task_id: str, agent_id: str, result: dict[str, Any]) -> model
 async def _complete(
     unit: Change, task_id: str, agent_id: str, result: dict[str, Any]
 ) -> models.Task:
+    now = utcnow()
     task = await lifecycle.move(
         task_id,
         S.COMPLETED,
@@ -321,10 +362,11 @@ async def _complete(
         set_={
             "result": result,
             "progress": 100,
-            "completed_at": utcnow(),
+            "completed_at": now,
             "lease_expires_at": None,
             "error": None,
         },
+        derive=run_statistics(success=True, completed_at=now),
     )
     if task is None:
         raise Conflict(f"task {task_id} changed while completing; retry")
@@ -350,13 +392,15 @@ async def fail(task_id: str, agent_id: str, error: str, *, retry: bool = True) -
         current = await leased_task(task_id, agent_id)
 
     async def write(unit: Change) -> models.Task:
+        now = utcnow()
         task = await lifecycle.move(
             task_id,
             S.FAILED,
             change="failed",
             where={"agent_id": agent_id},
-            set_={"error": error, "completed_at": utcnow(), "lease_expires_at": None},
+            set_={"error": error, "completed_at": now, "lease_expires_at": None},
             payload={"error": error},
+            derive=run_statistics(success=False, completed_at=now),
         )
         if task is None:
             raise Conflict(f"task {task_id} changed while failing; retry")
@@ -488,28 +532,38 @@ async def _expire(
         where=where,
         set_={"error": error, "completed_at": now, "lease_expires_at": None},
         payload={"expired_agent_id": agent, "error": error},
+        derive=run_statistics(success=False, completed_at=now),
     )
     if moved is not None:
         await record_finish(moved, success=False, unit=unit)
     return moved
 
 
-async def record_finish(task: models.Task, *, success: bool, unit: Change) -> None:
-    """Per-task, per-schedule and per-agent run statistics for one finished task."""
-    session = unit.session
-    duration = _duration(task)
-    unit.rewriting("task", task.id)
-    await models.Task.get_pymongo_collection().update_one(
-        {"_id": task.id},
-        {
-            "$set": {"statistics.average_duration": duration},
+def run_statistics(
+    *, success: bool, completed_at: datetime
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A finished task's own run statistics, added to the update that finishes it: its
+    duration needs the `started_at` the update finds (`lifecycle.move(derive=…)`)."""
+    stored_end = completed_at.replace(microsecond=completed_at.microsecond // 1000 * 1000)
+
+    def derive(before: dict[str, Any]) -> dict[str, Any]:
+        started = before.get("started_at")
+        seconds = (stored_end - started).total_seconds() if started is not None else 0.0
+        return {
+            "$set": {"statistics.average_duration": max(0.0, seconds)},
             "$inc": {
                 "statistics.total_runs": 1,
                 f"statistics.{'successful_runs' if success else 'failed_runs'}": 1,
             },
-        },
-        session=session,
-    )
+        }
+
+    return derive
+
+
+async def record_finish(task: models.Task, *, success: bool, unit: Change) -> None:
+    """Per-schedule and per-agent run statistics for one finished task (its own were written
+    with the move that finished it: `run_statistics`)."""
+    duration = _duration(task)
     if task.parent_id:
         await _bump(
             models.Task,
@@ -521,7 +575,7 @@ async def record_finish(task: models.Task, *, success: bool, unit: Change) -> No
             "average_duration",
             success,
             duration,
-            session,
+            unit,
         )
     if task.agent_id:
         means = await _bump(
@@ -534,7 +588,7 @@ async def record_finish(task: models.Task, *, success: bool, unit: Change) -> No
             "average_task_duration",
             success,
             duration,
-            session,
+            unit,
         )
         if means is not None:  # the agents' summed statistics, in the same transaction
             before, after = means
@@ -554,29 +608,31 @@ async def _bump(
     average: str,
     success: bool,
     duration: float,
-    session: AsyncClientSession | None,
+    unit: Change,
 ) -> tuple[float, float] | None:
     """Add one run to a statistics block; compare-and-set on the total keeps the mean exact.
     The mean before and after (None: no such document)."""
     collection = model.get_pymongo_collection()
+    subject = "agent" if model is models.Agent else "task"
     for _ in range(20):
-        raw = await collection.find_one({"_id": doc_id}, {path: 1}, session=session)
+        raw = await collection.find_one({"_id": doc_id}, session=unit.session)
         if raw is None:
             return None
         stats = raw.get(path) or {}
         n = int(stats.get(total, 0))
         mean = float(stats.get(average, 0.0))
-        updated = await collection.update_one(
-            {"_id": doc_id, f"{path}.{total}": stats.get(total, 0)},
-            {
-                "$set": {
-                    f"{path}.{total}": n + 1,
-                    f"{path}.{average}": (mean * n + duration) / (n + 1),
-                },
-                "$inc": {f"{path}.{ok if success else bad}": 1},
+        update = {
+            "$set": {
+                f"{path}.{total}": n + 1,
+                f"{path}.{average}": (mean * n + duration) / (n + 1),
             },
-            session=session,
+            "$inc": {f"{path}.{ok if success else bad}": 1},
+        }
+        done = await collection.update_one(
+            {"_id": doc_id, f"{path}.{total}": stats.get(total, 0)}, update, session=unit.session
         )
-        if updated.matched_count:
+        if done.matched_count:
+            unit.wrote(subject, raw)
+            unit.rewrote(subject, doc_id, update, collection.codec_options)
             return mean, (mean * n + duration) / (n + 1)
     return None

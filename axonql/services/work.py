@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from axonql import models
@@ -32,6 +32,9 @@ from axonql.state import AppState
 NO_CAPABLE_AGENT = "NO_CAPABLE_AGENT"
 STRANDED_CHECK_SECONDS = 0.5  # how often a waiting caller checks that a capable agent is online
 SCHEDULE_TRIGGERS = ("schedule", "cron", "interval")
+
+SIGN_OF_LIFE_EVERY = timedelta(seconds=1)
+"""How stale an agent's `last_heartbeat` may be before a claim records it again."""
 
 
 def agent_id_of(principal: Principal) -> str:
@@ -131,14 +134,21 @@ async def heartbeat(
 
 
 async def touch(agent_id: str) -> models.Agent:
-    """A claim or result counts as a sign of life (status is left to heartbeats)."""
-    now = utcnow()
-    raw = await _set_by_id(agent_id, {"last_heartbeat": now, "updated_at": now})
+    """A claim counts as a sign of life (status is left to heartbeats), recorded at most once
+    per `SIGN_OF_LIFE_EVERY`: a busy agent claims many times a second, and liveness is judged
+    over `agent_offline_after_seconds`."""
+    collection = models.Agent.get_pymongo_collection()
+    raw = await collection.find_one({"_id": agent_id})
+    gone = AuthorizationDenied(f"agent {agent_id} no longer exists", details={"agent_id": agent_id})
     if raw is None:
-        raise AuthorizationDenied(
-            f"agent {agent_id} no longer exists", details={"agent_id": agent_id}
-        )
+        raise gone
     agent: models.Agent = models.Agent.model_validate(raw)
+    now = utcnow()
+    if agent.last_heartbeat is None or now - agent.last_heartbeat >= SIGN_OF_LIFE_EVERY:
+        changes = {"last_heartbeat": now, "updated_at": now}
+        if not (await collection.update_one({"_id": agent_id}, {"$set": changes})).matched_count:
+            raise gone
+        agent.last_heartbeat, agent.updated_at = now, now
     if agent.status is AgentStatus.OFFLINE:
         return await heartbeat_agent(agent)
     return agent
@@ -177,7 +187,7 @@ async def claim_next(
     while True:
         # an agent at its max_concurrent_tasks waits here instead of spinning on claims
         if await queue.has_room(agent):
-            task = await queue.claim(state.settings, agent, offered)
+            task = await queue.claim(state.settings, agent, offered, state.claims)
             if task is not None:
                 return task
         remaining = deadline - time.monotonic()
