@@ -13,7 +13,9 @@ asyncio workers in this process speaking the public GraphQL API with their API k
   of the same server: in one transaction claim the queue's head (`find_one_and_update`, same
   filter, sort and update shape) and insert its event numbered by an `$inc` taken outside the
   transaction; then in another mark it completed with its event. Conflicts are retried as
-  AxonQL retries them. Measured with as many claimers as agents, in the same run.
+  AxonQL retries them. Measured with as many claimers as agents, in the same run. The raw
+  claimers work on copies of a task and an event AxonQL stored, in collections indexed as
+  AxonQL's (`bench/_raw.py`); a bare variant (small documents, one index) is printed beside.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 import secrets
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,7 @@ from pymongo.errors import PyMongoError
 from axonql.agent.client import AgentClient
 from axonql.scopes import ALL_SCOPES
 from bench import benchmark
+from bench._raw import Samples, index_like_axonql
 from bench._results import figure, save
 from bench._stack import SECRET, Stack
 
@@ -161,37 +165,42 @@ async def _raw_transaction(client: AsyncMongoClient[Any], work: Any) -> Any:
                     raise
 
 
-async def _raw_claims(mongo_url: str, claimers: int) -> float:
-    """Tasks/s for raw claimers: claim + event, complete + event, each in a transaction."""
+async def _raw_claims(mongo_url: str, claimers: int, samples: Samples | None) -> float:
+    """Tasks/s for raw claimers: claim + event, complete + event, each in a transaction
+    (`samples` None: the bare variant)."""
     client: AsyncMongoClient[Any] = AsyncMongoClient(
         mongo_url, tz_aware=True, w="majority", journal=True
     )
     db = client[f"bench_raw_{secrets.token_hex(3)}"]
     collection = db["tasks"]
-    await collection.create_index(
-        [("status", ASCENDING), ("priority_rank", DESCENDING), ("created_at", ASCENDING)]
-    )
-    await db["events"].create_index("seq", unique=True)
-    now = time.time()
-    await collection.insert_many(
-        [
-            {
-                "_id": f"t{i}",
-                "status": "queued",
-                "priority_rank": i % 4,
-                "created_at": now + i,
-                "required_capabilities": [CAPABILITY],
-                "attempts": 0,
-            }
-            for i in range(TASKS)
-        ]
-    )
+    if samples is None:
+        await collection.create_index(
+            [("status", ASCENDING), ("priority_rank", DESCENDING), ("created_at", ASCENDING)]
+        )
+        await db["events"].create_index("seq", unique=True)
+    else:
+        await index_like_axonql(db)
+    now = datetime.now(UTC)
+    fields = [
+        {
+            "status": "queued",
+            "priority_rank": i % 4,
+            "created_at": now + timedelta(seconds=i),
+            "required_capabilities": [CAPABILITY],
+            "attempts": 0,
+        }
+        for i in range(TASKS)
+    ]
+    if samples is None:
+        await collection.insert_many([{"_id": f"t{i}", **f} for i, f in enumerate(fields)])
+    else:
+        await collection.insert_many([samples.new_task(**f) for f in fields])
     query = {
         "status": "queued",
         "required_capabilities": {"$not": {"$elemMatch": {"$nin": [CAPABILITY]}}},
     }
 
-    async def event(session: Any, task_id: str, change: str) -> None:
+    async def event(session: Any, task: dict[str, Any], change: str) -> None:
         counter = await db["event_counters"].find_one_and_update(
             {"_id": "events"},
             {"$inc": {"seq": 1}},
@@ -200,10 +209,12 @@ async def _raw_claims(mongo_url: str, claimers: int) -> float:
         )
         assert counter is not None
         seq = int(counter["seq"])
-        await db["events"].insert_one(
-            {"_id": f"evt_{seq:012d}", "seq": seq, "task_id": task_id, "change": change},
-            session=session,
-        )
+        if samples is None:
+            document = {"_id": f"evt_{seq:012d}", "seq": seq, "task_id": task["_id"]}
+            document["change"] = change
+        else:
+            document = samples.new_event(seq, task, change=change, status=task["status"])
+        await db["events"].insert_one(document, session=session)
 
     async def claim(session: Any) -> Any:
         task = await collection.find_one_and_update(
@@ -214,7 +225,7 @@ async def _raw_claims(mongo_url: str, claimers: int) -> float:
             session=session,
         )
         if task is not None:
-            await event(session, task["_id"], "claimed")
+            await event(session, task, "claimed")
         return task
 
     async def claimer() -> int:
@@ -222,12 +233,14 @@ async def _raw_claims(mongo_url: str, claimers: int) -> float:
         while task := await _raw_transaction(client, claim):
 
             async def complete(session: Any, task_id: str = task["_id"]) -> None:
-                await collection.update_one(
+                done = await collection.find_one_and_update(
                     {"_id": task_id, "status": "running"},
                     {"$set": {"status": "completed", "result": {"ok": True}}},
+                    return_document=ReturnDocument.AFTER,
                     session=session,
                 )
-                await event(session, task_id, "completed")
+                assert done is not None
+                await event(session, done, "completed")
 
             await _raw_transaction(client, complete)
             n += 1
@@ -251,17 +264,23 @@ async def _main() -> None:
             print(f"tasks per run: {TASKS}; load average {os.getloadavg()[0]:.1f}")
             print(
                 f"{'agents':>6} {'e2e tasks/s':>12} {'drain tasks/s':>14} {'claim p50 ms':>13} "
-                f"{'claim p99 ms':>13} {'raw tasks/s':>12} {'e2e÷raw':>8}"
+                f"{'claim p99 ms':>13} {'raw tasks/s':>12} {'e2e÷raw':>8} {'bare raw':>9}"
+                f" {'e2e÷bare':>9}"
             )
             results: dict[str, dict[str, Any]] = {}
             for count in AGENT_COUNTS:
                 keys = await _register(admin, count)
                 rate = await _e2e(stack, admin, keys)
                 p50, p99, drain = await _latency(stack, admin, keys)
-                raw = await _raw_claims(stack.mongo_url, count)
+                reader: AsyncMongoClient[Any] = AsyncMongoClient(stack.mongo_url)
+                samples = await Samples.read(reader["bench_queue"])
+                await reader.close()
+                raw = await _raw_claims(stack.mongo_url, count, samples)
+                bare = await _raw_claims(stack.mongo_url, count, None)
                 print(
                     f"{count:>6} {rate:>12.1f} {drain:>14.1f} {p50 * 1000:>13.1f} "
-                    f"{p99 * 1000:>13.1f} {raw:>12.1f} {rate / raw:>8.3f}",
+                    f"{p99 * 1000:>13.1f} {raw:>12.1f} {rate / raw:>8.3f} {bare:>9.1f}"
+                    f" {rate / bare:>9.3f}",
                     flush=True,
                 )
                 results[f"queue.tasks_per_s.{count}_agents"] = figure(rate, "tasks/s", raw)

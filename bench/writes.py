@@ -7,8 +7,10 @@ started durable (`--sync-on-commit`, as the embedded one runs). Each AxonQL clie
 numbered and inserted in one transaction, see `services/events`). Each raw client does the same
 database work from PyMongo: in one transaction insert the task, take the event's number
 (`$inc` outside the transaction) and insert the event; then in another move the task to
-queued with its event. Figures are mutations (units of work) per second over
-BENCH_WRITE_SECONDS after a short warm-up.
+queued with its event. The raw clients write copies of a task and an event AxonQL stored, into
+collections indexed as AxonQL's (`bench/_raw.py`): that is the baseline; a bare one (small
+documents, no indexes but the event number's) is printed beside it. Figures are mutations
+(units of work) per second over BENCH_WRITE_SECONDS after a short warm-up.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pymongo import AsyncMongoClient, ReturnDocument
 from pymongo.errors import PyMongoError
 
 from bench import benchmark
+from bench._raw import Samples, index_like_axonql
 from bench._results import figure, save
 from bench._stack import Stack
 from bench.queue import _admin
@@ -92,14 +95,18 @@ async def _transaction(client: AsyncMongoClient[Any], work: Any) -> None:
                     raise
 
 
-async def _raw(mongo_url: str, clients: int) -> float:
+async def _raw(mongo_url: str, clients: int, samples: Samples | None) -> float:
+    """Raw PyMongo doing the same writes; `samples` None: the bare variant."""
     client: AsyncMongoClient[Any] = AsyncMongoClient(
         mongo_url, tz_aware=True, w="majority", journal=True
     )
     db = client[f"bench_raw_{uuid.uuid4().hex[:6]}"]
-    await db.events.create_index("seq", unique=True)
+    if samples is None:
+        await db.events.create_index("seq", unique=True)
+    else:
+        await index_like_axonql(db)
 
-    async def event(session: Any, task_id: str, change: str) -> None:
+    async def event(session: Any, task: dict[str, Any], change: str) -> None:
         counter = await db.event_counters.find_one_and_update(
             {"_id": "events"},
             {"$inc": {"seq": 1}},
@@ -108,36 +115,38 @@ async def _raw(mongo_url: str, clients: int) -> float:
         )
         assert counter is not None
         seq = int(counter["seq"])
-        await db.events.insert_one(
-            {
+        if samples is None:
+            document = {
                 "_id": f"evt_{seq:012d}",
                 "seq": seq,
                 "type": "TASK_STATE_CHANGED",
-                "task_id": task_id,
+                "task_id": task["_id"],
                 "payload": {"change": change, "status": change},
                 "created_at": time.time(),
-            },
-            session=session,
-        )
+            }
+        else:
+            document = samples.new_event(seq, task, change=change, status=change)
+        await db.events.insert_one(document, session=session)
 
     async def one(n: int) -> int:
-        task_id = f"task_{uuid.uuid4().hex[:24]}"
+        if samples is None:
+            task = {"_id": f"task_{uuid.uuid4().hex[:24]}", "name": "w", "status": "created"}
+        else:
+            task = samples.new_task(status="created")
 
         async def create(session: Any) -> None:
-            await db.tasks.insert_one(
-                {"_id": task_id, "name": "w", "status": "created", "created_at": time.time()},
-                session=session,
-            )
-            await event(session, task_id, "created")
+            await db.tasks.insert_one(task, session=session)
+            await event(session, task, "created")
 
         async def queue(session: Any) -> None:
             moved = await db.tasks.find_one_and_update(
-                {"_id": task_id, "status": {"$in": ["created"]}},
+                {"_id": task["_id"], "status": {"$in": ["created"]}},
                 {"$set": {"status": "queued", "queued_at": time.time()}},
                 session=session,
+                return_document=ReturnDocument.AFTER,
             )
             assert moved is not None
-            await event(session, task_id, "queued")
+            await event(session, moved, "queued")
 
         await _transaction(client, create)
         await _transaction(client, queue)
@@ -165,12 +174,25 @@ async def _main() -> None:
         try:
             await stack.ready()
             print(f"load average: {os.getloadavg()[0]:.1f}; {SECONDS:g} s per measurement")
-            print(f"{'clients':>7} {'AxonQL mutations/s':>19} {'raw PyMongo/s':>14} {'ratio':>6}")
+            print(
+                f"{'clients':>7} {'AxonQL mutations/s':>19} {'raw PyMongo/s':>14} {'ratio':>6}"
+                f" {'bare raw/s':>11} {'ratio':>6}"
+            )
             results: dict[str, dict[str, Any]] = {}
+            samples: Samples | None = None
             for clients in CLIENTS:
                 ours = await _axonql(stack, clients)
-                raw = await _raw(stack.mongo_url, clients)
-                print(f"{clients:>7} {ours:>19.1f} {raw:>14.1f} {ours / raw:>6.2f}", flush=True)
+                if samples is None:
+                    reader: AsyncMongoClient[Any] = AsyncMongoClient(stack.mongo_url)
+                    samples = await Samples.read(reader["bench_writes"])
+                    await reader.close()
+                raw = await _raw(stack.mongo_url, clients, samples)
+                bare = await _raw(stack.mongo_url, clients, None)
+                print(
+                    f"{clients:>7} {ours:>19.1f} {raw:>14.1f} {ours / raw:>6.2f}"
+                    f" {bare:>11.1f} {ours / bare:>6.2f}",
+                    flush=True,
+                )
                 results[f"writes.mutations_per_s.{clients}_clients"] = figure(
                     ours, "mutations/s", raw
                 )

@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 
 import pymongo
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import PyMongoError
 
 from axonql import models
@@ -142,17 +143,18 @@ def offered_capabilities(agent: models.Agent, capabilities: list[str] | None) ->
     return capabilities
 
 
-async def has_room(agent: models.Agent) -> bool:
+async def has_room(agent: models.Agent, session: AsyncClientSession | None = None) -> bool:
     """Whether the agent runs fewer tasks than its `max_concurrent_tasks`."""
-    return await active_count(agent.id) < agent.configuration.max_concurrent_tasks
+    return await active_count(agent.id, session) < agent.configuration.max_concurrent_tasks
 
 
-async def active_count(agent_id: str) -> int:
+async def active_count(agent_id: str, session: AsyncClientSession | None = None) -> int:
     """Tasks running or paused on the agent: one status equality each, served by the status
     index (`$in`, or the agent's id first, read every task the agent ever ran)."""
     collection = models.Task.get_pymongo_collection()
     counts = [
-        await collection.count_documents({"status": s.value, "agent_id": agent_id}) for s in ACTIVE
+        await collection.count_documents({"status": s.value, "agent_id": agent_id}, session=session)
+        for s in ACTIVE
     ]
     return sum(counts)
 
@@ -193,7 +195,9 @@ class ClaimsInFlight:
 async def claim(
     settings: Settings, agent: models.Agent, offered: list[str], in_flight: ClaimsInFlight
 ) -> models.Task | None:
-    """Lease the next queued task whose required capabilities are all in `offered`.
+    """Lease the next queued task whose required capabilities are all in `offered`, if the
+    agent has room for it (checked only once there is one: most tries of an idle agent find
+    none).
 
     The first try takes the first of the queue's head that no claimer of this instance is
     taking. Claimers of other instances can still meet there (a write conflict): each try after
@@ -233,6 +237,8 @@ async def _claim(
     free = [raw for raw in candidates if not in_flight.busy(raw["_id"], read_at)]
     if not free:
         return None  # all being claimed here, or just claimed: none is surely free
+    if not await has_room(agent, unit.session):
+        return None
     before = random.choice(free) if spread else free[0]  # spreads claimers; not a secret
     in_flight.take(before["_id"])
     taken.append(before["_id"])

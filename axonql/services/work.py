@@ -185,11 +185,10 @@ async def claim_next(
     deadline = time.monotonic() + wait
     offered = queue.offered_capabilities(agent, capabilities)
     while True:
-        # an agent at its max_concurrent_tasks waits here instead of spinning on claims
-        if await queue.has_room(agent):
-            task = await queue.claim(state.settings, agent, offered, state.claims)
-            if task is not None:
-                return task
+        # an agent at its max_concurrent_tasks gets none, and waits instead of spinning
+        task = await queue.claim(state.settings, agent, offered, state.claims)
+        if task is not None:
+            return task
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None
