@@ -75,6 +75,39 @@ async def test_a_number_never_used_is_voided_and_never_replayed() -> None:
     assert replayed == [before.seq, after.seq]
 
 
+async def _voiding_the_next_number() -> int:
+    """Void the number the next writer will take, as a reader does when that writer is slower
+    than its patience between taking the number and inserting the event."""
+    upcoming = await log.take() + 1
+    await log.void([upcoming - 1, upcoming])
+    return upcoming
+
+
+async def test_a_unit_whose_number_was_voided_runs_again_under_a_new_one() -> None:
+    voided = await _voiding_the_next_number()
+
+    async def write(unit: Change) -> None:
+        await _task("task_uow_v").insert(session=unit.session)
+        await emit("TASK_STATE_CHANGED", {"change": "created"}, task_id="task_uow_v")
+
+    await atomically(write)
+    assert await models.Task.get("task_uow_v") is not None
+    stored = await models.Event.find({"task_id": "task_uow_v"}).to_list()
+    assert [e.seq > voided for e in stored] == [True]
+    void = await models.Event.find_one({"seq": voided})
+    assert void is not None and void.type == log.VOID
+
+
+async def test_without_transactions_a_voided_number_is_replaced(settings: Settings) -> None:
+    service = RealTime(settings, models.Event.get_pymongo_collection())
+    service.log.transactions = False
+    voided = await _voiding_the_next_number()
+    with bound(service):
+        event = await emit("LOG_ENTRY", {"n": "after a void"})
+    assert event.seq > voided
+    assert (await models.Event.find_one({"seq": event.seq})) is not None
+
+
 async def test_without_transactions_the_change_then_its_event(settings: Settings) -> None:
     service = RealTime(settings, models.Event.get_pymongo_collection())
     service.log.transactions = False  # as on a standalone mongod

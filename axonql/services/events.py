@@ -50,6 +50,7 @@ T = TypeVar("T")
 
 DEFAULT_RETENTION = timedelta(days=7)
 RETRY_SECONDS = 10.0  # how long a unit of work retries transient conflicts before giving up
+STORE_ATTEMPTS = 5  # without transactions: numbers tried for one event (see `log.store`)
 
 _bound: ContextVar[RealTime | None] = ContextVar("axonql_realtime", default=None)
 _change: ContextVar[Change | None] = ContextVar("axonql_change", default=None)
@@ -275,6 +276,13 @@ async def _two_steps(
         _change.reset(token)
     if change.events:
         await snapshots.attach(change.events, known=change.written)
-        await event_log.store(change.events)
+    for event in change.events:  # one by one: a number voided meanwhile costs only its event
+        for attempt in range(STORE_ATTEMPTS):
+            try:
+                await event_log.store([event])
+                break
+            except PyMongoError as exc:
+                if attempt + 1 == STORE_ATTEMPTS or not exc.has_error_label(event_log.TRANSIENT):
+                    raise
     await tallies.apply(change.counts())
     return result, change.events

@@ -27,7 +27,7 @@ from datetime import timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from axonql.errors import ValidationError, clip
 from axonql.models.base import utcnow
@@ -44,6 +44,7 @@ REPLAY_BATCH = 500
 HOLE_PATIENCE = 0.05  # how long `last_seq` lets an in-flight number commit before voiding it
 MARK_STRIDE = 256  # `last_seq` records the settled point itself when it is this far behind
 _DUPLICATE_KEY = 11000
+TRANSIENT = "TransientTransactionError"  # the label of errors a unit of work retries
 NO_TRANSACTIONS = 20  # IllegalOperation: "Transaction numbers are only allowed on a replica set"
 
 
@@ -105,10 +106,22 @@ async def store(events: list[Event], session: Any = None) -> None:
     for offset, event in enumerate(events):
         event.seq = first + offset
         event.id = event_id(event.seq)
-    if len(events) == 1:
-        await events[0].insert(session=session)
-    else:
-        await Event.insert_many(events, session=session)
+    try:
+        if len(events) == 1:
+            await events[0].insert(session=session)
+        else:
+            await Event.insert_many(events, session=session)
+    except (DuplicateKeyError, BulkWriteError) as exc:
+        if isinstance(exc, BulkWriteError) and any(
+            error.get("code") != _DUPLICATE_KEY for error in exc.details.get("writeErrors", [])
+        ):
+            raise
+        # A reader voided a number before its event got here (the writer was slower than the
+        # reader's patience): the unit of work runs again, under new numbers.
+        raise PyMongoError(
+            "an event number was settled as void before its event was stored; retry",
+            error_labels=[TRANSIENT],
+        ) from exc
 
 
 async def void(numbers: Iterable[int]) -> None:
@@ -138,8 +151,13 @@ async def void(numbers: Iterable[int]) -> None:
 
 
 async def _stored(numbers: list[int]) -> list[Event]:
-    found = await Event.find({"seq": {"$in": numbers}}).to_list()
-    return found
+    """The events (and voids) stored under `numbers`: one range on the `seq` index from the
+    lowest to the highest (an `$in` reads the whole log on SecantusDB)."""
+    if not numbers:
+        return []
+    wanted = set(numbers)
+    found = await Event.find({"seq": {"$gte": min(numbers), "$lte": max(numbers)}}).to_list()
+    return [event for event in found if event.seq in wanted]
 
 
 async def settle(first: int, last: int) -> list[Event]:
