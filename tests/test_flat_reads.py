@@ -16,9 +16,9 @@ import httpx
 from axonql import models
 from axonql.models.base import utcnow
 from axonql.models.event import event_id
-from axonql.models.system import SERVER_SYSTEM_ID, MetricName
+from axonql.models.system import SERVER_SYSTEM_ID, SYSTEM_METRICS, MetricName
 from axonql.models.task import TaskPriority, TaskStatus
-from axonql.services import immune, memories, memory_ops, tallies
+from axonql.services import immune, latest_metrics, memories, memory_ops, tallies
 from axonql.settings import Settings
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions.filters import EventFilter
@@ -27,6 +27,7 @@ from tests.support import GraphQLClient, RequestCommands
 
 SMALL, LARGE = 300, 3_000
 QUEUED_AT = (7, 150, 290)  # the same few queued tasks at both sizes (also HIGH, tagged "rare")
+MEASURED = ["sys_measured_a", "sys_measured_b"]  # systems with stored CPU/memory/disk samples
 READ_COLLECTIONS = {
     "tasks",
     "agents",
@@ -51,7 +52,8 @@ COLLECTIONS = (
 
 async def seed(n: int) -> None:
     """n tasks one minute apart (newest now), nearly all completed; a few agents; n memories,
-    n metric samples (ten seconds apart) and n resolved threats, as long history."""
+    n CPU samples of the server (ten seconds apart) and n/2 CPU, memory and disk samples of
+    each of two other systems (twenty seconds apart), and n resolved threats, as long history."""
     now = utcnow()
     tasks = [
         models.Task(
@@ -84,6 +86,16 @@ async def seed(n: int) -> None:
             timestamp=now - timedelta(seconds=10 * i),
         )
         for i in range(n)
+    ] + [
+        models.MetricSample(
+            system_id=system_id,
+            metric=metric,
+            value=float(i % 100),
+            timestamp=now - timedelta(seconds=20 * i),
+        )
+        for i in range(n // 2)
+        for system_id in MEASURED
+        for metric in SYSTEM_METRICS
     ]
     threats = [
         models.Threat(
@@ -102,8 +114,12 @@ async def seed(n: int) -> None:
         for i in range(n)
     ]
     for batch in (tasks, memories, samples, threats):
-        for start in range(0, n, 1000):
+        for start in range(0, len(batch), 1000):
             await type(batch[0]).insert_many(batch[start : start + 1000])
+    for system_id in MEASURED:
+        if await models.System.get(system_id) is None:
+            await models.System(id=system_id, name=system_id).insert()
+    await latest_metrics.fill(MEASURED)  # the samples were inserted directly, as above
     await models.Agent.insert_many([models.Agent(name=f"agent {i}") for i in range(n // 100)])
     await tallies.rebuild()  # inserted directly, as a bulk import would
 
@@ -172,6 +188,10 @@ READS = {
     ),
     "module health": ("gql", "{ moduleHealth { name details } }"),
     "health": ("gql", "{ health { status } }"),
+    "systems with metrics": (
+        "gql",
+        "{ systems { id metrics { cpuUsage memoryUsage diskUsage } } }",
+    ),
 }
 
 

@@ -16,7 +16,7 @@ from axonql.database import make_client
 from axonql.models.base import utcnow
 from axonql.models.system import SERVER_SYSTEM_ID
 from axonql.scopes import Scope
-from axonql.services import tallies
+from axonql.services import latest_metrics, tallies
 from axonql.services.metric_series import bucket
 from axonql.services.metrics_sampler import MetricsSampler
 from axonql.services.systems import check_health
@@ -184,7 +184,9 @@ async def test_system_relations_and_application_counts(
     assert system["applications"] == {"total": 2, "running": 1, "stopped": 1}
     assert system["metrics"] == {"cpuUsage": None, "source": "samples"}
 
-    await models.MetricSample(system_id="lukhas", metric="cpu_usage", value=12.5).insert()
+    await latest_metrics.store(
+        [models.MetricSample(system_id="lukhas", metric="cpu_usage", value=12.5)]
+    )
     body = await gql('{ system(id: "lukhas") { metrics { cpuUsage } } }', token=admin_token)
     assert body["data"]["system"]["metrics"]["cpuUsage"] == 12.5
 

@@ -47,6 +47,10 @@ class MetricName(StrEnum):
     OPEN_WEBSOCKETS = "open_websockets"
 
 
+SYSTEM_METRICS = (MetricName.CPU_USAGE, MetricName.MEMORY_USAGE, MetricName.DISK_USAGE)
+"""The series whose newest value each System keeps (`System.latest_metrics`)."""
+
+
 class Component(BaseModel):
     """A part of a system: a NexusNet plugin, a LUKHAS module or pipeline stage …"""
 
@@ -59,6 +63,13 @@ class Component(BaseModel):
     throughput: float = 0.0
     error_rate: float = 0.0
     configuration: dict[str, Any] = Field(default_factory=dict)
+
+
+class LatestSample(BaseModel):
+    """The newest stored sample of one series: its value and when it was measured."""
+
+    value: float
+    at: datetime
 
 
 class System(Entity):
@@ -77,6 +88,10 @@ class System(Entity):
     config: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
     started_at: datetime = Field(default_factory=utcnow)
+    latest_metrics: dict[str, LatestSample] = Field(default_factory=dict, exclude=True)
+    """Newest sample per SYSTEM_METRICS name. Written only by conditional updates that move it
+    forward in time (`services/latest_metrics.py`), never by a whole-document save or insert
+    (`exclude`), so a save of a System read earlier cannot put back an older value."""
 
     class Settings:
         name = "systems"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -18,7 +19,7 @@ from axonql.schema.node import Node
 from axonql.schema.pagination_types import EventOrder, SortDirection, list_window
 from axonql.schema.permissions import field
 from axonql.schema.task_types import Task, TaskStatus
-from axonql.services import components
+from axonql.services import components, latest_metrics
 from axonql.services import systems as logic
 from axonql.services.host_facts import read_host_facts
 from axonql.services.metrics_sampler import read_host
@@ -143,6 +144,7 @@ class System(Node):
     started_at: datetime
     created_at: datetime
     updated_at: datetime
+    latest: strawberry.Private[dict[str, float]] = dataclasses.field(default_factory=dict)
 
     @field(description="Seconds since this system started (for the server: this process).")
     def uptime(self, info: Info) -> float:
@@ -190,8 +192,7 @@ class System(Node):
                 requests_processed=state.request_stats.answered(),
                 active_connections=state.request_stats.open_websockets(),
             )
-        loader = info.context.loaders.custom("latest_system_metrics", logic.latest_metrics)
-        latest = await loader.load(str(self.id))
+        latest = self.latest  # kept on the System document: nothing more to read
         return SystemMetrics(
             cpu_usage=latest.get(MetricName.CPU_USAGE.value),
             memory_usage=latest.get(MetricName.MEMORY_USAGE.value),
@@ -255,6 +256,7 @@ class System(Node):
             started_at=doc.started_at,
             created_at=doc.created_at,
             updated_at=doc.updated_at,
+            latest=latest_metrics.values(doc),
         )
 
 

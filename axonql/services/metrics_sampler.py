@@ -26,6 +26,7 @@ from axonql import models
 from axonql.ids import new_id
 from axonql.models.base import utcnow
 from axonql.models.system import ROLLUP_RESOLUTIONS, SERVER_SYSTEM_ID, MetricName
+from axonql.services import latest_metrics
 from axonql.services.request_stats import RequestStats, Summary
 from axonql.settings import Settings
 from axonql.stopping import stop_task
@@ -179,7 +180,7 @@ class MetricsSampler:
             for app_id, summary in window.apps.items()
             for name, value in request_values(summary, window.seconds).items()
         ]
-        await models.MetricSample.insert_many(samples)
+        await latest_metrics.store(samples)
         await self._roll_up(values, reading.at)
         await self._prune(reading.at)
         return samples
@@ -218,6 +219,7 @@ class MetricsSampler:
         cutoff = now - timedelta(seconds=self.settings.metrics_retention_seconds)
         for model in (models.MetricSample, models.MetricRollup):
             await model.get_pymongo_collection().delete_many({"timestamp": {"$lt": cutoff}})
+        await latest_metrics.forget_before(cutoff)
 
     async def _run(self, stopping: asyncio.Event) -> None:
         while not stopping.is_set():

@@ -21,6 +21,7 @@ from axonql.models.system import (
     SystemStatus,
 )
 from axonql.models.task import TaskStatus
+from axonql.services import latest_metrics
 from axonql.services import validation as v
 from axonql.services.changes import changed_fields, fields_of
 from axonql.services.components import active_count
@@ -209,6 +210,8 @@ async def create_system(
 
     async def write(unit: Change) -> None:
         await system.insert(session=unit.session)
+        sent_before = await latest_metrics.fill([system.id], session=unit.session)
+        system.latest_metrics = sent_before[system.id]
         await emit("SYSTEM_STATE_CHANGED", _summary(system, "created"), system_id=system.id)
 
     await atomically(write)
@@ -313,8 +316,7 @@ async def _record_component_metrics(system_id: str, cid: str, changes: dict[str,
         for key, name in COMPONENT_METRICS.items()
         if key in changes
     ]
-    if samples:
-        await models.MetricSample.insert_many(samples)
+    await latest_metrics.store(samples)
 
 
 async def remove_component(system_id: str, component_id: str) -> models.System:
@@ -410,28 +412,6 @@ async def application_counts(system: models.System) -> ApplicationCounts:
         {**others, "status": {"$in": [s.value for s in STOPPED_STATUSES]}}
     )
     return ApplicationCounts(total=total, running=total - stopped, stopped=stopped)
-
-
-SYSTEM_METRICS = ("cpu_usage", "memory_usage", "disk_usage")
-
-
-async def latest_metrics(system_ids: list[str]) -> list[dict[str, float]]:
-    """DataLoader batch: the newest stored CPU/memory/disk sample of each system, one query."""
-    pipeline: list[dict[str, Any]] = [
-        {"$match": {"system_id": {"$in": system_ids}, "metric": {"$in": SYSTEM_METRICS}}},
-        {"$sort": {"system_id": 1, "metric": 1, "timestamp": -1}},
-        {
-            "$group": {
-                "_id": {"system": "$system_id", "metric": "$metric"},
-                "value": {"$first": "$value"},
-            }
-        },
-    ]
-    cursor = await models.MetricSample.get_pymongo_collection().aggregate(pipeline)
-    found: dict[str, dict[str, float]] = {}
-    for row in await cursor.to_list():
-        found.setdefault(row["_id"]["system"], {})[row["_id"]["metric"]] = float(row["value"])
-    return [found.get(system_id, {}) for system_id in system_ids]
 
 
 @dataclass
