@@ -114,6 +114,8 @@ async def test_start_up_fills_a_database_written_without_latest_values(
             for i in range(1, 40)
             for metric in ("cpu_usage", "memory_usage", "response_time")
         ]
+        + [sample("sys_old", "disk_usage", 3.0, 9 * 86400)]
+        + [sample("sys_old", "disk_usage", 7.0, 3 * 86400)]
         + [sample("elsewhere", "disk_usage", 99.0, 0)]
     )
     stored = await systems.find_one({"_id": "sys_old"})
@@ -125,9 +127,14 @@ async def test_start_up_fills_a_database_written_without_latest_values(
     assert await read(gql, admin_token, "sys_old") == {
         "cpuUsage": 1.0,
         "memoryUsage": 1.0,
-        "diskUsage": None,
+        "diskUsage": 7.0,  # days old: found by a wider look back
     }
     quiet = await systems.find_one({"_id": "sys_quiet"})
     assert quiet is not None and quiet["latest_metrics"] == {}  # filled: not read again
     filled = await models.System.get("sys_old")
-    assert filled is not None and set(filled.latest_metrics) == {"cpu_usage", "memory_usage"}
+    assert filled is not None and set(filled.latest_metrics) == {
+        "cpu_usage",
+        "memory_usage",
+        "disk_usage",
+    }
+    assert filled.latest_metrics["disk_usage"].at == NOW - timedelta(days=3)

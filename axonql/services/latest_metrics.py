@@ -13,12 +13,14 @@ directly, as a bulk import would) is filled by `ensure` at start-up or by `fill`
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from pymongo import DESCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from axonql import models
+from axonql.models.base import utcnow
 from axonql.models.system import SYSTEM_METRICS, LatestSample
 
 _KEPT = tuple(m.value for m in SYSTEM_METRICS)
@@ -65,28 +67,45 @@ async def advance(
     await _apply(ops, session)
 
 
+_WINDOWS = (timedelta(hours=1), timedelta(days=1), None)
+"""How far back `fill` looks, widening while it finds nothing: SecantusDB reads every sample
+a filter matches before it sorts, so the last hour of a busy series is read, not its week."""
+
+
+async def _newest(
+    system_id: str, metric: str, session: AsyncClientSession | None
+) -> dict[str, Any] | None:
+    samples = models.MetricSample.get_pymongo_collection()
+    now = utcnow()
+    for window in _WINDOWS:
+        where: dict[str, Any] = {"system_id": system_id, "metric": metric}
+        if window is not None:
+            where["timestamp"] = {"$gte": now - window}
+        found: dict[str, Any] | None = await samples.find_one(
+            where, {"value": 1, "timestamp": 1}, sort=[("timestamp", DESCENDING)], session=session
+        )
+        if found is not None:
+            return found
+    return None
+
+
 async def fill(
     system_ids: Iterable[str], session: AsyncClientSession | None = None
 ) -> dict[str, dict[str, LatestSample]]:
     """Work out the latest values of these Systems from their stored samples.
 
-    Per system and metric one query the `(system_id, metric, timestamp)` index serves (an
-    equality on its prefix; not `$in`, which SecantusDB reads in full). For start-up, system
-    creation and bulk imports, never per request. A System with no samples gets an empty
-    `latest_metrics`, so it is not filled again. Returns the newest samples found."""
-    samples = models.MetricSample.get_pymongo_collection()
+    Per system and metric a query the `(system_id, metric, timestamp)` index serves (an
+    equality on its prefix and a range on time; not `$in`, which SecantusDB reads in full).
+    For start-up, system creation and bulk imports, never per request. A System with no
+    samples gets an empty `latest_metrics`, so it is not filled again. Returns the newest
+    samples found."""
     systems = models.System.get_pymongo_collection()
     found_all: dict[str, dict[str, LatestSample]] = {}
     for system_id in system_ids:
         found_all[system_id] = {}
         ops: list[UpdateOne] = []
         for metric in _KEPT:
-            found = await samples.find_one(
-                {"system_id": system_id, "metric": metric},
-                {"value": 1, "timestamp": 1},
-                sort=[("timestamp", DESCENDING)],
-                session=session,
-            )
+            found = await _newest(system_id, metric, session)
             if found is not None:
                 ops.append(_advance(system_id, metric, found["value"], found["timestamp"]))
                 newest = LatestSample(value=found["value"], at=found["timestamp"])
