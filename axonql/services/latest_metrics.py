@@ -1,4 +1,4 @@
-"""Each System's newest CPU, memory and disk sample, kept on the System document (#11).
+"""Each System's newest CPU, memory and disk sample, kept on the System document.
 
 `System.metrics` reads these from the System it already has: no query per system, and a cost
 that does not grow with the samples stored (SecantusDB never serves `$in` from an index, so
