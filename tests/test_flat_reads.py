@@ -336,6 +336,19 @@ async def test_tallies_kept_by_the_writes_equal_a_recount(
             body = await gql(FAIL, {"id": task_id, "e": "no", "retry": False}, key)
         assert "errors" not in body, body
 
+    # a queued task whose priority and type change: counted in its new cell, not its old one
+    moved = await queued_task(gql, admin_token, type="process", priority="LOW")
+    body = await gql(
+        'mutation($id: ID!) { updateTask(id: $id, input: {priority: HIGH, type: "etl"}) { id } }',
+        {"id": moved},
+        admin_token,
+    )
+    assert "errors" not in body, body
+    high = await gql(
+        "{ taskStatistics(filter: {priority: HIGH}) { total queued } }", token=admin_token
+    )
+    assert high["data"]["taskStatistics"] == {"total": 1, "queued": 1}, high
+
     await models.Memory(content="drifted", drift_score=0.95).insert()  # found by the scan
     await immune.scan(settings, None, deep_scan=False, auto_heal=True)
     await immune.scan(settings, None, deep_scan=False, auto_heal=True)

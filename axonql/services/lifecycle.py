@@ -152,6 +152,7 @@ def counted(task: models.Task) -> dict[str, Any]:
     numeric = isinstance(confidence, int | float) and not isinstance(confidence, bool)
     return {
         "type": task.type,
+        "priority": task.priority.value,
         "automation": task.is_automation,
         "duration": seconds,
         "system": task.system_id,

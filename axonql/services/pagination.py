@@ -168,10 +168,12 @@ class Span:
     """How many documents the query matches, when the tallies know (see `SPARSE`)."""
 
     def first_width(self, want: int) -> timedelta:
-        """A window expected to hold about `want` documents (a few minutes when unknown)."""
-        if self.oldest is None or self.newest is None or not self.count:
+        """A window expected to hold about `want` matches (a few minutes when unknown): the
+        span over the query's matches when the tallies know them, else over the collection."""
+        spread = self.matches or self.count
+        if self.oldest is None or self.newest is None or not spread:
             return timedelta(minutes=10)
-        per_document = (self.newest - self.oldest) / self.count
+        per_document = (self.newest - self.oldest) / spread
         return max(timedelta(seconds=1), per_document * want * SLACK)
 
 

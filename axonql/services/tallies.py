@@ -1,7 +1,7 @@
 """Maintained counts, so totals and statistics never count a collection per request.
 
-Counted: tasks per (automation or not, status, type), with the summed duration of completed
-ones; agents per status; memories per pool; and each collection's oldest and newest
+Counted: tasks per (automation or not, status, type, priority), with the summed duration of
+completed ones; agents per status; memories per pool; and each collection's oldest and newest
 `created_at` (where newest-first pages start their windows, see `pagination`).
 
 The counts follow the events: a unit of work (`services.events`) turns its events into deltas
@@ -30,7 +30,10 @@ from axonql.models.agent import AgentStatus
 from axonql.models.tally import SHARDS
 from axonql.models.task import TaskStatus
 
-TASKS = "tasks"
+TASKS = "task_cells"
+"""Renamed from "tasks" when priority joined the cells: a database counted without priorities
+has no tallies of this kind, so a starting instance recounts it (`ensure`)."""
+LEGACY_KINDS = ("tasks",)  # removed by `rebuild`
 AGENTS = "agents"
 MEMORIES = "memories"
 THREATS = "threats"
@@ -55,9 +58,9 @@ def _unescape(text: str) -> str:
     return text.replace("%7C", "|").replace("%24", "$").replace("%2E", ".").replace("%25", "%")
 
 
-def task_cell(automation: bool, status: str, type_: str) -> str:
-    """The cell counting tasks of one kind: `a=0|s=queued|t=process`."""
-    return f"a={int(automation)}|s={_escape(status)}|t={_escape(type_)}"
+def task_cell(automation: bool, status: str, type_: str, priority: str) -> str:
+    """The cell counting tasks of one kind: `a=0|s=queued|t=process|p=high`."""
+    return f"a={int(automation)}|s={_escape(status)}|t={_escape(type_)}|p={_escape(priority)}"
 
 
 def threat_cell(status: str, severity: str, type_: str) -> str:
@@ -82,9 +85,17 @@ def threat_deltas(
     return deltas
 
 
-def _parse_task_cell(cell: str) -> tuple[bool, str, str]:
-    auto, status, type_ = (part.split("=", 1)[1] for part in cell.split("|"))
-    return auto == "1", _unescape(status), _unescape(type_)
+@dataclass(frozen=True)
+class TaskCell:
+    automation: bool
+    status: str
+    type: str
+    priority: str
+
+
+def _parse_task_cell(cell: str) -> TaskCell:
+    auto, status, type_, priority = (part.split("=", 1)[1] for part in cell.split("|"))
+    return TaskCell(auto == "1", _unescape(status), _unescape(type_), _unescape(priority))
 
 
 @dataclass
@@ -119,10 +130,11 @@ def _task_deltas(event: models.Event, deltas: Deltas) -> None:
     change = p.get("change")
     automation = bool(p.get("automation", False))
     type_ = str(p.get("type") or "")
+    priority = str(p.get("priority") or "")
     status = p.get("status")
     if not isinstance(status, str) or "type" not in p:
         return  # an event from before tallies (or not about the counted fields)
-    cell = task_cell(automation, status, type_)
+    cell = task_cell(automation, status, type_, priority)
     duration = p.get("duration")
     if change in _CREATIONS:
         deltas.add(TASKS, cell, 1)
@@ -135,9 +147,10 @@ def _task_deltas(event: models.Event, deltas: Deltas) -> None:
         return
     previous = p.get("previous", status)
     previous_type = str(p.get("previous_type", type_) or "")
-    if previous == status and previous_type == type_:
+    previous_priority = str(p.get("previous_priority", priority) or "")
+    if previous == status and previous_type == type_ and previous_priority == priority:
         return
-    before = task_cell(automation, str(previous), previous_type)
+    before = task_cell(automation, str(previous), previous_type, previous_priority)
     deltas.add(TASKS, before, -1)
     deltas.add(TASKS, cell, 1)
     if isinstance(duration, int | float):
@@ -355,21 +368,27 @@ class TaskCounts:
 
 
 async def task_counts(
-    automation: bool | None, statuses: list[str] | None, type_: str | None
+    automation: bool | None,
+    statuses: list[str] | None,
+    type_: str | None,
+    priority: str | None = None,
 ) -> TaskCounts:
-    """Counts of the tasks with this automation flag (None: both), statuses and type."""
+    """Counts of the tasks with this automation flag (None: both), statuses, type and
+    priority (None: any)."""
     totals = await read(TASKS)
     by_status: dict[str, int] = defaultdict(int)
     seconds = 0.0
     for cell, n in totals.counts.items():
-        auto, status, kind = _parse_task_cell(cell)
-        if automation is not None and auto != automation:
+        kind = _parse_task_cell(cell)
+        if automation is not None and kind.automation != automation:
             continue
-        if (statuses is not None and status not in statuses) or (
-            type_ is not None and kind != type_
+        if (statuses is not None and kind.status not in statuses) or (
+            type_ is not None and kind.type != type_
         ):
             continue
-        by_status[status] += n
+        if priority is not None and kind.priority != priority:
+            continue
+        by_status[kind.status] += n
         seconds += totals.sums.get(cell, 0.0)
     return TaskCounts(dict(by_status), seconds)
 
@@ -380,10 +399,10 @@ async def mean_completed_seconds(types: list[str]) -> list[float | None]:
     finished: dict[str, int] = defaultdict(int)
     seconds: dict[str, float] = defaultdict(float)
     for cell, n in totals.counts.items():
-        _, status, kind = _parse_task_cell(cell)
-        if status == _DONE:
-            finished[kind] += n
-            seconds[kind] += totals.sums.get(cell, 0.0)
+        kind = _parse_task_cell(cell)
+        if kind.status == _DONE:
+            finished[kind.type] += n
+            seconds[kind.type] += totals.sums.get(cell, 0.0)
     return [seconds[t] / finished[t] if finished[t] > 0 else None for t in types]
 
 
@@ -517,7 +536,7 @@ async def rebuild() -> None:
     """
     tasks = await _grouped(
         models.Task.get_pymongo_collection(),
-        {"a": "$is_automation", "s": "$status", "t": "$type"},
+        {"a": "$is_automation", "s": "$status", "t": "$type", "p": "$priority"},
         {
             "d": {
                 "$sum": {
@@ -541,7 +560,10 @@ async def rebuild() -> None:
     for row in tasks:
         key = row["_id"]
         cell = task_cell(
-            bool(key.get("a")), str(key.get("s") or TaskStatus.CREATED), str(key.get("t") or "")
+            bool(key.get("a")),
+            str(key.get("s") or TaskStatus.CREATED),
+            str(key.get("t") or ""),
+            str(key.get("p") or ""),
         )
         task_doc["counts"][cell] = task_doc["counts"].get(cell, 0) + int(row["n"])
         if row.get("d"):
@@ -600,6 +622,8 @@ async def rebuild() -> None:
         if row.get("d"):
             threat_doc["sums"][cell] = threat_doc["sums"].get(cell, 0.0) + float(row["d"])
     collection = _collection()
+    for legacy in LEGACY_KINDS:
+        await collection.delete_many({"kind": legacy})
     for doc in (task_doc, agent_doc, memory_doc, threat_doc, system_doc, runs_doc):
         await collection.delete_many({"kind": doc["kind"]})
         await collection.insert_one(doc)

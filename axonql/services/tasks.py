@@ -70,22 +70,33 @@ def task_query(f: TaskFilterArgs) -> dict[str, Any]:
 
 
 def tallied(f: TaskFilterArgs) -> bool:
-    """Whether the tallies count this filter: it names only automation, status(es) and type."""
+    """Whether the tallies count this filter: it names only automation, status(es), type and
+    priority."""
     return f == TaskFilterArgs(
-        status=f.status, statuses=f.statuses, type=f.type, automation=f.automation
+        status=f.status,
+        statuses=f.statuses,
+        type=f.type,
+        automation=f.automation,
+        priority=f.priority,
     )
 
 
-async def maintained_total(f: TaskFilterArgs) -> int | None:
-    """The count of a filter the tallies cover, else None."""
+async def tallied_counts(f: TaskFilterArgs) -> tallies.TaskCounts | None:
+    """The tallies' counts per status of a filter they cover (see `tallied`), else None."""
     if not tallied(f):
         return None
     if f.status is not None:
         statuses: list[str] | None = [f.status.value]
     else:
         statuses = [s.value for s in f.statuses] if f.statuses else None
-    counts = await tallies.task_counts(f.automation, statuses, f.type or None)
-    return sum(counts.by_status.values())
+    priority = f.priority.value if f.priority is not None else None
+    return await tallies.task_counts(f.automation, statuses, f.type or None, priority)
+
+
+async def maintained_total(f: TaskFilterArgs) -> int | None:
+    """The count of a filter the tallies cover, else None."""
+    counts = await tallied_counts(f)
+    return None if counts is None else sum(counts.by_status.values())
 
 
 TASKS = Listing(models.Task, task_query, maintained_total, tallies.TASKS)
@@ -179,6 +190,7 @@ async def update_task(
     async def write(unit: Change) -> models.Task:
         task = await get_task(task_id, automation=automation, session=unit.session)
         previous_type, previous_system = task.type, task.system_id
+        previous_priority = task.priority.value
         before = fields_of(task)
         _apply(settings, task, draft)
         await task.save(session=unit.session)
@@ -190,6 +202,7 @@ async def update_task(
                 "change": "updated",
                 "fields": changed_fields(before, task),
                 "previous_type": previous_type,
+                "previous_priority": previous_priority,
                 "previous_system": previous_system,
                 **counted(task),
             },

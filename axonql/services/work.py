@@ -376,12 +376,9 @@ async def _maintained_statistics(
     subset: task_logic.TaskFilterArgs,
 ) -> tuple[dict[str, int], float] | None:
     """Counts per status and the mean completed duration, when the tallies cover `subset`."""
-    if not task_logic.tallied(subset):
+    kept = await task_logic.tallied_counts(subset)
+    if kept is None:
         return None
-    statuses = [subset.status.value] if subset.status is not None else None
-    if statuses is None and subset.statuses:
-        statuses = [s.value for s in subset.statuses]
-    kept = await tallies.task_counts(subset.automation, statuses, subset.type or None)
     completed = kept.by_status.get(TaskStatus.COMPLETED.value, 0)
     return kept.by_status, (kept.completed_seconds / completed if completed else 0.0)
 
