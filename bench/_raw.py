@@ -13,6 +13,7 @@ import secrets
 from typing import Any
 
 import pymongo
+from pymongo import AsyncMongoClient
 
 from axonql import models
 
@@ -38,13 +39,18 @@ class Samples:
         self.event = event
 
     @classmethod
-    async def read(cls, db: Any) -> Samples:
+    async def read(cls, mongo_url: str, database: str) -> Samples:
         """From an AxonQL database that holds at least one task with an event."""
-        task = await db["tasks"].find_one({"is_automation": False})
-        assert task is not None, "no task to copy: create one through the API first"
-        event = await db["events"].find_one({"task_id": task["_id"]})
-        assert event is not None
-        return cls(task, event)
+        client: AsyncMongoClient[Any] = AsyncMongoClient(mongo_url)
+        try:
+            db = client[database]
+            task = await db["tasks"].find_one({"is_automation": False})
+            assert task is not None, "no task to copy: create one through the API first"
+            event = await db["events"].find_one({"task_id": task["_id"]})
+            assert event is not None
+            return cls(task, event)
+        finally:
+            await client.close()
 
     def new_task(self, **fields: Any) -> dict[str, Any]:
         task = copy.deepcopy(self.task)

@@ -272,9 +272,7 @@ async def _main() -> None:
                 keys = await _register(admin, count)
                 rate = await _e2e(stack, admin, keys)
                 p50, p99, drain = await _latency(stack, admin, keys)
-                reader: AsyncMongoClient[Any] = AsyncMongoClient(stack.mongo_url)
-                samples = await Samples.read(reader["bench_queue"])
-                await reader.close()
+                samples = await Samples.read(stack.mongo_url, "bench_queue")
                 raw = await _raw_claims(stack.mongo_url, count, samples)
                 bare = await _raw_claims(stack.mongo_url, count, None)
                 print(

@@ -183,9 +183,7 @@ async def _main() -> None:
             for clients in CLIENTS:
                 ours = await _axonql(stack, clients)
                 if samples is None:
-                    reader: AsyncMongoClient[Any] = AsyncMongoClient(stack.mongo_url)
-                    samples = await Samples.read(reader["bench_writes"])
-                    await reader.close()
+                    samples = await Samples.read(stack.mongo_url, "bench_writes")
                 raw = await _raw(stack.mongo_url, clients, samples)
                 bare = await _raw(stack.mongo_url, clients, None)
                 print(

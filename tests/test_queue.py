@@ -17,7 +17,7 @@ from tests.agents_support import (
     queued_task,
     register,
 )
-from tests.support import GraphQLClient, error_codes
+from tests.support import GraphQLClient, RequestCommands, error_codes
 
 
 async def test_register_returns_a_working_agent_key(gql: GraphQLClient, admin_token: str) -> None:
@@ -265,3 +265,16 @@ async def test_uptime_grows_with_heartbeats(gql: GraphQLClient, admin_token: str
     assert body["data"]["agentHeartbeat"]["capabilities"] == ["text", "gpu"]
     stored = await models.Agent.get(agent_id)
     assert stored is not None and stored.capabilities == ["text", "gpu"]
+
+
+async def test_concurrent_claimers_on_one_instance_take_different_tasks_without_conflict(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    """Eight agents claiming at once each lease a different task of the head, and no claim's
+    transaction is rolled back for meeting another on one task (`queue.ClaimsInFlight`)."""
+    keys = [(await register(gql, admin_token, f"w{i}", []))[1] for i in range(8)]
+    queued = {await queued_task(gql, admin_token) for _ in range(8)}
+    request_commands.names.clear()
+    claimed = await asyncio.gather(*(claim(gql, key) for key in keys))
+    assert {task["id"] for task in claimed if task is not None} == queued
+    assert "abortTransaction" not in request_commands.names

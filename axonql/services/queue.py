@@ -234,11 +234,12 @@ async def _claim(
     head = collection.find(query, session=unit.session).sort(CLAIM_ORDER)
     read_at = time.monotonic()
     candidates = await head.limit(CLAIM_SPREAD).to_list()
+    if not candidates or not await has_room(agent, unit.session):
+        return None
+    # no await from here to `take`: another claimer of this instance must see it taken
     free = [raw for raw in candidates if not in_flight.busy(raw["_id"], read_at)]
     if not free:
         return None  # all being claimed here, or just claimed: none is surely free
-    if not await has_room(agent, unit.session):
-        return None
     before = random.choice(free) if spread else free[0]  # spreads claimers; not a secret
     in_flight.take(before["_id"])
     taken.append(before["_id"])
