@@ -60,10 +60,12 @@ async def collect(
 
 
 async def wait_for_subscribers(server: RunningServer, count: int, timeout: float = 10) -> None:
-    """Until this instance's hub holds at least `count` subscribers."""
+    """Until this instance's hub holds at least `count` live subscribers: each has read where
+    it starts, so an event committed from now on reaches it (one only registered may still
+    count an event committed now as before its start)."""
     hub = server.app.state.axon.realtime.hub
     async with asyncio.timeout(timeout):
-        while len(hub) < count:
+        while hub.live() < count:
             await asyncio.sleep(0.01)
 
 

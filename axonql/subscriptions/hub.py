@@ -32,6 +32,7 @@ class Subscriber:
     capacity: int
     on_overflow: OverflowCallback | None = None
     catching_up: bool = False
+    live: bool = False  # its start point is read: it gets every event committed from now on
     overflowed: bool = False
     last_id: str | None = None
     buffer: deque[Event] = field(init=False, default_factory=deque)
@@ -79,6 +80,11 @@ class Hub:
 
     def __len__(self) -> int:
         return len(self._subscribers)
+
+    def live(self) -> int:
+        """Subscribers past their start: an event committed now reaches each of them (one
+        registered a moment ago may still be reading where it starts, and count it before)."""
+        return sum(1 for subscriber in self._subscribers if subscriber.live)
 
     def register(
         self, where: EventFilter, capacity: int, on_overflow: OverflowCallback | None = None

@@ -151,6 +151,7 @@ class RealTime:
                     subscriber.drain()  # fell behind while replaying: read the log again
                     settled = await event_log.last_seq()
                 subscriber.catching_up = False
+            subscriber.live = True
             while True:
                 event = await subscriber.next()
                 seq = event.seq  # read once: a stored document's attributes are not free
