@@ -12,13 +12,13 @@ from strawberry.scalars import JSON
 from axonql import models
 from axonql.models.agent import AgentStatus as AgentStatusModel
 from axonql.schema.context import Info
+from axonql.schema.entity_events import events_field
 from axonql.schema.node import Node
-from axonql.schema.pagination_types import EventOrder, SortDirection
+from axonql.schema.pagination_types import SortDirection
 from axonql.schema.permissions import field
 from axonql.services import agents as logic
 
 if TYPE_CHECKING:
-    from axonql.schema.event_history_types import EventConnection
     from axonql.schema.task_types import Task
 
 AgentStatus = strawberry.enum(AgentStatusModel, name="AgentStatus")
@@ -67,20 +67,10 @@ class Agent(Node):
         docs = await logic.current_tasks(info.context.loaders, str(self.id))
         return [Task.from_document(d) for d in docs]
 
-    @field(
-        reads_caller="scopes",
-        description="This agent's events (what `agentUpdated(id)` streams), a page at a time.",
+    events = events_field(
+        "agent",
+        "This agent's events (what `agentUpdated(id)` streams), a page at a time.",
     )
-    async def events(
-        self,
-        info: Info,
-        first: int = 20,
-        after: strawberry.ID | None = None,
-        order: EventOrder = EventOrder.NEWEST_FIRST,
-    ) -> Annotated[EventConnection, strawberry.lazy("axonql.schema.event_history_types")]:
-        from axonql.schema.event_history_types import entity_events
-
-        return await entity_events(info, "agent", str(self.id), first, after, order)
 
     @classmethod
     def from_document(cls, doc: models.Agent) -> Agent:

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.scalars import JSON
 
 from axonql import models
 from axonql.schema.context import Info
+from axonql.schema.entity_events import events_field
 from axonql.schema.node import Node
-from axonql.schema.pagination_types import EventOrder, SortDirection
+from axonql.schema.pagination_types import SortDirection
 from axonql.schema.permissions import field
 from axonql.services import memories as logic
 
 if TYPE_CHECKING:
-    from axonql.schema.event_history_types import EventConnection
+    pass
 
 POOLS_DOC = "short_term, long_term or episodic"
 
@@ -51,20 +52,10 @@ class Memory(Node):
         docs = await loader.load_many([str(i) for i in self.related_ids])
         return [Memory.from_document(d) for d in docs if d is not None]
 
-    @field(
-        reads_caller="scopes",
-        description="This memory's events (what `memoryUpdated(id)` streams), a page at a time.",
+    events = events_field(
+        "memory",
+        "This memory's events (what `memoryUpdated(id)` streams), a page at a time.",
     )
-    async def events(
-        self,
-        info: Info,
-        first: int = 20,
-        after: strawberry.ID | None = None,
-        order: EventOrder = EventOrder.NEWEST_FIRST,
-    ) -> Annotated[EventConnection, strawberry.lazy("axonql.schema.event_history_types")]:
-        from axonql.schema.event_history_types import entity_events
-
-        return await entity_events(info, "memory", str(self.id), first, after, order)
 
     @classmethod
     def from_document(cls, doc: models.Memory) -> Memory:

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.scalars import JSON
 
 from axonql import models
 from axonql.schema.context import Info
+from axonql.schema.entity_events import events_field
 from axonql.schema.node import Node
-from axonql.schema.pagination_types import EventOrder, SortDirection, list_window
+from axonql.schema.pagination_types import SortDirection, list_window
 from axonql.schema.permissions import field
 from axonql.services import populations as logic
 
 if TYPE_CHECKING:
-    from axonql.schema.event_history_types import EventConnection
+    pass
 
 
 @strawberry.type
@@ -129,20 +130,10 @@ class Population(Node):
         docs = await logic.generation_history(info.context.loaders, str(self.id), size)
         return [GenerationRecord.from_document(d) for d in docs]
 
-    @field(
-        reads_caller="scopes",
-        description="This population's events (`populationEvolved(id)`), a page at a time.",
+    events = events_field(
+        "population",
+        "This population's events (`populationEvolved(id)`), a page at a time.",
     )
-    async def events(
-        self,
-        info: Info,
-        first: int = 20,
-        after: strawberry.ID | None = None,
-        order: EventOrder = EventOrder.NEWEST_FIRST,
-    ) -> Annotated[EventConnection, strawberry.lazy("axonql.schema.event_history_types")]:
-        from axonql.schema.event_history_types import entity_events
-
-        return await entity_events(info, "population", str(self.id), first, after, order)
 
     @classmethod
     def from_document(cls, doc: models.Population) -> Population:

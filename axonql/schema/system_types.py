@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,8 +15,9 @@ from axonql.models.system import SERVER_SYSTEM_ID, MetricName
 from axonql.models.system import SystemStatus as SystemStatusModel
 from axonql.schema.agent_types import Agent
 from axonql.schema.context import Info
+from axonql.schema.entity_events import events_field
 from axonql.schema.node import Node
-from axonql.schema.pagination_types import EventOrder, SortDirection, list_window
+from axonql.schema.pagination_types import SortDirection, list_window
 from axonql.schema.permissions import field
 from axonql.schema.task_types import Task, TaskStatus
 from axonql.services import components, latest_metrics
@@ -25,7 +26,7 @@ from axonql.services.host_facts import read_host_facts
 from axonql.services.metrics_sampler import read_host
 
 if TYPE_CHECKING:
-    from axonql.schema.event_history_types import EventConnection
+    pass
 
 SystemStatus = strawberry.enum(SystemStatusModel, name="SystemStatus")
 
@@ -223,20 +224,10 @@ class System(Node):
         docs = await logic.system_tasks(info.context.loaders, str(self.id), status, size)
         return [Task.from_document(d) for d in docs]
 
-    @field(
-        reads_caller="scopes",
-        description="This system's events (what `systemUpdated(id)` streams), a page at a time.",
+    events = events_field(
+        "system",
+        "This system's events (what `systemUpdated(id)` streams), a page at a time.",
     )
-    async def events(
-        self,
-        info: Info,
-        first: int = 20,
-        after: strawberry.ID | None = None,
-        order: EventOrder = EventOrder.NEWEST_FIRST,
-    ) -> Annotated[EventConnection, strawberry.lazy("axonql.schema.event_history_types")]:
-        from axonql.schema.event_history_types import entity_events
-
-        return await entity_events(info, "system", str(self.id), first, after, order)
 
     @classmethod
     def from_document(cls, doc: models.System) -> System:

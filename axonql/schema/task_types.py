@@ -13,15 +13,15 @@ from axonql import models
 from axonql.models.task import TaskPriority as TaskPriorityModel
 from axonql.models.task import TaskStatus as TaskStatusModel
 from axonql.schema.context import Info
+from axonql.schema.entity_events import events_field
 from axonql.schema.node import Node
-from axonql.schema.pagination_types import EventOrder, SortDirection
+from axonql.schema.pagination_types import SortDirection
 from axonql.schema.permissions import field
 from axonql.services import tasks as logic
 from axonql.services.documentation import typical_durations
 
 if TYPE_CHECKING:
     from axonql.schema.agent_types import Agent
-    from axonql.schema.event_history_types import EventConnection
 
 TaskStatus = strawberry.enum(TaskStatusModel, name="TaskStatus")
 TaskPriority = strawberry.enum(TaskPriorityModel, name="TaskPriority")
@@ -107,20 +107,10 @@ class Task(Node):
         doc = await info.context.loaders.by_id(models.Agent).load(self.agent_id)
         return Agent.from_document(doc) if doc else None
 
-    @field(
-        reads_caller="scopes",
-        description="This task's events (what `taskUpdated(id)` streams), a page at a time.",
+    events = events_field(
+        "task",
+        "This task's events (what `taskUpdated(id)` streams), a page at a time.",
     )
-    async def events(
-        self,
-        info: Info,
-        first: int = 20,
-        after: strawberry.ID | None = None,
-        order: EventOrder = EventOrder.NEWEST_FIRST,
-    ) -> Annotated[EventConnection, strawberry.lazy("axonql.schema.event_history_types")]:
-        from axonql.schema.event_history_types import entity_events
-
-        return await entity_events(info, "task", str(self.id), first, after, order)
 
     @classmethod
     def from_document(cls, doc: models.Task) -> Task:

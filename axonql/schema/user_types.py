@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import strawberry
 from strawberry.scalars import JSON
@@ -12,13 +12,14 @@ from strawberry.scalars import JSON
 from axonql import models
 from axonql.models.user import LearningContext as LearningContextModel
 from axonql.schema.context import Info
+from axonql.schema.entity_events import events_field
 from axonql.schema.node import Node
-from axonql.schema.pagination_types import EventOrder, SortDirection, list_window
+from axonql.schema.pagination_types import SortDirection, list_window
 from axonql.schema.permissions import field
 from axonql.services import user_management as logic
 
 if TYPE_CHECKING:
-    from axonql.schema.event_history_types import EventConnection
+    pass
 
 
 @strawberry.type
@@ -93,20 +94,10 @@ class User(Node):
         docs = await logic.recent_sessions(info.context.loaders, str(self.id), status, size)
         return [UserSession.from_document(d) for d in docs]
 
-    @field(
-        reads_caller="scopes",
-        description="This user's events (what `userUpdated(id)` streams), a page at a time.",
+    events = events_field(
+        "user",
+        "This user's events (what `userUpdated(id)` streams), a page at a time.",
     )
-    async def events(
-        self,
-        info: Info,
-        first: int = 20,
-        after: strawberry.ID | None = None,
-        order: EventOrder = EventOrder.NEWEST_FIRST,
-    ) -> Annotated[EventConnection, strawberry.lazy("axonql.schema.event_history_types")]:
-        from axonql.schema.event_history_types import entity_events
-
-        return await entity_events(info, "user", str(self.id), first, after, order)
 
     @classmethod
     def from_document(cls, doc: models.User) -> User:

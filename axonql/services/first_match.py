@@ -49,13 +49,22 @@ async def update_first(
         change = update if derive is None else merged(update, derive(before))
         result = await collection.update_one(where, change, session=session)
         if result.matched_count:
-            in_transaction = session is not None and session.in_transaction
-            after = updated(before, change, collection.codec_options) if in_transaction else None
-            if after is None:
-                after = await collection.find_one({"_id": before["_id"]}, session=session)
+            after = await after_update(collection, before, change, session)
             if after is not None:
                 return before, after
     return None
+
+
+async def after_update(
+    collection: Any, before: dict[str, Any], update: dict[str, Any], session: Any
+) -> dict[str, Any] | None:
+    """The document `before` once `update` (just written) applied: worked out inside a
+    transaction, where nothing else can have changed it in between; read otherwise."""
+    in_transaction = session is not None and session.in_transaction
+    after = updated(before, update, collection.codec_options) if in_transaction else None
+    if after is None:
+        after = await collection.find_one({"_id": before["_id"]}, session=session)
+    return after
 
 
 def merged(update: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

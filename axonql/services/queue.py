@@ -25,11 +25,10 @@ from axonql import models
 from axonql.errors import AuthorizationDenied, Conflict, ValidationError
 from axonql.models.agent import AgentStatus
 from axonql.models.base import utcnow
-from axonql.models.stored_form import updated
 from axonql.models.task import TaskStatus
 from axonql.services import lifecycle, tallies
 from axonql.services.events import Change, atomically, conflicted, emit
-from axonql.services.first_match import update_first
+from axonql.services.first_match import after_update, update_first
 from axonql.services.lifecycle import ACTIVE
 from axonql.services.lookup import fetch
 from axonql.settings import Settings
@@ -260,10 +259,8 @@ async def _claim(
     )
     if not done.matched_count:
         return None  # not in this snapshot (cannot happen: it was just read in it)
-    after = updated(before, update, collection.codec_options)
-    if after is None:
-        after = await collection.find_one({"_id": before["_id"]}, session=unit.session)
-        assert after is not None
+    after = await after_update(collection, before, update, unit.session)
+    assert after is not None  # just updated in this transaction
     unit.wrote("task", after)
     task = lifecycle.from_raw(after)
     await emit(

@@ -139,16 +139,18 @@ async def touch(agent_id: str) -> models.Agent:
     over `agent_offline_after_seconds`."""
     collection = models.Agent.get_pymongo_collection()
     raw = await collection.find_one({"_id": agent_id})
-    gone = AuthorizationDenied(f"agent {agent_id} no longer exists", details={"agent_id": agent_id})
-    if raw is None:
-        raise gone
-    agent: models.Agent = models.Agent.model_validate(raw)
     now = utcnow()
-    if agent.last_heartbeat is None or now - agent.last_heartbeat >= SIGN_OF_LIFE_EVERY:
+    if raw is not None and (
+        raw.get("last_heartbeat") is None or now - raw["last_heartbeat"] >= SIGN_OF_LIFE_EVERY
+    ):
         changes = {"last_heartbeat": now, "updated_at": now}
-        if not (await collection.update_one({"_id": agent_id}, {"$set": changes})).matched_count:
-            raise gone
-        agent.last_heartbeat, agent.updated_at = now, now
+        done = await collection.update_one({"_id": agent_id}, {"$set": changes})
+        raw = {**raw, **changes} if done.matched_count else None
+    if raw is None:
+        raise AuthorizationDenied(
+            f"agent {agent_id} no longer exists", details={"agent_id": agent_id}
+        )
+    agent: models.Agent = models.Agent.model_validate(raw)
     if agent.status is AgentStatus.OFFLINE:
         return await heartbeat_agent(agent)
     return agent
