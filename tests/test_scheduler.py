@@ -222,3 +222,30 @@ async def test_two_instances_fire_each_interval_once_and_on_time(
     # on time: within a tick, except slots due while the dead leader still held the lease
     assert sorted(late)[len(late) // 2] < 1.0, late
     assert max(late) < 1.5 + 2.0, late
+
+
+async def test_a_tick_that_read_an_automation_before_it_was_paused_leaves_it_paused(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    automation = await _automation(triggers=[Trigger(type="schedule", value="0 * * * *")])
+    await scheduler.fire_automation_schedules(utcnow())
+    collection = models.Task.get_pymongo_collection()
+    read_by_tick = await collection.find_one({"_id": automation.id})
+    assert read_by_tick is not None and read_by_tick["next_run"] is not None
+    due = utcnow() - timedelta(seconds=5)
+    await collection.update_one({"_id": automation.id}, {"$set": {"triggers.0.next_trigger": due}})
+    read_by_tick = await collection.find_one({"_id": automation.id})
+    assert read_by_tick is not None
+
+    paused = await gql(
+        "mutation($id: ID!) { updateAutomation(id: $id, input: {enabled: false}) { status } }",
+        {"id": automation.id},
+        admin_token,
+    )
+    assert paused["data"]["updateAutomation"]["status"] == "PAUSED"
+    await scheduler.advance_automation(read_by_tick, utcnow())
+
+    stored = await models.Task.get(automation.id)
+    assert stored is not None and not stored.enabled and stored.next_run is None
+    as_stored = due.replace(microsecond=due.microsecond // 1000 * 1000)
+    assert stored.triggers[0].next_trigger == as_stored

@@ -178,48 +178,56 @@ async def fire_schedules(now: datetime) -> int:
 async def fire_automation_schedules(now: datetime) -> int:
     """Schedule triggers of automations: initialise `next_trigger`, fire the due ones."""
     collection = models.Task.get_pymongo_collection()
-    fired = 0
     query = {
         "is_automation": True,
         "triggers.type": {"$in": list(SCHEDULE_TRIGGERS)},
         **_LIVE,
     }
+    fired = 0
     async for raw in collection.find(query).limit(500):
-        automation = models.Task.model_validate(raw)
-        upcoming: list[datetime] = []
-        for index, trigger in enumerate(automation.triggers):
-            kind = SCHEDULE_TRIGGERS.get(trigger.type)
-            if kind is None:
-                continue
-            try:
-                kind, value = check_schedule(kind, trigger.value, f"triggers.{index}")
-            except ValidationError:
-                log.warning("automation %s has an invalid trigger %s", automation.id, index)
-                continue
-            path = f"triggers.{index}.next_trigger"
-            due = trigger.next_trigger
-            if due is None:
-                nxt = next_run(kind, value, now)
-                await collection.update_one(
-                    {"_id": automation.id, path: None}, {"$set": {path: nxt}}
-                )
-                upcoming.append(nxt)
-                continue
-            if due > now:
-                upcoming.append(due)
-                continue
+        fired += await advance_automation(raw, now)
+    return fired
+
+
+async def advance_automation(raw: dict[str, Any], now: datetime) -> int:
+    """Fire the due schedule triggers of one automation as read, then move its triggers on.
+
+    The move is one compare-and-set on the triggers and `enabled` as read: an automation paused
+    or given new triggers since (`updateAutomation`) keeps what that update wrote. A run fired
+    just before such an update is stored once (its `run_key`), and the next tick re-reads.
+    """
+    automation = models.Task.model_validate(raw)
+    moved: dict[str, Any] = {}
+    upcoming: list[datetime] = []
+    fired = 0
+    for index, trigger in enumerate(automation.triggers):
+        kind = SCHEDULE_TRIGGERS.get(trigger.type)
+        if kind is None:
+            continue
+        try:
+            kind, value = check_schedule(kind, trigger.value, f"triggers.{index}")
+        except ValidationError:
+            log.warning("automation %s has an invalid trigger %s", automation.id, index)
+            continue
+        path = f"triggers.{index}.next_trigger"
+        due = trigger.next_trigger
+        if due is None:
+            moved[path] = next_run(kind, value, now)
+        elif due > now:
+            upcoming.append(due)
+            continue
+        else:
             key = f"{automation.id}@{index}@{due.isoformat()}"
             info = {"type": trigger.type, "value": value, "scheduled_for": due.isoformat()}
             fired += await create_run(automation, key, scheduled_for=due, trigger=info) is not None
-            nxt = following(kind, value, due, now)
-            await collection.update_one(
-                {"_id": automation.id, path: due}, {"$set": {path: nxt, "last_run": due}}
-            )
-            upcoming.append(nxt)
-        if upcoming:
-            await collection.update_one(
-                {"_id": automation.id}, {"$set": {"next_run": min(upcoming)}}
-            )
+            moved[path] = following(kind, value, due, now)
+            moved["last_run"] = max(due, moved.get("last_run", due))
+        upcoming.append(moved[path])
+    if upcoming and (moved or automation.next_run != min(upcoming)):
+        unchanged = {"_id": automation.id, "enabled": {"$ne": False}, "triggers": raw["triggers"]}
+        await models.Task.get_pymongo_collection().update_one(
+            unchanged, {"$set": {**moved, "next_run": min(upcoming)}}
+        )
     return fired
 
 
