@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from axonql import models
 from axonql.models.base import utcnow
@@ -278,3 +281,30 @@ async def test_concurrent_claimers_on_one_instance_take_different_tasks_without_
     claimed = await asyncio.gather(*(claim(gql, key) for key in keys))
     assert {task["id"] for task in claimed if task is not None} == queued
     assert "abortTransaction" not in request_commands.names
+
+
+async def test_a_claim_that_finds_the_head_being_taken_counts_no_room(
+    gql: GraphQLClient, admin_token: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A claimer that finds every task of the head being taken by this instance's other
+    claimers gives up at once: it does not count the agent's active tasks first."""
+    agent_id, _ = await register(gql, admin_token, "w", [])
+    task_id = await queued_task(gql, admin_token)
+    agent = await models.Agent.get(agent_id)
+    assert agent is not None
+    counted: list[str] = []
+    real_has_room = queue.has_room
+
+    async def counting(agent: models.Agent, session: Any = None) -> bool:
+        counted.append(agent.id)
+        return await real_has_room(agent, session)
+
+    monkeypatch.setattr(queue, "has_room", counting)
+    in_flight = queue.ClaimsInFlight()
+    in_flight.take(task_id)
+    assert await queue.claim(settings, agent, [], in_flight) is None
+    assert counted == []
+
+    in_flight.release([task_id])
+    claimed = await queue.claim(settings, agent, [], queue.ClaimsInFlight())
+    assert claimed is not None and claimed.id == task_id and counted == [agent_id]

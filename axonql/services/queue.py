@@ -233,13 +233,18 @@ async def _claim(
     head = collection.find(query, session=unit.session).sort(CLAIM_ORDER)
     read_at = time.monotonic()
     candidates = await head.limit(CLAIM_SPREAD).to_list()
-    if not candidates or not await has_room(agent, unit.session):
+
+    def free() -> list[dict[str, Any]]:
+        return [raw for raw in candidates if not in_flight.busy(raw["_id"], read_at)]
+
+    # none free: all being claimed here, or just claimed (the agent's room is not counted)
+    if not free() or not await has_room(agent, unit.session):
         return None
     # no await from here to `take`: another claimer of this instance must see it taken
-    free = [raw for raw in candidates if not in_flight.busy(raw["_id"], read_at)]
-    if not free:
-        return None  # all being claimed here, or just claimed: none is surely free
-    before = random.choice(free) if spread else free[0]  # spreads claimers; not a secret
+    free_now = free()
+    if not free_now:
+        return None  # taken by claimers of this instance while the room was counted
+    before = random.choice(free_now) if spread else free_now[0]  # spreads claimers; not a secret
     in_flight.take(before["_id"])
     taken.append(before["_id"])
     now = utcnow()
