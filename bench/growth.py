@@ -323,6 +323,10 @@ def _reads(
             "{ tasksConnection(first: 20, sort: {field: UPDATED_AT, direction: ASC}) "
             "{ totalCount edges { cursor } } }"
         ),
+        "GraphQL tasksConnection by PRIORITY, highest first": gql(
+            "{ tasksConnection(first: 20, sort: {field: PRIORITY, direction: DESC}) "
+            "{ edges { cursor node { id } } } }"
+        ),
         "GraphQL taskStatistics": gql(
             "{ taskStatistics { total completed failed queued averageDurationSeconds } }"
         ),

@@ -17,7 +17,7 @@ from axonql import models
 from axonql.models.base import utcnow
 from axonql.models.event import event_id
 from axonql.models.system import SERVER_SYSTEM_ID, SYSTEM_METRICS, MetricName
-from axonql.models.task import TaskPriority, TaskStatus
+from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
 from axonql.services import immune, latest_metrics, memories, memory_ops, tallies
 from axonql.settings import Settings
 from axonql.subscriptions import log as event_log
@@ -26,6 +26,7 @@ from tests.agents_support import COMPLETE, FAIL, claim, queued_task, register
 from tests.support import GraphQLClient, RequestCommands
 
 SMALL, LARGE = 300, 3_000
+PRIORITIES = list(TaskPriority)
 QUEUED_AT = (7, 150, 290)  # the same few queued tasks at both sizes (also HIGH, tagged "rare")
 MEASURED = ["sys_measured_a", "sys_measured_b"]  # systems with stored CPU/memory/disk samples
 READ_COLLECTIONS = {
@@ -172,6 +173,16 @@ READS = {
     "REST list at an offset": ("rest", "/api/tasks?limit=20&offset=200"),
     "REST active tasks": ("rest", "/api/tasks?status=active&limit=20"),
     "tasks by priority": ("gql", "{ tasks(filter: {priority: HIGH, limit: 20}) { id } }"),
+    "connection by priority": (
+        "gql",
+        "{ tasksConnection(first: 20, sort: {field: PRIORITY, direction: DESC}) "
+        "{ edges { cursor } } }",
+    ),
+    "connection by priority after a cursor": (
+        "gql",
+        "query($after: String) { tasksConnection(first: 20, after: $after, "
+        "sort: {field: PRIORITY, direction: ASC}) { edges { cursor } } }",
+    ),
     "tasks by tag": ("gql", '{ tasks(filter: {tags: ["rare"], limit: 20}) { id } }'),
     "tasks by search": ("gql", '{ tasks(filter: {search: "task 1", limit: 20}) { id } }'),
     "memories page": ("gql", "{ memories(filter: {limit: 20}) { id } }"),
@@ -202,13 +213,20 @@ async def costs(
         "{ tasksConnection(first: 100) { edges { cursor } } }", token=token
     )  # a cursor 100 tasks deep, fetched before measuring
     cursor = deep["data"]["tasksConnection"]["edges"][-1]["cursor"]
+    by_priority = await gql(
+        "{ tasksConnection(first: 100, sort: {field: PRIORITY, direction: ASC}) "
+        "{ edges { cursor } } }",
+        token=token,
+    )
+    priority_cursor = by_priority["data"]["tasksConnection"]["edges"][-1]["cursor"]
     found: dict[str, int] = {}
     for name, (kind, read) in READS.items():
         commands.commands.clear()
         commands.keep = True
+        after = priority_cursor if "PRIORITY" in read else cursor
         try:
             if kind == "gql":
-                body = await gql(read, {"after": cursor} if "$after" in read else None, token)
+                body = await gql(read, {"after": after} if "$after" in read else None, token)
                 assert not body.get("errors"), body
             else:
                 response = await http.get(read, headers={"Authorization": f"Bearer {token}"})
@@ -252,6 +270,7 @@ async def test_windowed_pages_visit_every_task_once_in_order(
         models.Task(
             name=f"t{i}",
             status=TaskStatus.QUEUED if i % 3 else TaskStatus.FAILED,
+            priority=PRIORITIES[i % 7 % 4],
             created_at=now - timedelta(hours=(i // 4) ** 2),  # groups of four share an instant
             updated_at=now - timedelta(hours=(i // 4) ** 2),
         )
@@ -266,14 +285,17 @@ async def test_windowed_pages_visit_every_task_once_in_order(
       tasksConnection(first: 7, after: $after, sort: $sort, filter: $filter) {
         edges { cursor node { id createdAt } } pageInfo { hasNextPage } } }"""
     stored = await models.Task.find({"is_automation": False}).to_list()
-    for direction in ("DESC", "ASC"):
+    orders = [
+        (field, direction) for field in ("CREATED_AT", "PRIORITY") for direction in ("DESC", "ASC")
+    ]
+    for field, direction in orders:
         for statuses in (None, ["QUEUED", "FAILED"]):
             seen: list[str] = []
             after = None
             while True:
                 variables: dict[str, Any] = {
                     "after": after,
-                    "sort": {"field": "CREATED_AT", "direction": direction},
+                    "sort": {"field": field, "direction": direction},
                     "filter": {"statuses": statuses} if statuses else None,
                 }
                 page = (await gql(query, variables, admin_token))["data"]["tasksConnection"]
@@ -282,10 +304,26 @@ async def test_windowed_pages_visit_every_task_once_in_order(
                     break
                 after = page["edges"][-1]["cursor"]
             wanted = [t for t in stored if not statuses or t.status.value.upper() in statuses]
+            levels = field == "PRIORITY"
             expected = sorted(
-                wanted, key=lambda t: (t.created_at, t.id), reverse=direction == "DESC"
+                wanted,
+                key=lambda t: (PRIORITY_RANK[t.priority] if levels else 0, t.created_at, t.id),
+                reverse=direction == "DESC",
             )
-            assert seen == [t.id for t in expected], (direction, statuses)
+            assert seen == [t.id for t in expected], (field, direction, statuses)
+    # a filter on one priority, by priority: only that level
+    only_high = await gql(
+        query,
+        {"sort": {"field": "PRIORITY", "direction": "DESC"}, "filter": {"priority": "HIGH"}},
+        admin_token,
+    )
+    edges = only_high["data"]["tasksConnection"]["edges"]
+    high = sorted(
+        (t for t in stored if t.priority is TaskPriority.HIGH),
+        key=lambda t: (t.created_at, t.id),
+        reverse=True,
+    )
+    assert [edge["node"]["id"] for edge in edges] == [t.id for t in high[:7]]
 
 
 async def _counted() -> dict[str, tuple[dict[str, int], dict[str, float]]]:

@@ -324,18 +324,35 @@ class SortOrder:
 
 
 @dataclass(frozen=True)
+class Levels(Generic[A]):
+    """A sort field with a few stored levels (a task's priority), paged level by level.
+
+    Within a level the order is `created_at` (the same direction), read in time windows from
+    the filter narrowed to that level, so the page costs its own documents at any size: the
+    field's own index would make SecantusDB sort every match.
+    """
+
+    field: str
+    narrow: Callable[[A], list[tuple[int, A]]]
+    """(level, the filter narrowed to it), lowest level first; levels the filter excludes
+    are left out."""
+
+
+@dataclass(frozen=True)
 class Listing(Generic[D, A]):
     """A collection's list and connection fields, so each area states only its filter's query.
 
     `query` turns the area's filter arguments (`TaskFilterArgs`, ...) into a MongoDB query;
     `maintained`, when given, answers a total from the tallies (None: not covered, count);
-    `kind` names the collection's tallies, whose `created_at` span sizes the time windows.
+    `kind` names the collection's tallies, whose `created_at` span sizes the time windows;
+    `levels` pages a sort by a field of few values (see `Levels`).
     """
 
     model: type[D]
     query: Callable[[A], dict[str, Any]]
     maintained: Callable[[A], Awaitable[int | None]] | None = None
     kind: str | None = None
+    levels: Levels[A] | None = None
 
     async def _span(self, args: A) -> Span:
         if self.kind is None:
@@ -371,6 +388,18 @@ class Listing(Generic[D, A]):
         """A Relay connection's page: `first` documents in `order` after the cursor `after`."""
         size, _ = list_window(settings.max_page_size, first, 0)
         query = self.query(args)
+        if self.levels is not None and order.field == self.levels.field:
+            found = await self._by_level(self.levels, args, order.descending, size + 1, after)
+            return Page(
+                items=[doc for _, doc in found[:size]],
+                cursors=[
+                    encode_cursor([level, doc.created_at], str(doc.id))
+                    for level, doc in found[:size]
+                ],
+                count=self._count(args, query),
+                has_next=len(found) > size,
+                has_previous=bool(after),
+            )
         return await paginate(
             self.model,
             query,
@@ -381,3 +410,29 @@ class Listing(Generic[D, A]):
             count=self._count(args, query),
             span=await self._span(args),
         )
+
+    async def _by_level(
+        self, levels: Levels[A], args: A, descending: bool, want: int, after: str | None
+    ) -> list[tuple[int, D]]:
+        """The first `want` matches (with their level) by level, then `created_at`, then id,
+        after the cursor."""
+        at: tuple[int, tuple[Any, str]] | None = None
+        if after:
+            value, doc_id = decode_cursor(after)
+            if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):
+                raise ValidationError("malformed cursor", field="after")
+            at = value[0], (value[1], doc_id)
+        ordered = levels.narrow(args)
+        found: list[tuple[int, D]] = []
+        for level, narrowed in reversed(ordered) if descending else ordered:
+            if at is not None and (level > at[0] if descending else level < at[0]):
+                continue  # before the cursor's level
+            within = at[1] if at is not None and level == at[0] else None
+            span = await self._span(narrowed)
+            query = self.query(narrowed)
+            need = want - len(found)
+            docs = await windows(self.model, query, "created_at", descending, need, within, span)
+            found += [(level, doc) for doc in docs]
+            if len(found) >= want:
+                break
+        return found

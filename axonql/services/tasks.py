@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from axonql.services import validation as v
 from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lifecycle import counted
-from axonql.services.pagination import Listing
+from axonql.services.pagination import Levels, Listing
 from axonql.services.query_filters import all_of, compact, contains, window
 from axonql.services.schedule import check_schedule, next_run
 from axonql.services.task_parameters import check_parameters
@@ -99,7 +99,21 @@ async def maintained_total(f: TaskFilterArgs) -> int | None:
     return None if counts is None else sum(counts.by_status.values())
 
 
-TASKS = Listing(models.Task, task_query, maintained_total, tallies.TASKS)
+def priority_levels(f: TaskFilterArgs) -> list[tuple[int, TaskFilterArgs]]:
+    """The filter narrowed to each priority it admits, lowest first (sort by PRIORITY)."""
+    admitted = sorted(
+        (p for p in TaskPriority if f.priority in (None, p)), key=PRIORITY_RANK.__getitem__
+    )
+    return [(PRIORITY_RANK[p], replace(f, priority=p)) for p in admitted]
+
+
+TASKS = Listing(
+    models.Task,
+    task_query,
+    maintained_total,
+    tallies.TASKS,
+    Levels("priority_rank", priority_levels),
+)
 
 
 @dataclass
