@@ -463,3 +463,32 @@ async def test_replay_reads_the_gap_in_ranges_of_numbers() -> None:
     wanted = EventFilter.of(types=["LOG_ENTRY"])
     replayed = [e.seq async for e in event_log.replay(base + 3, wanted, upto=base + 1250)]
     assert replayed == [base + n for n in kept if 3 < n <= 1250 and n % 2]
+
+
+async def test_a_long_raw_series_reads_about_the_samples_it_returns(
+    gql: GraphQLClient, request_commands: RequestCommands, admin_token: str
+) -> None:
+    """Raw samples of a month: the newest 2,000, read in windows back from now, not every
+    sample of the month."""
+    await models.MetricSample.get_pymongo_collection().delete_many({})
+    now = utcnow()
+    await models.MetricSample.insert_many(
+        [
+            models.MetricSample(
+                system_id=SERVER_SYSTEM_ID,
+                metric=MetricName.CPU_USAGE,
+                value=float(i),
+                timestamp=now - timedelta(seconds=10 * i),
+            )
+            for i in range(6_000)
+        ]
+    )
+    request_commands.commands.clear()
+    request_commands.keep = True
+    try:
+        body = await gql('{ metrics(type: CPU_USAGE, period: "30d") { value } }', token=admin_token)
+    finally:
+        request_commands.keep = False
+    values = [point["value"] for point in body["data"]["metrics"]]
+    assert values == [float(i) for i in reversed(range(2_000))]  # oldest first
+    assert await matched(request_commands.commands) <= 3_000

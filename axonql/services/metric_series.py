@@ -8,6 +8,7 @@ by agents) are averaged from their raw samples.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,11 +92,50 @@ async def metric_series(
         rolled = await _from_rollups(query["system_id"], metric, start, step)
         if rolled is not None:
             return rolled
-    limit = MAX_POINTS if step is None else 0  # raw samples: the newest MAX_POINTS
-    rows = await (_own(query, limit) if own else _rows(query, limit))
-    if step is None:
+    read = _own if own else _rows
+    if step is None:  # raw samples: the newest MAX_POINTS
+        rows = await _newest(read, query, start, MAX_POINTS)
         return [Point(r["timestamp"], float(r["value"]), 1) for r in reversed(rows)]
+    rows = await read(query, 0)
     return bucket([(r["timestamp"], float(r["value"])) for r in rows], step)
+
+
+FIRST_WINDOW = timedelta(hours=1)
+"""The first window of a raw series read from now back: the sampler's 2,000 samples at its
+default 10 s span five and a half hours, so at most a few windows fill a page."""
+
+
+async def _newest(
+    read: Callable[[dict[str, Any], int], Awaitable[list[dict[str, Any]]]],
+    query: dict[str, Any],
+    start: datetime,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The newest `limit` samples from `start` on, newest first, read in windows from now
+    backwards, each sized by the density the last one showed (`_next_width`): a
+    long period costs about the samples returned, not every sample in it."""
+    found: list[dict[str, Any]] = []
+    high: datetime | None = None  # open above: samples stamped ahead of this clock count
+    width = FIRST_WINDOW
+    while len(found) < limit:
+        low = max(start, (high or utcnow()) - width)
+        bounds: dict[str, Any] = {"$gte": low}
+        if high is not None:
+            bounds["$lt"] = high
+        got = await read({**query, "timestamp": bounds}, limit - len(found))
+        found += got
+        if low <= start:
+            break
+        high, width = low, _next_width(width, len(got), limit - len(found))
+    return found
+
+
+def _next_width(width: timedelta, got: int, need: int) -> timedelta:
+    """A window expected to hold the `need` samples still missing, at the density the last one
+    showed (at most four times wider; four times when it was empty)."""
+    if got == 0:
+        return width * 4
+    return min(width * 4, width * (need / got) * 1.25)
 
 
 _PROJECTION = {"timestamp": 1, "value": 1, "app_id": 1, "component_id": 1, "_id": 0}
