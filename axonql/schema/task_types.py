@@ -192,7 +192,10 @@ class TaskSortField(Enum):
     CREATED_AT = "created_at"
     UPDATED_AT = "updated_at"
     NAME = "name"
-    PRIORITY = "priority_rank"
+    PRIORITY = strawberry.enum_value(
+        "priority_rank",
+        description="By priority; tasks of one priority newest first (DESC) or oldest first (ASC)",
+    )
     PROGRESS = "progress"
 
 
