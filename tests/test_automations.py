@@ -237,3 +237,19 @@ async def test_event_trigger_fires_a_run(gql: GraphQLClient, admin_token: str) -
     assert len(runs) == 1
     assert runs[0].parameters["steps"][0]["name"] == "data_extraction"
     assert runs[0].parameters["trigger"]["type"] == "event"
+
+
+async def test_pausing_is_one_change_whose_event_names_it(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    """The automation's own fields change with the rest in one unit of work, so its event lists
+    them (they used to be saved after the event, as a second write of the whole document)."""
+    automation = await _create(gql, admin_token)
+    paused = await gql(
+        UPDATE, {"id": automation["id"], "input": {"enabled": False, "name": "Paused"}}, admin_token
+    )
+    assert paused["data"]["updateAutomation"]["status"] == "PAUSED"
+    events = await models.Event.find(
+        {"task_id": automation["id"], "payload.change": "updated"}
+    ).to_list()
+    assert [e.payload["fields"] for e in events] == [["enabled", "name", "next_run"]]

@@ -154,24 +154,25 @@ async def create_automation(settings: Settings, draft: AutomationDraft) -> model
 async def update_automation(
     settings: Settings, automation_id: str, draft: AutomationDraft
 ) -> models.Task:
-    """Everything is validated before the first write, so a bad input changes nothing."""
+    """Everything is validated before the first write, so a bad input changes nothing; the
+    automation's own fields change in the same unit of work as the rest, with its event."""
     now = utcnow()
     triggers = None if draft.triggers is None else build_triggers(draft.triggers, now)
     steps = None if draft.steps is None else build_steps(draft.steps)
-    task = await update_task(settings, automation_id, draft.task, automation=True)
-    if steps is not None:
-        task.steps = steps
-    if triggers is not None:
-        task.triggers = triggers
-    if draft.enabled is not None:
-        if draft.enabled and not task.enabled and triggers is None:
-            task.triggers = refreshed(task.triggers, now)
-        task.enabled = draft.enabled
-    if triggers is not None or draft.enabled is not None:
-        task.next_run = earliest(task.triggers) if task.enabled else None
-    if steps is not None or triggers is not None or draft.enabled is not None:
-        await task.save()
-    return task
+
+    def automate(task: models.Task) -> None:
+        if steps is not None:
+            task.steps = steps
+        if triggers is not None:
+            task.triggers = triggers
+        if draft.enabled is not None:
+            if draft.enabled and not task.enabled and triggers is None:
+                task.triggers = refreshed(task.triggers, now)
+            task.enabled = draft.enabled
+        if triggers is not None or draft.enabled is not None:
+            task.next_run = earliest(task.triggers) if task.enabled else None
+
+    return await update_task(settings, automation_id, draft.task, automation=True, also=automate)
 
 
 def success_rate(task: models.Task) -> float | None:

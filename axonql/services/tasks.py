@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -198,8 +199,15 @@ async def get_task(
 
 
 async def update_task(
-    settings: Settings, task_id: str, draft: TaskDraft, *, automation: bool = False
+    settings: Settings,
+    task_id: str,
+    draft: TaskDraft,
+    *,
+    automation: bool = False,
+    also: Callable[[models.Task], None] | None = None,
 ) -> models.Task:
+    """Apply `draft` (and `also`, for what only automations have) in one unit of work with
+    its event, which lists every field that changed."""
 
     async def write(unit: Change) -> models.Task:
         task = await get_task(task_id, automation=automation, session=unit.session)
@@ -207,6 +215,8 @@ async def update_task(
         previous_priority = task.priority.value
         before = fields_of(task)
         _apply(settings, task, draft)
+        if also is not None:
+            also(task)
         await task.save(session=unit.session)
         await emit(
             "TASK_STATE_CHANGED",
