@@ -129,7 +129,9 @@ def _event(seq: int, created: datetime, task: str) -> dict[str, Any]:
         "payload": {"status": "completed", "change": "completed"},
         "created_at": created,
         "updated_at": created,
-        "expires_at": created + timedelta(days=30),
+        # kept past the run: the oldest (100,000 × SPACING ≈ 30 days back) carry the highest
+        # numbers, and the resume check reads the newest numbers
+        "expires_at": created + timedelta(days=365),
     }
 
 
