@@ -5,8 +5,11 @@ asyncio workers in this process speaking the public GraphQL API with their API k
 (`axonql.agent.client.AgentClient`), each claiming and completing as fast as it can.
 
 - e2e: a producer submits BENCH_QUEUE_TASKS tasks (`submitTask`, waitSeconds 0) while 1, 2
-  and 4 agents claim (long-poll) and complete them; tasks/s = tasks / (last completion −
+  4 and 8 agents claim (long-poll) and complete them; tasks/s = tasks / (last completion −
   first submission).
+- e2e with work: the same with BENCH_QUEUE_WORK_TASKS tasks, each agent spending 250 ms on a
+  task before completing it, as working agents do; `bench/results.json` compares it with n
+  times the one-agent rate of the same run (scaling that the queue would not limit at all).
 - claim latency: the same number of tasks queued first, then agents drain them; p50/p99 of
   the `claimTask` round trip while work is always available.
 - baseline: raw PyMongo claimers doing the same database work per task on a scratch database
@@ -41,6 +44,8 @@ from bench._results import figure, save
 from bench._stack import SECRET, Stack
 
 TASKS = int(os.environ.get("BENCH_QUEUE_TASKS", "200"))
+WORK_TASKS = int(os.environ.get("BENCH_QUEUE_WORK_TASKS", "80"))
+WORK_SECONDS = 0.25  # what a working agent spends on a task (the figures above spend none)
 AGENT_COUNTS = (1, 2, 4, 8)
 CAPABILITY = "bench"
 
@@ -97,13 +102,18 @@ async def _submit(admin: AgentClient, n: int) -> None:
         )
 
 
-async def _agent(client: AgentClient, done: list[float], claims: list[float], total: int) -> None:
+async def _agent(
+    client: AgentClient, done: list[float], claims: list[float], total: int, work: float = 0.0
+) -> None:
+    """Claim and complete until `total` are done, spending `work` seconds on each task."""
     while len(done) < total:
         started = time.perf_counter()
         task = await client.claim(None, 5.0)
         if task is None:
             continue
         claims.append(time.perf_counter() - started)
+        if work:
+            await asyncio.sleep(work)
         await client.complete(task.id, {"ok": True})
         done.append(time.perf_counter())
 
@@ -121,19 +131,21 @@ async def _run_agents(
             await client.close()
 
 
-async def _e2e(stack: Stack, admin: AgentClient, keys: list[str]) -> float:
+async def _e2e(
+    stack: Stack, admin: AgentClient, keys: list[str], tasks: int = TASKS, work: float = 0.0
+) -> float:
     done: list[float] = []
     claims: list[float] = []
     clients = [AgentClient(stack.url, key) for key in keys]
     for client in clients:
         await client.heartbeat([CAPABILITY])
     begin = time.perf_counter()
-    workers = asyncio.gather(*(_agent(c, done, claims, TASKS) for c in clients))
-    await _submit(admin, TASKS)
+    workers = asyncio.gather(*(_agent(c, done, claims, tasks, work) for c in clients))
+    await _submit(admin, tasks)
     await workers
     for client in clients:
         await client.close()
-    return TASKS / (max(done) - begin)
+    return tasks / (max(done) - begin)
 
 
 async def _latency(stack: Stack, admin: AgentClient, keys: list[str]) -> tuple[float, float, float]:
@@ -268,6 +280,7 @@ async def _main() -> None:
                 f" {'e2e÷bare':>9}"
             )
             results: dict[str, dict[str, Any]] = {}
+            one_agent_working = 0.0
             for count in AGENT_COUNTS:
                 keys = await _register(admin, count)
                 rate = await _e2e(stack, admin, keys)
@@ -282,6 +295,17 @@ async def _main() -> None:
                     flush=True,
                 )
                 results[f"queue.tasks_per_s.{count}_agents"] = figure(rate, "tasks/s", raw)
+                working = await _e2e(stack, admin, keys, WORK_TASKS, WORK_SECONDS)
+                if count == 1:
+                    one_agent_working = working
+                print(
+                    f"{'':>6} with {WORK_SECONDS * 1000:.0f} ms of work per task: {working:.1f}"
+                    f" tasks/s, {working / one_agent_working:.2f}x one agent's",
+                    flush=True,
+                )
+                results[f"queue.tasks_per_s_with_work.{count}_agents"] = figure(
+                    working, "tasks/s", one_agent_working * count
+                )
                 for key in keys:  # retire this round's agents so the next round starts clean
                     retire = AgentClient(stack.url, key)
                     agent = await retire.heartbeat()
