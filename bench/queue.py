@@ -4,7 +4,7 @@ AxonQL runs as `axonql serve` (its own process) on a SecantusDB server process. 
 asyncio workers in this process speaking the public GraphQL API with their API keys
 (`axonql.agent.client.AgentClient`), each claiming and completing as fast as it can.
 
-- e2e: a producer submits BENCH_QUEUE_TASKS tasks (`submitTask`, waitSeconds 0) while 1, 2
+- e2e: a producer submits BENCH_QUEUE_TASKS tasks (`submitTask`, waitSeconds 0) while 1, 2,
   4 and 8 agents claim (long-poll) and complete them; tasks/s = tasks / (last completion −
   first submission).
 - e2e with work: the same with BENCH_QUEUE_WORK_TASKS tasks, each agent spending 250 ms on a
