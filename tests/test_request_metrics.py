@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -97,9 +98,12 @@ async def test_requests_are_sampled_with_rate_percentiles_and_errors(
 ) -> None:
     stats_of(dedicated).drain()
     auth = {"Authorization": f"Bearer {admin_token}"}
+    health_ms: list[float] = []  # as the client saw them: the server's own are shorter
     async with httpx.AsyncClient(base_url=dedicated.url, timeout=30) as client:
         for _ in range(30):
+            began = time.perf_counter()
             assert (await client.get("/api/health")).status_code == 200
+            health_ms.append((time.perf_counter() - began) * 1000)
         for _ in range(4):
             assert (await client.get("/test/slow")).status_code == 200
         for _ in range(2):
@@ -120,7 +124,9 @@ async def test_requests_are_sampled_with_rate_percentiles_and_errors(
     assert server["open_websockets"] == 0
 
     assert values[("octospine", "error_rate")] == 0.0
-    assert values[("octospine", "response_time_p99")] < SLOW_MS
+    # OCTOSPINE's percentiles hold its own requests only, not the slow route's (bucket upper
+    # bounds lie at most 2 % above a duration)
+    assert values[("octospine", "response_time_p99")] <= max(health_ms) * 1.03
     assert values[("synapticos", "client_error_rate")] == 1.0
     octo_rate, all_rate = values[("octospine", "request_rate")], server["request_rate"]
     assert octo_rate == pytest.approx(all_rate * 30 / 40)
