@@ -311,6 +311,15 @@ async def test_windowed_pages_visit_every_task_once_in_order(
                 reverse=direction == "DESC",
             )
             assert seen == [t.id for t in expected], (field, direction, statuses)
+    # a cursor of another order is refused, not misread
+    by_time = await gql(query, {"sort": {"field": "CREATED_AT", "direction": "DESC"}}, admin_token)
+    time_cursor = by_time["data"]["tasksConnection"]["edges"][0]["cursor"]
+    mixed = await gql(
+        query,
+        {"after": time_cursor, "sort": {"field": "PRIORITY", "direction": "DESC"}},
+        admin_token,
+    )
+    assert mixed["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR"
     # a filter on one priority, by priority: only that level
     only_high = await gql(
         query,

@@ -419,7 +419,12 @@ class Listing(Generic[D, A]):
         at: tuple[int, tuple[Any, str]] | None = None
         if after:
             value, doc_id = decode_cursor(after)
-            if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):
+            if not (
+                isinstance(value, list)
+                and len(value) == 2
+                and isinstance(value[0], int)
+                and isinstance(value[1], datetime)
+            ):  # not a cursor of this order
                 raise ValidationError("malformed cursor", field="after")
             at = value[0], (value[1], doc_id)
         ordered = levels.narrow(args)
