@@ -31,13 +31,11 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from bson.codec_options import CodecOptions
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import OperationFailure, PyMongoError
 
 from axonql.errors import Conflict
 from axonql.models import Event
-from axonql.models.stored_form import updated
 from axonql.services import tallies
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions import snapshots
@@ -90,16 +88,6 @@ class Change:
         """Note a subject as this unit of work left it (`stored`: its stored form, `_id` and
         all; `subject`: its snapshot name, "task"), so its events' snapshot needs no read."""
         self.written[(subject, str(stored["_id"]))] = stored
-
-    def rewrote(
-        self, subject: str, subject_id: str, update: dict[str, Any], options: CodecOptions[Any]
-    ) -> None:
-        """Apply `update`, written to a subject noted by `wrote`, to what was noted (or forget
-        it, when the update is not one `stored_form.updated` works out: its snapshot is read)."""
-        known = self.written.pop((subject, subject_id), None)
-        after = updated(known, update, options) if known is not None else None
-        if after is not None:
-            self.written[(subject, subject_id)] = after
 
     def count(self, deltas: tallies.Deltas) -> None:
         """Add counts that change without an event; written with the events' at commit."""

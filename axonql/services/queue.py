@@ -343,10 +343,11 @@ async def report_progress(
     return lifecycle.from_raw({**before, **changes})
 
 
-def _duration(task: models.Task) -> float:
-    if task.started_at is None or task.completed_at is None:
+def _run_seconds(started: datetime | None, ended: datetime | None) -> float:
+    """How long a run took (0 when either end is unknown)."""
+    if started is None or ended is None:
         return 0.0
-    return max(0.0, (task.completed_at - task.started_at).total_seconds())
+    return max(0.0, (ended - started).total_seconds())
 
 
 async def complete(task_id: str, agent_id: str, result: dict[str, Any]) -> models.Task:
@@ -556,10 +557,9 @@ def run_statistics(
     stored_end = completed_at.replace(microsecond=completed_at.microsecond // 1000 * 1000)
 
     def derive(before: dict[str, Any]) -> dict[str, Any]:
-        started = before.get("started_at")
-        seconds = (stored_end - started).total_seconds() if started is not None else 0.0
+        seconds = _run_seconds(before.get("started_at"), stored_end)
         return {
-            "$set": {"statistics.average_duration": max(0.0, seconds)},
+            "$set": {"statistics.average_duration": seconds},
             "$inc": {
                 "statistics.total_runs": 1,
                 f"statistics.{'successful_runs' if success else 'failed_runs'}": 1,
@@ -572,7 +572,7 @@ def run_statistics(
 async def record_finish(task: models.Task, *, success: bool, unit: Change) -> None:
     """Per-schedule and per-agent run statistics for one finished task (its own were written
     with the move that finished it: `run_statistics`)."""
-    duration = _duration(task)
+    duration = _run_seconds(task.started_at, task.completed_at)
     if task.parent_id:
         await _bump(
             models.Task,
@@ -641,7 +641,8 @@ async def _bump(
             {"_id": doc_id, f"{path}.{total}": stats.get(total, 0)}, update, session=unit.session
         )
         if done.matched_count:
-            unit.wrote(subject, raw)
-            unit.rewrote(subject, doc_id, update, collection.codec_options)
+            after = await after_update(collection, raw, update, unit.session)
+            if after is not None:
+                unit.wrote(subject, after)
             return mean, (mean * n + duration) / (n + 1)
     return None
