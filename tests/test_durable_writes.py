@@ -3,6 +3,7 @@ and every client asks for a journaled majority."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,12 @@ import psutil
 import pytest
 from pydantic import ValidationError
 
-from axonql.database import EmbeddedServer
+from axonql.database import (
+    SECANTUS_WRITE_CONCURRENCY,
+    EmbeddedServer,
+    make_client,
+    suited_write_concurrency,
+)
 from axonql.settings import Settings
 from tests.support import RunningServer
 
@@ -33,6 +39,15 @@ def server_pid(server: EmbeddedServer) -> int:
 def test_the_server_writes_with_a_journaled_majority(server: RunningServer) -> None:
     client = server.app.state.axon.database.client
     assert client.write_concern.document == {"w": "majority", "j": True}
+
+
+async def test_on_secantusdb_two_units_of_work_run_at_once(embedded: EmbeddedServer) -> None:
+    url = await asyncio.to_thread(embedded.start)
+    client = make_client(url, **embedded.credentials.client_options())
+    try:
+        assert await suited_write_concurrency(client) == SECANTUS_WRITE_CONCURRENCY == 2
+    finally:
+        await client.close()
 
 
 def test_the_write_concern_is_a_number_or_majority() -> None:

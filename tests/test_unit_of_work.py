@@ -4,6 +4,7 @@ not used are settled by voids, which no reader ever delivers."""
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import pytest
 
@@ -96,6 +97,29 @@ async def test_a_unit_whose_number_was_voided_runs_again_under_a_new_one() -> No
     assert [e.seq > voided for e in stored] == [True]
     void = await models.Event.find_one({"seq": voided})
     assert void is not None and void.type == log.VOID
+
+
+async def test_an_instance_runs_at_most_its_write_concurrency_units_at_once(
+    settings: Settings,
+) -> None:
+    service = RealTime(settings, models.Event.get_pymongo_collection(), write_concurrency=2)
+    running: list[int] = []
+    most = 0
+
+    async def write(n: int, unit: Change) -> None:
+        nonlocal most
+        running.append(n)
+        most = max(most, len(running))
+        try:
+            await _task(f"task_uow_gate_{n}").insert(session=unit.session)
+            await asyncio.sleep(0.05)  # the others start meanwhile, if they may
+        finally:
+            running.remove(n)  # a try that conflicts and runs again is not left counted
+
+    with bound(service):
+        await asyncio.gather(*(atomically(partial(write, n)) for n in range(8)))
+    assert most == 2
+    assert await models.Task.find({"_id": {"$regex": "^task_uow_gate_"}}).count() == 8
 
 
 async def test_without_transactions_a_voided_number_is_replaced(settings: Settings) -> None:

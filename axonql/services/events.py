@@ -189,36 +189,45 @@ async def _in_transaction(
     retry: bool,
     service: RealTime | None,
 ) -> tuple[T, list[Event]]:
-    client = Event.get_pymongo_collection().database.client
     deadline = time.monotonic() + RETRY_SECONDS
     backoff = 0.002
     while True:
-        slots = service.shard_slots if service is not None else None
-        shard = slots.take() if slots is not None else None
-        async with client.start_session() as session:
-            change = Change(session, retention, shard)
-            token = _change.set(change)
-            try:
-                await session.start_transaction()
-                result = await body(change)
-                await _commit(change, session)
-                return result, change.events
-            except PyMongoError as exc:
-                await _abandon(change, session)
-                if not retry or not exc.has_error_label("TransientTransactionError"):
-                    raise
-                if time.monotonic() > deadline:
-                    raise Conflict("too many concurrent changes to the same data; retry") from exc
-            except BaseException:
-                await _abandon(change, session)
+        gate = service.write_slots if service is not None else contextlib.nullcontext()
+        try:
+            async with gate:  # one of the instance's `write_concurrency` slots per try
+                return await _try_once(body, retention, service)
+        except PyMongoError as exc:
+            if not retry or not exc.has_error_label("TransientTransactionError"):
                 raise
-            finally:
-                change.open = False
-                _change.reset(token)
-                if slots is not None and shard is not None:
-                    slots.give_back(shard)  # the transaction has ended either way
+            if time.monotonic() > deadline:
+                raise Conflict("too many concurrent changes to the same data; retry") from exc
         await asyncio.sleep(backoff * random.random())
         backoff = min(backoff * 2, 0.1)
+
+
+async def _try_once(
+    body: Callable[[Change], Awaitable[T]], retention: timedelta, service: RealTime | None
+) -> tuple[T, list[Event]]:
+    """One transaction: `body`, then its events and counts, committed (or abandoned)."""
+    client = Event.get_pymongo_collection().database.client
+    slots = service.shard_slots if service is not None else None
+    shard = slots.take() if slots is not None else None
+    async with client.start_session() as session:
+        change = Change(session, retention, shard)
+        token = _change.set(change)
+        try:
+            await session.start_transaction()
+            result = await body(change)
+            await _commit(change, session)
+            return result, change.events
+        except BaseException:
+            await _abandon(change, session)
+            raise
+        finally:
+            change.open = False
+            _change.reset(token)
+            if slots is not None and shard is not None:
+                slots.give_back(shard)  # the transaction has ended either way
 
 
 async def _commit(change: Change, session: AsyncClientSession) -> None:

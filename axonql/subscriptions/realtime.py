@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any, TypeVar, cast
 from urllib.parse import urlparse
 
-from axonql.database import Database
+from axonql.database import MONGODB_WRITE_CONCURRENCY, Database
 from axonql.errors import ResumePointExpired
 from axonql.models.event import Event
 from axonql.models.tally import SHARDS
@@ -44,7 +44,12 @@ class RealTime:
     """One instance's hub, feed, log facts and recent renderings; hands out event streams
     with resume. Everything an app needs for real time, so nothing is shared between apps."""
 
-    def __init__(self, settings: Settings, collection: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        collection: Any,
+        write_concurrency: int = MONGODB_WRITE_CONCURRENCY,
+    ) -> None:
         self.settings = settings
         self.collection = collection  # this instance's own client: tests run several
         self.hub = Hub()
@@ -52,6 +57,7 @@ class RealTime:
         self.retention = timedelta(seconds=settings.event_retention_seconds)
         self.log = event_log.EventLog()
         self.shard_slots = ShardSlots(SHARDS)  # the tally shard of each unit of work in flight
+        self.write_slots = asyncio.Semaphore(write_concurrency)  # units of work at once
         self._chores: set[asyncio.Task[None]] = set()
         self._recent: OrderedDict[str, object] = OrderedDict()
         self.frames = EncodedPayloads()  # shared results' frames, encoded once
@@ -177,6 +183,7 @@ async def check_resumable(after: int) -> None:
 
 async def start(settings: Settings, database: Database) -> RealTime:
     """A started service for one instance (the lifespan keeps it in `AppState.realtime`)."""
-    service = RealTime(settings, database.db[Event.Settings.name])
+    collection = database.db[Event.Settings.name]
+    service = RealTime(settings, collection, database.write_concurrency)
     await service.start()
     return service
