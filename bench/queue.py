@@ -12,6 +12,7 @@ asyncio workers in this process speaking the public GraphQL API with their API k
   times the one-agent rate of the same run (scaling that the queue would not limit at all).
 - claim latency: the same number of tasks queued first, then agents drain them; p50/p99 of
   the `claimTask` round trip while work is always available.
+- each agent count runs on a server and database of its own (see `_round`).
 - baseline: raw PyMongo claimers doing the same database work per task on a scratch database
   of the same server: in one transaction claim the queue's head (`find_one_and_update`, same
   filter, sort and update shape) and insert its event numbered by an `$inc` taken outside the
@@ -267,56 +268,57 @@ async def _raw_claims(mongo_url: str, claimers: int, samples: Samples | None) ->
     return TASKS / elapsed
 
 
-async def _main() -> None:
+async def _round(count: int) -> tuple[float, float, float, float, float, float, float]:
+    """One agent count on a server and database of its own, so no round inherits the tasks,
+    events and dropped scratch databases of the rounds before it: e2e, drain (with claim
+    p50/p99), raw and bare raw claimers, and e2e with work."""
     with tempfile.TemporaryDirectory() as home:
         stack = Stack(Path(home), "bench_queue")
         try:
             await stack.ready()
             admin = AgentClient(stack.url, await _admin(stack.mongo_url))
-            print(f"tasks per run: {TASKS}; load average {os.getloadavg()[0]:.1f}")
-            print(
-                f"{'agents':>6} {'e2e tasks/s':>12} {'drain tasks/s':>14} {'claim p50 ms':>13} "
-                f"{'claim p99 ms':>13} {'raw tasks/s':>12} {'e2e÷raw':>8} {'bare raw':>9}"
-                f" {'e2e÷bare':>9}"
-            )
-            results: dict[str, dict[str, Any]] = {}
-            one_agent_working = 0.0
-            for count in AGENT_COUNTS:
-                keys = await _register(admin, count)
-                rate = await _e2e(stack, admin, keys)
-                p50, p99, drain = await _latency(stack, admin, keys)
-                samples = await Samples.read(stack.mongo_url, "bench_queue")
-                raw = await _raw_claims(stack.mongo_url, count, samples)
-                bare = await _raw_claims(stack.mongo_url, count, None)
-                print(
-                    f"{count:>6} {rate:>12.1f} {drain:>14.1f} {p50 * 1000:>13.1f} "
-                    f"{p99 * 1000:>13.1f} {raw:>12.1f} {rate / raw:>8.3f} {bare:>9.1f}"
-                    f" {rate / bare:>9.3f}",
-                    flush=True,
-                )
-                results[f"queue.tasks_per_s.{count}_agents"] = figure(rate, "tasks/s", raw)
-                working = await _e2e(stack, admin, keys, WORK_TASKS, WORK_SECONDS)
-                if count == 1:
-                    one_agent_working = working
-                print(
-                    f"{'':>6} with {WORK_SECONDS * 1000:.0f} ms of work per task: {working:.1f}"
-                    f" tasks/s, {working / one_agent_working:.2f}x one agent's",
-                    flush=True,
-                )
-                results[f"queue.tasks_per_s_with_work.{count}_agents"] = figure(
-                    working, "tasks/s", one_agent_working * count
-                )
-                for key in keys:  # retire this round's agents so the next round starts clean
-                    retire = AgentClient(stack.url, key)
-                    agent = await retire.heartbeat()
-                    await retire.close()
-                    await admin.call(
-                        "mutation($id: ID!) { deleteAgent(id: $id) }", {"id": agent["id"]}
-                    )
-            save(results)
+            keys = await _register(admin, count)
+            rate = await _e2e(stack, admin, keys)
+            p50, p99, drain = await _latency(stack, admin, keys)
+            samples = await Samples.read(stack.mongo_url, "bench_queue")
+            raw = await _raw_claims(stack.mongo_url, count, samples)
+            bare = await _raw_claims(stack.mongo_url, count, None)
+            working = await _e2e(stack, admin, keys, WORK_TASKS, WORK_SECONDS)
             await admin.close()
+            return rate, drain, p50, p99, raw, bare, working
         finally:
             stack.stop()
+
+
+async def _main() -> None:
+    print(f"tasks per run: {TASKS}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{'agents':>6} {'e2e tasks/s':>12} {'drain tasks/s':>14} {'claim p50 ms':>13} "
+        f"{'claim p99 ms':>13} {'raw tasks/s':>12} {'e2e÷raw':>8} {'bare raw':>9}"
+        f" {'e2e÷bare':>9}"
+    )
+    results: dict[str, dict[str, Any]] = {}
+    one_agent_working = 0.0
+    for count in AGENT_COUNTS:
+        rate, drain, p50, p99, raw, bare, working = await _round(count)
+        print(
+            f"{count:>6} {rate:>12.1f} {drain:>14.1f} {p50 * 1000:>13.1f} "
+            f"{p99 * 1000:>13.1f} {raw:>12.1f} {rate / raw:>8.3f} {bare:>9.1f}"
+            f" {rate / bare:>9.3f}",
+            flush=True,
+        )
+        results[f"queue.tasks_per_s.{count}_agents"] = figure(rate, "tasks/s", raw)
+        if count == 1:
+            one_agent_working = working
+        print(
+            f"{'':>6} with {WORK_SECONDS * 1000:.0f} ms of work per task: {working:.1f}"
+            f" tasks/s, {working / one_agent_working:.2f}x one agent's",
+            flush=True,
+        )
+        results[f"queue.tasks_per_s_with_work.{count}_agents"] = figure(
+            working, "tasks/s", one_agent_working * count
+        )
+    save(results)
 
 
 @benchmark("queue")
