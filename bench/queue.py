@@ -12,6 +12,8 @@ asyncio workers in this process speaking the public GraphQL API with their API k
   times the one-agent rate of the same run (scaling that the queue would not limit at all).
 - claim latency: the same number of tasks queued first, then agents drain them; p50/p99 of
   the `claimTask` round trip while work is always available.
+- batches: one agent with n slots drains the queue with `claimTasks(limit: n)`, completing
+  each batch's tasks concurrently; compared with n agents' drain of the same round.
 - each agent count runs on a server and database of its own (see `_round`).
 - baseline: raw PyMongo claimers doing the same database work per task on a scratch database
   of the same server: in one transaction claim the queue's head (`find_one_and_update`, same
@@ -162,6 +164,33 @@ async def _latency(stack: Stack, admin: AgentClient, keys: list[str]) -> tuple[f
     return _pct(claims, 0.5), _pct(claims, 0.99), TASKS / (max(done) - begin)
 
 
+async def _batched_drain(stack: Stack, admin: AgentClient, size: int) -> float:
+    """Tasks/s for one agent with `size` slots draining the queue in batches (`claimTasks`),
+    completing each batch's tasks concurrently."""
+    data = await admin.call(
+        "mutation($i: CreateAgentInput!) { registerAgent(input: $i) { apiKey } }",
+        {
+            "i": {
+                "name": "bench-batches",
+                "capabilities": [CAPABILITY],
+                "configuration": {"maxConcurrentTasks": size},
+            }
+        },
+    )
+    client = AgentClient(stack.url, data["registerAgent"]["apiKey"])
+    await client.heartbeat([CAPABILITY])
+    await _submit(admin, TASKS)
+    done = 0
+    begin = time.perf_counter()
+    while done < TASKS:
+        batch = await client.claim_many(size, None, 5.0)
+        await asyncio.gather(*(client.complete(task.id, {"ok": True}) for task in batch))
+        done += len(batch)
+    elapsed = time.perf_counter() - begin
+    await client.close()
+    return TASKS / elapsed
+
+
 async def _raw_transaction(client: AsyncMongoClient[Any], work: Any) -> Any:
     """`work(session)` in one transaction, retried on transient conflicts."""
     while True:
@@ -268,10 +297,11 @@ async def _raw_claims(mongo_url: str, claimers: int, samples: Samples | None) ->
     return TASKS / elapsed
 
 
-async def _round(count: int) -> tuple[float, float, float, float, float, float, float]:
+async def _round(count: int) -> tuple[float, float, float, float, float, float, float, float]:
     """One agent count on a server and database of its own, so no round inherits the tasks,
     events and dropped scratch databases of the rounds before it: e2e, drain (with claim
-    p50/p99), raw and bare raw claimers, and e2e with work."""
+    p50/p99), raw and bare raw claimers, e2e with work, and one agent with `count` slots
+    draining in batches of `count`."""
     with tempfile.TemporaryDirectory() as home:
         stack = Stack(Path(home), "bench_queue")
         try:
@@ -284,8 +314,9 @@ async def _round(count: int) -> tuple[float, float, float, float, float, float, 
             raw = await _raw_claims(stack.mongo_url, count, samples)
             bare = await _raw_claims(stack.mongo_url, count, None)
             working = await _e2e(stack, admin, keys, WORK_TASKS, WORK_SECONDS)
+            batched = await _batched_drain(stack, admin, count)
             await admin.close()
-            return rate, drain, p50, p99, raw, bare, working
+            return rate, drain, p50, p99, raw, bare, working, batched
         finally:
             stack.stop()
 
@@ -300,7 +331,7 @@ async def _main() -> None:
     results: dict[str, dict[str, Any]] = {}
     one_agent_working = 0.0
     for count in AGENT_COUNTS:
-        rate, drain, p50, p99, raw, bare, working = await _round(count)
+        rate, drain, p50, p99, raw, bare, working, batched = await _round(count)
         print(
             f"{count:>6} {rate:>12.1f} {drain:>14.1f} {p50 * 1000:>13.1f} "
             f"{p99 * 1000:>13.1f} {raw:>12.1f} {rate / raw:>8.3f} {bare:>9.1f}"
@@ -317,6 +348,14 @@ async def _main() -> None:
         )
         results[f"queue.tasks_per_s_with_work.{count}_agents"] = figure(
             working, "tasks/s", one_agent_working * count
+        )
+        print(
+            f"{'':>6} one agent with {count} slots draining in batches (claimTasks):"
+            f" {batched:.1f} tasks/s, {batched / drain:.2f}x {count} agents' drain",
+            flush=True,
+        )
+        results[f"queue.batched_drain_tasks_per_s.{count}_slots"] = figure(
+            batched, "tasks/s", drain
         )
     save(results)
 

@@ -293,13 +293,13 @@ async def test_a_claim_that_finds_the_head_being_taken_counts_no_room(
     agent = await models.Agent.get(agent_id)
     assert agent is not None
     counted: list[str] = []
-    real_has_room = queue.has_room
+    real_room = queue.room
 
-    async def counting(agent: models.Agent, session: Any = None) -> bool:
+    async def counting(agent: models.Agent, session: Any = None) -> int:
         counted.append(agent.id)
-        return await real_has_room(agent, session)
+        return await real_room(agent, session)
 
-    monkeypatch.setattr(queue, "has_room", counting)
+    monkeypatch.setattr(queue, "room", counting)
     in_flight = queue.ClaimsInFlight()
     in_flight.take(task_id)
     assert await queue.claim(settings, agent, [], in_flight) is None

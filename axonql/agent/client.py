@@ -109,6 +109,17 @@ class AgentClient:
         raw = data.get("claimTask")
         return Task.parse(raw) if raw else None
 
+    async def claim_many(
+        self, limit: int, capabilities: list[str] | None, wait_seconds: float
+    ) -> list[Task]:
+        """Up to `limit` tasks at once (as many as the agent has room for)."""
+        data = await self.call(
+            "mutation($n: Int!, $caps: [String!], $wait: Float!) { claimTasks(limit: $n, "
+            f"capabilities: $caps, waitSeconds: $wait) {{ {TASK_FIELDS} }} }}",
+            {"n": limit, "caps": capabilities, "wait": wait_seconds},
+        )
+        return [Task.parse(raw) for raw in data.get("claimTasks") or []]
+
     async def report(
         self,
         task_id: str,

@@ -94,6 +94,24 @@ class WorkMutation:
 
     @mutation(
         Scope.TASKS_WRITE,
+        description="Lease up to `limit` (1–100) of the next tasks the calling agent can run, "
+        "as many as it has room for (maxConcurrentTasks), in one step; waits up to waitSeconds "
+        "while there is none; empty when none came.",
+    )
+    async def claim_tasks(
+        self,
+        info: Info,
+        limit: int,
+        capabilities: list[str] | None = None,
+        wait_seconds: float = 0.0,
+    ) -> list[Task]:
+        principal = info.context.require_principal()
+        state = info.context.state
+        docs = await logic.claim_batch(state, principal, capabilities, limit, wait_seconds)
+        return [_task(doc) for doc in docs]
+
+    @mutation(
+        Scope.TASKS_WRITE,
         description="Progress 0–100; renews the lease. The returned status tells the agent "
         "to pause or stop (PAUSED, CANCELLED).",
     )

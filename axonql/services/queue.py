@@ -36,6 +36,7 @@ from axonql.settings import Settings
 S = TaskStatus
 CLAIM_ORDER = [("priority_rank", pymongo.DESCENDING), ("created_at", pymongo.ASCENDING)]
 CLAIM_SPREAD = 16  # how many of the queue's first tasks concurrent claimers spread over
+MAX_CLAIM_BATCH = 100  # tasks one claim may lease at once (`claimTasks(limit)`)
 CLAIM_ROUNDS = 3  # conflicted tries before a claim retries as any unit of work does
 _CAPABILITY = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
@@ -142,9 +143,9 @@ def offered_capabilities(agent: models.Agent, capabilities: list[str] | None) ->
     return capabilities
 
 
-async def has_room(agent: models.Agent, session: AsyncClientSession | None = None) -> bool:
-    """Whether the agent runs fewer tasks than its `max_concurrent_tasks`."""
-    return await active_count(agent.id, session) < agent.configuration.max_concurrent_tasks
+async def room(agent: models.Agent, session: AsyncClientSession | None = None) -> int:
+    """How many more tasks the agent may run: its `max_concurrent_tasks` less its active ones."""
+    return agent.configuration.max_concurrent_tasks - await active_count(agent.id, session)
 
 
 async def active_count(agent_id: str, session: AsyncClientSession | None = None) -> int:
@@ -195,17 +196,31 @@ async def claim(
     settings: Settings, agent: models.Agent, offered: list[str], in_flight: ClaimsInFlight
 ) -> models.Task | None:
     """Lease the next queued task whose required capabilities are all in `offered`, if the
-    agent has room for it (checked only once there is one: most tries of an idle agent find
-    none).
+    agent has room for it (see `claim_many`)."""
+    tasks = await claim_many(settings, agent, offered, in_flight, 1)
+    return tasks[0] if tasks else None
+
+
+async def claim_many(
+    settings: Settings,
+    agent: models.Agent,
+    offered: list[str],
+    in_flight: ClaimsInFlight,
+    limit: int,
+) -> list[models.Task]:
+    """Lease up to `limit` of the next queued tasks whose required capabilities are all in
+    `offered`, as many as the agent has room for (counted only once there is work: most tries
+    of an idle agent find none), in one unit of work: an agent with spare concurrency takes a
+    batch for the cost of one claim's reads, tally write and commit.
 
     The first try takes the first of the queue's head that no claimer of this instance is
     taking. Claimers of other instances can still meet there (a write conflict): each try after
-    that takes a random one of the head's free tasks, so they spread out instead of queueing.
+    that takes random ones of the head's free tasks, so they spread out instead of queueing.
     """
     taken: list[str] = []  # what this claim's units of work tried, released when they end
     try:
         for attempt in range(CLAIM_ROUNDS):
-            pick = partial(_claim, settings, agent, offered, in_flight, taken, attempt > 0)
+            pick = partial(_claim, settings, agent, offered, in_flight, taken, attempt > 0, limit)
             try:
                 return await atomically(pick, retry=False)
             except PyMongoError as exc:
@@ -213,7 +228,8 @@ async def claim(
                     raise
             in_flight.release(taken)
             taken.clear()
-        return await atomically(partial(_claim, settings, agent, offered, in_flight, taken, True))
+        last = partial(_claim, settings, agent, offered, in_flight, taken, True, limit)
+        return await atomically(last)
     finally:
         in_flight.release(taken)
 
@@ -225,28 +241,46 @@ async def _claim(
     in_flight: ClaimsInFlight,
     taken: list[str],
     spread: bool,
+    limit: int,
     unit: Change,
-) -> models.Task | None:
-    """Lease one of the queue's first tasks (see `claim`), read and written in `unit`."""
+) -> list[models.Task]:
+    """Lease some of the queue's first tasks (see `claim_many`), read and written in `unit`."""
     collection = models.Task.get_pymongo_collection()
     query = {"status": S.QUEUED.value, **capable_query(offered)}
     head = collection.find(query, session=unit.session).sort(CLAIM_ORDER)
     read_at = time.monotonic()
-    candidates = await head.limit(CLAIM_SPREAD).to_list()
+    candidates = await head.limit(max(CLAIM_SPREAD, limit)).to_list()
 
     def free() -> list[dict[str, Any]]:
         return [raw for raw in candidates if not in_flight.busy(raw["_id"], read_at)]
 
     # none free: all being claimed here, or just claimed (the agent's room is not counted)
-    if not free() or not await has_room(agent, unit.session):
-        return None
-    # no await from here to `take`: another claimer of this instance must see it taken
+    if not free():
+        return []
+    wanted = min(limit, await room(agent, unit.session))
+    # no await from here to `take`: another claimer of this instance must see them taken
     free_now = free()
-    if not free_now:
-        return None  # taken by claimers of this instance while the room was counted
-    before = random.choice(free_now) if spread else free_now[0]  # spreads claimers; not a secret
-    in_flight.take(before["_id"])
-    taken.append(before["_id"])
+    if wanted <= 0 or not free_now:
+        return []  # no room, or taken by claimers of this instance while it was counted
+    count = min(wanted, len(free_now))
+    # spreads claimers; not a secret
+    picks = sorted(random.sample(range(len(free_now)), count)) if spread else range(count)
+    chosen = [free_now[i] for i in picks]
+    for before in chosen:
+        in_flight.take(before["_id"])
+        taken.append(before["_id"])
+    return [await _lease(settings, agent, query, before, unit) for before in chosen]
+
+
+async def _lease(
+    settings: Settings,
+    agent: models.Agent,
+    query: dict[str, Any],
+    before: dict[str, Any],
+    unit: Change,
+) -> models.Task:
+    """Lease one task read queued in `unit` to `agent`, with its event."""
+    collection = models.Task.get_pymongo_collection()
     now = utcnow()
     update = {
         "$set": {
@@ -262,10 +296,9 @@ async def _claim(
     done = await collection.update_one(
         {"_id": before["_id"], **query}, update, session=unit.session
     )
-    if not done.matched_count:
-        return None  # not in this snapshot (cannot happen: it was just read in it)
     after = await after_update(collection, before, update, unit.session)
-    assert after is not None  # just updated in this transaction
+    if not done.matched_count or after is None:  # cannot be: it was read queued in this snapshot
+        raise Conflict(f"task {before['_id']} changed while it was claimed; retry")
     unit.wrote("task", after)
     task = lifecycle.from_raw(after)
     await emit(

@@ -181,6 +181,21 @@ async def claim_next(
     state: AppState, principal: Principal, capabilities: list[str] | None, wait_seconds: float
 ) -> models.Task | None:
     """The calling agent claims now, or long-polls up to `wait_seconds` for claimable work."""
+    tasks = await claim_batch(state, principal, capabilities, 1, wait_seconds)
+    return tasks[0] if tasks else None
+
+
+async def claim_batch(
+    state: AppState,
+    principal: Principal,
+    capabilities: list[str] | None,
+    limit: int,
+    wait_seconds: float,
+) -> list[models.Task]:
+    """Up to `limit` tasks for the calling agent (as many as it has room for), claimed together
+    as soon as there is any; long-polls up to `wait_seconds` while there is none."""
+    if not 1 <= limit <= queue.MAX_CLAIM_BATCH:
+        raise ValidationError(f"limit must be between 1 and {queue.MAX_CLAIM_BATCH}", field="limit")
     agent_id = agent_id_of(principal)
     wait = check_wait(state, wait_seconds)
     agent = await touch(agent_id)
@@ -188,12 +203,12 @@ async def claim_next(
     offered = queue.offered_capabilities(agent, capabilities)
     while True:
         # an agent at its max_concurrent_tasks gets none, and waits instead of spinning
-        task = await queue.claim(state.settings, agent, offered, state.claims)
-        if task is not None:
-            return task
+        tasks = await queue.claim_many(state.settings, agent, offered, state.claims, limit)
+        if tasks:
+            return tasks
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return None
+            return []
         await state.replies.wait_for_work(min(remaining, state.settings.claim_poll_seconds))
 
 
