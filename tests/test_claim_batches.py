@@ -4,10 +4,12 @@ work: one head read, one tally write, one commit), never more than it has room f
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from axonql import models
-from axonql.agent.client import AgentClient
+from axonql.agent.client import AgentClient, Task
+from axonql.agent.worker import Worker, WorkerOptions
 from tests.agents_support import COMPLETE, queued_task, register
 from tests.support import GraphQLClient, RequestCommands, RunningServer, error_codes
 
@@ -94,3 +96,41 @@ async def test_the_python_agent_client_claims_batches(
         assert await client.claim_many(4, None, 0) == []
     finally:
         await client.close()
+
+
+class RecordingClient(AgentClient):
+    """The real client, noting each batch it asked for and how many tasks came."""
+
+    def __init__(self, url: str, key: str) -> None:
+        super().__init__(url, key)
+        self.batches: list[tuple[int, int]] = []
+
+    async def claim_many(
+        self, limit: int, capabilities: list[str] | None, wait_seconds: float
+    ) -> list[Task]:
+        tasks = await super().claim_many(limit, capabilities, wait_seconds)
+        self.batches.append((limit, len(tasks)))
+        return tasks
+
+
+async def test_the_worker_claims_for_all_its_free_slots_at_once(
+    gql: GraphQLClient, admin_token: str, server: RunningServer, tmp_path: Path
+) -> None:
+    _, key = await register(gql, admin_token, "slots", ["echo"], max_concurrent=4)
+    for _ in range(4):
+        await queued_task(gql, admin_token, type="echo", requiredCapabilities=["echo"])
+    client = RecordingClient(f"{server.url}/graphql", key)
+    options = WorkerOptions(["echo"], concurrency=4, subscribe=False, model_dir=tmp_path)
+    worker = Worker(client, options)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        async with asyncio.timeout(20):
+            while worker.completed < 4:
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await running
+        await client.close()
+    assert client.batches[0] == (4, 4)
+    assert await models.Task.find({"status": "completed"}).count() == 4

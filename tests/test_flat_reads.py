@@ -428,19 +428,21 @@ async def test_resume_check_steps_over_holes_in_the_numbers() -> None:
     whose following events expired is not, and the oldest number left is named."""
     base = await event_log.take(1000) - 1  # numbers base+1..base+1000, ours alone
     now = utcnow()
-    kept = [n for n in range(1, 1001) if not 300 <= n < 700]  # 400 expired voids: a hole
+    hole = range(300, 700)  # 400 voids, expired: a hole
     await models.Event.get_pymongo_collection().insert_many(
         [
             {
                 "_id": event_id(base + n),
                 "seq": base + n,
-                "type": "LOG_ENTRY",
+                "type": event_log.VOID if n in hole else "LOG_ENTRY",
                 "payload": {},
                 "created_at": now,
             }
-            for n in kept
+            for n in range(1, 1001)
         ]
     )
+    # stored first, so that no feed sees a gap there to settle, then gone
+    await models.Event.find({"seq": {"$gte": base + hole[0], "$lte": base + hole[-1]}}).delete()
     await event_log.mark_settled(base + 1000)
     for after in (0, 5, 299, 350, 699, 800, 1000):
         assert await event_log.retained(base + after), after

@@ -9,8 +9,10 @@ import pytest
 from pymongo.errors import OperationFailure
 
 from axonql import models
+from axonql.models.event import event_id
 from axonql.services.events import emit
 from axonql.settings import Settings
+from axonql.subscriptions import log as event_log
 from tests.support import (
     RunningServer,
     server_in_both_modes,  # noqa: F401  (every test: both modes)
@@ -102,3 +104,23 @@ async def test_event_ids_follow_commit_order_and_expire_by_ttl(settings: Setting
         await models.Event.get_pymongo_collection().insert_one(
             {"_id": "evt_dupe", "seq": event.seq, "type": "X"}
         )
+
+
+async def test_a_fresh_resume_point_is_retained_while_the_next_number_is_in_flight() -> None:
+    """A stream that starts from a resume point read a moment ago, where the log holds nothing
+    near it, is not refused while a writer holds the next number uncommitted. (Refusing it
+    made a SynapticOS alert stream end with RESUME_POINT_EXPIRED now and then, in CI.)"""
+    await event_log.last_seq()
+    await models.Event.delete_all()  # the events before the resume point have expired
+    taken = await event_log.take(1)  # a writer's number: its transaction commits in 0.1 s
+    after = taken - 1  # the resume point a stream read just before
+
+    async def commit_later() -> None:
+        await asyncio.sleep(0.1)
+        await models.Event.get_pymongo_collection().insert_one(
+            {"_id": event_id(taken), "seq": taken, "type": "LOG_ENTRY", "payload": {}}
+        )
+
+    writer = asyncio.create_task(commit_later())
+    assert await event_log.retained(after)
+    await writer

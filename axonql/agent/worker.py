@@ -1,4 +1,5 @@
-"""The agent loop: heartbeat, claim (long-poll), run handlers with lease renewal, report.
+"""The agent loop: heartbeat, claim (a long-poll, for every free slot at once), run handlers
+with lease renewal, report.
 
 Connection failures never end the loop: the worker backs off and reconnects. A stop signal
 ends claiming; tasks still running are handed back (failTask with retry) so another agent can
@@ -98,10 +99,11 @@ class Worker:
             while not stop.is_set():
                 if not await self._free_slot(stop):
                     return
-                claimed: Task | None = None
+                slots = 1 + await self._more_free_slots()
+                claimed: list[Task] = []
                 try:
                     claim = asyncio.create_task(
-                        self.client.claim(None, self.options.claim_wait_seconds)
+                        self.client.claim_many(slots, None, self.options.claim_wait_seconds)
                     )
                     stopping = asyncio.create_task(stop.wait())
                     await asyncio.wait({claim, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -113,16 +115,24 @@ class Worker:
                     else:
                         claimed = claim.result()
                 finally:
-                    if claimed is None:
+                    for _ in range(slots - len(claimed)):
                         self._slots.release()
-                if claimed is not None:
-                    job = asyncio.create_task(self._run(claimed))
+                for task in claimed:
+                    job = asyncio.create_task(self._run(task))
                     self._running.add(job)
                     job.add_done_callback(self._running.discard)
         finally:
             beats.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beats
+
+    async def _more_free_slots(self) -> int:
+        """Take every other slot free right now (none is waited for): one claim fills them all."""
+        taken = 0
+        while not self._slots.locked():
+            await self._slots.acquire()  # free, so this does not wait
+            taken += 1
+        return taken
 
     async def _free_slot(self, stop: asyncio.Event) -> bool:
         """Wait for room for one more task; False when `stop` comes first."""

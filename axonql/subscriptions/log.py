@@ -42,6 +42,7 @@ VOID = "_VOID"
 VOID_RETENTION = timedelta(hours=1)  # far beyond any transaction's lifetime (60 s)
 REPLAY_BATCH = 500
 HOLE_PATIENCE = 0.05  # how long `last_seq` lets an in-flight number commit before voiding it
+IN_FLIGHT_WAIT = 0.5  # how long `retained` waits for a taken number to be stored
 MARK_STRIDE = 256  # `last_seq` records the settled point itself when it is this far behind
 _DUPLICATE_KEY = 11000
 TRANSIENT = "TransientTransactionError"  # the label of errors a unit of work retries
@@ -252,12 +253,29 @@ async def retained(after: int) -> bool:
     """Whether the log still holds what follows `after`: an event (or void) numbered in
     `after-63..after+1`, or nothing numbered above `after` yet. Every read is an indexed
     equality or a short range, whatever the log's length (sorting the whole log for its
-    oldest number read every event on SecantusDB)."""
-    low = max(1, after + 1 - RETAINED_PROBE)
-    if await Event.find_one({"seq": {"$gte": low, "$lte": after + 1}}) is not None:
+    oldest number read every event on SecantusDB).
+
+    A resume point read a moment ago, with the events before it gone from the log, can see
+    `after+1` taken by a writer that has not committed yet: that number is waited for (it
+    commits, or is voided by its writer or by a feed settling a dead writer's gap) for up to
+    `IN_FLIGHT_WAIT`; one that does not come has expired.
+    """
+    if await _near(after):
         return True
     _settled, high = await _marks()
-    return after >= high
+    if after >= high:
+        return True
+    deadline = time.monotonic() + IN_FLIGHT_WAIT
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+        if await _present(after + 1):
+            return True
+    return False
+
+
+async def _near(after: int) -> bool:
+    low = max(1, after + 1 - RETAINED_PROBE)
+    return await Event.find_one({"seq": {"$gte": low, "$lte": after + 1}}) is not None
 
 
 async def oldest_after(after: int) -> int | None:
