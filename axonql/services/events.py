@@ -8,7 +8,9 @@ body change (`services.tallies`, one write to the unit's own shard, see `shard_s
 committed; only then are they handed to the fan-out. A transient conflict (another writer on
 the same document) aborts the transaction and runs `body` again, so a body must only read and
 write through its session and keep no effects outside it. A unit of work started inside another
-joins it.
+joins it. Each try holds one of the instance's `write_concurrency` slots (`RealTime.write_slots`,
+see `database.suited_write_concurrency`): the others wait for one before their transaction
+starts.
 
 Where the database has no transactions (a standalone mongod) the same call runs in two steps,
 the change and then its events: a crash between them loses the events (see README).
