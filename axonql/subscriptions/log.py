@@ -205,17 +205,23 @@ async def last_seq() -> int:
     settled, high = await _marks()
     if high <= settled:
         return settled
-    missing = await _absent(settled, high)
-    deadline = time.monotonic() + HOLE_PATIENCE
-    while missing and time.monotonic() < deadline:
-        await asyncio.sleep(0.005)
-        present = {event.seq for event in await _stored(missing)}
-        missing = [n for n in missing if n not in present]
+    missing = await _still_missing(await _absent(settled, high), HOLE_PATIENCE)
     if missing:
         await void(missing)
     if missing or high - settled >= MARK_STRIDE:  # else the feeds' marks keep it close enough
         await mark_settled(high)
     return high
+
+
+async def _still_missing(numbers: list[int], patience: float) -> list[int]:
+    """Which of `numbers` (taken, not stored) are still not stored after up to `patience`
+    seconds of looking again: an in-flight writer's commits meanwhile."""
+    deadline = time.monotonic() + patience
+    while numbers and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+        present = {event.seq for event in await _stored(numbers)}
+        numbers = [n for n in numbers if n not in present]
+    return numbers
 
 
 async def last_event_id() -> str:
@@ -260,22 +266,11 @@ async def retained(after: int) -> bool:
     commits, or is voided by its writer or by a feed settling a dead writer's gap) for up to
     `IN_FLIGHT_WAIT`; one that does not come has expired.
     """
-    if await _near(after):
+    low = max(1, after + 1 - RETAINED_PROBE)
+    if await Event.find_one({"seq": {"$gte": low, "$lte": after + 1}}) is not None:
         return True
     _settled, high = await _marks()
-    if after >= high:
-        return True
-    deadline = time.monotonic() + IN_FLIGHT_WAIT
-    while time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
-        if await _present(after + 1):
-            return True
-    return False
-
-
-async def _near(after: int) -> bool:
-    low = max(1, after + 1 - RETAINED_PROBE)
-    return await Event.find_one({"seq": {"$gte": low, "$lte": after + 1}}) is not None
+    return after >= high or not await _still_missing([after + 1], IN_FLIGHT_WAIT)
 
 
 async def oldest_after(after: int) -> int | None:
