@@ -339,12 +339,66 @@ async def _counted() -> dict[str, tuple[dict[str, int], dict[str, float]]]:
     """Every kind's tallies, without empty cells."""
     found = {}
     kinds = (tallies.TASKS, tallies.AGENTS, tallies.AGENT_RUNS, tallies.MEMORIES, tallies.THREATS)
-    for kind in (*kinds, tallies.SYSTEMS):
+    for kind in (*kinds, tallies.SYSTEMS, tallies.QUEUE):
         totals = await tallies.read(kind)
         counts = {cell: n for cell, n in totals.counts.items() if n}
         sums = {cell: round(x, 6) for cell, x in totals.sums.items() if round(x, 6)}
         found[kind] = (counts, sums)
     return found
+
+
+async def _backlog(n: int) -> tuple[str, str]:
+    """n MEDIUM tasks queued, one second apart, and one HIGH one queued last, stored directly
+    and then counted (as a bulk import is); the ids of the HIGH one and the oldest MEDIUM one."""
+    for model in (models.Task, models.Tally):
+        await model.get_pymongo_collection().delete_many({})
+    now = utcnow()
+    tasks = [
+        models.Task(
+            name=f"backlog {i}",
+            type="process",
+            status=TaskStatus.QUEUED,
+            priority=TaskPriority.MEDIUM,
+            priority_rank=PRIORITY_RANK[TaskPriority.MEDIUM],
+            created_at=now - timedelta(seconds=n - i),
+        )
+        for i in range(n)
+    ]
+    urgent = models.Task(
+        name="urgent",
+        type="process",
+        status=TaskStatus.QUEUED,
+        priority=TaskPriority.HIGH,
+        priority_rank=PRIORITY_RANK[TaskPriority.HIGH],
+    )
+    for start in range(0, n, 1000):
+        await models.Task.insert_many(tasks[start : start + 1000])
+    await urgent.insert()
+    await tallies.rebuild()
+    return urgent.id, tasks[0].id
+
+
+async def test_a_claim_reads_about_as_many_tasks_with_3000_queued_as_with_300(
+    gql: GraphQLClient, request_commands: RequestCommands, admin_token: str
+) -> None:
+    """The queue's head is read from each priority's low in windows (not sorted whole), and
+    claims still take the highest priority first, then the oldest."""
+    _, key = await register(gql, admin_token, "backlog worker", [], max_concurrent=5)
+    read: dict[int, list[int]] = {}
+    for n in (SMALL, LARGE):
+        urgent, oldest = await _backlog(n)
+        read[n] = []
+        for expected in (urgent, oldest):
+            request_commands.commands.clear()
+            request_commands.keep = True
+            try:
+                claimed = await claim(gql, key)
+            finally:
+                request_commands.keep = False
+            assert claimed is not None and claimed["id"] == expected, (n, claimed)
+            read[n].append(await matched(request_commands.commands))
+    for small, large in zip(read[SMALL], read[LARGE], strict=True):
+        assert large <= 2 * small + 40, f"documents matched at {SMALL} vs {LARGE} queued: {read}"
 
 
 async def test_tallies_kept_by_the_writes_equal_a_recount(

@@ -24,6 +24,7 @@ class Tally(Document):
     kind: str
     counts: dict[str, int] = Field(default_factory=dict)
     sums: dict[str, float] = Field(default_factory=dict)
+    lows: dict[str, datetime] = Field(default_factory=dict)  # per cell (the queue's heads)
     oldest: datetime | None = None
     newest: datetime | None = None
 

@@ -20,6 +20,7 @@ from axonql.settings import Settings
 
 D = TypeVar("D", bound=Document)
 A = TypeVar("A")
+T = TypeVar("T")
 
 DEFAULT_LIST_LIMIT = 50
 MAX_LIST_OFFSET = 10_000
@@ -27,6 +28,8 @@ MAX_LIST_OFFSET = 10_000
 
 
 Count = Callable[[], Awaitable[int]]
+Fetch = Callable[[dict[str, Any], Any, int], Awaitable[list[T]]]
+"""Reads what matches a filter, in a sort order (None: any), at most a number (0: all)."""
 
 
 @dataclass
@@ -153,6 +156,7 @@ SPARSE = 4
 """A query the tallies say matches at most this many pages is read whole, not in windows: its
 equality filters are index-served, and windows would widen across the whole time range."""
 
+MIN_WIDTH = timedelta(milliseconds=10)  # `created_at` is stored to the millisecond
 FLOOR = datetime(2000, 1, 1, tzinfo=UTC)
 """Below the oldest known `created_at` (or this, when none is known) one open window ends."""
 
@@ -174,7 +178,7 @@ class Span:
         if self.oldest is None or self.newest is None or not spread:
             return timedelta(minutes=10)
         per_document = (self.newest - self.oldest) / spread
-        return max(timedelta(seconds=1), per_document * want * SLACK)
+        return max(MIN_WIDTH, per_document * want * SLACK)
 
 
 def _bounds(condition: Any) -> tuple[datetime | None, datetime | None]:
@@ -210,6 +214,43 @@ async def windows(
     cursor: tuple[Any, str] | None,
     span: Span,
 ) -> list[D]:
+    """The first `want` documents of `model` matching `query` in `field` order (then id), read
+    as growing time windows (see `windows_of`)."""
+
+    async def fetch(where: dict[str, Any], order: Any, limit: int) -> list[D]:
+        found = model.find(where)
+        if order is not None:
+            found = found.sort(order)
+        return await (found.limit(limit) if limit else found).to_list()
+
+    def key(doc: D) -> tuple[Any, str]:
+        return aware(getattr(doc, field)), str(doc.id)
+
+    return await windows_of(fetch, key, query, field, descending, want, cursor, span)
+
+
+def raw_reader(collection: Any, session: Any = None) -> Fetch[dict[str, Any]]:
+    """A `Fetch` of stored documents as they are (for writers that update what they read)."""
+
+    async def fetch(where: dict[str, Any], order: Any, limit: int) -> list[dict[str, Any]]:
+        found = collection.find(where, session=session)
+        if order is not None:
+            found = found.sort(order)
+        return list(await (found.limit(limit) if limit else found).to_list())
+
+    return fetch
+
+
+async def windows_of(
+    fetch: Fetch[T],
+    key: Callable[[T], tuple[Any, str]],
+    query: dict[str, Any],
+    field: str,
+    descending: bool,
+    want: int,
+    cursor: tuple[Any, str] | None,
+    span: Span,
+) -> list[T]:
     """The first `want` matches in `field` order (then id), read as growing time windows.
 
     Each read is bounded by a range on the indexed `field` placed first in the filter, so the
@@ -222,24 +263,24 @@ async def windows(
     rest = {k: c for k, c in query.items() if k != field}
     low_limit, high_limit = _bounds(query.get(field))
     parts = _variants(rest)
-    found: list[D] = []
+    found: list[T] = []
     if cursor is not None:
         value, doc_id = cursor
-        value = _aware(value)
+        value = aware(value)
         op = "$lt" if descending else "$gt"
         for part in parts:  # ties with the cursor's value, after its id
-            found += await model.find({field: value, **part, "_id": {op: doc_id}}).to_list()
-        found.sort(key=lambda d: str(d.id), reverse=descending)
+            found += await fetch({field: value, **part, "_id": {op: doc_id}}, None, 0)
+        found.sort(key=lambda d: key(d)[1], reverse=descending)
         found = found[:want]
     direction = pymongo.DESCENDING if descending else pymongo.ASCENDING
     order: Any = [(field, direction), ("_id", direction)]
 
     async def read(bounds: dict[str, Any]) -> int:
-        batch: list[D] = []
+        batch: list[T] = []
         for part in parts:
             where = {field: bounds, **part} if bounds else part
-            batch += await model.find(where).sort(order).limit(want).to_list()
-        batch.sort(key=lambda d: (_aware(getattr(d, field)), str(d.id)), reverse=descending)
+            batch += await fetch(where, order, want)
+        batch.sort(key=key, reverse=descending)
         found.extend(batch[: want - len(found)])
         return len(batch)
 
@@ -298,10 +339,10 @@ async def windows(
 
 
 def cursor_value(cursor: tuple[Any, str] | None) -> datetime | None:
-    return _aware(cursor[0]) if cursor is not None else None
+    return aware(cursor[0]) if cursor is not None else None
 
 
-def _aware(value: Any) -> Any:
+def aware(value: Any) -> Any:
     """Datetimes as the database client returns them (UTC-aware)."""
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-import pymongo
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import PyMongoError
 
@@ -25,8 +24,8 @@ from axonql import models
 from axonql.errors import AuthorizationDenied, Conflict, ValidationError
 from axonql.models.agent import AgentStatus
 from axonql.models.base import utcnow
-from axonql.models.task import TaskStatus
-from axonql.services import lifecycle, tallies
+from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
+from axonql.services import lifecycle, pagination, tallies
 from axonql.services.events import Change, atomically, conflicted, emit
 from axonql.services.first_match import after_update, update_first
 from axonql.services.lifecycle import ACTIVE
@@ -34,7 +33,6 @@ from axonql.services.lookup import fetch
 from axonql.settings import Settings
 
 S = TaskStatus
-CLAIM_ORDER = [("priority_rank", pymongo.DESCENDING), ("created_at", pymongo.ASCENDING)]
 CLAIM_SPREAD = 16  # how many of the queue's first tasks concurrent claimers spread over
 MAX_CLAIM_BATCH = 100  # tasks one claim may lease at once (`claimTasks(limit)`)
 CLAIM_ROUNDS = 3  # conflicted tries before a claim retries as any unit of work does
@@ -245,11 +243,8 @@ async def _claim(
     unit: Change,
 ) -> list[models.Task]:
     """Lease some of the queue's first tasks (see `claim_many`), read and written in `unit`."""
-    collection = models.Task.get_pymongo_collection()
-    query = {"status": S.QUEUED.value, **capable_query(offered)}
-    head = collection.find(query, session=unit.session).sort(CLAIM_ORDER)
     read_at = time.monotonic()
-    candidates = await head.limit(max(CLAIM_SPREAD, limit)).to_list()
+    candidates = await queue_head(offered, max(CLAIM_SPREAD, limit), unit.session)
 
     def free() -> list[dict[str, Any]]:
         return [raw for raw in candidates if not in_flight.busy(raw["_id"], read_at)]
@@ -269,15 +264,86 @@ async def _claim(
     for before in chosen:
         in_flight.take(before["_id"])
         taken.append(before["_id"])
-    return [await _lease(settings, agent, query, before, unit) for before in chosen]
+    return [await _lease(settings, agent, before, unit) for before in chosen]
+
+
+async def queue_head(
+    offered: list[str], want: int, session: AsyncClientSession | None = None
+) -> list[dict[str, Any]]:
+    """The first `want` queued tasks whose required capabilities are all in `offered`, by
+    priority (highest first) then age, as stored.
+
+    Each priority is read in `created_at` windows from its low (`tallies.QueueHead`), sized by
+    how many are queued, on the index (status, priority_rank, created_at): the database reads
+    about the tasks returned, not the whole backlog, which it would sort. Priorities with
+    nothing queued are not read at all.
+    """
+    heads = await tallies.queue_heads(session)
+    fetch = pagination.raw_reader(models.Task.get_pymongo_collection(), session)
+    found: list[dict[str, Any]] = []
+    for priority in sorted(TaskPriority, key=PRIORITY_RANK.__getitem__, reverse=True):
+        head = heads.get(priority.value)
+        if head is not None and head.count > 0:
+            found += await _oldest(fetch, priority, head, offered, want - len(found))
+        if len(found) >= want:
+            break
+    return found
+
+
+async def _oldest(
+    fetch: pagination.Fetch[dict[str, Any]],
+    priority: TaskPriority,
+    head: tallies.QueueHead,
+    offered: list[str] | None,
+    want: int,
+) -> list[dict[str, Any]]:
+    """The oldest `want` queued tasks of one priority (that `offered` can run, if given)."""
+    query = {"status": S.QUEUED.value, "priority_rank": PRIORITY_RANK[priority]}
+    if offered is not None:
+        query.update(capable_query(offered))
+    span = pagination.Span(head.low, utcnow(), head.count, head.count)
+    return await pagination.windows_of(fetch, _age, query, "created_at", False, want, None, span)
+
+
+def _age(stored: dict[str, Any]) -> tuple[Any, str]:
+    return pagination.aware(stored["created_at"]), str(stored["_id"])
+
+
+async def advance_queue_heads() -> int:
+    """Raise each priority's low (`tallies.QueueHead`) to the `created_at` of its oldest task
+    still queued, so claims start reading there; drop it where nothing is queued. Returns how
+    many tally shards it wrote.
+
+    Claims took the tasks below it, and a claim's first window is open below its low, so a
+    task queued below it meanwhile (a retry keeps its `created_at`) is still read first: the
+    low only places and sizes the windows. One unit of work; a pass that meets a concurrent
+    writer is skipped (the next one raises it).
+    """
+
+    async def advance(unit: Change) -> int:
+        heads = await tallies.queue_heads(unit.session)
+        fetch = pagination.raw_reader(models.Task.get_pymongo_collection(), unit.session)
+        lows: dict[str, datetime | None] = {}
+        for priority in TaskPriority:
+            head = heads.get(priority.value)
+            if head is None:
+                continue
+            if head.count <= 0:
+                lows[priority.value] = None
+            elif oldest := await _oldest(fetch, priority, head, None, 1):
+                lows[priority.value] = oldest[0]["created_at"]
+        return await tallies.raise_lows(tallies.QUEUE, lows, unit.session)
+
+    try:
+        return await atomically(advance, retry=False)
+    except PyMongoError as exc:
+        if not conflicted(exc):
+            raise
+        return 0
 
 
 async def _lease(
-    settings: Settings,
-    agent: models.Agent,
-    query: dict[str, Any],
-    before: dict[str, Any],
-    unit: Change,
+    settings: Settings, agent: models.Agent, before: dict[str, Any], unit: Change
 ) -> models.Task:
     """Lease one task read queued in `unit` to `agent`, with its event."""
     collection = models.Task.get_pymongo_collection()
@@ -294,7 +360,7 @@ async def _lease(
         "$inc": {"attempts": 1},
     }
     done = await collection.update_one(
-        {"_id": before["_id"], **query}, update, session=unit.session
+        {"_id": before["_id"], "status": S.QUEUED.value}, update, session=unit.session
     )
     after = await after_update(collection, before, update, unit.session)
     if not done.matched_count or after is None:  # cannot be: it was read queued in this snapshot

@@ -322,10 +322,13 @@ class Background:
                 await release_lease(self.owner)
 
     async def reap(self) -> None:
+        """Re-queue expired leases, mark silent agents offline, and move the queue's heads up
+        to where claims will find work (`queue.advance_queue_heads`)."""
         requeued = await queue.reap_expired(self.settings)
         if requeued:
             self.state.replies.work_queued(requeued)
         await queue.mark_offline_agents(self.settings)
+        await queue.advance_queue_heads()
 
     async def immune_scan(self) -> None:
         """The periodic integrity scan, on the scheduler's leader only (one per deployment)."""

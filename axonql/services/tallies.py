@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import UpdateOne
@@ -39,6 +39,9 @@ MEMORIES = "memories"
 THREATS = "threats"
 SYSTEMS = "systems"  # per owning system: tasks and their confidence (consciousness)
 AGENT_RUNS = "agent_runs"  # agents' run statistics summed (agentStatistics)
+QUEUE = "queue_heads"
+"""Queued tasks per priority, and a `created_at` at or below the oldest of them (`lows`), where
+a claim starts reading the queue (see `QueueHead`)."""
 _RUN_FIELDS = {
     "ok": "successful_tasks",
     "bad": "failed_tasks",
@@ -46,6 +49,8 @@ _RUN_FIELDS = {
     "means": "average_task_duration",
 }
 _DONE = TaskStatus.COMPLETED.value
+_QUEUED = TaskStatus.QUEUED.value
+QUEUE_FLOOR = datetime(2000, 1, 1, tzinfo=UTC)  # a low for a task whose `created_at` is unknown
 _CREATIONS = frozenset({"created", "scheduled"})  # a task inserted (a scheduled run is one)
 
 
@@ -105,12 +110,18 @@ class Deltas:
     counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
     sums: dict[str, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
     seen: dict[str, datetime] = field(default_factory=dict)
+    lows: dict[str, dict[str, datetime]] = field(default_factory=lambda: defaultdict(dict))
 
     def add(self, kind: str, cell: str, by: int) -> None:
         self.counts[kind][cell] = self.counts[kind].get(cell, 0) + by
 
     def add_sum(self, kind: str, cell: str, by: float) -> None:
         self.sums[kind][cell] = self.sums[kind].get(cell, 0.0) + by
+
+    def low(self, kind: str, cell: str, at: datetime) -> None:
+        """Keep the cell's low at or below `at`."""
+        mine = self.lows[kind].get(cell)
+        self.lows[kind][cell] = at if mine is None else min(mine, at)
 
     def merge(self, other: Deltas) -> None:
         """Add `other`'s changes to these."""
@@ -123,6 +134,9 @@ class Deltas:
         for kind, seen in other.seen.items():
             mine = self.seen.get(kind)
             self.seen[kind] = seen if mine is None else max(mine, seen)
+        for kind, lows in other.lows.items():
+            for cell, at in lows.items():
+                self.low(kind, cell, at)
 
 
 def _task_deltas(event: models.Event, deltas: Deltas) -> None:
@@ -158,6 +172,33 @@ def _task_deltas(event: models.Event, deltas: Deltas) -> None:
             deltas.add_sum(TASKS, before, -float(duration))
         if status == _DONE:
             deltas.add_sum(TASKS, cell, float(duration))
+
+
+def _queue_deltas(event: models.Event, deltas: Deltas) -> None:
+    """A task entering the queue counts +1 for its priority and lowers that priority's low to
+    its `created_at` (from the event's snapshot); one leaving it counts -1."""
+    p = event.payload
+    status = p.get("status")
+    if not isinstance(status, str) or "type" not in p:
+        return
+    priority = p.get("priority")
+    if not isinstance(priority, str) or not priority:
+        return
+    change = p.get("change")
+    if change == "deleted":
+        if status == _QUEUED:
+            deltas.add(QUEUE, priority, -1)
+        return
+    previous = None if change in _CREATIONS else p.get("previous", status)
+    previous_priority = str(p.get("previous_priority", priority) or "")
+    if previous == status and previous_priority == priority:
+        return
+    if previous == _QUEUED:
+        deltas.add(QUEUE, previous_priority, -1)
+    if status == _QUEUED:
+        deltas.add(QUEUE, priority, 1)
+        created = (event.snapshots.get("task") or {}).get("created_at")
+        deltas.low(QUEUE, priority, created if isinstance(created, datetime) else QUEUE_FLOOR)
 
 
 def _agent_deltas(event: models.Event, deltas: Deltas) -> None:
@@ -291,6 +332,7 @@ def deltas_of(event: models.Event) -> Deltas:
     deltas = Deltas()
     if event.type == "TASK_STATE_CHANGED":
         _task_deltas(event, deltas)
+        _queue_deltas(event, deltas)
         _system_task_deltas(event, deltas)
     elif event.type == "AGENT_STATUS":
         _agent_deltas(event, deltas)
@@ -309,10 +351,13 @@ def _update(kind: str, deltas: Deltas) -> dict[str, Any] | None:
     update: dict[str, Any] = {"$setOnInsert": {"kind": kind}}
     if inc:
         update["$inc"] = inc
+    lowest: dict[str, Any] = {f"lows.{c}": at for c, at in deltas.lows[kind].items()}
     seen = deltas.seen.get(kind)
     if seen is not None:
-        update["$min"] = {"oldest": seen}
+        lowest["oldest"] = seen
         update["$max"] = {"newest": seen}
+    if lowest:
+        update["$min"] = lowest
     return update if len(update) > 1 else None
 
 
@@ -321,7 +366,7 @@ async def apply(deltas: Deltas, session: Any = None, shard: int | None = None) -
     the caller's transaction (`session`)."""
     if shard is None:
         shard = random.randrange(SHARDS)  # spreads writes; not a secret
-    kinds = sorted(set(deltas.counts) | set(deltas.sums) | set(deltas.seen))
+    kinds = sorted(set(deltas.counts) | set(deltas.sums) | set(deltas.seen) | set(deltas.lows))
     writes = [
         UpdateOne({"_id": f"{kind}#{shard}"}, update, upsert=True)
         for kind in kinds
@@ -357,6 +402,59 @@ async def read(kind: str) -> Totals:
         if shard.get("newest") is not None:
             newest = shard["newest"] if newest is None else max(newest, shard["newest"])
     return Totals(dict(counts), dict(sums), oldest, newest)
+
+
+@dataclass(frozen=True)
+class QueueHead:
+    """One priority's queued tasks: how many, and a `created_at` at or below the oldest's.
+
+    A task entering the queue lowers `low` to its `created_at` in the transaction that queues
+    it; only `queue.advance_queue_heads` raises it (to the oldest still queued), in a
+    transaction that writes every shard it raises, so a task queued meanwhile conflicts with it
+    instead of being left below.
+    """
+
+    count: int
+    low: datetime | None
+
+
+async def queue_heads(session: Any = None) -> dict[str, QueueHead]:
+    """Per priority, the queued tasks' count and low, summed over the shards (in `session`)."""
+    counts: dict[str, int] = defaultdict(int)
+    lows: dict[str, datetime] = {}
+    async for shard in _collection().find({"kind": QUEUE}, session=session):
+        for cell, n in (shard.get("counts") or {}).items():
+            counts[cell] += int(n)
+        for cell, at in (shard.get("lows") or {}).items():
+            lows[cell] = at if cell not in lows else min(lows[cell], at)
+    return {cell: QueueHead(n, lows.get(cell)) for cell, n in counts.items()}
+
+
+async def raise_lows(kind: str, lows: dict[str, datetime | None], session: Any = None) -> int:
+    """Raise each cell's low in every shard of `kind` to `lows[cell]` (None: drop it, nothing
+    is left below), writing only the shards it changes; how many shards it wrote."""
+    writes = []
+    async for shard in _collection().find({"kind": kind}, session=session):
+        raised: dict[str, datetime] = {}
+        dropped: dict[str, str] = {}
+        for cell, at in (shard.get("lows") or {}).items():
+            if cell not in lows:
+                continue
+            target = lows[cell]
+            if target is None:
+                dropped[f"lows.{cell}"] = ""
+            elif at < target:
+                raised[f"lows.{cell}"] = target
+        update: dict[str, Any] = {}
+        if raised:
+            update["$max"] = raised
+        if dropped:
+            update["$unset"] = dropped
+        if update:
+            writes.append(UpdateOne({"_id": shard["_id"]}, update))
+    if writes:
+        await _collection().bulk_write(writes, ordered=True, session=session)
+    return len(writes)
 
 
 @dataclass(frozen=True)
@@ -568,6 +666,22 @@ async def rebuild() -> None:
         task_doc["counts"][cell] = task_doc["counts"].get(cell, 0) + int(row["n"])
         if row.get("d"):
             task_doc["sums"][cell] = task_doc["sums"].get(cell, 0.0) + float(row["d"])
+    queue_doc: dict[str, Any] = {
+        "_id": f"{QUEUE}#0",
+        "kind": QUEUE,
+        "counts": {},
+        "sums": {},
+        "lows": {},
+    }
+    for row in tasks:
+        key = row["_id"]
+        priority = str(key.get("p") or "")
+        if key.get("s") != _QUEUED or not priority:
+            continue
+        queue_doc["counts"][priority] = queue_doc["counts"].get(priority, 0) + int(row["n"])
+        oldest = row.get("oldest") or QUEUE_FLOOR
+        low = queue_doc["lows"].get(priority)
+        queue_doc["lows"][priority] = oldest if low is None else min(low, oldest)
     agent_doc = _fresh(AGENTS, agents)
     for row in agents:
         cell = f"s={_escape(str(row['_id'] or AgentStatus.IDLE))}"
@@ -624,7 +738,7 @@ async def rebuild() -> None:
     collection = _collection()
     for legacy in LEGACY_KINDS:
         await collection.delete_many({"kind": legacy})
-    for doc in (task_doc, agent_doc, memory_doc, threat_doc, system_doc, runs_doc):
+    for doc in (task_doc, queue_doc, agent_doc, memory_doc, threat_doc, system_doc, runs_doc):
         await collection.delete_many({"kind": doc["kind"]})
         await collection.insert_one(doc)
 
@@ -680,6 +794,7 @@ async def ensure() -> None:
     together may both count."""
     counted = (
         (TASKS, models.Task),
+        (QUEUE, models.Task),
         (AGENTS, models.Agent),
         (MEMORIES, models.Memory),
         (THREATS, models.Threat),

@@ -1,0 +1,88 @@
+"""The queue's heads: per priority, how many tasks are queued and a `created_at` at or below the
+oldest of them, kept by the writes that queue and claim, where claims start reading.
+
+How many documents a claim reads with a deep backlog is measured in `test_flat_reads.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from axonql import models
+from axonql.models.base import utcnow
+from axonql.models.task import TaskPriority
+from axonql.services import queue, tallies
+from axonql.services.pagination import aware
+from tests.agents_support import FAIL, claim, queued_task, register
+from tests.support import GraphQLClient, RequestCommands
+
+MEDIUM = TaskPriority.MEDIUM.value
+
+
+async def created(task_id: str) -> datetime:
+    raw = await models.Task.get_pymongo_collection().find_one({"_id": task_id})
+    assert raw is not None
+    stamp: datetime = aware(raw["created_at"])
+    return stamp
+
+
+async def head(priority: str = MEDIUM) -> tallies.QueueHead | None:
+    return (await tallies.queue_heads()).get(priority)
+
+
+async def test_queueing_lowers_the_head_and_advancing_raises_it_to_the_oldest_queued(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    _, key = await register(gql, admin_token, "head worker", [], max_concurrent=5)
+    first, second, third = [await queued_task(gql, admin_token) for _ in range(3)]
+    assert await head() == tallies.QueueHead(3, await created(first))
+
+    claimed = await claim(gql, key)
+    assert claimed is not None and claimed["id"] == first
+    await queue.advance_queue_heads()
+    assert await head() == tallies.QueueHead(2, await created(second))
+
+    # a retry keeps the task's `created_at`: queued again, it lowers the head below the
+    # advanced one, and it is the next claimed (the oldest of its priority)
+    failed = await gql(FAIL, {"id": first, "e": "flaky", "retry": True}, key)
+    assert failed["data"]["failTask"]["status"] == "QUEUED", failed
+    assert await head() == tallies.QueueHead(3, await created(first))
+    again = await claim(gql, key)
+    assert again is not None and again["id"] == first
+
+    for expected in (second, third):
+        claimed = await claim(gql, key)
+        assert claimed is not None and claimed["id"] == expected
+    await queue.advance_queue_heads()
+    assert await head() == tallies.QueueHead(0, None)  # nothing queued: no low left
+
+
+async def test_a_task_below_its_head_is_still_claimed_first(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    """The first window a claim reads is open below the head: a low placed too high (by a
+    writer that bypassed the tallies, say) costs reads, never a task."""
+    _, key = await register(gql, admin_token, "low worker", [], max_concurrent=5)
+    tasks = [await queued_task(gql, admin_token) for _ in range(20)]
+    future = (utcnow() + timedelta(days=1)).replace(microsecond=0)
+    assert await tallies.raise_lows(tallies.QUEUE, {MEDIUM: future}) >= 1
+    assert await head() == tallies.QueueHead(20, future)
+    for expected in tasks[:3]:
+        claimed = await claim(gql, key)
+        assert claimed is not None and claimed["id"] == expected
+
+
+async def test_priorities_with_nothing_queued_are_not_read(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    _, key = await register(gql, admin_token, "priority worker", [], max_concurrent=5)
+    low = await queued_task(gql, admin_token, priority="LOW")
+    critical = await queued_task(gql, admin_token, priority="CRITICAL")
+    heads = await tallies.queue_heads()
+    assert {p: h.count for p, h in heads.items() if h.count} == {"low": 1, "critical": 1}
+    claimed = [await claim(gql, key) for _ in range(2)]
+    assert [c["id"] for c in claimed if c is not None] == [critical, low]
+    request_commands.names.clear()
+    assert await claim(gql, key) is None
+    assert "find tallies" in request_commands.names
+    assert "find tasks" not in request_commands.names, request_commands.names
