@@ -87,3 +87,15 @@ class Stack:
     def stop(self) -> None:
         for process in (self.server, self.db):
             stop_process(process, 20)
+
+
+async def settle(http: httpx.AsyncClient, base: str) -> None:
+    """Wait until the server answers at full speed again after a bulk insert: the database and
+    the server's change streams catch up first (events inserted reach the server, which
+    handles each)."""
+    quiet = 0
+    while quiet < 3:
+        began = time.perf_counter()
+        await http.post(f"{base}/graphql", json={"query": "{ __typename }"})
+        quiet = quiet + 1 if time.perf_counter() - began < 0.02 else 0
+        await asyncio.sleep(0.5)

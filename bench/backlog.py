@@ -22,6 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from beanie import init_beanie
 from pymongo import AsyncMongoClient
 
@@ -32,7 +33,7 @@ from axonql.models.base import utcnow
 from axonql.services import tallies
 from bench import benchmark
 from bench._results import figure, save
-from bench._stack import Stack
+from bench._stack import Stack, settle
 from bench.queue import CAPABILITY, _admin, _register, _submit
 
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_BACKLOG_SIZES", "1000,10000,100000").split(","))
@@ -77,6 +78,8 @@ async def _main() -> dict[int, tuple[float, float]]:
                     await tasks.insert_many(batch)
                     inserted += len(batch)
                 await tallies.rebuild()
+                async with httpx.AsyncClient() as http:
+                    await settle(http, stack.base)
                 load = os.getloadavg()[0]
                 print(f"-- {size:,} queued (inserted in {time.perf_counter() - began:.0f} s; "
                       f"load average {load:.1f})", flush=True)  # fmt: skip

@@ -48,7 +48,7 @@ from axonql.subscriptions import log as event_log
 from axonql.subscriptions import realtime
 from bench import benchmark
 from bench._results import figure, save
-from bench._stack import SECRET, Stack
+from bench._stack import SECRET, Stack, settle
 
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_GROWTH_SIZES", "1000,10000,100000").split(","))
 SAMPLES = int(os.environ.get("BENCH_GROWTH_SAMPLES", "15"))
@@ -241,17 +241,6 @@ async def _p50(read: Read, reference: Read) -> tuple[float, float]:
         await read()
         times.append((time.perf_counter() - began) * 1000)
     return statistics.median(times), statistics.median(references)
-
-
-async def _settle(http: httpx.AsyncClient, base: str) -> None:
-    """Wait until the server is idle again: the events just inserted reach it through its
-    change stream, and it handles each before it answers requests at full speed."""
-    quiet = 0
-    while quiet < 3:
-        began = time.perf_counter()
-        await http.post(f"{base}/graphql", json={"query": "{ __typename }"})
-        quiet = quiet + 1 if time.perf_counter() - began < 0.02 else 0
-        await asyncio.sleep(0.5)
 
 
 def _reads(
@@ -458,7 +447,7 @@ async def _main() -> dict[str, dict[int, float]]:
                     began = time.perf_counter()
                     await _fill(database, filled, size, newest)
                     filled = size
-                    await _settle(http, stack.base)
+                    await settle(http, stack.base)
                     # the worker renews its lease, as a live agent does (the fill takes longer
                     # than the immune scan's five minutes without progress: "stuck")
                     await queue.report_progress(settings, RUNNING, WORKER, 50)

@@ -57,6 +57,17 @@ async def test_queueing_lowers_the_head_and_advancing_raises_it_to_the_oldest_qu
     assert await head() == tallies.QueueHead(0, None)  # nothing queued: no low left
 
 
+async def test_advancing_notes_how_far_the_first_tasks_reach(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    """The spread of the oldest `CLAIM_SPREAD` sizes a claim's first window: a backlog queued
+    in a burst long ago and a trickle since is read from the burst, not across the gap."""
+    tasks = [await queued_task(gql, admin_token) for _ in range(queue.CLAIM_SPREAD + 2)]
+    await queue.advance_queue_heads()
+    first, last = await created(tasks[0]), await created(tasks[queue.CLAIM_SPREAD - 1])
+    assert await head() == tallies.QueueHead(len(tasks), first, last - first)
+
+
 async def test_a_task_below_its_head_is_still_claimed_first(
     gql: GraphQLClient, admin_token: str
 ) -> None:
@@ -65,7 +76,7 @@ async def test_a_task_below_its_head_is_still_claimed_first(
     _, key = await register(gql, admin_token, "low worker", [], max_concurrent=5)
     tasks = [await queued_task(gql, admin_token) for _ in range(20)]
     future = (utcnow() + timedelta(days=1)).replace(microsecond=0)
-    assert await tallies.raise_lows(tallies.QUEUE, {MEDIUM: future}) >= 1
+    assert await tallies.advance_queue({MEDIUM: tallies.HeadMove(future, None)}) >= 1
     assert await head() == tallies.QueueHead(20, future)
     for expected in tasks[:3]:
         claimed = await claim(gql, key)

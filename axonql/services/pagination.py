@@ -170,10 +170,16 @@ class Span:
     count: int | None = None
     matches: int | None = None
     """How many documents the query matches, when the tallies know (see `SPARSE`)."""
+    head: tuple[timedelta, int] | None = None
+    """How far past `oldest` the first n matches reach, when known (a queue's head)."""
 
     def first_width(self, want: int) -> timedelta:
-        """A window expected to hold about `want` matches (a few minutes when unknown): the
-        span over the query's matches when the tallies know them, else over the collection."""
+        """A window expected to hold about `want` matches (a few minutes when unknown): from
+        the head's reach when known, else the span over the query's matches when the tallies
+        know them, else over the collection."""
+        if self.head is not None:
+            reach, n = self.head
+            return max(MIN_WIDTH, reach * (want / n) * SLACK)
         spread = self.matches or self.count
         if self.oldest is None or self.newest is None or not spread:
             return timedelta(minutes=10)

@@ -301,7 +301,8 @@ async def _oldest(
     query = {"status": S.QUEUED.value, "priority_rank": PRIORITY_RANK[priority]}
     if offered is not None:
         query.update(capable_query(offered))
-    span = pagination.Span(head.low, utcnow(), head.count, head.count)
+    reach = (head.spread, CLAIM_SPREAD) if head.spread is not None else None
+    span = pagination.Span(head.low, utcnow(), head.count, head.count, reach)
     return await pagination.windows_of(fetch, _age, query, "created_at", False, want, None, span)
 
 
@@ -311,8 +312,9 @@ def _age(stored: dict[str, Any]) -> tuple[Any, str]:
 
 async def advance_queue_heads() -> int:
     """Raise each priority's low (`tallies.QueueHead`) to the `created_at` of its oldest task
-    still queued, so claims start reading there; drop it where nothing is queued. Returns how
-    many tally shards it wrote.
+    still queued, so claims start reading there, with how far its first `CLAIM_SPREAD` tasks
+    reach (the width of a claim's first window); drop it where nothing is queued. Returns how
+    many tally documents it wrote.
 
     Claims took the tasks below it, and a claim's first window is open below its low, so a
     task queued below it meanwhile (a retry keeps its `created_at`) is still read first: the
@@ -323,16 +325,19 @@ async def advance_queue_heads() -> int:
     async def advance(unit: Change) -> int:
         heads = await tallies.queue_heads(unit.session)
         fetch = pagination.raw_reader(models.Task.get_pymongo_collection(), unit.session)
-        lows: dict[str, datetime | None] = {}
+        moves: dict[str, tallies.HeadMove | None] = {}
         for priority in TaskPriority:
             head = heads.get(priority.value)
             if head is None:
                 continue
             if head.count <= 0:
-                lows[priority.value] = None
-            elif oldest := await _oldest(fetch, priority, head, None, 1):
-                lows[priority.value] = oldest[0]["created_at"]
-        return await tallies.raise_lows(tallies.QUEUE, lows, unit.session)
+                moves[priority.value] = None
+            elif oldest := await _oldest(fetch, priority, head, None, CLAIM_SPREAD):
+                low = pagination.aware(oldest[0]["created_at"])
+                full = len(oldest) == CLAIM_SPREAD
+                reach = pagination.aware(oldest[-1]["created_at"]) - low if full else None
+                moves[priority.value] = tallies.HeadMove(low, reach)
+        return await tallies.advance_queue(moves, unit.session)
 
     try:
         return await atomically(advance, retry=False)

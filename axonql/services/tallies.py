@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import UpdateOne
@@ -406,52 +406,81 @@ async def read(kind: str) -> Totals:
 
 @dataclass(frozen=True)
 class QueueHead:
-    """One priority's queued tasks: how many, and a `created_at` at or below the oldest's.
+    """One priority's queued tasks: how many, a `created_at` at or below the oldest's, and how
+    far past it the oldest few reached when the head was last advanced (to size a claim's
+    first window; None: not known).
 
     A task entering the queue lowers `low` to its `created_at` in the transaction that queues
-    it; only `queue.advance_queue_heads` raises it (to the oldest still queued), in a
-    transaction that writes every shard it raises, so a task queued meanwhile conflicts with it
-    instead of being left below.
+    it; only `queue.advance_queue_heads` raises it, to the oldest task still queued.
     """
 
     count: int
     low: datetime | None
+    spread: timedelta | None = None
 
 
 async def queue_heads(session: Any = None) -> dict[str, QueueHead]:
-    """Per priority, the queued tasks' count and low, summed over the shards (in `session`)."""
+    """Per priority, the queued tasks' count, low and spread, read from the shards (in
+    `session`)."""
     counts: dict[str, int] = defaultdict(int)
     lows: dict[str, datetime] = {}
+    spreads: dict[str, float] = {}
     async for shard in _collection().find({"kind": QUEUE}, session=session):
         for cell, n in (shard.get("counts") or {}).items():
             counts[cell] += int(n)
         for cell, at in (shard.get("lows") or {}).items():
             lows[cell] = at if cell not in lows else min(lows[cell], at)
-    return {cell: QueueHead(n, lows.get(cell)) for cell, n in counts.items()}
+        spreads.update(shard.get("spreads") or {})
+    return {
+        cell: QueueHead(
+            n, lows.get(cell), timedelta(seconds=spreads[cell]) if cell in spreads else None
+        )
+        for cell, n in counts.items()
+    }
 
 
-async def raise_lows(kind: str, lows: dict[str, datetime | None], session: Any = None) -> int:
-    """Raise each cell's low in every shard of `kind` to `lows[cell]` (None: drop it, nothing
-    is left below), writing only the shards it changes; how many shards it wrote."""
+@dataclass(frozen=True)
+class HeadMove:
+    """Where one priority's head goes: its new low and spread (None: nothing is queued)."""
+
+    low: datetime
+    spread: timedelta | None
+
+
+async def advance_queue(moves: dict[str, HeadMove | None], session: Any = None) -> int:
+    """Raise each priority's low in every queue shard to `moves[priority].low` (a None move
+    drops it), writing only the shards it changes, and note the spreads that changed (in one
+    document of their own, which only this writes); how many documents it wrote."""
+    spreads_id = f"{QUEUE}#spreads"
     writes = []
-    async for shard in _collection().find({"kind": kind}, session=session):
-        raised: dict[str, datetime] = {}
-        dropped: dict[str, str] = {}
-        for cell, at in (shard.get("lows") or {}).items():
-            if cell not in lows:
-                continue
-            target = lows[cell]
-            if target is None:
-                dropped[f"lows.{cell}"] = ""
-            elif at < target:
-                raised[f"lows.{cell}"] = target
+    noted: dict[str, Any] = {}
+    async for shard in _collection().find({"kind": QUEUE}, session=session):
+        if shard["_id"] == spreads_id:
+            noted = shard.get("spreads") or {}
         update: dict[str, Any] = {}
-        if raised:
-            update["$max"] = raised
-        if dropped:
-            update["$unset"] = dropped
+        for cell, at in (shard.get("lows") or {}).items():
+            if cell not in moves:
+                continue
+            move = moves[cell]
+            if move is None:
+                update.setdefault("$unset", {})[f"lows.{cell}"] = ""
+            elif at < move.low:
+                update.setdefault("$max", {})[f"lows.{cell}"] = move.low
         if update:
             writes.append(UpdateOne({"_id": shard["_id"]}, update))
+    spreads = {
+        cell: move.spread.total_seconds()
+        for cell, move in moves.items()
+        if move is not None and move.spread is not None
+    }
+    changed = {cell for cell in moves if spreads.get(cell) != noted.get(cell)}
+    if changed:
+        note: dict[str, Any] = {"$setOnInsert": {"kind": QUEUE}}
+        if kept := {f"spreads.{cell}": spreads[cell] for cell in changed if cell in spreads}:
+            note["$set"] = kept
+        if gone := {f"spreads.{cell}": "" for cell in changed if cell not in spreads}:
+            note["$unset"] = gone
+        writes.append(UpdateOne({"_id": spreads_id}, note, upsert=True))
     if writes:
         await _collection().bulk_write(writes, ordered=True, session=session)
     return len(writes)
