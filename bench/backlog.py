@@ -3,10 +3,11 @@
 `axonql serve` on a SecantusDB server process; one agent claims through GraphQL
 (`AgentClient.claim`) and completes each task it gets. At each size the queued tasks are
 inserted directly in bulk (copies of one task submitted through the API, a fifth of a second
-apart, the new ones behind the old, so every size has the same head), then the tallies are
-recounted (`tallies.rebuild`, as after any bulk import). Each of `BENCH_BACKLOG_SAMPLES` claims
-is timed after a reference read (the admin reading one task by id, whose cost does not depend
-on the queue); `÷ref ratio` compares claim/reference at the largest and smallest size.
+apart, the new ones behind the old, so every size has the same head; before them
+`BENCH_BACKLOG_HISTORY` finished ones, 10,000 by default), then the tallies are recounted
+(`tallies.rebuild`, as after any bulk import). Each of `BENCH_BACKLOG_SAMPLES` claims is
+timed after a reference read (the admin reading one task by id, whose cost does not depend on
+the queue); `÷ref ratio` compares claim/reference at the largest and smallest size.
 
 Results: printed, merged into bench/results.json (`backlog: claim`), figures in BENCHMARKS.md.
 """
@@ -38,6 +39,7 @@ from bench.queue import CAPABILITY, _admin, _register, _submit
 
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_BACKLOG_SIZES", "1000,10000,100000").split(","))
 SAMPLES = int(os.environ.get("BENCH_BACKLOG_SAMPLES", "30"))
+HISTORY = int(os.environ.get("BENCH_BACKLOG_HISTORY", "10000"))  # finished tasks, older
 DATABASE = "bench_backlog"
 SPACING = timedelta(milliseconds=200)
 BATCH = 1000
@@ -67,6 +69,18 @@ async def _main() -> dict[int, tuple[float, float]]:
             assert template is not None
             first = utcnow() - SPACING * (SIZES[-1] + len(SIZES) * (SAMPLES + 2))
             reference = f'{{ task(id: "{template["_id"]}") {{ id name }} }}'
+            for start in range(0, HISTORY, BATCH):
+                await tasks.insert_many(
+                    [
+                        {
+                            **template,
+                            "_id": new_id("task"),
+                            "status": "completed",
+                            "created_at": first - SPACING * (HISTORY - i),
+                        }
+                        for i in range(start, min(HISTORY, start + BATCH))
+                    ]
+                )
             inserted, claimed = 1, 0
             for size in SIZES:
                 began = time.perf_counter()

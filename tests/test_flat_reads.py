@@ -348,8 +348,9 @@ async def _counted() -> dict[str, tuple[dict[str, int], dict[str, float]]]:
 
 
 async def _backlog(n: int) -> tuple[str, str]:
-    """n MEDIUM tasks queued, one second apart, and one HIGH one queued last, stored directly
-    and then counted (as a bulk import is); the ids of the HIGH one and the oldest MEDIUM one."""
+    """n MEDIUM tasks queued, one second apart, behind n finished ones, and one HIGH one queued
+    last, stored directly and then counted (as a bulk import is); the ids of the HIGH one and
+    the oldest queued MEDIUM one."""
     for model in (models.Task, models.Tally):
         await model.get_pymongo_collection().delete_many({})
     now = utcnow()
@@ -357,12 +358,13 @@ async def _backlog(n: int) -> tuple[str, str]:
         models.Task(
             name=f"backlog {i}",
             type="process",
-            status=TaskStatus.QUEUED,
+            status=TaskStatus.QUEUED if i >= n else TaskStatus.COMPLETED,
             priority=TaskPriority.MEDIUM,
             priority_rank=PRIORITY_RANK[TaskPriority.MEDIUM],
-            created_at=now - timedelta(seconds=n - i),
+            required_capabilities=["backlog"],
+            created_at=now - timedelta(seconds=2 * n - i),
         )
-        for i in range(n)
+        for i in range(2 * n)
     ]
     urgent = models.Task(
         name="urgent",
@@ -371,11 +373,16 @@ async def _backlog(n: int) -> tuple[str, str]:
         priority=TaskPriority.HIGH,
         priority_rank=PRIORITY_RANK[TaskPriority.HIGH],
     )
-    for start in range(0, n, 1000):
+    for start in range(0, len(tasks), 1000):
         await models.Task.insert_many(tasks[start : start + 1000])
     await urgent.insert()
     await tallies.rebuild()
-    return urgent.id, tasks[0].id
+    return urgent.id, tasks[n].id
+
+
+SERVED = {"status", "priority_rank", "created_at"}
+"""What a claim's task reads may hold: with another condition (the capabilities) SecantusDB
+serves a time window from the `created_at` index alone and reads every task of that time."""
 
 
 async def test_a_claim_reads_about_as_many_tasks_with_3000_queued_as_with_300(
@@ -383,7 +390,7 @@ async def test_a_claim_reads_about_as_many_tasks_with_3000_queued_as_with_300(
 ) -> None:
     """The queue's head is read from each priority's low in windows (not sorted whole), and
     claims still take the highest priority first, then the oldest."""
-    _, key = await register(gql, admin_token, "backlog worker", [], max_concurrent=5)
+    _, key = await register(gql, admin_token, "backlog worker", ["backlog"], max_concurrent=5)
     read: dict[int, list[int]] = {}
     for n in (SMALL, LARGE):
         urgent, oldest = await _backlog(n)
@@ -392,11 +399,15 @@ async def test_a_claim_reads_about_as_many_tasks_with_3000_queued_as_with_300(
             request_commands.commands.clear()
             request_commands.keep = True
             try:
-                claimed = await claim(gql, key)
+                claimed = await claim(gql, key, caps=["backlog"])
             finally:
                 request_commands.keep = False
             assert claimed is not None and claimed["id"] == expected, (n, claimed)
             read[n].append(await matched(request_commands.commands))
+            task_reads = [
+                c["filter"] for c in request_commands.commands if c.get("find") == "tasks"
+            ]
+            assert task_reads and all(set(f) <= SERVED for f in task_reads), task_reads
     for small, large in zip(read[SMALL], read[LARGE], strict=True):
         assert large <= 2 * small + 40, f"documents matched at {SMALL} vs {LARGE} queued: {read}"
 

@@ -50,11 +50,6 @@ def check_capabilities(values: list[str], field: str = "capabilities") -> list[s
     return list(dict.fromkeys(values))
 
 
-def capable_query(capabilities: list[str]) -> dict[str, Any]:
-    """Tasks whose every required capability is in `capabilities`."""
-    return {"required_capabilities": {"$not": {"$elemMatch": {"$nin": capabilities}}}}
-
-
 def online_since(settings: Settings) -> datetime:
     """Agents whose last heartbeat is after this instant count as online."""
     return utcnow() - timedelta(seconds=settings.agent_offline_after_seconds)
@@ -297,13 +292,36 @@ async def _oldest(
     offered: list[str] | None,
     want: int,
 ) -> list[dict[str, Any]]:
-    """The oldest `want` queued tasks of one priority (that `offered` can run, if given)."""
+    """The oldest `want` queued tasks of one priority (that `offered` can run, if given).
+
+    The capabilities are checked here, not in the query: with that condition in it, SecantusDB
+    serves a window from the `created_at` index alone and reads every task of the window's
+    time, finished ones included (390 ms instead of 6 with 20,000 finished tasks below an
+    open first window); without it, `(status, priority_rank, created_at)` serves the window.
+    """
     query = {"status": S.QUEUED.value, "priority_rank": PRIORITY_RANK[priority]}
     if offered is not None:
-        query.update(capable_query(offered))
+        fetch = _runnable(fetch, set(offered))
     reach = (head.spread, CLAIM_SPREAD) if head.spread is not None else None
     span = pagination.Span(head.low, utcnow(), head.count, head.count, reach)
     return await pagination.windows_of(fetch, _age, query, "created_at", False, want, None, span)
+
+
+def _runnable(
+    fetch: pagination.Fetch[dict[str, Any]], offered: set[str]
+) -> pagination.Fetch[dict[str, Any]]:
+    """`fetch`, keeping only the tasks whose required capabilities are all in `offered`. It
+    reads whole windows: a limit before the check could cut off tasks that pass it."""
+
+    async def runnable(where: dict[str, Any], order: Any, limit: int) -> list[dict[str, Any]]:
+        found = [
+            stored
+            for stored in await fetch(where, order, 0)
+            if offered.issuperset(stored.get("required_capabilities") or ())
+        ]
+        return found[:limit] if limit else found
+
+    return runnable
 
 
 def _age(stored: dict[str, Any]) -> tuple[Any, str]:
