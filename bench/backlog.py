@@ -51,6 +51,17 @@ async def _timed(call: Any) -> float:
     return (time.perf_counter() - began) * 1000
 
 
+async def _calm(admin: AgentClient, reference: str, quiet: float) -> None:
+    """Wait (at most two minutes) until five reference reads in a row take less than twice
+    what they took before the fills: after a large one the database stays busy for a while,
+    and samples taken then measure that."""
+    deadline = time.monotonic() + 120
+    calm = 0
+    while calm < 5 and time.monotonic() < deadline:
+        calm = calm + 1 if await _timed(admin.call(reference)) < 2 * quiet else 0
+        await asyncio.sleep(0.2)
+
+
 async def _main() -> dict[int, tuple[float, float]]:
     found: dict[int, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory() as home:
@@ -69,6 +80,7 @@ async def _main() -> dict[int, tuple[float, float]]:
             assert template is not None
             first = utcnow() - SPACING * (SIZES[-1] + len(SIZES) * (SAMPLES + 2))
             reference = f'{{ task(id: "{template["_id"]}") {{ id name }} }}'
+            quiet = statistics.median([await _timed(admin.call(reference)) for _ in range(9)])
             for start in range(0, HISTORY, BATCH):
                 await tasks.insert_many(
                     [
@@ -94,6 +106,7 @@ async def _main() -> dict[int, tuple[float, float]]:
                 await tallies.rebuild()
                 async with httpx.AsyncClient() as http:
                     await settle(http, stack.base)
+                await _calm(admin, reference, quiet)
                 load = os.getloadavg()[0]
                 print(f"-- {size:,} queued (inserted in {time.perf_counter() - began:.0f} s; "
                       f"load average {load:.1f})", flush=True)  # fmt: skip

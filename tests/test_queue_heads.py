@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from axonql import models
 from axonql.models.base import utcnow
 from axonql.models.task import TaskPriority
-from axonql.services import queue, tallies
+from axonql.services import queue_heads, tallies
 from axonql.services.pagination import aware
 from tests.agents_support import FAIL, claim, queued_task, register
 from tests.support import GraphQLClient, RequestCommands
@@ -39,7 +39,7 @@ async def test_queueing_lowers_the_head_and_advancing_raises_it_to_the_oldest_qu
 
     claimed = await claim(gql, key)
     assert claimed is not None and claimed["id"] == first
-    await queue.advance_queue_heads()
+    await queue_heads.advance()
     assert await head() == tallies.QueueHead(2, await created(second))
 
     # a retry keeps the task's `created_at`: queued again, it lowers the head below the
@@ -53,7 +53,7 @@ async def test_queueing_lowers_the_head_and_advancing_raises_it_to_the_oldest_qu
     for expected in (second, third):
         claimed = await claim(gql, key)
         assert claimed is not None and claimed["id"] == expected
-    await queue.advance_queue_heads()
+    await queue_heads.advance()
     assert await head() == tallies.QueueHead(0, None)  # nothing queued: no low left
 
 
@@ -62,9 +62,9 @@ async def test_advancing_notes_how_far_the_first_tasks_reach(
 ) -> None:
     """The spread of the oldest `CLAIM_SPREAD` sizes a claim's first window: a backlog queued
     in a burst long ago and a trickle since is read from the burst, not across the gap."""
-    tasks = [await queued_task(gql, admin_token) for _ in range(queue.CLAIM_SPREAD + 2)]
-    await queue.advance_queue_heads()
-    first, last = await created(tasks[0]), await created(tasks[queue.CLAIM_SPREAD - 1])
+    tasks = [await queued_task(gql, admin_token) for _ in range(queue_heads.SAMPLE + 2)]
+    await queue_heads.advance()
+    first, last = await created(tasks[0]), await created(tasks[queue_heads.SAMPLE - 1])
     assert await head() == tallies.QueueHead(len(tasks), first, last - first)
 
 

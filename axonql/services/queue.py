@@ -24,8 +24,8 @@ from axonql import models
 from axonql.errors import AuthorizationDenied, Conflict, ValidationError
 from axonql.models.agent import AgentStatus
 from axonql.models.base import utcnow
-from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
-from axonql.services import lifecycle, pagination, tallies
+from axonql.models.task import TaskStatus
+from axonql.services import lifecycle, queue_heads, tallies
 from axonql.services.events import Change, atomically, conflicted, emit
 from axonql.services.first_match import after_update, update_first
 from axonql.services.lifecycle import ACTIVE
@@ -239,7 +239,7 @@ async def _claim(
 ) -> list[models.Task]:
     """Lease some of the queue's first tasks (see `claim_many`), read and written in `unit`."""
     read_at = time.monotonic()
-    candidates = await queue_head(offered, max(CLAIM_SPREAD, limit), unit.session)
+    candidates = await queue_heads.first_tasks(offered, max(CLAIM_SPREAD, limit), unit.session)
 
     def free() -> list[dict[str, Any]]:
         return [raw for raw in candidates if not in_flight.busy(raw["_id"], read_at)]
@@ -260,109 +260,6 @@ async def _claim(
         in_flight.take(before["_id"])
         taken.append(before["_id"])
     return [await _lease(settings, agent, before, unit) for before in chosen]
-
-
-async def queue_head(
-    offered: list[str], want: int, session: AsyncClientSession | None = None
-) -> list[dict[str, Any]]:
-    """The first `want` queued tasks whose required capabilities are all in `offered`, by
-    priority (highest first) then age, as stored.
-
-    Each priority is read in `created_at` windows from its low (`tallies.QueueHead`), sized by
-    how many are queued, on the index (status, priority_rank, created_at): the database reads
-    about the tasks returned, not the whole backlog, which it would sort. Priorities with
-    nothing queued are not read at all.
-    """
-    heads = await tallies.queue_heads(session)
-    fetch = pagination.raw_reader(models.Task.get_pymongo_collection(), session)
-    found: list[dict[str, Any]] = []
-    for priority in sorted(TaskPriority, key=PRIORITY_RANK.__getitem__, reverse=True):
-        head = heads.get(priority.value)
-        if head is not None and head.count > 0:
-            found += await _oldest(fetch, priority, head, offered, want - len(found))
-        if len(found) >= want:
-            break
-    return found
-
-
-async def _oldest(
-    fetch: pagination.Fetch[dict[str, Any]],
-    priority: TaskPriority,
-    head: tallies.QueueHead,
-    offered: list[str] | None,
-    want: int,
-) -> list[dict[str, Any]]:
-    """The oldest `want` queued tasks of one priority (that `offered` can run, if given).
-
-    The capabilities are checked here, not in the query: with that condition in it, SecantusDB
-    serves a window from the `created_at` index alone and reads every task of the window's
-    time, finished ones included (390 ms instead of 6 with 20,000 finished tasks below an
-    open first window); without it, `(status, priority_rank, created_at)` serves the window.
-    """
-    query = {"status": S.QUEUED.value, "priority_rank": PRIORITY_RANK[priority]}
-    if offered is not None:
-        fetch = _runnable(fetch, set(offered))
-    reach = (head.spread, CLAIM_SPREAD) if head.spread is not None else None
-    span = pagination.Span(head.low, utcnow(), head.count, head.count, reach)
-    return await pagination.windows_of(fetch, _age, query, "created_at", False, want, None, span)
-
-
-def _runnable(
-    fetch: pagination.Fetch[dict[str, Any]], offered: set[str]
-) -> pagination.Fetch[dict[str, Any]]:
-    """`fetch`, keeping only the tasks whose required capabilities are all in `offered`. It
-    reads whole windows: a limit before the check could cut off tasks that pass it."""
-
-    async def runnable(where: dict[str, Any], order: Any, limit: int) -> list[dict[str, Any]]:
-        found = [
-            stored
-            for stored in await fetch(where, order, 0)
-            if offered.issuperset(stored.get("required_capabilities") or ())
-        ]
-        return found[:limit] if limit else found
-
-    return runnable
-
-
-def _age(stored: dict[str, Any]) -> tuple[Any, str]:
-    return pagination.aware(stored["created_at"]), str(stored["_id"])
-
-
-async def advance_queue_heads() -> int:
-    """Raise each priority's low (`tallies.QueueHead`) to the `created_at` of its oldest task
-    still queued, so claims start reading there, with how far its first `CLAIM_SPREAD` tasks
-    reach (the width of a claim's first window); drop it where nothing is queued. Returns how
-    many tally documents it wrote.
-
-    Claims took the tasks below it, and a claim's first window is open below its low, so a
-    task queued below it meanwhile (a retry keeps its `created_at`) is still read first: the
-    low only places and sizes the windows. One unit of work; a pass that meets a concurrent
-    writer is skipped (the next one raises it).
-    """
-
-    async def advance(unit: Change) -> int:
-        heads = await tallies.queue_heads(unit.session)
-        fetch = pagination.raw_reader(models.Task.get_pymongo_collection(), unit.session)
-        moves: dict[str, tallies.HeadMove | None] = {}
-        for priority in TaskPriority:
-            head = heads.get(priority.value)
-            if head is None:
-                continue
-            if head.count <= 0:
-                moves[priority.value] = None
-            elif oldest := await _oldest(fetch, priority, head, None, CLAIM_SPREAD):
-                low = pagination.aware(oldest[0]["created_at"])
-                full = len(oldest) == CLAIM_SPREAD
-                reach = pagination.aware(oldest[-1]["created_at"]) - low if full else None
-                moves[priority.value] = tallies.HeadMove(low, reach)
-        return await tallies.advance_queue(moves, unit.session)
-
-    try:
-        return await atomically(advance, retry=False)
-    except PyMongoError as exc:
-        if not conflicted(exc):
-            raise
-        return 0
 
 
 async def _lease(

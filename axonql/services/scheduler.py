@@ -25,7 +25,7 @@ from axonql import models
 from axonql.errors import ValidationError
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
-from axonql.services import immune, queue
+from axonql.services import immune, queue, queue_heads
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lifecycle import counted
 from axonql.services.schedule import check_schedule, next_run
@@ -323,12 +323,12 @@ class Background:
 
     async def reap(self) -> None:
         """Re-queue expired leases, mark silent agents offline, and move the queue's heads up
-        to where claims will find work (`queue.advance_queue_heads`)."""
+        to where claims will find work (`queue_heads.advance`)."""
         requeued = await queue.reap_expired(self.settings)
         if requeued:
             self.state.replies.work_queued(requeued)
         await queue.mark_offline_agents(self.settings)
-        await queue.advance_queue_heads()
+        await queue_heads.advance()
 
     async def immune_scan(self) -> None:
         """The periodic integrity scan, on the scheduler's leader only (one per deployment)."""

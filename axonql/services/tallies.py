@@ -411,7 +411,7 @@ class QueueHead:
     first window; None: not known).
 
     A task entering the queue lowers `low` to its `created_at` in the transaction that queues
-    it; only `queue.advance_queue_heads` raises it, to the oldest task still queued.
+    it; only `queue_heads.advance` raises it, to the oldest task still queued.
     """
 
     count: int
