@@ -97,3 +97,18 @@ async def test_priorities_with_nothing_queued_are_not_read(
     assert await claim(gql, key) is None
     assert "find tallies" in request_commands.names
     assert "find tasks" not in request_commands.names, request_commands.names
+
+
+async def test_a_database_counted_before_queue_heads_gets_them_at_start(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    """An instance starting on a database whose tallies have no queue heads yet (written by an
+    older version) recounts them, so its claims find the tasks already queued."""
+    _, key = await register(gql, admin_token, "upgrade worker", [], max_concurrent=5)
+    waiting = await queued_task(gql, admin_token)
+    await models.Tally.get_pymongo_collection().delete_many({"kind": tallies.QUEUE})
+    assert await head() is None
+    await tallies.ensure()
+    assert await head() == tallies.QueueHead(1, await created(waiting))
+    claimed = await claim(gql, key)
+    assert claimed is not None and claimed["id"] == waiting

@@ -223,23 +223,24 @@ async def windows(
     """The first `want` documents of `model` matching `query` in `field` order (then id), read
     as growing time windows (see `windows_of`)."""
 
-    async def fetch(where: dict[str, Any], order: Any, limit: int) -> list[D]:
-        found = model.find(where)
-        if order is not None:
-            found = found.sort(order)
-        return await (found.limit(limit) if limit else found).to_list()
-
     def key(doc: D) -> tuple[Any, str]:
         return aware(getattr(doc, field)), str(doc.id)
 
+    fetch: Fetch[D] = _reader(model.find)
     return await windows_of(fetch, key, query, field, descending, want, cursor, span)
 
 
 def raw_reader(collection: Any, session: Any = None) -> Fetch[dict[str, Any]]:
     """A `Fetch` of stored documents as they are (for writers that update what they read)."""
+    return _reader(lambda where: collection.find(where, session=session))
 
-    async def fetch(where: dict[str, Any], order: Any, limit: int) -> list[dict[str, Any]]:
-        found = collection.find(where, session=session)
+
+def _reader(find: Callable[[dict[str, Any]], Any]) -> Fetch[Any]:
+    """A `Fetch` over `find` (a Beanie model's or a PyMongo collection's: both sort, limit and
+    list)."""
+
+    async def fetch(where: dict[str, Any], order: Any, limit: int) -> list[Any]:
+        found = find(where)
         if order is not None:
             found = found.sort(order)
         return list(await (found.limit(limit) if limit else found).to_list())
