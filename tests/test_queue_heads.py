@@ -7,11 +7,12 @@ How many documents a claim reads with a deep backlog is measured in `test_flat_r
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from axonql import models
 from axonql.models.base import utcnow
 from axonql.models.task import TaskPriority
-from axonql.services import queue_heads, tallies
+from axonql.services import queue, queue_heads, tallies
 from axonql.services.pagination import aware
 from tests.agents_support import FAIL, claim, queued_task, register
 from tests.support import GraphQLClient, RequestCommands
@@ -62,10 +63,24 @@ async def test_advancing_notes_how_far_the_first_tasks_reach(
 ) -> None:
     """The spread of the oldest `CLAIM_SPREAD` sizes a claim's first window: a backlog queued
     in a burst long ago and a trickle since is read from the burst, not across the gap."""
+    _, key = await register(gql, admin_token, "reach worker", [], max_concurrent=5)
     tasks = [await queued_task(gql, admin_token) for _ in range(queue_heads.SAMPLE + 2)]
+    start = (utcnow() - timedelta(hours=1)).replace(microsecond=0)
+    for i, task_id in enumerate(tasks):  # one second apart, so the reach is exact
+        await models.Task.get_pymongo_collection().update_one(
+            {"_id": task_id}, {"$set": {"created_at": start + timedelta(seconds=i)}}
+        )
+    await tallies.rebuild()
     await queue_heads.advance()
-    first, last = await created(tasks[0]), await created(tasks[queue_heads.SAMPLE - 1])
-    assert await head() == tallies.QueueHead(len(tasks), first, last - first)
+    reach = timedelta(seconds=queue_heads.SAMPLE - 1)
+    assert await head() == tallies.QueueHead(len(tasks), start, reach)
+
+    # a head that moved less than its reach is not written again (a busy queue would be
+    # written every pass)
+    claimed = await claim(gql, key)
+    assert claimed is not None and claimed["id"] == tasks[0]
+    assert await queue_heads.advance() == 0
+    assert await head() == tallies.QueueHead(len(tasks) - 1, start, reach)
 
 
 async def test_a_task_below_its_head_is_still_claimed_first(
@@ -106,9 +121,24 @@ async def test_a_database_counted_before_queue_heads_gets_them_at_start(
     older version) recounts them, so its claims find the tasks already queued."""
     _, key = await register(gql, admin_token, "upgrade worker", [], max_concurrent=5)
     waiting = await queued_task(gql, admin_token)
-    await models.Tally.get_pymongo_collection().delete_many({"kind": tallies.QUEUE})
+    for kind in (tallies.QUEUE, tallies.QUEUE_LOWS):
+        await models.Tally.get_pymongo_collection().delete_many({"kind": kind})
     assert await head() is None
     await tallies.ensure()
     assert await head() == tallies.QueueHead(1, await created(waiting))
     claimed = await claim(gql, key)
     assert claimed is not None and claimed["id"] == waiting
+
+
+def test_claimers_that_met_spread_out_within_the_highest_priority() -> None:
+    """After a write conflict a claim picks at random among the head's free tasks, but never a
+    lower priority's before a higher one's."""
+    free: list[dict[str, Any]] = [{"_id": f"c{i}", "priority_rank": 3} for i in range(3)]
+    free += [{"_id": f"l{i}", "priority_rank": 0} for i in range(10)]
+    seen: set[str] = set()
+    for _ in range(50):
+        picked = queue._spread(free, 2)
+        assert [p["priority_rank"] for p in picked] == [3, 3]
+        seen.update(p["_id"] for p in picked)
+        assert [p["priority_rank"] for p in queue._spread(free, 5)] == [3, 3, 3, 0, 0]
+    assert seen == {"c0", "c1", "c2"}  # spread over all of them

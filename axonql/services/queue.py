@@ -9,6 +9,7 @@ task has used `max_attempts`, fails it with the last error.
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import time
@@ -253,13 +254,25 @@ async def _claim(
     if wanted <= 0 or not free_now:
         return []  # no room, or taken by claimers of this instance while it was counted
     count = min(wanted, len(free_now))
-    # spreads claimers; not a secret
-    picks = sorted(random.sample(range(len(free_now)), count)) if spread else range(count)
-    chosen = [free_now[i] for i in picks]
+    chosen = _spread(free_now, count) if spread else free_now[:count]
     for before in chosen:
         in_flight.take(before["_id"])
         taken.append(before["_id"])
     return [await _lease(settings, agent, before, unit) for before in chosen]
+
+
+def _spread(free: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """`count` of the head's free tasks at random, highest priority first: claimers that met
+    spread out over one priority's tasks, and none takes a lower priority before a higher."""
+    chosen: list[dict[str, Any]] = []
+    for _, same in itertools.groupby(free, key=lambda stored: stored.get("priority_rank")):
+        level = list(same)
+        take = min(count - len(chosen), len(level))
+        # spreads claimers; not a secret
+        chosen += [level[i] for i in sorted(random.sample(range(len(level)), take))]
+        if len(chosen) == count:
+            break
+    return chosen
 
 
 async def _lease(

@@ -51,9 +51,11 @@ async def first_tasks(
 
 async def advance() -> int:
     """Raise each priority's low to the `created_at` of its oldest task still queued, noting
-    how far its first `SAMPLE` reach; drop it where nothing is queued. Returns how many tally
-    documents it wrote. One unit of work; a pass that meets a concurrent writer is skipped
-    (the next one raises it)."""
+    how far its first `SAMPLE` reach; drop it where nothing is queued. A low a claim's first
+    window still reaches past is left, and a reach within 2× of the noted one is not noted
+    again, so a busy queue is not written every pass. Returns how many tally documents it
+    wrote. One unit of work; a pass that meets a concurrent writer is skipped (the next one
+    raises it)."""
 
     async def move(unit: Change) -> int:
         heads = await tallies.queue_heads(unit.session)
@@ -69,6 +71,8 @@ async def advance() -> int:
                 low: datetime = pagination.aware(oldest[0]["created_at"])
                 full = len(oldest) == SAMPLE
                 reach = pagination.aware(oldest[-1]["created_at"]) - low if full else None
+                if head.low is not None and reach is not None and low - head.low <= reach:
+                    low = head.low  # a claim's first window still reaches it: nothing to write
                 moves[priority.value] = tallies.HeadMove(low, reach)
         return await tallies.advance_queue(moves, unit.session)
 

@@ -40,8 +40,11 @@ THREATS = "threats"
 SYSTEMS = "systems"  # per owning system: tasks and their confidence (consciousness)
 AGENT_RUNS = "agent_runs"  # agents' run statistics summed (agentStatistics)
 QUEUE = "queue_heads"
-"""Queued tasks per priority, and a `created_at` at or below the oldest of them (`lows`), where
-a claim starts reading the queue (see `QueueHead`)."""
+"""Queued tasks per priority (see `QueueHead`)."""
+QUEUE_LOWS = "queue_lows"
+"""Per priority, a `created_at` at or below the oldest queued task's (`lows`), where a claim
+starts reading the queue, and how far the first ones reach (`spreads`, one document). Apart
+from the counts, which claims write: raising the lows meets only the writes that queue."""
 _RUN_FIELDS = {
     "ok": "successful_tasks",
     "bad": "failed_tasks",
@@ -198,7 +201,8 @@ def _queue_deltas(event: models.Event, deltas: Deltas) -> None:
     if status == _QUEUED:
         deltas.add(QUEUE, priority, 1)
         created = (event.snapshots.get("task") or {}).get("created_at")
-        deltas.low(QUEUE, priority, created if isinstance(created, datetime) else QUEUE_FLOOR)
+        at = created if isinstance(created, datetime) else QUEUE_FLOOR
+        deltas.low(QUEUE_LOWS, priority, at)
 
 
 def _agent_deltas(event: models.Event, deltas: Deltas) -> None:
@@ -428,6 +432,7 @@ async def queue_heads(session: Any = None) -> dict[str, QueueHead]:
     async for shard in _collection().find({"kind": QUEUE}, session=session):
         for cell, n in (shard.get("counts") or {}).items():
             counts[cell] += int(n)
+    async for shard in _collection().find({"kind": QUEUE_LOWS}, session=session):
         for cell, at in (shard.get("lows") or {}).items():
             lows[cell] = at if cell not in lows else min(lows[cell], at)
         spreads.update(shard.get("spreads") or {})
@@ -448,13 +453,13 @@ class HeadMove:
 
 
 async def advance_queue(moves: dict[str, HeadMove | None], session: Any = None) -> int:
-    """Raise each priority's low in every queue shard to `moves[priority].low` (a None move
-    drops it), writing only the shards it changes, and note the spreads that changed (in one
-    document of their own, which only this writes); how many documents it wrote."""
-    spreads_id = f"{QUEUE}#spreads"
+    """Raise each priority's low in every shard of the lows to `moves[priority].low` (a None
+    move drops it), writing only the shards it changes, and note the spreads that changed (in
+    one document of their own, which only this writes); how many documents it wrote."""
+    spreads_id = f"{QUEUE_LOWS}#spreads"
     writes = []
     noted: dict[str, Any] = {}
-    async for shard in _collection().find({"kind": QUEUE}, session=session):
+    async for shard in _collection().find({"kind": QUEUE_LOWS}, session=session):
         if shard["_id"] == spreads_id:
             noted = shard.get("spreads") or {}
         update: dict[str, Any] = {}
@@ -473,9 +478,9 @@ async def advance_queue(moves: dict[str, HeadMove | None], session: Any = None) 
         for cell, move in moves.items()
         if move is not None and move.spread is not None
     }
-    changed = {cell for cell in moves if spreads.get(cell) != noted.get(cell)}
+    changed = {cell for cell in moves if _worth_noting(spreads.get(cell), noted.get(cell))}
     if changed:
-        note: dict[str, Any] = {"$setOnInsert": {"kind": QUEUE}}
+        note: dict[str, Any] = {"$setOnInsert": {"kind": QUEUE_LOWS}}
         if kept := {f"spreads.{cell}": spreads[cell] for cell in changed if cell in spreads}:
             note["$set"] = kept
         if gone := {f"spreads.{cell}": "" for cell in changed if cell not in spreads}:
@@ -484,6 +489,14 @@ async def advance_queue(moves: dict[str, HeadMove | None], session: Any = None) 
     if writes:
         await _collection().bulk_write(writes, ordered=True, session=session)
     return len(writes)
+
+
+def _worth_noting(spread: float | None, noted: float | None) -> bool:
+    """Whether a spread is worth writing over the noted one: new, gone, or off by more than
+    2× (within that, a claim's first window is at most twice as wide or narrow)."""
+    if spread is None or noted is None:
+        return spread != noted
+    return not noted / 2 <= spread <= noted * 2
 
 
 @dataclass(frozen=True)
@@ -695,13 +708,8 @@ async def rebuild() -> None:
         task_doc["counts"][cell] = task_doc["counts"].get(cell, 0) + int(row["n"])
         if row.get("d"):
             task_doc["sums"][cell] = task_doc["sums"].get(cell, 0.0) + float(row["d"])
-    queue_doc: dict[str, Any] = {
-        "_id": f"{QUEUE}#0",
-        "kind": QUEUE,
-        "counts": {},
-        "sums": {},
-        "lows": {},
-    }
+    queue_doc: dict[str, Any] = {"_id": f"{QUEUE}#0", "kind": QUEUE, "counts": {}, "sums": {}}
+    lows_doc: dict[str, Any] = {"_id": f"{QUEUE_LOWS}#0", "kind": QUEUE_LOWS, "lows": {}}
     for row in tasks:
         key = row["_id"]
         priority = str(key.get("p") or "")
@@ -709,8 +717,8 @@ async def rebuild() -> None:
             continue
         queue_doc["counts"][priority] = queue_doc["counts"].get(priority, 0) + int(row["n"])
         oldest = row.get("oldest") or QUEUE_FLOOR
-        low = queue_doc["lows"].get(priority)
-        queue_doc["lows"][priority] = oldest if low is None else min(low, oldest)
+        low = lows_doc["lows"].get(priority)
+        lows_doc["lows"][priority] = oldest if low is None else min(low, oldest)
     agent_doc = _fresh(AGENTS, agents)
     for row in agents:
         cell = f"s={_escape(str(row['_id'] or AgentStatus.IDLE))}"
@@ -767,7 +775,8 @@ async def rebuild() -> None:
     collection = _collection()
     for legacy in LEGACY_KINDS:
         await collection.delete_many({"kind": legacy})
-    for doc in (task_doc, queue_doc, agent_doc, memory_doc, threat_doc, system_doc, runs_doc):
+    counted = (task_doc, queue_doc, lows_doc, agent_doc, memory_doc, threat_doc, system_doc)
+    for doc in (*counted, runs_doc):
         await collection.delete_many({"kind": doc["kind"]})
         await collection.insert_one(doc)
 
@@ -824,6 +833,7 @@ async def ensure() -> None:
     counted = (
         (TASKS, models.Task),
         (QUEUE, models.Task),
+        (QUEUE_LOWS, models.Task),
         (AGENTS, models.Agent),
         (MEMORIES, models.Memory),
         (THREATS, models.Threat),
