@@ -1,8 +1,9 @@
 """Maintained counts, so totals and statistics never count a collection per request.
 
 Counted: tasks per (automation or not, status, type, priority), with the summed duration of
-completed ones; agents per status; memories per pool; and each collection's oldest and newest
-`created_at` (where newest-first pages start their windows, see `pagination`).
+completed ones; agents per status; memories per pool; the queue's heads (tasks queued per
+priority and where the oldest of them starts, see `QueueHead`); and each collection's oldest
+and newest `created_at` (where newest-first pages start their windows, see `pagination`).
 
 The counts follow the events: a unit of work (`services.events`) turns its events into deltas
 (`deltas_of`), adds those its services counted without an event (threats, agents' run
@@ -775,8 +776,16 @@ async def rebuild() -> None:
     collection = _collection()
     for legacy in LEGACY_KINDS:
         await collection.delete_many({"kind": legacy})
-    counted = (task_doc, queue_doc, lows_doc, agent_doc, memory_doc, threat_doc, system_doc)
-    for doc in (*counted, runs_doc):
+    for doc in (
+        task_doc,
+        queue_doc,
+        lows_doc,
+        agent_doc,
+        memory_doc,
+        threat_doc,
+        system_doc,
+        runs_doc,
+    ):
         await collection.delete_many({"kind": doc["kind"]})
         await collection.insert_one(doc)
 
