@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     write_concern: str = Field(default="majority", pattern=r"^(majority|[1-9][0-9]*)$")
     write_journal: bool = True
     # Units of work (transactions) one instance runs at once; the rest wait for a slot. 0: as
-    # suits the server (`database.write_concurrency`: 2 on SecantusDB, 32 on MongoDB).
+    # suits the server (`database.suited_write_concurrency`: 2 on SecantusDB, 32 on MongoDB).
     write_concurrency: int = Field(default=0, ge=0)
     broadcast_url: str = "memory://"
     jwt_secret: str = ""

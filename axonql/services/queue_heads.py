@@ -29,6 +29,7 @@ from axonql.services.events import Change, atomically, conflicted
 
 SAMPLE = 16  # the head's first tasks whose reach `advance` notes (a claim's first window)
 _QUEUED = TaskStatus.QUEUED.value
+_PRIORITIES = frozenset(priority.value for priority in TaskPriority)
 
 
 async def first_tasks(
@@ -58,23 +59,22 @@ async def advance() -> int:
     raises it)."""
 
     async def move(unit: Change) -> int:
-        heads = await tallies.queue_heads(unit.session)
         fetch = pagination.raw_reader(models.Task.get_pymongo_collection(), unit.session)
-        moves: dict[str, tallies.HeadMove | None] = {}
-        for priority in TaskPriority:
-            head = heads.get(priority.value)
-            if head is None:
-                continue
-            if head.count <= 0:
-                moves[priority.value] = None
-            elif oldest := await _oldest(fetch, priority, head, None, SAMPLE):
-                low: datetime = pagination.aware(oldest[0]["created_at"])
-                full = len(oldest) == SAMPLE
-                reach = pagination.aware(oldest[-1]["created_at"]) - low if full else None
-                if head.low is not None and reach is not None and low - head.low <= reach:
-                    low = head.low  # a claim's first window still reaches it: nothing to write
-                moves[priority.value] = tallies.HeadMove(low, reach)
-        return await tallies.advance_queue(moves, unit.session)
+
+        async def locate(priority: str, head: tallies.QueueHead) -> tallies.HeadMove | None:
+            if priority not in _PRIORITIES:
+                return None
+            oldest = await _oldest(fetch, TaskPriority(priority), head, None, SAMPLE)
+            if not oldest:
+                return None
+            low: datetime = pagination.aware(oldest[0]["created_at"])
+            full = len(oldest) == SAMPLE
+            reach = pagination.aware(oldest[-1]["created_at"]) - low if full else None
+            if head.low is not None and reach is not None and low - head.low <= reach:
+                low = head.low  # a claim's first window still reaches it: nothing to write
+            return tallies.HeadMove(low, reach)
+
+        return await tallies.advance_queue(locate, unit.session)
 
     try:
         return await atomically(move, retry=False)

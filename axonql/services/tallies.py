@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -154,14 +155,17 @@ def _task_deltas(event: models.Event, deltas: Deltas) -> None:
         return  # an event from before tallies (or not about the counted fields)
     cell = task_cell(automation, status, type_, priority)
     duration = p.get("duration")
+    queued = priority if status == _QUEUED else None
     if change in _CREATIONS:
         deltas.add(TASKS, cell, 1)
         deltas.seen[TASKS] = event.created_at
+        _queue_move(event, deltas, None, queued)
         return
     if change == "deleted":
         deltas.add(TASKS, cell, -1)
         if status == _DONE and isinstance(duration, int | float):
             deltas.add_sum(TASKS, cell, -float(duration))
+        _queue_move(event, deltas, queued, None)
         return
     previous = p.get("previous", status)
     previous_type = str(p.get("previous_type", type_) or "")
@@ -171,6 +175,7 @@ def _task_deltas(event: models.Event, deltas: Deltas) -> None:
     before = task_cell(automation, str(previous), previous_type, previous_priority)
     deltas.add(TASKS, before, -1)
     deltas.add(TASKS, cell, 1)
+    _queue_move(event, deltas, previous_priority if previous == _QUEUED else None, queued)
     if isinstance(duration, int | float):
         if previous == _DONE:
             deltas.add_sum(TASKS, before, -float(duration))
@@ -178,32 +183,16 @@ def _task_deltas(event: models.Event, deltas: Deltas) -> None:
             deltas.add_sum(TASKS, cell, float(duration))
 
 
-def _queue_deltas(event: models.Event, deltas: Deltas) -> None:
-    """A task entering the queue counts +1 for its priority and lowers that priority's low to
-    its `created_at` (from the event's snapshot); one leaving it counts -1."""
-    p = event.payload
-    status = p.get("status")
-    if not isinstance(status, str) or "type" not in p:
-        return
-    priority = p.get("priority")
-    if not isinstance(priority, str) or not priority:
-        return
-    change = p.get("change")
-    if change == "deleted":
-        if status == _QUEUED:
-            deltas.add(QUEUE, priority, -1)
-        return
-    previous = None if change in _CREATIONS else p.get("previous", status)
-    previous_priority = str(p.get("previous_priority", priority) or "")
-    if previous == status and previous_priority == priority:
-        return
-    if previous == _QUEUED:
-        deltas.add(QUEUE, previous_priority, -1)
-    if status == _QUEUED:
-        deltas.add(QUEUE, priority, 1)
+def _queue_move(event: models.Event, deltas: Deltas, left: str | None, entered: str | None) -> None:
+    """The queue's heads: a task that left the queue of priority `left` counts -1 there; one
+    that entered that of `entered` counts +1 and lowers its low to the task's `created_at`
+    (from the event's snapshot)."""
+    if left:
+        deltas.add(QUEUE, left, -1)
+    if entered:
+        deltas.add(QUEUE, entered, 1)
         created = (event.snapshots.get("task") or {}).get("created_at")
-        at = created if isinstance(created, datetime) else QUEUE_FLOOR
-        deltas.low(QUEUE_LOWS, priority, at)
+        deltas.low(QUEUE_LOWS, entered, created if isinstance(created, datetime) else QUEUE_FLOOR)
 
 
 def _agent_deltas(event: models.Event, deltas: Deltas) -> None:
@@ -337,7 +326,6 @@ def deltas_of(event: models.Event) -> Deltas:
     deltas = Deltas()
     if event.type == "TASK_STATE_CHANGED":
         _task_deltas(event, deltas)
-        _queue_deltas(event, deltas)
         _system_task_deltas(event, deltas)
     elif event.type == "AGENT_STATUS":
         _agent_deltas(event, deltas)
@@ -427,13 +415,25 @@ class QueueHead:
 async def queue_heads(session: Any = None) -> dict[str, QueueHead]:
     """Per priority, the queued tasks' count, low and spread, read from the shards (in
     `session`)."""
+    counted, lowered = await _queue_shards(session)
+    return _heads(counted, lowered)
+
+
+async def _queue_shards(session: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The shards of the queue's counts and of its lows (the spreads' document among them)."""
+    counted = await _collection().find({"kind": QUEUE}, session=session).to_list()
+    lowered = await _collection().find({"kind": QUEUE_LOWS}, session=session).to_list()
+    return counted, lowered
+
+
+def _heads(counted: list[dict[str, Any]], lowered: list[dict[str, Any]]) -> dict[str, QueueHead]:
     counts: dict[str, int] = defaultdict(int)
     lows: dict[str, datetime] = {}
     spreads: dict[str, float] = {}
-    async for shard in _collection().find({"kind": QUEUE}, session=session):
+    for shard in counted:
         for cell, n in (shard.get("counts") or {}).items():
             counts[cell] += int(n)
-    async for shard in _collection().find({"kind": QUEUE_LOWS}, session=session):
+    for shard in lowered:
         for cell, at in (shard.get("lows") or {}).items():
             lows[cell] = at if cell not in lows else min(lows[cell], at)
         spreads.update(shard.get("spreads") or {})
@@ -447,20 +447,32 @@ async def queue_heads(session: Any = None) -> dict[str, QueueHead]:
 
 @dataclass(frozen=True)
 class HeadMove:
-    """Where one priority's head goes: its new low and spread (None: nothing is queued)."""
+    """Where one priority's head goes: its new low and spread."""
 
     low: datetime
     spread: timedelta | None
 
 
-async def advance_queue(moves: dict[str, HeadMove | None], session: Any = None) -> int:
-    """Raise each priority's low in every shard of the lows to `moves[priority].low` (a None
-    move drops it), writing only the shards it changes, and note the spreads that changed (in
-    one document of their own, which only this writes); how many documents it wrote."""
+Locate = Callable[[str, QueueHead], Awaitable[HeadMove | None]]
+"""Where a priority's head (with tasks queued) goes; None: leave it."""
+
+
+async def advance_queue(locate: Locate, session: Any = None) -> int:
+    """Move the queue's heads: each priority with tasks queued to where `locate` finds it, and
+    drop the low of one with none. Raises the low in every shard of the lows below the new one
+    (only those), and notes the spreads that changed (in one document of their own, which only
+    this writes); how many documents it wrote."""
+    counted, lowered = await _queue_shards(session)
+    moves: dict[str, HeadMove | None] = {}
+    for priority, head in _heads(counted, lowered).items():
+        if head.count <= 0:
+            moves[priority] = None
+        elif (move := await locate(priority, head)) is not None:
+            moves[priority] = move
     spreads_id = f"{QUEUE_LOWS}#spreads"
     writes = []
     noted: dict[str, Any] = {}
-    async for shard in _collection().find({"kind": QUEUE_LOWS}, session=session):
+    for shard in lowered:
         if shard["_id"] == spreads_id:
             noted = shard.get("spreads") or {}
         update: dict[str, Any] = {}

@@ -194,8 +194,7 @@ async def claim_batch(
 ) -> list[models.Task]:
     """Up to `limit` tasks for the calling agent (as many as it has room for), claimed together
     as soon as there is any; long-polls up to `wait_seconds` while there is none."""
-    if not 1 <= limit <= queue.MAX_CLAIM_BATCH:
-        raise ValidationError(f"limit must be between 1 and {queue.MAX_CLAIM_BATCH}", field="limit")
+    v.int_in("limit", limit, 1, queue.MAX_CLAIM_BATCH)
     agent_id = agent_id_of(principal)
     wait = check_wait(state, wait_seconds)
     agent = await touch(agent_id)
