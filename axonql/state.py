@@ -14,6 +14,7 @@ from axonql.database import Database
 from axonql.errors import ServiceUnavailable
 from axonql.observability.metrics import Metrics
 from axonql.observability.tracing import Tracing
+from axonql.services.group_commit import GroupCommit
 from axonql.services.login_throttle import LoginThrottle
 from axonql.services.metrics_sampler import CpuGauge
 from axonql.services.persisted_queries import PersistedQueries
@@ -44,6 +45,8 @@ class AppState:
     cpu_gauge: CpuGauge = field(default_factory=CpuGauge)  # live readings and the sampler
     replies: Replies = field(default_factory=Replies)  # task-finished / work-queued wake-ups
     claims: ClaimsInFlight = field(default_factory=ClaimsInFlight)  # tasks being claimed here
+    # Claims and completions waiting together share a transaction (services/group_commit.py).
+    queue_units: GroupCommit = field(default_factory=GroupCommit)
     # OpenTelemetry (observability/tracing.py): None, the default, means tracing is off.
     tracing: Tracing | None = None
     login_throttle: LoginThrottle = field(init=False)

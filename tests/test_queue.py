@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from axonql import models
@@ -13,6 +15,7 @@ from axonql.models.base import utcnow
 from axonql.services import queue
 from axonql.settings import Settings
 from tests.agents_support import (
+    CLAIM,
     COMPLETE,
     FAIL,
     PROGRESS,
@@ -20,7 +23,7 @@ from tests.agents_support import (
     queued_task,
     register,
 )
-from tests.support import GraphQLClient, RequestCommands, error_codes
+from tests.support import GraphQLClient, RequestCommands, RunningServer, error_codes
 
 
 async def test_register_returns_a_working_agent_key(gql: GraphQLClient, admin_token: str) -> None:
@@ -255,6 +258,28 @@ async def test_an_agent_at_capacity_waits_instead_of_claiming(
     assert asyncio.get_running_loop().time() - started >= 0.45  # a long-poll, not a spin
     await gql(COMPLETE, {"id": first, "r": {}}, key)
     assert await claim(gql, key) is not None
+
+
+async def test_a_long_poll_whose_caller_hung_up_claims_nothing(
+    gql: GraphQLClient, admin_token: str, server: RunningServer
+) -> None:
+    """An agent that dies while waiting for work must not be leased the next task: it would sit
+    out its lease unrun."""
+    _, key = await register(gql, admin_token, "gone", [])
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as doomed:
+        waiting = asyncio.create_task(
+            GraphQLClient(doomed)(CLAIM, {"wait": 10.0}, key)  # long-polls on the server
+        )
+        await asyncio.sleep(0.3)
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+    await asyncio.sleep(0.2)  # the connection is closed
+    task_id = await queued_task(gql, admin_token)  # wakes the server's waiting claim
+    await asyncio.sleep(1.5)  # past the claim's next poll too
+    stored = await models.Task.get(task_id)
+    assert stored is not None and stored.status.value == "queued", stored
+    assert await models.Event.find({"payload.change": "claimed"}).count() == 0
 
 
 async def test_uptime_grows_with_heartbeats(gql: GraphQLClient, admin_token: str) -> None:

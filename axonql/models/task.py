@@ -120,7 +120,9 @@ class Task(Entity):
             "type",
             "priority",
             "progress",
-            "agent_id",
+            # An agent's tasks, and its active ones (`queue.active_count`, each claim): one
+            # range of this index, however many tasks run elsewhere or it ran before.
+            [("agent_id", 1), ("status", 1)],
             "system_id",
             "tags",
             "required_capabilities",

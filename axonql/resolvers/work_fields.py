@@ -89,7 +89,10 @@ class WorkMutation:
         self, info: Info, capabilities: list[str] | None = None, wait_seconds: float = 0.0
     ) -> Task | None:
         principal = info.context.require_principal()
-        doc = await logic.claim_next(info.context.state, principal, capabilities, wait_seconds)
+        context = info.context
+        doc = await logic.claim_next(
+            context.state, principal, capabilities, wait_seconds, context.caller_gone
+        )
         return _task(doc) if doc else None
 
     @mutation(
@@ -107,7 +110,9 @@ class WorkMutation:
     ) -> list[Task]:
         principal = info.context.require_principal()
         state = info.context.state
-        docs = await logic.claim_batch(state, principal, capabilities, limit, wait_seconds)
+        docs = await logic.claim_batch(
+            state, principal, capabilities, limit, wait_seconds, info.context.caller_gone
+        )
         return [_task(doc) for doc in docs]
 
     @mutation(

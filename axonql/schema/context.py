@@ -43,6 +43,11 @@ class Context:
         client = self.request.client if self.request is not None else None
         return client.host if client is not None else "-"
 
+    async def caller_gone(self) -> bool:
+        """Whether the HTTP caller has hung up: a long poll then stops instead of claiming work
+        for nobody (Starlette does not cancel a request whose client left)."""
+        return isinstance(self.request, Request) and await self.request.is_disconnected()
+
     def require_principal(self) -> Principal:
         """The caller, or the reason there is none (bad token → that error; no token → 401)."""
         if self.principal is None:

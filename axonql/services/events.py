@@ -119,6 +119,13 @@ class Change:
         return event
 
 
+def shares_transactions() -> bool:
+    """Whether this context's units of work are known to run in transactions (so several can
+    share one, `group_commit`): not before the first has run, nor without an app bound."""
+    service = _bound.get()
+    return service is not None and service.log.transactions is True
+
+
 def joined() -> Change | None:
     """The unit of work this context is inside, if any (a task it spawned is not)."""
     change = _change.get()

@@ -44,8 +44,7 @@ async def update_first(
         if not found:
             return None
         before: dict[str, Any] = found[0]
-        # `_id` first: SecantusDB looks a multi-field filter up by its first indexed clause.
-        where = {"_id": before["_id"], **{k: c for k, c in query.items() if k != "_id"}}
+        where = by_id(before["_id"], query, session)
         change = update if derive is None else merged(update, derive(before))
         result = await collection.update_one(where, change, session=session)
         if result.matched_count:
@@ -53,6 +52,16 @@ async def update_first(
             if after is not None:
                 return before, after
     return None
+
+
+def by_id(doc_id: Any, query: dict[str, Any], session: Any) -> dict[str, Any]:
+    """The update's filter for the document found. Inside a transaction `_id` alone: it was
+    read in this snapshot, and a write to it since is a conflict (the rest of the filter would
+    only cost SecantusDB a planning pass over every index). Outside one, the query again."""
+    if session is not None and session.in_transaction:
+        return {"_id": doc_id}
+    # `_id` first: SecantusDB looks a multi-field filter up by its first indexed clause.
+    return {"_id": doc_id, **{k: c for k, c in query.items() if k != "_id"}}
 
 
 async def after_update(

@@ -19,7 +19,6 @@ from functools import partial
 from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import PyMongoError
 
 from axonql import models
 from axonql.errors import AuthorizationDenied, Conflict, ValidationError
@@ -27,8 +26,9 @@ from axonql.models.agent import AgentStatus
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
 from axonql.services import lifecycle, queue_heads, tallies
-from axonql.services.events import Change, atomically, conflicted, emit
-from axonql.services.first_match import after_update, update_first
+from axonql.services.events import Change, atomically, emit
+from axonql.services.first_match import after_update, by_id, update_first
+from axonql.services.group_commit import GroupCommit
 from axonql.services.lifecycle import ACTIVE
 from axonql.services.lookup import fetch
 from axonql.settings import Settings
@@ -36,7 +36,6 @@ from axonql.settings import Settings
 S = TaskStatus
 CLAIM_SPREAD = 16  # how many of the queue's first tasks concurrent claimers spread over
 MAX_CLAIM_BATCH = 100  # tasks one claim may lease at once (`claimTasks(limit)`)
-CLAIM_ROUNDS = 3  # conflicted tries before a claim retries as any unit of work does
 _CAPABILITY = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
@@ -143,14 +142,11 @@ async def room(agent: models.Agent, session: AsyncClientSession | None = None) -
 
 
 async def active_count(agent_id: str, session: AsyncClientSession | None = None) -> int:
-    """Tasks running or paused on the agent: one status equality each, served by the status
-    index (`$in`, or the agent's id first, read every task the agent ever ran)."""
-    collection = models.Task.get_pymongo_collection()
-    counts = [
-        await collection.count_documents({"status": s.value, "agent_id": agent_id}, session=session)
-        for s in ACTIVE
-    ]
-    return sum(counts)
+    """Tasks running or paused on the agent: one range of the `(agent_id, status)` index (by
+    status alone it would read every task running anywhere; by agent alone, every task the
+    agent ever ran)."""
+    query = {"agent_id": agent_id, "status": {"$in": [s.value for s in ACTIVE]}}
+    return await models.Task.get_pymongo_collection().count_documents(query, session=session)
 
 
 class ClaimsInFlight:
@@ -190,8 +186,8 @@ async def claim(
     settings: Settings, agent: models.Agent, offered: list[str], in_flight: ClaimsInFlight
 ) -> models.Task | None:
     """Lease the next queued task whose required capabilities are all in `offered`, if the
-    agent has room for it (see `claim_many`)."""
-    tasks = await claim_many(settings, agent, offered, in_flight, 1)
+    agent has room for it (see `claim_many`), in a unit of work of its own."""
+    tasks = await claim_many(settings, agent, offered, in_flight, 1, GroupCommit())
     return tasks[0] if tasks else None
 
 
@@ -201,29 +197,21 @@ async def claim_many(
     offered: list[str],
     in_flight: ClaimsInFlight,
     limit: int,
+    units: GroupCommit,
 ) -> list[models.Task]:
     """Lease up to `limit` of the next queued tasks whose required capabilities are all in
     `offered`, as many as the agent has room for (counted only once there is work: most tries
-    of an idle agent find none), in one unit of work: an agent with spare concurrency takes a
-    batch for the cost of one claim's reads, tally write and commit.
+    of an idle agent find none), in one unit of work (shared with the instance's other queue
+    work waiting beside it, `units`): an agent with spare concurrency takes a batch for the
+    cost of one claim's reads, tally write and commit.
 
-    The first try takes the first of the queue's head that no claimer of this instance is
-    taking. Claimers of other instances can still meet there (a write conflict): each try after
-    that takes random ones of the head's free tasks, so they spread out instead of queueing.
+    A try takes the first of the queue's head that no claimer of this instance is taking.
+    Claimers of other instances can still meet there (a write conflict): each try after that
+    takes random ones of the head's free tasks, so they spread out instead of queueing.
     """
-    taken: list[str] = []  # what this claim's units of work tried, released when they end
+    taken: list[str] = []  # what this claim's units of work tried, released when it ends
     try:
-        for attempt in range(CLAIM_ROUNDS):
-            pick = partial(_claim, settings, agent, offered, in_flight, taken, attempt > 0, limit)
-            try:
-                return await atomically(pick, retry=False)
-            except PyMongoError as exc:
-                if not conflicted(exc):
-                    raise
-            in_flight.release(taken)
-            taken.clear()
-        last = partial(_claim, settings, agent, offered, in_flight, taken, True, limit)
-        return await atomically(last)
+        return await units.run(partial(_claim, settings, agent, offered, in_flight, taken, limit))
     finally:
         in_flight.release(taken)
 
@@ -234,11 +222,12 @@ async def _claim(
     offered: list[str],
     in_flight: ClaimsInFlight,
     taken: list[str],
-    spread: bool,
     limit: int,
     unit: Change,
 ) -> list[models.Task]:
-    """Lease some of the queue's first tasks (see `claim_many`), read and written in `unit`."""
+    """Lease some of the queue's first tasks (see `claim_many`), read and written in `unit`;
+    at random among the free ones when an earlier try of this claim met another claimer."""
+    spread = bool(taken)
     read_at = time.monotonic()
     candidates = await queue_heads.first_tasks(offered, max(CLAIM_SPREAD, limit), unit.session)
 
@@ -292,9 +281,8 @@ async def _lease(
         },
         "$inc": {"attempts": 1},
     }
-    done = await collection.update_one(
-        {"_id": before["_id"], "status": S.QUEUED.value}, update, session=unit.session
-    )
+    where = by_id(before["_id"], {"status": S.QUEUED.value}, unit.session)  # read queued
+    done = await collection.update_one(where, update, session=unit.session)
     after = await after_update(collection, before, update, unit.session)
     if not done.matched_count or after is None:  # cannot be: it was read queued in this snapshot
         raise Conflict(f"task {before['_id']} changed while it was claimed; retry")
@@ -382,18 +370,16 @@ def _run_seconds(started: datetime | None, ended: datetime | None) -> float:
     return max(0.0, (ended - started).total_seconds())
 
 
-async def complete(task_id: str, agent_id: str, result: dict[str, Any]) -> models.Task:
+async def complete(
+    task_id: str, agent_id: str, result: dict[str, Any], units: GroupCommit
+) -> models.Task:
     """running|paused → completed by the lease holder, with its result (and the statistics,
-    in the same unit of work)."""
-
-    async def write(unit: Change) -> models.Task:
-        return await _complete(unit, task_id, agent_id, result)
-
-    return await atomically(write)
+    in the same unit of work, shared with the queue work waiting beside it: `units`)."""
+    return await units.run(partial(_complete, task_id=task_id, agent_id=agent_id, result=result))
 
 
 async def _complete(
-    unit: Change, task_id: str, agent_id: str, result: dict[str, Any]
+    unit: Change, *, task_id: str, agent_id: str, result: dict[str, Any]
 ) -> models.Task:
     now = utcnow()
     task = await lifecycle.move(

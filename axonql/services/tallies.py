@@ -420,9 +420,13 @@ async def queue_heads(session: Any = None) -> dict[str, QueueHead]:
 
 
 async def _queue_shards(session: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The shards of the queue's counts and of its lows (the spreads' document among them)."""
-    counted = await _collection().find({"kind": QUEUE}, session=session).to_list()
-    lowered = await _collection().find({"kind": QUEUE_LOWS}, session=session).to_list()
+    """The shards of the queue's counts and of its lows (the spreads' document among them),
+    in one read: each claim makes it."""
+    shards = (
+        await _collection().find({"kind": {"$in": [QUEUE, QUEUE_LOWS]}}, session=session).to_list()
+    )
+    counted = [shard for shard in shards if shard.get("kind") == QUEUE]
+    lowered = [shard for shard in shards if shard.get("kind") == QUEUE_LOWS]
     return counted, lowered
 
 

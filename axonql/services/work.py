@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +33,9 @@ from axonql.state import AppState
 NO_CAPABLE_AGENT = "NO_CAPABLE_AGENT"
 STRANDED_CHECK_SECONDS = 0.5  # how often a waiting caller checks that a capable agent is online
 SCHEDULE_TRIGGERS = ("schedule", "cron", "interval")
+
+CallerGone = Callable[[], Awaitable[bool]]
+"""Whether the caller of a long poll has hung up (`schema.context.Context.caller_gone`)."""
 
 SIGN_OF_LIFE_EVERY = timedelta(seconds=1)
 """How stale an agent's `last_heartbeat` may be before a claim records it again."""
@@ -178,10 +182,14 @@ async def heartbeat_agent(agent: models.Agent) -> models.Agent:
 
 
 async def claim_next(
-    state: AppState, principal: Principal, capabilities: list[str] | None, wait_seconds: float
+    state: AppState,
+    principal: Principal,
+    capabilities: list[str] | None,
+    wait_seconds: float,
+    caller_gone: CallerGone | None = None,
 ) -> models.Task | None:
     """The calling agent claims now, or long-polls up to `wait_seconds` for claimable work."""
-    tasks = await claim_batch(state, principal, capabilities, 1, wait_seconds)
+    tasks = await claim_batch(state, principal, capabilities, 1, wait_seconds, caller_gone)
     return tasks[0] if tasks else None
 
 
@@ -191,9 +199,11 @@ async def claim_batch(
     capabilities: list[str] | None,
     limit: int,
     wait_seconds: float,
+    caller_gone: CallerGone | None = None,
 ) -> list[models.Task]:
     """Up to `limit` tasks for the calling agent (as many as it has room for), claimed together
-    as soon as there is any; long-polls up to `wait_seconds` while there is none."""
+    as soon as there is any; long-polls up to `wait_seconds` while there is none, unless the
+    caller hangs up (`caller_gone`): a task claimed then would wait out its lease unrun."""
     v.int_in("limit", limit, 1, queue.MAX_CLAIM_BATCH)
     agent_id = agent_id_of(principal)
     wait = check_wait(state, wait_seconds)
@@ -202,13 +212,17 @@ async def claim_batch(
     offered = queue.offered_capabilities(agent, capabilities)
     while True:
         # an agent at its max_concurrent_tasks gets none, and waits instead of spinning
-        tasks = await queue.claim_many(state.settings, agent, offered, state.claims, limit)
+        tasks = await queue.claim_many(
+            state.settings, agent, offered, state.claims, limit, state.queue_units
+        )
         if tasks:
             return tasks
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return []
         await state.replies.wait_for_work(min(remaining, state.settings.claim_poll_seconds))
+        if caller_gone is not None and await caller_gone():
+            return []
 
 
 async def queue_task(state: AppState, task_id: str) -> models.Task:
@@ -234,7 +248,8 @@ async def report_progress(
 
 async def complete(state: AppState, principal: Principal, task_id: str, result: Any) -> models.Task:
     agent_id = agent_id_of(principal)
-    task = await queue.complete(task_id, agent_id, v.json_object("result", result))
+    checked = v.json_object("result", result)
+    task = await queue.complete(task_id, agent_id, checked, state.queue_units)
     state.replies.task_finished(task_id)
     observe_finish(state, task)
     await simulation_runs.task_finished(task)
