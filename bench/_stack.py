@@ -8,7 +8,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -87,6 +89,24 @@ class Stack:
     def stop(self) -> None:
         for process in (self.server, self.db):
             stop_process(process, 20)
+
+
+async def timed(read: Callable[[], Awaitable[Any]]) -> float:
+    """How long one `read()` took, in ms."""
+    began = time.perf_counter()
+    await read()
+    return (time.perf_counter() - began) * 1000
+
+
+async def calm(read: Callable[[], Awaitable[Any]], quiet_ms: float) -> None:
+    """Wait (at most two minutes) until five reads in a row take less than twice `quiet_ms`,
+    what they took before: after a large fill the database stays busy for a while (its change
+    streams catch up), and samples taken then measure that."""
+    deadline = time.monotonic() + 120
+    in_a_row = 0
+    while in_a_row < 5 and time.monotonic() < deadline:
+        in_a_row = in_a_row + 1 if await timed(read) < 2 * quiet_ms else 0
+        await asyncio.sleep(0.2)
 
 
 async def settle(http: httpx.AsyncClient, base: str) -> None:

@@ -34,7 +34,7 @@ from axonql.models.base import utcnow
 from axonql.services import tallies
 from bench import benchmark
 from bench._results import figure, save
-from bench._stack import Stack, settle
+from bench._stack import Stack, calm, settle, timed
 from bench.queue import CAPABILITY, _admin, _register, _submit
 
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_BACKLOG_SIZES", "1000,10000,100000").split(","))
@@ -43,23 +43,6 @@ HISTORY = int(os.environ.get("BENCH_BACKLOG_HISTORY", "10000"))  # finished task
 DATABASE = "bench_backlog"
 SPACING = timedelta(milliseconds=200)
 BATCH = 1000
-
-
-async def _timed(call: Any) -> float:
-    began = time.perf_counter()
-    await call
-    return (time.perf_counter() - began) * 1000
-
-
-async def _calm(admin: AgentClient, reference: str, quiet: float) -> None:
-    """Wait (at most two minutes) until five reference reads in a row take less than twice
-    what they took before the fills: after a large one the database stays busy for a while,
-    and samples taken then measure that."""
-    deadline = time.monotonic() + 120
-    calm = 0
-    while calm < 5 and time.monotonic() < deadline:
-        calm = calm + 1 if await _timed(admin.call(reference)) < 2 * quiet else 0
-        await asyncio.sleep(0.2)
 
 
 async def _main() -> dict[int, tuple[float, float]]:
@@ -80,7 +63,11 @@ async def _main() -> dict[int, tuple[float, float]]:
             assert template is not None
             first = utcnow() - SPACING * (SIZES[-1] + len(SIZES) * (SAMPLES + 2))
             reference = f'{{ task(id: "{template["_id"]}") {{ id name }} }}'
-            quiet = statistics.median([await _timed(admin.call(reference)) for _ in range(9)])
+
+            async def read_reference() -> None:
+                await admin.call(reference)
+
+            quiet = statistics.median([await timed(read_reference) for _ in range(9)])
             for start in range(0, HISTORY, BATCH):
                 await tasks.insert_many(
                     [
@@ -106,13 +93,13 @@ async def _main() -> dict[int, tuple[float, float]]:
                 await tallies.rebuild()
                 async with httpx.AsyncClient() as http:
                     await settle(http, stack.base)
-                await _calm(admin, reference, quiet)
+                await calm(read_reference, quiet)
                 load = os.getloadavg()[0]
                 print(f"-- {size:,} queued (inserted in {time.perf_counter() - began:.0f} s; "
                       f"load average {load:.1f})", flush=True)  # fmt: skip
                 claims, references = [], []
                 for sample in range(SAMPLES + 2):
-                    ref = await _timed(admin.call(reference))
+                    ref = await timed(read_reference)
                     took = time.perf_counter()
                     task = await agent.claim([CAPABILITY], 0)
                     took = (time.perf_counter() - took) * 1000

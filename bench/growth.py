@@ -48,7 +48,7 @@ from axonql.subscriptions import log as event_log
 from axonql.subscriptions import realtime
 from bench import benchmark
 from bench._results import figure, save
-from bench._stack import SECRET, Stack, settle
+from bench._stack import SECRET, Stack, calm, settle, timed
 
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_GROWTH_SIZES", "1000,10000,100000").split(","))
 SAMPLES = int(os.environ.get("BENCH_GROWTH_SAMPLES", "15"))
@@ -443,11 +443,15 @@ async def _main() -> dict[str, dict[int, float]]:
                 )
                 reads = _reads(http, stack.base, newest, settings, await _token(settings))
                 filled = 0
+                quiet: float | None = None
                 for size in SIZES:
                     began = time.perf_counter()
                     await _fill(database, filled, size, newest)
                     filled = size
                     await settle(http, stack.base)
+                    if quiet is None:  # after the smallest fill: what a calm reference read costs
+                        quiet = statistics.median([await timed(reads[REFERENCE]) for _ in range(9)])
+                    await calm(reads[REFERENCE], quiet)
                     # the worker renews its lease, as a live agent does (the fill takes longer
                     # than the immune scan's five minutes without progress: "stuck")
                     await queue.report_progress(settings, RUNNING, WORKER, 50)

@@ -339,7 +339,8 @@ async def _counted() -> dict[str, tuple[dict[str, int], dict[str, float]]]:
     """Every kind's tallies, without empty cells."""
     found = {}
     kinds = (tallies.TASKS, tallies.AGENTS, tallies.AGENT_RUNS, tallies.MEMORIES, tallies.THREATS)
-    for kind in (*kinds, tallies.SYSTEMS, tallies.QUEUE):
+    today = tallies.memory_day_kind(utcnow().date())
+    for kind in (*kinds, tallies.SYSTEMS, tallies.QUEUE, today):
         totals = await tallies.read(kind)
         counts = {cell: n for cell, n in totals.counts.items() if n}
         sums = {cell: round(x, 6) for cell, x in totals.sums.items() if round(x, 6)}
@@ -484,6 +485,11 @@ async def test_tallies_kept_by_the_writes_equal_a_recount(
     recounted = await _counted()
     direct = tallies.memory_cell(None, "short_term", "episodic")  # the drifted one, inserted
     assert recounted[tallies.MEMORIES][0].pop(direct) == 1
+    today = tallies.memory_day_kind(utcnow().date())  # and created today
+    assert recounted[today][0].pop("o=|y=episodic") == 1
+    # m2 and m3 were stored today; m2's `created_at` was then moved back behind the services'
+    # back, which only a recount sees
+    assert (kept[today][0].pop("o=|y=semantic"), recounted[today][0].pop("o=|y=semantic")) == (2, 1)
     assert kept == recounted
 
 

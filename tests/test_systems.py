@@ -24,6 +24,7 @@ from axonql.settings import Settings
 from tests.agents_support import register
 from tests.support import (
     GraphQLClient,
+    RequestCommands,
     RunningServer,
     error_codes,
     extra_server,
@@ -249,6 +250,50 @@ async def test_concurrent_component_reports_are_all_kept(
     stored = await models.System.get("busy")
     assert stored is not None
     assert sorted(c.component_id for c in stored.components) == sorted(set(ids))
+
+
+NEW_PATTERNS = "{ consciousness { learningProgress { totalPatterns newPatternsToday } } }"
+CREATE_MEMORY = "mutation($i: CreateMemoryInput!) { createMemory(input: $i) { id } }"
+
+
+async def test_new_patterns_today_come_from_counts_the_writes_keep(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    """`newPatternsToday` is kept per day by the writes that store, retype and delete memories:
+    reading it reads no memory, however many were stored today (it counted them before)."""
+
+    async def store(kind: str) -> str:
+        body = await gql(CREATE_MEMORY, {"i": {"content": kind, "type": kind}}, admin_token)
+        assert "errors" not in body, body
+        memory_id: str = body["data"]["createMemory"]["id"]
+        return memory_id
+
+    semantic = [await store("semantic") for _ in range(3)]
+    await store("procedural")
+    episodic = await store("episodic")
+    request_commands.commands.clear()
+    request_commands.keep = True
+    try:
+        body = await gql(NEW_PATTERNS, token=admin_token)
+    finally:
+        request_commands.keep = False
+    assert body["data"]["consciousness"]["learningProgress"] == {
+        "totalPatterns": 4,
+        "newPatternsToday": 4,
+    }
+    read = [c for c in request_commands.commands if "memories" in c.values()]
+    assert read == [], read
+
+    # retyped into a pattern and out of one, and deleted: the day's count follows
+    retype = "mutation($id: ID!, $t: String!) { updateMemory(id: $id, input: {type: $t}) { id } }"
+    for memory_id, kind in ((episodic, "procedural"), (semantic[0], "episodic")):
+        assert "errors" not in await gql(retype, {"id": memory_id, "t": kind}, admin_token)
+    gone = await gql(
+        "mutation($id: ID!) { deleteMemory(id: $id) }", {"id": semantic[1]}, admin_token
+    )
+    assert gone["data"]["deleteMemory"] is True, gone
+    body = await gql(NEW_PATTERNS, token=admin_token)
+    assert body["data"]["consciousness"]["learningProgress"]["newPatternsToday"] == 3
 
 
 async def test_consciousness_level_out_of_range_changes_nothing(

@@ -20,8 +20,7 @@ System (`axonql`, the default) it is every stored memory and task.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from axonql import models
 from axonql.models.base import utcnow
@@ -70,26 +69,21 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-async def _new_patterns(memory_scope: dict[str, Any], since: datetime) -> int:
-    """Pattern memories created since `since`: one count per type, each read from the
-    compound index (owner,) type, created_at: only today's new patterns, not the collection."""
-    counts = [
-        await models.Memory.get_pymongo_collection().count_documents(
-            {**memory_scope, "type": kind, "created_at": {"$gte": since}}
-        )
-        for kind in PATTERN_TYPES
-    ]
-    return sum(counts)
+async def _new_patterns(system_id: str | None) -> int:
+    """Pattern memories created today (UTC), of `system_id` (None: every one), from the counts
+    the memory writes keep per day (`tallies.MEMORY_DAYS`): no memory is read."""
+    return sum(
+        day.n
+        for day in await tallies.memories_created_on(utcnow().date())
+        if day.type in PATTERN_TYPES and (system_id is None or day.system == system_id)
+    )
 
 
 async def consciousness_status(system_id: str | None) -> ConsciousnessReport:
-    """Counts from the tallies (memories per owner, pool and type; tasks per system, status
-    and learning or not, with their confidence); only today's new patterns are counted, in
-    a range of today's memories."""
+    """Counts from the tallies: memories per owner, pool and type, and per day of creation;
+    tasks per system, status and learning or not, with their confidence."""
     system = await get_system(system_id)
     mine = system.id != SERVER_SYSTEM_ID
-    memory_scope: dict[str, Any] = {"owner_system_id": system.id} if mine else {}
-    midnight = datetime.combine(utcnow().date(), time.min, tzinfo=utcnow().tzinfo)
     cells = [c for c in await tallies.memory_cells() if not mine or c.system == system.id]
     tasks = await tallies.system_tasks(system.id if mine else None)
     done, failed = TaskStatus.COMPLETED.value, TaskStatus.FAILED.value
@@ -104,7 +98,7 @@ async def consciousness_status(system_id: str | None) -> ConsciousnessReport:
         long_term_count=sum(c.n for c in cells if c.pool == "long_term"),
         total_memories=sum(c.n for c in cells),
         total_patterns=sum(c.n for c in cells if c.type in PATTERN_TYPES),
-        new_patterns_today=await _new_patterns(memory_scope, midnight),
+        new_patterns_today=await _new_patterns(system.id if mine else None),
         adaptation_rate=_ratio(learned, tried),
         total_decisions=succeeded + tasks.by_status.get(failed, 0),
         successful_decisions=succeeded,

@@ -22,13 +22,15 @@ import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from beanie import Document
 from pymongo import UpdateOne
 
 from axonql import models
 from axonql.models.agent import AgentStatus
+from axonql.models.base import utcnow
 from axonql.models.tally import SHARDS
 from axonql.models.task import TaskStatus
 
@@ -47,6 +49,10 @@ QUEUE_LOWS = "queue_lows"
 """Per priority, a `created_at` at or below the oldest queued task's (`lows`), where a claim
 starts reading the queue, and how far the first ones reach (`spreads`, one document). Apart
 from the counts, which claims write: raising the lows meets only the writes that queue."""
+MEMORY_DAYS = "memory_days"
+"""Memories per day of creation (UTC), owning system and type, one kind per day
+(`memory_day_kind`): `newPatternsToday` reads one day's shards, however many memories are
+stored. Past days' shards stay behind, a few small documents each, and are never read."""
 _RUN_FIELDS = {
     "ok": "successful_tasks",
     "bad": "failed_tasks",
@@ -251,12 +257,27 @@ def memory_cell(system: str | None, pool: str, type_: str | None) -> str:
 
 
 def memory_fields(memory: models.Memory, prefix: str = "") -> dict[str, Any]:
-    """What a memory event carries for the tallies (`previous_` for what it was before)."""
-    return {
+    """What a memory event carries for the tallies (`previous_` for what it was before; the
+    day it was created does not change)."""
+    fields: dict[str, Any] = {
         f"{prefix}pool": memory.pool,
         f"{prefix}type": memory.type,
         f"{prefix}owner_system": memory.owner_system_id,
     }
+    if not prefix:
+        created = memory.created_at
+        fields["day"] = (created if created.tzinfo else created.replace(tzinfo=UTC)).date()
+        fields["day"] = fields["day"].isoformat()
+    return fields
+
+
+def memory_day_kind(day: date) -> str:
+    """The kind counting the memories created on `day` (UTC)."""
+    return f"{MEMORY_DAYS}:{day.isoformat()}"
+
+
+def _memory_day_cell(system: str | None, type_: str | None) -> str:
+    return f"o={_escape(system or '')}|y={_escape(type_ or '')}"
 
 
 def _memory_deltas(event: models.Event, deltas: Deltas) -> None:
@@ -276,6 +297,26 @@ def _memory_deltas(event: models.Event, deltas: Deltas) -> None:
         if before != cell:
             deltas.add(MEMORIES, before, -1)
             deltas.add(MEMORIES, cell, 1)
+    _memory_day_deltas(event, deltas)
+
+
+def _memory_day_deltas(event: models.Event, deltas: Deltas) -> None:
+    """The memory's day of creation counts it by owning system and type (`MEMORY_DAYS`)."""
+    p = event.payload
+    try:
+        kind = memory_day_kind(date.fromisoformat(str(p.get("day"))))
+    except ValueError:
+        return  # no day: an event from before the days were counted
+    cell = _memory_day_cell(p.get("owner_system"), p.get("type"))
+    if event.type == "MEMORY_STORED":
+        deltas.add(kind, cell, 1)
+    elif p.get("change") == "deleted":
+        deltas.add(kind, cell, -1)
+    elif isinstance(p.get("previous_pool"), str):
+        before = _memory_day_cell(p.get("previous_owner_system"), p.get("previous_type"))
+        if before != cell:
+            deltas.add(kind, before, -1)
+            deltas.add(kind, cell, 1)
 
 
 def _task_cell_of_system(system: str, learning: bool, status: str) -> str:
@@ -587,6 +628,24 @@ async def memory_cells() -> list[MemoryCount]:
     return found
 
 
+@dataclass(frozen=True)
+class MemoriesOfDay:
+    """Memories created on one day of one owning system ("" for none) and type."""
+
+    system: str
+    type: str
+    n: int
+
+
+async def memories_created_on(day: date) -> list[MemoriesOfDay]:
+    """Memories created on `day` (UTC), per owning system and type: one day's shards."""
+    found = []
+    for cell, n in (await read(memory_day_kind(day))).counts.items():
+        system, type_ = (_unescape(part.split("=", 1)[1]) for part in cell.split("|"))
+        found.append(MemoriesOfDay(system, type_, n))
+    return found
+
+
 async def memory_counts() -> dict[str, int]:
     """Memories per pool."""
     counts: dict[str, int] = defaultdict(int)
@@ -750,6 +809,7 @@ async def rebuild() -> None:
         key = row["_id"]
         cell = memory_cell(key.get("o"), str(key.get("p") or ""), key.get("y"))
         memory_doc["counts"][cell] = memory_doc["counts"].get(cell, 0) + int(row["n"])
+    day_doc = await _memory_day_doc(utcnow().date())
     system_doc = await _system_tasks_doc()
     runs = await (
         await models.Agent.get_pymongo_collection().aggregate(
@@ -798,12 +858,30 @@ async def rebuild() -> None:
         lows_doc,
         agent_doc,
         memory_doc,
+        day_doc,
         threat_doc,
         system_doc,
         runs_doc,
     ):
         await collection.delete_many({"kind": doc["kind"]})
         await collection.insert_one(doc)
+
+
+async def _memory_day_doc(day: date) -> dict[str, Any]:
+    """The day's `MEMORY_DAYS` shard recounted from the memories created on it (earlier days
+    are not read again: only today's count is asked for)."""
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"created_at": {"$gte": start, "$lt": start + timedelta(days=1)}}},
+        {"$group": {"_id": {"o": "$owner_system_id", "y": "$type"}, "n": {"$sum": 1}}},
+    ]
+    rows = await (await models.Memory.get_pymongo_collection().aggregate(pipeline)).to_list()
+    kind = memory_day_kind(day)
+    doc: dict[str, Any] = {"_id": f"{kind}#0", "kind": kind, "counts": {}, "sums": {}}
+    for row in rows:
+        cell = _memory_day_cell(row["_id"].get("o"), row["_id"].get("y"))
+        doc["counts"][cell] = doc["counts"].get(cell, 0) + int(row["n"])
+    return doc
 
 
 async def _system_tasks_doc() -> dict[str, Any]:
@@ -855,20 +933,23 @@ async def ensure() -> None:
     """At start: count a database that has documents of a kind with no tallies yet (one
     written before that kind was counted, or restored from a dump). Instances starting
     together may both count."""
-    counted = (
-        (TASKS, models.Task),
-        (QUEUE, models.Task),
-        (QUEUE_LOWS, models.Task),
-        (AGENTS, models.Agent),
-        (MEMORIES, models.Memory),
-        (THREATS, models.Threat),
-        (SYSTEMS, models.Task),
-        (AGENT_RUNS, models.Agent),
+    today = utcnow().date()
+    since_midnight = {"created_at": {"$gte": datetime.combine(today, time.min, tzinfo=UTC)}}
+    counted: tuple[tuple[str, type[Document], dict[str, Any]], ...] = (
+        (TASKS, models.Task, {}),
+        (QUEUE, models.Task, {}),
+        (QUEUE_LOWS, models.Task, {}),
+        (AGENTS, models.Agent, {}),
+        (MEMORIES, models.Memory, {}),
+        (memory_day_kind(today), models.Memory, since_midnight),
+        (THREATS, models.Threat, {}),
+        (SYSTEMS, models.Task, {}),
+        (AGENT_RUNS, models.Agent, {}),
     )
-    for kind, model in counted:
+    for kind, model, counted_documents in counted:
         if await _collection().find_one({"kind": kind}) is not None:
             continue
-        if await model.get_pymongo_collection().find_one({}) is not None:
+        if await model.get_pymongo_collection().find_one(counted_documents) is not None:
             await rebuild()
             return
 
