@@ -6,7 +6,9 @@ asyncio workers in this process speaking the public GraphQL API with their API k
 
 - e2e: a producer submits BENCH_QUEUE_TASKS tasks (`submitTask`, waitSeconds 0) while 1, 2,
   4 and 8 agents claim (long-poll) and complete them; tasks/s = tasks / (last completion −
-  first submission).
+  first submission); `db ms/task`: the database process's CPU per task in that round (the
+  queue's capacity is that one Python process: a cost that falls as agents are added is what
+  lets e2e rise).
 - e2e with work: the same with BENCH_QUEUE_WORK_TASKS tasks, each agent spending 250 ms on a
   task before completing it, as working agents do; `bench/results.json` compares it with n
   times the one-agent rate of the same run (scaling that the queue would not limit at all).
@@ -31,11 +33,13 @@ import os
 import secrets
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import jwt
+import psutil
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.errors import PyMongoError
 
@@ -136,19 +140,24 @@ async def _run_agents(
 
 async def _e2e(
     stack: Stack, admin: AgentClient, keys: list[str], tasks: int = TASKS, work: float = 0.0
-) -> float:
+) -> tuple[float, float]:
+    """Tasks/s, and the database process's CPU per task in ms (what the queue's capacity is
+    made of: one Python process)."""
     done: list[float] = []
     claims: list[float] = []
     clients = [AgentClient(stack.url, key) for key in keys]
     for client in clients:
         await client.heartbeat([CAPABILITY])
+    database = psutil.Process(stack.db.pid)
+    cpu = sum(database.cpu_times()[:2])
     begin = time.perf_counter()
     workers = asyncio.gather(*(_agent(c, done, claims, tasks, work) for c in clients))
     await _submit(admin, tasks)
     await workers
+    cpu = sum(database.cpu_times()[:2]) - cpu
     for client in clients:
         await client.close()
-    return tasks / (max(done) - begin)
+    return tasks / (max(done) - begin), cpu / tasks * 1000
 
 
 async def _latency(stack: Stack, admin: AgentClient, keys: list[str]) -> tuple[float, float, float]:
@@ -297,7 +306,22 @@ async def _raw_claims(mongo_url: str, claimers: int, samples: Samples | None) ->
     return TASKS / elapsed
 
 
-async def _round(count: int) -> tuple[float, float, float, float, float, float, float, float]:
+@dataclass(frozen=True)
+class Round:
+    """One agent count's figures (tasks/s unless named otherwise)."""
+
+    e2e: float
+    database_ms: float  # the database process's CPU per task in the e2e round
+    drain: float
+    claim_p50: float  # seconds
+    claim_p99: float
+    raw: float
+    bare: float
+    working: float
+    batched: float
+
+
+async def _round(count: int) -> Round:
     """One agent count on a server and database of its own, so no round inherits the tasks,
     events and dropped scratch databases of the rounds before it: e2e, drain (with claim
     p50/p99), raw and bare raw claimers, e2e with work, and one agent with `count` slots
@@ -308,15 +332,15 @@ async def _round(count: int) -> tuple[float, float, float, float, float, float, 
             await stack.ready()
             admin = AgentClient(stack.url, await _admin(stack.mongo_url))
             keys = await _register(admin, count)
-            rate = await _e2e(stack, admin, keys)
+            rate, database_ms = await _e2e(stack, admin, keys)
             p50, p99, drain = await _latency(stack, admin, keys)
             samples = await Samples.read(stack.mongo_url, "bench_queue")
             raw = await _raw_claims(stack.mongo_url, count, samples)
             bare = await _raw_claims(stack.mongo_url, count, None)
-            working = await _e2e(stack, admin, keys, WORK_TASKS, WORK_SECONDS)
+            working, _ = await _e2e(stack, admin, keys, WORK_TASKS, WORK_SECONDS)
             batched = await _batched_drain(stack, admin, count)
             await admin.close()
-            return rate, drain, p50, p99, raw, bare, working, batched
+            return Round(rate, database_ms, drain, p50, p99, raw, bare, working, batched)
         finally:
             stack.stop()
 
@@ -326,36 +350,40 @@ async def _main() -> None:
     print(
         f"{'agents':>6} {'e2e tasks/s':>12} {'drain tasks/s':>14} {'claim p50 ms':>13} "
         f"{'claim p99 ms':>13} {'raw tasks/s':>12} {'e2e÷raw':>8} {'bare raw':>9}"
-        f" {'e2e÷bare':>9}"
+        f" {'e2e÷bare':>9} {'db ms/task':>11}"
     )
     results: dict[str, dict[str, Any]] = {}
     one_agent_working = 0.0
+    one_agent_database_ms = 0.0
     for count in AGENT_COUNTS:
-        rate, drain, p50, p99, raw, bare, working, batched = await _round(count)
+        r = await _round(count)
         print(
-            f"{count:>6} {rate:>12.1f} {drain:>14.1f} {p50 * 1000:>13.1f} "
-            f"{p99 * 1000:>13.1f} {raw:>12.1f} {rate / raw:>8.3f} {bare:>9.1f}"
-            f" {rate / bare:>9.3f}",
+            f"{count:>6} {r.e2e:>12.1f} {r.drain:>14.1f} {r.claim_p50 * 1000:>13.1f} "
+            f"{r.claim_p99 * 1000:>13.1f} {r.raw:>12.1f} {r.e2e / r.raw:>8.3f} {r.bare:>9.1f}"
+            f" {r.e2e / r.bare:>9.3f} {r.database_ms:>11.1f}",
             flush=True,
         )
-        results[f"queue.tasks_per_s.{count}_agents"] = figure(rate, "tasks/s", raw)
+        results[f"queue.tasks_per_s.{count}_agents"] = figure(r.e2e, "tasks/s", r.raw)
         if count == 1:
-            one_agent_working = working
+            one_agent_working, one_agent_database_ms = r.working, r.database_ms
+        results[f"queue.database_cpu_ms_per_task.{count}_agents"] = figure(
+            r.database_ms, "ms of database CPU per task (e2e)", one_agent_database_ms
+        )
         print(
-            f"{'':>6} with {WORK_SECONDS * 1000:.0f} ms of work per task: {working:.1f}"
-            f" tasks/s, {working / one_agent_working:.2f}x one agent's",
+            f"{'':>6} with {WORK_SECONDS * 1000:.0f} ms of work per task: {r.working:.1f}"
+            f" tasks/s, {r.working / one_agent_working:.2f}x one agent's",
             flush=True,
         )
         results[f"queue.tasks_per_s_with_work.{count}_agents"] = figure(
-            working, "tasks/s", one_agent_working * count
+            r.working, "tasks/s", one_agent_working * count
         )
         print(
             f"{'':>6} one agent with {count} slots draining in batches (claimTasks):"
-            f" {batched:.1f} tasks/s, {batched / drain:.2f}x {count} agents' drain",
+            f" {r.batched:.1f} tasks/s, {r.batched / r.drain:.2f}x {count} agents' drain",
             flush=True,
         )
         results[f"queue.batched_drain_tasks_per_s.{count}_slots"] = figure(
-            batched, "tasks/s", drain
+            r.batched, "tasks/s", r.drain
         )
     save(results)
 

@@ -9,7 +9,7 @@ from axonql.errors import IllegalTransition
 from axonql.models.task import TaskStatus as S
 from axonql.services import lifecycle
 from tests.agents_support import CLAIM, COMPLETE, PROGRESS, claim, queued_task, register
-from tests.support import GraphQLClient, error_codes
+from tests.support import GraphQLClient, RequestCommands, error_codes
 
 
 def test_table_matches_the_documented_lifecycle() -> None:
@@ -96,3 +96,28 @@ async def test_cancelled_task_cannot_be_completed(gql: GraphQLClient, admin_toke
     assert error_codes(body) == ["ILLEGAL_TRANSITION"]
     assert (await claim(gql, key)) is None
     assert CLAIM  # the claim document is shared with the queue tests
+
+
+async def test_a_move_reads_its_task_by_id_alone_and_checks_the_rest_itself(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    """A move's conditions (its source statuses, the lease holder) are checked on the task
+    read by `_id` alone: with more fields SecantusDB plans the filter over every index of the
+    collection. The outcomes stay those of the database's own matching."""
+    _, key = await register(gql, admin_token, "mover", [])
+    _, other = await register(gql, admin_token, "not the holder", [])
+    task_id = await queued_task(gql, admin_token)
+    assert (await claim(gql, key) or {}).get("id") == task_id
+    request_commands.commands.clear()
+    request_commands.keep = True
+    try:
+        refused = await gql(COMPLETE, {"id": task_id, "r": {}}, other)
+        done = await gql(COMPLETE, {"id": task_id, "r": {}}, key)
+        again = await gql(COMPLETE, {"id": task_id, "r": {}}, key)
+    finally:
+        request_commands.keep = False
+    assert error_codes(refused) == ["AUTHORIZATION_DENIED"], refused
+    assert done["data"]["completeTask"]["status"] == "COMPLETED", done
+    assert error_codes(again) == ["ILLEGAL_TRANSITION"], again
+    task_reads = [c["filter"] for c in request_commands.commands if c.get("find") == "tasks"]
+    assert task_reads and all(list(where) == ["_id"] for where in task_reads), task_reads

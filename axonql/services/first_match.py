@@ -9,6 +9,9 @@ atomic as findAndModify (a concurrent write to the document is a write conflict)
 one, a document changed in between no longer matches and the next candidate is tried.
 MongoDB serves both shapes from indexes.
 
+A query naming an `_id` whose other conditions are plain equalities or `$in`s is read by `_id`
+alone and matched here (`_by_id_alone`): SecantusDB plans any other filter over every index.
+
 Inside a transaction the document after the update is worked out from the one read before it
 (`models.stored_form.updated`: nothing else can have changed it in between without a write
 conflict), which saves reading it again.
@@ -37,10 +40,12 @@ async def update_first(
     document as it was before; None when none matches. `derive(before)` adds to `update`
     what depends on the document found (written in the same command)."""
     for _ in range(ATTEMPTS):
-        cursor = collection.find(query, session=session)
-        if sort:
-            cursor = cursor.sort(sort)
-        found = await cursor.limit(1).to_list()
+        found = await _by_id_alone(collection, query, session)
+        if found is None:
+            cursor = collection.find(query, session=session)
+            if sort:
+                cursor = cursor.sort(sort)
+            found = await cursor.limit(1).to_list()
         if not found:
             return None
         before: dict[str, Any] = found[0]
@@ -52,6 +57,58 @@ async def update_first(
             if after is not None:
                 return before, after
     return None
+
+
+_PLAIN = (str, int, bool, type(None))  # values whose equality Python and MongoDB agree on
+
+
+async def _by_id_alone(
+    collection: Any, query: dict[str, Any], session: Any
+) -> list[dict[str, Any]] | None:
+    """The document of `query`'s `_id`, read by `_id` alone and matched here, when the rest
+    of the query is equalities and `$in`s of plain values on top-level fields: SecantusDB
+    plans a multi-field filter over every index of the collection (1.6 ms against 0.1 ms
+    for `_id` alone with the tasks' 26 indexes). None: asked of the database as it is."""
+    doc_id = query.get("_id")
+    rest = {field: condition for field, condition in query.items() if field != "_id"}
+    if not isinstance(doc_id, str) or any(
+        field.startswith("$") or "." in field or not _plain_condition(condition)
+        for field, condition in rest.items()
+    ):
+        return None
+    raw = await collection.find_one({"_id": doc_id}, session=session)
+    if raw is None or not all(_holds(raw.get(f), c) for f, c in rest.items()):
+        return []
+    return [raw]
+
+
+def _plain_condition(condition: Any) -> bool:
+    if isinstance(condition, dict):
+        values = condition.get("$in")
+        return (
+            list(condition) == ["$in"]
+            and isinstance(values, list)
+            and (all(isinstance(v, _PLAIN) for v in values))
+        )
+    return isinstance(condition, _PLAIN)
+
+
+def _holds(value: Any, condition: Any) -> bool:
+    """`_plain_condition`'s condition on a stored top-level value (an array matches by its
+    elements, as in MongoDB)."""
+    wanted = condition["$in"] if isinstance(condition, dict) else [condition]
+    candidates = value if isinstance(value, list) else [value]
+    return any(_equal(c, w) for c in candidates for w in wanted)
+
+
+def _equal(stored: Any, wanted: Any) -> bool:
+    """MongoDB's equality for plain values: numbers by value (1 matches 1.0), a boolean only
+    a boolean, anything else by type and value; a missing field is null."""
+    if isinstance(stored, bool) or isinstance(wanted, bool):
+        return type(stored) is type(wanted) and stored == wanted
+    if isinstance(wanted, int) and isinstance(stored, int | float):
+        return stored == wanted
+    return type(stored) is type(wanted) and stored == wanted
 
 
 def by_id(doc_id: Any, query: dict[str, Any], session: Any) -> dict[str, Any]:
