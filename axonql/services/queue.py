@@ -226,7 +226,8 @@ async def _claim(
     unit: Change,
 ) -> list[models.Task]:
     """Lease some of the queue's first tasks (see `claim_many`), read and written in `unit`;
-    at random among the free ones when an earlier try of this claim met another claimer."""
+    at random among the free ones when an earlier try of this claim did not commit (it met
+    another claimer, or the transaction it shared failed)."""
     spread = bool(taken)
     read_at = time.monotonic()
     candidates = await queue_heads.first_tasks(offered, max(CLAIM_SPREAD, limit), unit.session)
