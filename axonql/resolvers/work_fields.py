@@ -89,9 +89,9 @@ class WorkMutation:
         self, info: Info, capabilities: list[str] | None = None, wait_seconds: float = 0.0
     ) -> Task | None:
         principal = info.context.require_principal()
-        context = info.context
+        state = info.context.state
         doc = await logic.claim_next(
-            context.state, principal, capabilities, wait_seconds, context.caller_gone
+            state, principal, capabilities, wait_seconds, info.context.caller_gone
         )
         return _task(doc) if doc else None
 

@@ -42,7 +42,7 @@ class GroupCommit:
         self.max_members = max_members
         self._waiting: list[_Member[Any]] = []
         self._runner: asyncio.Task[None] | None = None
-        self.groups = 0  # transactions that ran more than one member (tests and benchmarks)
+        self.groups = 0  # transactions that ran more than one member (for tests)
 
     async def run(self, body: Callable[[Change], Awaitable[T]]) -> T:
         """`atomically(body)`, sharing its transaction with the units waiting beside it."""

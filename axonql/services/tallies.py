@@ -266,8 +266,7 @@ def memory_fields(memory: models.Memory, prefix: str = "") -> dict[str, Any]:
     }
     if not prefix:
         created = memory.created_at
-        fields["day"] = (created if created.tzinfo else created.replace(tzinfo=UTC)).date()
-        fields["day"] = fields["day"].isoformat()
+        fields["day"] = (created.replace(tzinfo=created.tzinfo or UTC)).date().isoformat()
     return fields
 
 
@@ -281,42 +280,34 @@ def _memory_day_cell(system: str | None, type_: str | None) -> str:
 
 
 def _memory_deltas(event: models.Event, deltas: Deltas) -> None:
+    """A memory stored, deleted or moved (owner, pool, type) counts in its cells: per owner,
+    pool and type (`MEMORIES`), and per owner and type on its day of creation (`MEMORY_DAYS`;
+    a move within a cell nets to nothing, which is not written)."""
     p = event.payload
     if not isinstance(p.get("pool"), str):
         return  # not about a memory's pool (or from before tallies)
-    cell = memory_cell(p.get("owner_system"), p["pool"], p.get("type"))
+    now = (p.get("owner_system"), p["pool"], p.get("type"))
+    before = (p.get("previous_owner_system"), p.get("previous_pool"), p.get("previous_type"))
     if event.type == "MEMORY_STORED":
-        deltas.add(MEMORIES, cell, 1)
+        left, entered = None, now
         deltas.seen[MEMORIES] = event.created_at
     elif p.get("change") == "deleted":
-        deltas.add(MEMORIES, cell, -1)
-    elif isinstance(p.get("previous_pool"), str):
-        before = memory_cell(
-            p.get("previous_owner_system"), p["previous_pool"], p.get("previous_type")
-        )
-        if before != cell:
-            deltas.add(MEMORIES, before, -1)
-            deltas.add(MEMORIES, cell, 1)
-    _memory_day_deltas(event, deltas)
-
-
-def _memory_day_deltas(event: models.Event, deltas: Deltas) -> None:
-    """The memory's day of creation counts it by owning system and type (`MEMORY_DAYS`)."""
-    p = event.payload
+        left, entered = now, None
+    elif isinstance(before[1], str):
+        left, entered = before, now
+    else:
+        return
     try:
-        kind = memory_day_kind(date.fromisoformat(str(p.get("day"))))
+        day: str | None = memory_day_kind(date.fromisoformat(str(p.get("day"))))
     except ValueError:
-        return  # no day: an event from before the days were counted
-    cell = _memory_day_cell(p.get("owner_system"), p.get("type"))
-    if event.type == "MEMORY_STORED":
-        deltas.add(kind, cell, 1)
-    elif p.get("change") == "deleted":
-        deltas.add(kind, cell, -1)
-    elif isinstance(p.get("previous_pool"), str):
-        before = _memory_day_cell(p.get("previous_owner_system"), p.get("previous_type"))
-        if before != cell:
-            deltas.add(kind, before, -1)
-            deltas.add(kind, cell, 1)
+        day = None  # an event from before the days were counted
+    for shape, by in ((left, -1), (entered, 1)):
+        if shape is None:
+            continue
+        system, pool, type_ = shape
+        deltas.add(MEMORIES, memory_cell(system, str(pool), type_), by)
+        if day is not None:
+            deltas.add(day, _memory_day_cell(system, type_), by)
 
 
 def _task_cell_of_system(system: str, learning: bool, status: str) -> str:
