@@ -22,6 +22,7 @@ from axonql.services.queue import ClaimsInFlight
 from axonql.services.reply import Replies
 from axonql.services.request_stats import RequestStats
 from axonql.services.token_validity import TokenValidity
+from axonql.services.value_order import ValueSamples
 from axonql.settings import Settings
 from axonql.sse_reservations import Reservations
 
@@ -47,6 +48,8 @@ class AppState:
     claims: ClaimsInFlight = field(default_factory=ClaimsInFlight)  # tasks being claimed here
     # Claims and completions waiting together share a transaction (services/group_commit.py).
     queue_units: GroupCommit = field(default_factory=GroupCommit)
+    # Samples of sorted fields' values, sizing the ranges pages by value read (value_order.py).
+    value_samples: ValueSamples = field(default_factory=ValueSamples)
     # OpenTelemetry (observability/tracing.py): None, the default, means tracing is off.
     tracing: Tracing | None = None
     login_throttle: LoginThrottle = field(init=False)

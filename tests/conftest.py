@@ -90,6 +90,7 @@ async def clean_database(server: RunningServer) -> AsyncIterator[None]:
             await asyncio.sleep(0.01)
     for model in models.ALL_DOCUMENTS:
         await model.get_pymongo_collection().delete_many({})
+    server.app.state.axon.value_samples.taken.clear()  # samples of the data just deleted
     await ensure_server_system(server.app.state.axon)
     yield
 

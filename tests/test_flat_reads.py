@@ -61,6 +61,7 @@ async def seed(n: int) -> None:
             name=f"task {i}",
             type="process" if i % 2 else "training",
             status=TaskStatus.QUEUED if i in QUEUED_AT else TaskStatus.COMPLETED,
+            progress=0 if i in QUEUED_AT else 100,
             priority=TaskPriority.HIGH if i in QUEUED_AT else TaskPriority.MEDIUM,
             tags=["rare"] if i in QUEUED_AT else ["common"],
             result={"confidence": 0.5},
@@ -183,6 +184,35 @@ READS = {
         "query($after: String) { tasksConnection(first: 20, after: $after, "
         "sort: {field: PRIORITY, direction: ASC}) { edges { cursor } } }",
     ),
+    "connection by name": (
+        "gql",
+        "{ tasksConnection(first: 20, sort: {field: NAME, direction: ASC}) { edges { cursor } } }",
+    ),
+    "connection by name after a cursor": (
+        "gql",
+        "query($after: String) { tasksConnection(first: 20, after: $after, "
+        "sort: {field: NAME, direction: ASC}) { edges { cursor } } }",
+    ),
+    "connection by progress, highest first": (
+        "gql",
+        "{ tasksConnection(first: 20, sort: {field: PROGRESS, direction: DESC}) "
+        "{ edges { cursor } } }",
+    ),
+    "connection by progress, by status": (
+        "gql",
+        "{ tasksConnection(first: 20, filter: {status: COMPLETED}, "
+        "sort: {field: PROGRESS, direction: ASC}) { edges { cursor } } }",
+    ),
+    "memories by importance": (
+        "gql",
+        "{ memoriesConnection(first: 20, sort: {field: IMPORTANCE, direction: DESC}) "
+        "{ edges { cursor } } }",
+    ),
+    "memories by drift, highest first": (
+        "gql",
+        "{ memoriesConnection(first: 20, sort: {field: DRIFT_SCORE, direction: DESC}) "
+        "{ edges { cursor } } }",
+    ),
     "tasks by tag": ("gql", '{ tasks(filter: {tags: ["rare"], limit: 20}) { id } }'),
     "tasks by search": ("gql", '{ tasks(filter: {search: "task 1", limit: 20}) { id } }'),
     "memories page": ("gql", "{ memories(filter: {limit: 20}) { id } }"),
@@ -219,11 +249,23 @@ async def costs(
         token=token,
     )
     priority_cursor = by_priority["data"]["tasksConnection"]["edges"][-1]["cursor"]
+    by_name = await gql(
+        "{ tasksConnection(first: 100, sort: {field: NAME, direction: ASC}) { edges { cursor } } }",
+        token=token,
+    )
+    name_cursor = by_name["data"]["tasksConnection"]["edges"][-1]["cursor"]
+    for name, (_, read) in READS.items():  # orders by value sample their field's values first
+        if " by " in name and "PRIORITY" not in read and "UPDATED_AT" not in read:
+            assert not (await gql(read, token=token)).get("errors")
     found: dict[str, int] = {}
     for name, (kind, read) in READS.items():
         commands.commands.clear()
         commands.keep = True
-        after = priority_cursor if "PRIORITY" in read else cursor
+        after = cursor
+        if "PRIORITY" in read:
+            after = priority_cursor
+        elif "NAME" in read:
+            after = name_cursor
         try:
             if kind == "gql":
                 body = await gql(read, {"after": after} if "$after" in read else None, token)

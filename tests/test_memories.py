@@ -140,18 +140,23 @@ async def test_every_filter(gql: GraphQLClient, admin_token: str) -> None:
 
 
 async def test_connection_pages_in_a_stable_order(gql: GraphQLClient, admin_token: str) -> None:
-    # equal importance for several memories: the id breaks ties, so no page repeats or skips
+    # equal importance for several memories: creation (then the id) breaks ties, so no page
+    # repeats or skips
     for i in range(9):
         await create(gql, admin_token, title=f"m{i}", content="x", importance=(i % 3) / 2)
     query = """query($after: String) {
       memoriesConnection(first: 4, after: $after, sort: {field: IMPORTANCE, direction: ASC}) {
-        totalCount edges { node { id importance } } pageInfo { hasNextPage endCursor } } }"""
-    seen: list[tuple[float, str]] = []
+        totalCount edges { node { id importance createdAt } }
+        pageInfo { hasNextPage endCursor } } }"""
+    seen: list[tuple[float, str, str]] = []
     after = None
     while True:
         page = (await gql(query, {"after": after}, admin_token))["data"]["memoriesConnection"]
         assert page["totalCount"] == 9
-        seen += [(e["node"]["importance"], e["node"]["id"]) for e in page["edges"]]
+        seen += [
+            (e["node"]["importance"], e["node"]["createdAt"], e["node"]["id"])
+            for e in page["edges"]
+        ]
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]

@@ -51,7 +51,7 @@ class Agent(Entity):
     class Settings:
         name = "agents"
         indexes = [
-            "name",
+            [("name", 1), ("created_at", 1)],  # sorted by value (value_order)
             "type",
             "status",
             "capabilities",

@@ -36,13 +36,13 @@ class Memory(Entity):
         indexes = [
             "type",
             "tags",
-            "importance",
-            "drift_score",
+            [("importance", 1), ("created_at", 1)],  # sorted by value (value_order)
+            [("drift_score", 1), ("created_at", 1)],  # sorted by value (value_order)
             "pool",
             "owner_user_id",
             "owner_system_id",
             "last_accessed",
-            "access_count",
+            [("access_count", 1), ("created_at", 1)],  # sorted by value (value_order)
             "related_ids",
             "created_at",
             "updated_at",

@@ -40,13 +40,13 @@ class Population(Entity):
     class Settings:
         name = "populations"
         indexes = [
-            "name",
+            [("name", 1), ("created_at", 1)],  # sorted by value (value_order)
             "specialization",
-            "fitness_best",
-            "fitness_average",
-            "diversity_index",
-            "generation",
-            "size",
+            [("fitness_best", 1), ("created_at", 1)],  # sorted by value (value_order)
+            [("fitness_average", 1), ("created_at", 1)],  # sorted by value (value_order)
+            [("diversity_index", 1), ("created_at", 1)],  # sorted by value (value_order)
+            [("generation", 1), ("created_at", 1)],  # sorted by value (value_order)
+            [("size", 1), ("created_at", 1)],  # sorted by value (value_order)
             "tags",
             "created_at",
             "updated_at",

@@ -100,7 +100,7 @@ class System(Entity):
             "kind",
             "status",
             "tags",
-            "consciousness_level",
+            [("consciousness_level", 1), ("created_at", 1)],  # sorted by value (value_order)
             "created_at",
             "updated_at",
         ]

@@ -115,11 +115,11 @@ class Task(Entity):
     class Settings:
         name = "tasks"
         indexes = [
-            "name",
+            [("name", 1), ("created_at", 1)],  # sorted by value (value_order)
             "status",
             "type",
             "priority",
-            "progress",
+            [("progress", 1), ("created_at", 1)],  # sorted by value (value_order)
             # An agent's tasks, and its active ones (`queue.active_count`, each claim): one
             # range of this index, however many tasks run elsewhere or it ran before.
             [("agent_id", 1), ("status", 1)],

@@ -40,7 +40,9 @@ class AgentQuery:
     ) -> Connection[Agent]:
         args = (filter or AgentFilter()).to_args()
         order = sort_order(sort or AgentSort())
-        page = await logic.AGENTS.page(info.context.settings, args, order, first, after)
+        page = await logic.AGENTS.page(
+            info.context.settings, info.context.state.value_samples, args, order, first, after
+        )
         return to_connection(page, Agent.from_document)
 
     @query(Scope.AGENTS_READ)

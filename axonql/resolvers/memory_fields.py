@@ -44,7 +44,9 @@ class MemoryQuery:
     ) -> Connection[Memory]:
         args = (filter or MemoryFilter()).to_args()
         order = sort_order(sort or MemorySort())
-        page = await logic.MEMORIES.page(info.context.settings, args, order, first, after)
+        page = await logic.MEMORIES.page(
+            info.context.settings, info.context.state.value_samples, args, order, first, after
+        )
         return to_connection(page, Memory.from_document)
 
 

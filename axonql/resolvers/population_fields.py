@@ -54,7 +54,9 @@ class PopulationQuery:
     ) -> Connection[Population]:
         args = (filter or PopulationFilter()).to_args()
         order = sort_order(sort or PopulationSort())
-        page = await logic.POPULATIONS.page(info.context.settings, args, order, first, after)
+        page = await logic.POPULATIONS.page(
+            info.context.settings, info.context.state.value_samples, args, order, first, after
+        )
         return to_connection(page, Population.from_document)
 
 

@@ -46,7 +46,9 @@ class SystemQuery:
     ) -> Connection[System]:
         args = (filter or SystemFilter()).to_args()
         order = sort_order(sort or SystemSort())
-        page = await logic.SYSTEMS.page(info.context.settings, args, order, first, after)
+        page = await logic.SYSTEMS.page(
+            info.context.settings, info.context.state.value_samples, args, order, first, after
+        )
         return to_connection(page, System.from_document)
 
     @query(PUBLIC, description="OCTOSPINE's health check: a real database and fan-out ping.")

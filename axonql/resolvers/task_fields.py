@@ -38,7 +38,9 @@ class TaskQuery:
     ) -> Connection[Task]:
         args = (filter or TaskFilter()).to_args()
         order = sort_order(sort or TaskSort())
-        page = await logic.TASKS.page(info.context.settings, args, order, first, after)
+        page = await logic.TASKS.page(
+            info.context.settings, info.context.state.value_samples, args, order, first, after
+        )
         return to_connection(page, Task.from_document)
 
     @query(Scope.TASKS_READ)

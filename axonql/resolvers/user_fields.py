@@ -42,7 +42,9 @@ class UserQuery:
     ) -> Connection[User]:
         args = (filter or UserFilter()).to_args()
         order = sort_order(sort or UserSort())
-        page = await logic.USERS.page(info.context.settings, args, order, first, after)
+        page = await logic.USERS.page(
+            info.context.settings, info.context.state.value_samples, args, order, first, after
+        )
         return to_connection(page, User.from_document)
 
 

@@ -9,7 +9,8 @@ from typing import Any, Generic, Protocol, TypeVar
 import strawberry
 
 from axonql.services import pagination
-from axonql.services.pagination import Page, SortOrder
+from axonql.services.listing import SortOrder
+from axonql.services.pagination import Page
 
 T = TypeVar("T")
 

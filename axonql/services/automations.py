@@ -17,7 +17,7 @@ from axonql.models.base import utcnow
 from axonql.models.task import Step, Trigger
 from axonql.services import tallies
 from axonql.services import validation as v
-from axonql.services.pagination import Listing
+from axonql.services.listing import Listing
 from axonql.services.schedule import check_schedule, next_run
 from axonql.services.tasks import TaskDraft, TaskFilterArgs, create_task, task_query, update_task
 from axonql.settings import Settings
@@ -123,7 +123,7 @@ def automation_query(f: AutomationFilterArgs) -> dict[str, Any]:
     return query
 
 
-AUTOMATIONS = Listing(models.Task, automation_query, kind=tallies.TASKS)
+AUTOMATIONS = Listing(models.Task, automation_query, kind=tallies.TASKS, id_prefix="task")
 
 
 async def count_automations(f: AutomationFilterArgs) -> int:

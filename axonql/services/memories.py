@@ -14,8 +14,8 @@ from axonql.models.memory import MEMORY_POOLS
 from axonql.services import tallies
 from axonql.services import validation as v
 from axonql.services.events import Change, atomically, emit
+from axonql.services.listing import Listing
 from axonql.services.lookup import fetch
-from axonql.services.pagination import Listing
 from axonql.services.query_filters import all_of, at_least, compact, contains, window
 from axonql.settings import Settings
 
@@ -63,7 +63,7 @@ async def maintained_total(f: MemoryFilterArgs) -> int | None:
     return counts.get(pool(f.pool), 0) if f.pool is not None else sum(counts.values())
 
 
-MEMORIES = Listing(models.Memory, memory_query, maintained_total, tallies.MEMORIES)
+MEMORIES = Listing(models.Memory, memory_query, maintained_total, tallies.MEMORIES, id_prefix="mem")
 
 
 def pool(value: str, field: str = "pool") -> str:

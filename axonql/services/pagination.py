@@ -14,9 +14,7 @@ from bson import json_util
 
 from axonql.errors import ValidationError
 from axonql.models.base import utcnow
-from axonql.services import tallies
 from axonql.services import validation as v
-from axonql.settings import Settings
 
 D = TypeVar("D", bound=Document)
 A = TypeVar("A")
@@ -61,7 +59,7 @@ def decode_cursor(cursor: str) -> tuple[Any, str]:
     return value, str(doc_id)
 
 
-def _storage_value(value: Any) -> Any:
+def storage_value(value: Any) -> Any:
     """Values as the database stores them (enums by value)."""
     return getattr(value, "value", value)
 
@@ -92,22 +90,19 @@ async def paginate(
     count: Count | None = None,
     span: Span | None = None,
 ) -> Page[D]:
-    """Documents matching `query`, ordered by `sort_field` then id, after a cursor or offset.
+    """Documents matching `query`, ordered by the time field `sort_field` (`TIME_FIELDS`) then
+    id, after a cursor or offset.
 
-    Time-ordered pages (`created_at`, `updated_at`) are read window by window (`windows`), so
-    the database reads about the documents on the page, not every match; other orders sort all
-    matches (index-served on MongoDB, a scan of the matches on SecantusDB).
+    They are read window by window (`windows`), so the database reads about the documents on
+    the page, not every match (other orders: `value_order`).
     """
     cursor = decode_cursor(after) if after else None
     want = offset + first + 1
-    if sort_field in TIME_FIELDS:
-        docs = await windows(model, query, sort_field, descending, want, cursor, span or Span())
-    else:
-        docs = await _sorted(model, query, sort_field, descending, want, cursor)
+    docs = await windows(model, query, sort_field, descending, want, cursor, span or Span())
     docs = docs[offset:]
     has_next = len(docs) > first
     docs = docs[:first]
-    cursors = [encode_cursor(_storage_value(getattr(d, sort_field)), str(d.id)) for d in docs]
+    cursors = [encode_cursor(storage_value(getattr(d, sort_field)), str(d.id)) for d in docs]
     return Page(
         items=docs,
         cursors=cursors,
@@ -115,29 +110,6 @@ async def paginate(
         has_next=has_next,
         has_previous=bool(after) or offset > 0,
     )
-
-
-async def _sorted(
-    model: type[D],
-    query: dict[str, Any],
-    sort_field: str,
-    descending: bool,
-    want: int,
-    cursor: tuple[Any, str] | None,
-) -> list[D]:
-    direction = pymongo.DESCENDING if descending else pymongo.ASCENDING
-    window = dict(query)
-    if cursor is not None:
-        value, doc_id = cursor
-        op = "$lt" if descending else "$gt"
-        window = {
-            "$and": [
-                query,
-                {"$or": [{sort_field: {op: value}}, {sort_field: value, "_id": {op: doc_id}}]},
-            ]
-        }
-    order: Any = [(sort_field, direction), ("_id", direction)]
-    return await model.find(window).sort(order).limit(want).to_list()
 
 
 TIME_FIELDS = frozenset({"created_at", "updated_at"})
@@ -194,7 +166,7 @@ def _bounds(condition: Any) -> tuple[datetime | None, datetime | None]:
     return condition.get("$gte"), condition.get("$lt")
 
 
-def _variants(query: dict[str, Any]) -> list[dict[str, Any]]:
+def variants(query: dict[str, Any]) -> list[dict[str, Any]]:
     """`query` with one `{field: {$in: [...]}}` split into one equality query per value.
 
     SecantusDB serves an equality (with a compound index, equality + range) but scans for
@@ -226,16 +198,16 @@ async def windows(
     def key(doc: D) -> tuple[Any, str]:
         return aware(getattr(doc, field)), str(doc.id)
 
-    fetch: Fetch[D] = _reader(model.find)
+    fetch: Fetch[D] = reader(model.find)
     return await windows_of(fetch, key, query, field, descending, want, cursor, span)
 
 
 def raw_reader(collection: Any, session: Any = None) -> Fetch[dict[str, Any]]:
     """A `Fetch` of stored documents as they are (for writers that update what they read)."""
-    return _reader(lambda where: collection.find(where, session=session))
+    return reader(lambda where: collection.find(where, session=session))
 
 
-def _reader(find: Callable[[dict[str, Any]], Any]) -> Fetch[Any]:
+def reader(find: Callable[[dict[str, Any]], Any]) -> Fetch[Any]:
     """A `Fetch` over `find` (a Beanie model's or a PyMongo collection's: both sort, limit and
     list)."""
 
@@ -269,7 +241,7 @@ async def windows_of(
     """
     rest = {k: c for k, c in query.items() if k != field}
     low_limit, high_limit = _bounds(query.get(field))
-    parts = _variants(rest)
+    parts = variants(rest)
     found: list[T] = []
     if cursor is not None:
         value, doc_id = cursor
@@ -361,131 +333,3 @@ def list_window(max_page_size: int, limit: int | None, offset: int | None) -> tu
     size = v.int_in("limit", limit if limit is not None else DEFAULT_LIST_LIMIT, 1, max_page_size)
     skip = v.int_in("offset", offset or 0, 0, MAX_LIST_OFFSET)
     return size, skip
-
-
-@dataclass(frozen=True)
-class SortOrder:
-    """A connection's order: one stored field, then the id to break ties."""
-
-    field: str
-    descending: bool
-
-
-@dataclass(frozen=True)
-class Levels(Generic[A]):
-    """A sort field with a few stored levels (a task's priority), paged level by level.
-
-    Within a level the order is `created_at` (the same direction), read in time windows from
-    the filter narrowed to that level, so the page costs its own documents at any size: the
-    field's own index would make SecantusDB sort every match.
-    """
-
-    field: str
-    narrow: Callable[[A], list[tuple[int, A]]]
-    """(level, the filter narrowed to it), lowest level first; levels the filter excludes
-    are left out."""
-
-
-@dataclass(frozen=True)
-class Listing(Generic[D, A]):
-    """A collection's list and connection fields, so each area states only its filter's query.
-
-    `query` turns the area's filter arguments (`TaskFilterArgs`, ...) into a MongoDB query;
-    `maintained`, when given, answers a total from the tallies (None: not covered, count);
-    `kind` names the collection's tallies, whose `created_at` span sizes the time windows;
-    `levels` pages a sort by a field of few values (see `Levels`).
-    """
-
-    model: type[D]
-    query: Callable[[A], dict[str, Any]]
-    maintained: Callable[[A], Awaitable[int | None]] | None = None
-    kind: str | None = None
-    levels: Levels[A] | None = None
-
-    async def _span(self, args: A) -> Span:
-        if self.kind is None:
-            return Span()
-        totals = await tallies.read(self.kind)
-        matches = await self.maintained(args) if self.maintained is not None else None
-        return Span(totals.oldest, totals.newest, sum(totals.counts.values()), matches)
-
-    def _count(self, args: A, query: dict[str, Any]) -> Count:
-        maintained = self.maintained
-        return counter(self.model, query, (lambda: maintained(args)) if maintained else None)
-
-    async def newest_first(
-        self, settings: Settings, args: A, limit: int | None, offset: int | None
-    ) -> list[D]:
-        """OCTOSPINE's lists: newest first, by limit and offset (at most `MAX_LIST_OFFSET`)."""
-        size, skip = list_window(settings.max_page_size, limit, offset)
-        query = self.query(args)
-        page = await paginate(
-            self.model,
-            query,
-            sort_field="created_at",
-            descending=True,
-            first=size,
-            offset=skip,
-            span=await self._span(args),
-        )
-        return page.items
-
-    async def page(
-        self, settings: Settings, args: A, order: SortOrder, first: int, after: str | None
-    ) -> Page[D]:
-        """A Relay connection's page: `first` documents in `order` after the cursor `after`."""
-        size, _ = list_window(settings.max_page_size, first, 0)
-        query = self.query(args)
-        if self.levels is not None and order.field == self.levels.field:
-            found = await self._by_level(self.levels, args, order.descending, size + 1, after)
-            return Page(
-                items=[doc for _, doc in found[:size]],
-                cursors=[
-                    encode_cursor([level, doc.created_at], str(doc.id))
-                    for level, doc in found[:size]
-                ],
-                count=self._count(args, query),
-                has_next=len(found) > size,
-                has_previous=bool(after),
-            )
-        return await paginate(
-            self.model,
-            query,
-            sort_field=order.field,
-            descending=order.descending,
-            first=size,
-            after=after,
-            count=self._count(args, query),
-            span=await self._span(args),
-        )
-
-    async def _by_level(
-        self, levels: Levels[A], args: A, descending: bool, want: int, after: str | None
-    ) -> list[tuple[int, D]]:
-        """The first `want` matches (with their level) by level, then `created_at`, then id,
-        after the cursor."""
-        at: tuple[int, tuple[Any, str]] | None = None
-        if after:
-            value, doc_id = decode_cursor(after)
-            if not (
-                isinstance(value, list)
-                and len(value) == 2
-                and isinstance(value[0], int)
-                and isinstance(value[1], datetime)
-            ):  # not a cursor of this order
-                raise ValidationError("malformed cursor", field="after")
-            at = value[0], (value[1], doc_id)
-        ordered = levels.narrow(args)
-        found: list[tuple[int, D]] = []
-        for level, narrowed in reversed(ordered) if descending else ordered:
-            if at is not None and (level > at[0] if descending else level < at[0]):
-                continue  # before the cursor's level
-            within = at[1] if at is not None and level == at[0] else None
-            span = await self._span(narrowed)
-            query = self.query(narrowed)
-            need = want - len(found)
-            docs = await windows(self.model, query, "created_at", descending, need, within, span)
-            found += [(level, doc) for doc in docs]
-            if len(found) >= want:
-                break
-        return found

@@ -18,9 +18,9 @@ from axonql.models.population import GeneRange
 from axonql.services import validation as v
 from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
+from axonql.services.listing import Listing
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
-from axonql.services.pagination import Listing
 from axonql.services.query_filters import all_of, at_least, compact, contains, window
 from axonql.services.ranked import load_ranked
 from axonql.settings import Settings
@@ -57,7 +57,7 @@ def population_query(f: PopulationFilterArgs) -> dict[str, Any]:
     )
 
 
-POPULATIONS = Listing(models.Population, population_query)
+POPULATIONS = Listing(models.Population, population_query, id_prefix="pop")
 
 
 @dataclass

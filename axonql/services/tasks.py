@@ -19,7 +19,7 @@ from axonql.services import validation as v
 from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lifecycle import counted
-from axonql.services.pagination import Levels, Listing
+from axonql.services.listing import Levels, Listing
 from axonql.services.query_filters import all_of, compact, contains, window
 from axonql.services.schedule import check_schedule, next_run
 from axonql.services.task_parameters import check_parameters
@@ -114,6 +114,7 @@ TASKS = Listing(
     maintained_total,
     tallies.TASKS,
     Levels("priority_rank", priority_levels),
+    id_prefix="task",
 )
 
 

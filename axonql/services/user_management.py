@@ -18,9 +18,9 @@ from axonql.services import users as accounts
 from axonql.services import validation as v
 from axonql.services.auth import Principal
 from axonql.services.events import Change, atomically, emit
+from axonql.services.listing import Listing
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
-from axonql.services.pagination import Listing
 from axonql.services.query_filters import compact, contains, window
 from axonql.services.ranked import load_ranked
 from axonql.services.token_validity import TokenValidity
@@ -55,7 +55,7 @@ def user_query(f: UserFilterArgs) -> dict[str, Any]:
     )
 
 
-USERS = Listing(models.User, user_query)
+USERS = Listing(models.User, user_query, id_prefix="user")
 
 
 @dataclass

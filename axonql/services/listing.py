@@ -1,0 +1,237 @@
+"""A collection's list and connection fields: its filter, its totals and how each order is read.
+
+Time orders are read in `created_at`/`updated_at` windows (`pagination.windows`), a field of a
+few levels level by level (`Levels`), any other field in ranges of its values sized from a
+sample (`value_order`): at any size a page costs about its own documents.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from beanie import Document
+
+from axonql.errors import ValidationError
+from axonql.services import tallies, value_order
+from axonql.services.pagination import (
+    TIME_FIELDS,
+    Count,
+    Page,
+    Span,
+    counter,
+    decode_cursor,
+    encode_cursor,
+    list_window,
+    paginate,
+    reader,
+    storage_value,
+    windows,
+)
+from axonql.services.value_order import ValueSamples
+from axonql.settings import Settings
+
+D = TypeVar("D", bound=Document)
+A = TypeVar("A")
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """A connection's order: one stored field (ties: by `created_at`, then id, except for
+    the time fields, whose ties go by id)."""
+
+    field: str
+    descending: bool
+
+
+@dataclass(frozen=True)
+class Levels(Generic[A]):
+    """A sort field with a few stored levels (a task's priority), paged level by level.
+
+    Within a level the order is `created_at` (the same direction), read in time windows from
+    the filter narrowed to that level, so the page costs its own documents at any size: the
+    field's own index would make SecantusDB sort every match.
+    """
+
+    field: str
+    narrow: Callable[[A], list[tuple[int, A]]]
+    """(level, the filter narrowed to it), lowest level first; levels the filter excludes
+    are left out."""
+
+
+@dataclass(frozen=True)
+class Listing(Generic[D, A]):
+    """A collection's list and connection fields, so each area states only its filter's query.
+
+    `query` turns the area's filter arguments (`TaskFilterArgs`, ...) into a MongoDB query;
+    `maintained`, when given, answers a total from the tallies (None: not covered, count);
+    `kind` names the collection's tallies, whose `created_at` span sizes the time windows;
+    `levels` pages a sort by a field of few values (see `Levels`); `id_prefix` is the
+    prefix of the collection's ids (`ids.new_id`), whose random rest samples it (`value_order`).
+    """
+
+    model: type[D]
+    query: Callable[[A], dict[str, Any]]
+    maintained: Callable[[A], Awaitable[int | None]] | None = None
+    kind: str | None = None
+    levels: Levels[A] | None = None
+    id_prefix: str = ""
+
+    async def _span(self, args: A) -> Span:
+        if self.kind is None:
+            return Span()
+        totals = await tallies.read(self.kind)
+        matches = await self.maintained(args) if self.maintained is not None else None
+        return Span(totals.oldest, totals.newest, sum(totals.counts.values()), matches)
+
+    def _count(self, args: A, query: dict[str, Any]) -> Count:
+        maintained = self.maintained
+        return counter(self.model, query, (lambda: maintained(args)) if maintained else None)
+
+    async def newest_first(
+        self, settings: Settings, args: A, limit: int | None, offset: int | None
+    ) -> list[D]:
+        """OCTOSPINE's lists: newest first, by limit and offset (at most `MAX_LIST_OFFSET`)."""
+        size, skip = list_window(settings.max_page_size, limit, offset)
+        query = self.query(args)
+        page = await paginate(
+            self.model,
+            query,
+            sort_field="created_at",
+            descending=True,
+            first=size,
+            offset=skip,
+            span=await self._span(args),
+        )
+        return page.items
+
+    async def page(
+        self,
+        settings: Settings,
+        samples: ValueSamples,
+        args: A,
+        order: SortOrder,
+        first: int,
+        after: str | None,
+    ) -> Page[D]:
+        """A Relay connection's page: `first` documents in `order` after the cursor `after`
+        (`samples`: this instance's samples of field values, for orders by value)."""
+        size, _ = list_window(settings.max_page_size, first, 0)
+        query = self.query(args)
+        if order.field not in TIME_FIELDS and (
+            self.levels is None or order.field != self.levels.field
+        ):
+            return await self._by_value(samples, args, query, order, size, after)
+        if self.levels is not None and order.field == self.levels.field:
+            found = await self._by_level(self.levels, args, order.descending, size + 1, after)
+            return Page(
+                items=[doc for _, doc in found[:size]],
+                cursors=[
+                    encode_cursor([level, doc.created_at], str(doc.id))
+                    for level, doc in found[:size]
+                ],
+                count=self._count(args, query),
+                has_next=len(found) > size,
+                has_previous=bool(after),
+            )
+        return await paginate(
+            self.model,
+            query,
+            sort_field=order.field,
+            descending=order.descending,
+            first=size,
+            after=after,
+            count=self._count(args, query),
+            span=await self._span(args),
+        )
+
+    async def _by_value(
+        self,
+        samples: ValueSamples,
+        args: A,
+        query: dict[str, Any],
+        order: SortOrder,
+        size: int,
+        after: str | None,
+    ) -> Page[D]:
+        """A page in the order of a field's values (`value_order`)."""
+        name = order.field
+        cursor = value_order.decode(after) if after else None
+        if cursor is not None and not self._holds(name, cursor[0]):
+            raise ValidationError("malformed cursor", field="after")
+        collection = self.model.get_pymongo_collection()
+        span = await self._span(args)
+        sample = await samples.of(collection, name, self.id_prefix, span.count)
+        found = await value_order.by_value(
+            reader(self.model.find),
+            lambda doc: value_order.place(doc, name),
+            query,
+            name,
+            order.descending,
+            size + 1,
+            cursor,
+            sample,
+            span,
+        )
+        docs = found[:size]
+        return Page(
+            items=docs,
+            cursors=[
+                value_order.encode(storage_value(getattr(d, name)), d.created_at, str(d.id))
+                for d in docs
+            ],
+            count=self._count(args, query),
+            has_next=len(found) > size,
+            has_previous=bool(after),
+        )
+
+    def _holds(self, name: str, value: Any) -> bool:
+        """Whether a cursor's `value` is of the type the model stores in field `name` (so it
+        compares with the stored values)."""
+        if value is None:
+            return True
+        if isinstance(value, bool):
+            return False
+        if isinstance(value, str):
+            return str in _types(self.model, name)
+        return isinstance(value, int | float) and bool({int, float} & _types(self.model, name))
+
+    async def _by_level(
+        self, levels: Levels[A], args: A, descending: bool, want: int, after: str | None
+    ) -> list[tuple[int, D]]:
+        """The first `want` matches (with their level) by level, then `created_at`, then id,
+        after the cursor."""
+        at: tuple[int, tuple[Any, str]] | None = None
+        if after:
+            value, doc_id = decode_cursor(after)
+            if not (
+                isinstance(value, list)
+                and len(value) == 2
+                and isinstance(value[0], int)
+                and isinstance(value[1], datetime)
+            ):  # not a cursor of this order
+                raise ValidationError("malformed cursor", field="after")
+            at = value[0], (value[1], doc_id)
+        ordered = levels.narrow(args)
+        found: list[tuple[int, D]] = []
+        for level, narrowed in reversed(ordered) if descending else ordered:
+            if at is not None and (level > at[0] if descending else level < at[0]):
+                continue  # before the cursor's level
+            within = at[1] if at is not None and level == at[0] else None
+            span = await self._span(narrowed)
+            query = self.query(narrowed)
+            need = want - len(found)
+            docs = await windows(self.model, query, "created_at", descending, need, within, span)
+            found += [(level, doc) for doc in docs]
+            if len(found) >= want:
+                break
+        return found
+
+
+def _types(model: type[Document], name: str) -> set[type]:
+    """The plain types a model's field may hold (`str | None` → {str, NoneType})."""
+    annotation = model.model_fields[name].annotation
+    return set(typing.get_args(annotation)) or {annotation}

@@ -1,0 +1,165 @@
+"""Pages sorted by a field's value (name, progress, importance …): every match once, in order,
+whatever the sample of values says; the sample costs the same at any size."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from axonql import models
+from axonql.models.base import utcnow
+from axonql.models.task import TaskStatus
+from axonql.services import pagination, tallies, value_order
+from axonql.services.pagination import Span
+from axonql.services.value_order import ValueSample
+from tests.support import GraphQLClient
+
+NAMES = ["alpha"] * 60 + ["beta"] * 5 + [f"name {i:03d}" for i in range(120)] + ["Zed", "ä"]
+
+
+async def seed(n: int = 240) -> list[models.Task]:
+    """Tasks with heavy ties (progress 100 and 0, the name "alpha"), spread names and a few
+    sharing a `created_at`, most completed."""
+    rnd = random.Random(7)
+    now = utcnow().replace(microsecond=0)
+    tasks = [
+        models.Task(
+            name=rnd.choice(NAMES),
+            progress=rnd.choice([100] * 6 + [0] * 2 + [rnd.randint(1, 99)]),
+            status=TaskStatus.COMPLETED if i % 5 else TaskStatus.FAILED,
+            created_at=now - timedelta(seconds=i // 3),  # three per second: ties in time too
+            updated_at=now,
+        )
+        for i in range(n)
+    ]
+    await models.Task.insert_many(tasks)
+    await tallies.rebuild()
+    return tasks
+
+
+def expected(tasks: list[models.Task], field: str, descending: bool) -> list[str]:
+    ordered = sorted(tasks, key=lambda t: value_order.place(t, field), reverse=descending)
+    return [t.id for t in ordered]
+
+
+CONNECTION = """query($after: String, $sort: TaskSort, $filter: TaskFilter) {
+  tasksConnection(first: 7, after: $after, sort: $sort, filter: $filter) {
+    edges { node { id } } pageInfo { hasNextPage endCursor } } }"""
+
+
+async def walk(
+    gql: GraphQLClient, token: str, sort: dict[str, str], where: dict[str, Any] | None = None
+) -> list[str]:
+    seen: list[str] = []
+    after = None
+    while True:
+        variables = {"after": after, "sort": sort, "filter": where}
+        body = await gql(CONNECTION, variables, token)
+        assert not body.get("errors"), body
+        page = body["data"]["tasksConnection"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            return seen
+        after = page["pageInfo"]["endCursor"]
+
+
+@pytest.mark.parametrize("field", ["NAME", "PROGRESS"])
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_pages_by_value_visit_every_task_once_in_order(
+    gql: GraphQLClient, admin_token: str, field: str, direction: str
+) -> None:
+    tasks = await seed()
+    name = field.lower()
+    descending = direction == "DESC"
+    sort = {"field": field, "direction": direction}
+    assert await walk(gql, admin_token, sort) == expected(tasks, name, descending)
+    failed = [t for t in tasks if t.status is TaskStatus.FAILED]
+    by_status = await walk(gql, admin_token, sort, {"status": "FAILED"})
+    assert by_status == expected(failed, name, descending)
+
+
+async def read(
+    tasks: list[models.Task],
+    field: str,
+    descending: bool,
+    sample: ValueSample,
+    query: dict[str, Any] | None = None,
+    matches: int | None = None,
+) -> list[str]:
+    """Every page of 9 read directly with `sample`, however wrong it is."""
+    seen: list[str] = []
+    cursor: value_order.Cursor | None = None
+    while True:
+        found = await value_order.by_value(
+            pagination.reader(models.Task.find),
+            lambda doc: value_order.place(doc, field),
+            query or {},
+            field,
+            descending,
+            10,
+            cursor,
+            sample,
+            Span(matches=matches),
+        )
+        seen += [d.id for d in found[:9]]
+        if len(found) <= 9:
+            return seen
+        last = found[8]
+        cursor = (getattr(last, field), (pagination.aware(last.created_at), last.id))
+
+
+@pytest.mark.parametrize("descending", [False, True])
+async def test_a_wrong_sample_costs_reads_never_documents(descending: bool) -> None:
+    tasks = await seed()
+    samples = {
+        "empty": ValueSample((), 1.0),
+        "every value one (a heavy tie that is not there)": ValueSample((1,) * 50, 100.0),
+        "values nobody holds": ValueSample(tuple(range(1000, 1400, 7)), 3.0),
+        "the true values, standing for far too many": ValueSample(
+            tuple(sorted(t.progress for t in tasks)), 1000.0
+        ),
+    }
+    for label, sample in samples.items():
+        got = await read(tasks, "progress", descending, sample)
+        assert got == expected(tasks, "progress", descending), label
+    names = ValueSample(tuple(sorted(t.name for t in tasks[::3])), 3.0)
+    assert await read(tasks, "name", descending, names) == expected(tasks, "name", descending)
+    # a filter on the sorted field itself (a search), and one whose matches are known
+    search = {"name": {"$regex": "^name 0"}}
+    searched = [t for t in tasks if t.name.startswith("name 0")]
+    got = await read(tasks, "name", descending, names, search)
+    assert got == expected(searched, "name", descending)
+    failed = [t for t in tasks if t.status is TaskStatus.FAILED]
+    got = await read(tasks, "name", descending, names, {"status": "failed"}, len(failed))
+    assert got == expected(failed, "name", descending)
+
+
+async def test_a_cursor_of_another_type_or_order_is_refused(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    await seed(30)
+    text_cursor = value_order.encode("x", utcnow(), "task_1")
+    time_cursor = pagination.encode_cursor(utcnow(), "task_1")
+    for sort, after in (("PROGRESS", text_cursor), ("NAME", time_cursor)):
+        variables = {"after": after, "sort": {"field": sort, "direction": "ASC"}}
+        body = await gql(CONNECTION, variables, admin_token)
+        assert body["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", body
+
+
+async def test_a_sample_reads_about_its_target_at_any_size() -> None:
+    """The sample is a range of ids, so what it reads follows its target, not the collection."""
+    collection = models.Task.get_pymongo_collection()
+    read: dict[int, int] = {}
+    for n in (300, 3_000):
+        await collection.delete_many({})
+        await models.Task.insert_many(
+            [models.Task(name=f"t{i}", progress=i % 101) for i in range(n)]
+        )
+        sample = await value_order.take_sample(collection, "progress", "task", target=64)
+        assert 64 <= len(sample.values) <= 64 * 4 or (n == 300 and len(sample.values) == n)
+        assert sample.size == pytest.approx(n, rel=0.6)
+        read[n] = len(sample.values)
+    assert read[3_000] <= 4 * 64
