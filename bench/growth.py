@@ -10,7 +10,8 @@ reference read (one task by id, whose cost does not depend on the collection) is
 a shared machine out of the comparison.
 
 Reads over HTTP: GraphQL lists, connections (first page, a page after a cursor 500 deep, oldest
-first by `updatedAt` with `totalCount`), statistics, REST lists with their pagination block
+first by `updatedAt` with `totalCount`, by priority, by name, by progress, memories by
+importance), statistics, REST lists with their pagination block
 (an offset of 500 too), the immune scan and status, OCTOSPINE's health. Reads run in this
 process against the same database (the functions the server runs on a timer or per
 subscription): the queue's claim (the five queued tasks are leased during the warm-up at 1,000,
@@ -23,6 +24,7 @@ Results: printed, merged into bench/results.json (`growth: <read>`), figures in 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import statistics
 import tempfile
@@ -38,6 +40,7 @@ from pymongo import AsyncMongoClient
 from pymongo.errors import BulkWriteError
 
 from axonql import models
+from axonql.ids import HEX_DIGITS
 from axonql.models.event import event_id
 from axonql.scopes import ALL_SCOPES
 from axonql.services import memory_ops, queue, scheduler, tallies
@@ -75,6 +78,16 @@ WORKER = "agent_gworker"
 its task) whose progress is reported, as agents renew their leases."""
 
 
+def _spread(i: int) -> str:
+    """The i-th document's random-looking id digits, as `ids.new_id` makes them: pages by value
+    sample a field's values from a range of ids."""
+    return hashlib.blake2b(i.to_bytes(8, "big"), digest_size=HEX_DIGITS // 2).hexdigest()
+
+
+def task_id(i: int) -> str:
+    return f"task_{_spread(i)}"
+
+
 def _task(i: int, newest: datetime) -> dict[str, Any]:
     """The i-th newest task: completed (some failed), a few queued among the newest (HIGH
     priority and tagged `rare`: filters matching a handful), every tenth a learning task."""
@@ -82,7 +95,7 @@ def _task(i: int, newest: datetime) -> dict[str, Any]:
     status = "queued" if i < QUEUED else ("failed" if i % 50 == 0 else "completed")
     kind = "learning" if i % 10 == 3 else TYPES[i % len(TYPES)]
     return {
-        "_id": f"task_g{i:08d}",
+        "_id": task_id(i),
         "name": f"growth task {i}",
         "description": "",
         "type": kind,
@@ -139,13 +152,13 @@ def _memory(i: int, newest: datetime) -> dict[str, Any]:
     """The i-th newest memory; one (the same at every size) drifts past the alert level."""
     created = newest - i * SPACING
     return {
-        "_id": f"mem_g{i:08d}",
+        "_id": f"mem_{_spread(i)}",
         "type": ("semantic", "episodic", "procedural")[i % 3],
         "title": f"growth memory {i}",
         "content": f"what growth memory {i} remembers",
         "context": {},
         "tags": [],
-        "importance": 0.5,
+        "importance": (i * 37 % 100) / 100,
         "drift_score": 0.5 if i == 7 else 0.0,
         "access_count": 0,
         "last_accessed": None,
@@ -183,8 +196,8 @@ def _threat(i: int, newest: datetime) -> dict[str, Any]:
         "check": "expired_lease",
         "severity": "high",
         "description": "task lease expired",
-        "location": f"task:task_g{i:08d}",
-        "subject_id": f"task_g{i:08d}",
+        "location": f"task:{task_id(i)}",
+        "subject_id": task_id(i),
         "scan_id": "scan_g",
         "status": "resolved",
         "detections": 1,
@@ -213,7 +226,7 @@ async def _fill(database: Any, start: int, stop: int, newest: datetime) -> None:
         await database["threats"].insert_many([_threat(i, newest) for i in range(first, last)])
         seq = await event_log.take(last - first)
         batch = [
-            _event(seq + k, newest - i * SPACING, f"task_g{i:08d}")
+            _event(seq + k, newest - i * SPACING, task_id(i))
             for k, i in enumerate(range(first, last))
         ]
         try:
@@ -247,7 +260,7 @@ def _reads(
     http: httpx.AsyncClient, base: str, newest: datetime, settings: Settings, token: str
 ) -> dict[str, Read]:
     auth = {"Authorization": f"Bearer {token}"}
-    deep = encode_cursor(newest - DEEP * SPACING, f"task_g{DEEP:08d}")
+    deep = encode_cursor(newest - DEEP * SPACING, task_id(DEEP))
 
     def gql(query: str, variables: dict[str, Any] | None = None) -> Read:
         async def read() -> None:
@@ -283,7 +296,7 @@ def _reads(
         await queue.report_progress(settings, RUNNING, WORKER, 50)
 
     async def recall() -> None:
-        await memory_ops.recall("mem_g00000011", settings.memory_drift_alert_level)
+        await memory_ops.recall(f"mem_{_spread(11)}", settings.memory_drift_alert_level)
 
     async def lease() -> None:
         await scheduler.acquire_lease("bench", 30.0, "growth-bench")
@@ -293,7 +306,7 @@ def _reads(
         await scheduler.fire_event_triggers(now - timedelta(seconds=5), now)
 
     return {
-        REFERENCE: gql('{ task(id: "task_g00000007") { id name } }'),
+        REFERENCE: gql(f'{{ task(id: "{task_id(7)}") {{ id name }} }}'),
         "GraphQL tasks(limit: 20) with agents": gql(
             "{ tasks(filter: {limit: 20}) { id name status agent { id name } } }"
         ),
@@ -316,6 +329,18 @@ def _reads(
         ),
         "GraphQL tasksConnection by PRIORITY, highest first": gql(
             "{ tasksConnection(first: 20, sort: {field: PRIORITY, direction: DESC}) "
+            "{ edges { cursor node { id } } } }"
+        ),
+        "GraphQL tasksConnection by NAME": gql(
+            "{ tasksConnection(first: 20, sort: {field: NAME, direction: ASC}) "
+            "{ edges { cursor node { id } } } }"
+        ),
+        "GraphQL tasksConnection by PROGRESS, highest first": gql(
+            "{ tasksConnection(first: 20, sort: {field: PROGRESS, direction: DESC}) "
+            "{ edges { cursor node { id } } } }"
+        ),
+        "GraphQL memoriesConnection by IMPORTANCE, highest first": gql(
+            "{ memoriesConnection(first: 20, sort: {field: IMPORTANCE, direction: DESC}) "
             "{ edges { cursor node { id } } } }"
         ),
         "GraphQL taskStatistics": gql(

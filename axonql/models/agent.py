@@ -51,6 +51,7 @@ class Agent(Entity):
     class Settings:
         name = "agents"
         indexes = [
+            [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
             [("name", 1), ("created_at", 1)],  # sorted by value (value_order)
             "type",
             "status",

@@ -34,6 +34,7 @@ class Memory(Entity):
     class Settings:
         name = "memories"
         indexes = [
+            [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
             "type",
             "tags",
             [("importance", 1), ("created_at", 1)],  # sorted by value (value_order)

@@ -40,6 +40,7 @@ class Population(Entity):
     class Settings:
         name = "populations"
         indexes = [
+            [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
             [("name", 1), ("created_at", 1)],  # sorted by value (value_order)
             "specialization",
             [("fitness_best", 1), ("created_at", 1)],  # sorted by value (value_order)

@@ -96,6 +96,7 @@ class System(Entity):
     class Settings:
         name = "systems"
         indexes = [
+            [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
             pymongo.IndexModel("name", unique=True),
             "kind",
             "status",

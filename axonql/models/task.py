@@ -115,6 +115,7 @@ class Task(Entity):
     class Settings:
         name = "tasks"
         indexes = [
+            [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
             [("name", 1), ("created_at", 1)],  # sorted by value (value_order)
             "status",
             "type",

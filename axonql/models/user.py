@@ -48,6 +48,7 @@ class User(Entity):
     class Settings:
         name = "users"
         indexes = [
+            [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
             pymongo.IndexModel("username", unique=True),
             "email",
             "scopes",

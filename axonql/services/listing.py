@@ -175,6 +175,7 @@ class Listing(Generic[D, A]):
             cursor,
             sample,
             span,
+            nullable=type(None) in _types(self.model, name),
         )
         docs = found[:size]
         return Page(

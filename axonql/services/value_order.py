@@ -11,6 +11,7 @@ The sample only sizes the ranges: every document is found whatever it says.
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
@@ -136,6 +137,25 @@ def decode(after: str) -> Cursor:
     return value[0], (p.aware(value[1]), doc_id)
 
 
+def _above(value: Any) -> dict[str, Any]:
+    """Values greater than `value`, as `$gte` its successor: SecantusDB reads a `$gt` bound on
+    a compound index from the bound itself, through every document holding it."""
+    if isinstance(value, str):
+        return {"$gte": value + "\x00"}  # the least string after `value`
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        successor = math.nextafter(float(value), math.inf)
+        if abs(successor) < TINY:
+            successor = TINY if successor > 0 else 0.0
+        return {"$gte": successor}
+    return {"$gt": value}
+
+
+TINY = 1e-100
+"""SecantusDB's indexes misplace numbers closer to 0 than about 1e-150 (a bound of 5e-324
+matched nothing above it, measured), so a successor that small is rounded out to this: such
+values are not told apart from 0."""
+
+
 _IMPOSSIBLE = object()
 
 
@@ -174,12 +194,19 @@ class _Reading:
     def need(self) -> int:
         return self.want - len(self.found)
 
+    def _first(self, condition: Any) -> dict[str, Any]:
+        """The query with `condition` on the sorted field placed first: SecantusDB serves a
+        filter its compound indexes do not cover from the index of its first field (here the
+        sorted field's, so a range reads only its own documents)."""
+        rest = {name: c for name, c in self.query.items() if name != self.field}
+        return {self.field: condition, **rest}
+
     async def level(self, value: Any, count: float, within: tuple[datetime, str] | None) -> None:
         """`value`'s documents (about `count` of them) in `created_at` order, after `within`."""
         condition = _merged(self.query.get(self.field), {"$eq": value})
         if condition is _IMPOSSIBLE:
             return
-        narrowed = {**self.query, self.field: condition}
+        narrowed = self._first(condition)
         span = replace(self.span, matches=round(count), head=None)
         docs = await p.windows_of(
             self.fetch,
@@ -202,7 +229,7 @@ class _Reading:
         direction = pymongo.DESCENDING if self.descending else pymongo.ASCENDING
         order = [(self.field, direction), ("created_at", direction), ("_id", direction)]
         batch: list[Any] = []
-        for part in p.variants({**self.query, self.field: condition}):
+        for part in p.variants(self._first(condition)):
             batch += await self.fetch(part, order, self.need)
         batch.sort(key=self.key, reverse=self.descending)
         self.found.extend(batch[: self.need])
@@ -219,12 +246,14 @@ async def by_value(
     cursor: Cursor | None,
     sample: ValueSample,
     span: p.Span,
+    nullable: bool = True,
 ) -> list[T]:
     """The first `want` matches of `query` in (`field_name`, `created_at`, id) order after
     `cursor`, read as ranges of about a page each (see the module's docstring).
 
     `key` gives a document's place in that order; `span.matches`, when known, is how many
-    documents match `query` (a query matching at most a few pages is read whole).
+    documents match `query` (a query matching at most a few pages is read whole); documents
+    without a value (null first, as MongoDB orders them) are looked for when `nullable`.
     """
     reading = _Reading(fetch, key, query, field_name, descending, want, span, [])
     if span.matches is not None and span.matches <= p.SPARSE * want:
@@ -237,7 +266,13 @@ async def by_value(
     values = sample.counted()
     if descending:
         values.reverse()
-    after, before, through = ("$lt", "$gt", "$gte") if descending else ("$gt", "$lt", "$lte")
+    through = "$gte" if descending else "$lte"
+
+    def after(value: Any) -> dict[str, Any]:
+        return {"$lt": value} if descending else _above(value)
+
+    def before(value: Any) -> dict[str, Any]:
+        return _above(value) if descending else {"$lt": value}
 
     def beyond(value: Any, start: Any) -> bool:
         return bool(value < start) if descending else bool(value > start)
@@ -252,7 +287,7 @@ async def by_value(
                 return reading.found
         else:
             start = value
-    elif not descending:
+    elif not descending and nullable:
         await reading.level(None, nulls, None)
     ahead = [(v, n) for v, n in values if start is None or beyond(v, start)]
     target = reading.need * p.SLACK
@@ -267,16 +302,16 @@ async def by_value(
             if expected >= target:
                 end, through_end = v, True
                 break
-        bounds: dict[str, Any] = {} if start is None else {after: start}
+        bounds: dict[str, Any] = {} if start is None else after(start)
         if end is not None:
-            bounds[through if through_end else before] = end
+            bounds.update({through: end} if through_end else before(end))
         if not bounds:
             bounds = {"$ne": None}  # nothing sampled: every non-null value
         got = await reading.range(bounds)
         if reading.need <= 0:
             break
         if end is None:  # that range was open to the end
-            if descending:
+            if descending and nullable:
                 await reading.level(None, nulls, None)
             break
         if not through_end:  # `end` is a value many documents share
