@@ -296,6 +296,24 @@ async def test_new_patterns_today_come_from_counts_the_writes_keep(
     assert body["data"]["consciousness"]["learningProgress"]["newPatternsToday"] == 3
 
 
+async def test_past_days_memory_counts_are_forgotten_today_and_yesterday_kept() -> None:
+    """Each day leaves its own tally kind; the scheduler's pass (every second here) deletes
+    those before yesterday, never read again, by a range of the `kind` index."""
+    today = utcnow().date()
+    days = [today - timedelta(days=n) for n in range(4)]
+    deltas = tallies.Deltas()
+    deltas.add(tallies.MEMORIES, tallies.memory_cell(None, "short_term", "semantic"), 4)
+    for day in days:
+        deltas.add(tallies.memory_day_kind(day), "o=|y=semantic", 1)
+    await tallies.apply(deltas)
+    kept = {tallies.MEMORIES, tallies.memory_day_kind(today), tallies.memory_day_kind(days[1])}
+    async with asyncio.timeout(10):
+        while {t.kind for t in await models.Tally.find({}).to_list()} != kept:
+            await asyncio.sleep(0.1)
+    assert await tallies.forget_past_days(today) == 0
+    assert (await tallies.read(tallies.memory_day_kind(today))).counts == {"o=|y=semantic": 1}
+
+
 async def test_consciousness_level_out_of_range_changes_nothing(
     gql: GraphQLClient, admin_token: str
 ) -> None:

@@ -25,7 +25,7 @@ from axonql import models
 from axonql.errors import ValidationError
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
-from axonql.services import immune, queue, queue_heads
+from axonql.services import immune, queue, queue_heads, tallies
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lifecycle import counted
 from axonql.services.schedule import check_schedule, next_run
@@ -338,7 +338,8 @@ class Background:
             )
 
     async def tick(self) -> None:
-        """One scheduler step: renew the lease, then fire what is due."""
+        """One scheduler step: renew the lease, fire what is due, and forget the memory
+        counts of past days (`tallies.forget_past_days`)."""
         lease = await acquire_lease(self.owner, self.settings.scheduler_lock_seconds)
         self.is_leader = lease is not None
         if lease is None:
@@ -353,6 +354,7 @@ class Background:
         )
         if fired:
             self.state.replies.work_queued(fired)
+        await tallies.forget_past_days(now.date())
 
     async def _every(self, seconds: float, step: Callable[[], Awaitable[None]]) -> None:
         while True:

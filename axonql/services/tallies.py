@@ -52,7 +52,8 @@ from the counts, which claims write: raising the lows meets only the writes that
 MEMORY_DAYS = "memory_days"
 """Memories per day of creation (UTC), owning system and type, one kind per day
 (`memory_day_kind`): `newPatternsToday` reads one day's shards, however many memories are
-stored. Past days' shards stay behind, a few small documents each, and are never read."""
+stored. Days before yesterday are never read again; the scheduler's pass deletes their shards
+(`forget_past_days`)."""
 _RUN_FIELDS = {
     "ok": "successful_tasks",
     "bad": "failed_tasks",
@@ -273,6 +274,17 @@ def memory_fields(memory: models.Memory, prefix: str = "") -> dict[str, Any]:
 def memory_day_kind(day: date) -> str:
     """The kind counting the memories created on `day` (UTC)."""
     return f"{MEMORY_DAYS}:{day.isoformat()}"
+
+
+async def forget_past_days(today: date) -> int:
+    """Delete the memory-day shards of the days before yesterday (yesterday's stays: a memory
+    of it deleted just after midnight still moves its count); how many were deleted.
+
+    Kinds sort by date, so those days are one range of the `kind` index, empty most times.
+    """
+    before = memory_day_kind(today - timedelta(days=1))
+    past = {"kind": {"$gte": f"{MEMORY_DAYS}:", "$lt": before}}
+    return int((await _collection().delete_many(past)).deleted_count)
 
 
 def _memory_day_cell(system: str | None, type_: str | None) -> str:
