@@ -49,6 +49,7 @@ from axonql.services.pagination import encode_cursor
 from axonql.settings import Settings
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions import realtime
+from axonql.text_grams import grams
 from bench import benchmark
 from bench._results import figure, save
 from bench._stack import SECRET, Stack, calm, settle, timed
@@ -97,6 +98,7 @@ def _task(i: int, newest: datetime) -> dict[str, Any]:
     return {
         "_id": task_id(i),
         "name": f"growth task {i}",
+        "name_grams": grams(f"growth task {i}"),
         "description": "",
         "type": kind,
         "status": status,
@@ -357,6 +359,9 @@ def _reads(
         ),
         'GraphQL tasks(search: "task 1", limit: 20)': gql(
             '{ tasks(filter: {search: "task 1", limit: 20}) { id } }'
+        ),
+        'GraphQL tasks(search: "task 777", limit: 20) (rare)': gql(
+            '{ tasks(filter: {search: "task 777", limit: 20}) { id } }'
         ),
         "GraphQL memories(limit: 20)": gql("{ memories(filter: {limit: 20}) { id title } }"),
         "GraphQL memoryUsage": gql("{ memoryUsage { usedMemory fragmentation pools { used } } }"),

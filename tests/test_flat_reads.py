@@ -215,6 +215,7 @@ READS = {
     ),
     "tasks by tag": ("gql", '{ tasks(filter: {tags: ["rare"], limit: 20}) { id } }'),
     "tasks by search": ("gql", '{ tasks(filter: {search: "task 1", limit: 20}) { id } }'),
+    "tasks by a rare search": ("gql", '{ tasks(filter: {search: "task 150", limit: 20}) { id } }'),
     "memories page": ("gql", "{ memories(filter: {limit: 20}) { id } }"),
     "memory usage": ("gql", "{ memoryUsage { usedMemory fragmentation pools { pool used } } }"),
     "metrics, raw": ("gql", '{ metrics(type: CPU_USAGE, period: "1h") { value } }'),

@@ -7,6 +7,7 @@ sample (`value_order`): at any size a page costs about its own documents.
 
 from __future__ import annotations
 
+import re
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from axonql.services import tallies, value_order
 from axonql.services.pagination import (
     TIME_FIELDS,
     Count,
+    Fetch,
     Page,
     Span,
     counter,
@@ -33,6 +35,7 @@ from axonql.services.pagination import (
 )
 from axonql.services.value_order import ValueSamples
 from axonql.settings import Settings
+from axonql.text_grams import rarest
 
 D = TypeVar("D", bound=Document)
 A = TypeVar("A")
@@ -63,6 +66,21 @@ class Levels(Generic[A]):
 
 
 @dataclass(frozen=True)
+class Searched(Generic[A]):
+    """A text field that a filter searches for a substring (`query_filters.contains`), and
+    the field holding its three-character pieces (`text_grams`).
+
+    The database is asked for the documents holding the search's rarest piece (an indexed
+    equality, so a rare search reads about its matches) and the search is checked on those.
+    """
+
+    field: str
+    pieces: str
+    text: Callable[[A], str | None]
+    """The search typed, from the filter arguments (None: no search)."""
+
+
+@dataclass(frozen=True)
 class Listing(Generic[D, A]):
     """A collection's list and connection fields, so each area states only its filter's query.
 
@@ -70,7 +88,8 @@ class Listing(Generic[D, A]):
     `maintained`, when given, answers a total from the tallies (None: not covered, count);
     `kind` names the collection's tallies, whose `created_at` span sizes the time windows;
     `levels` pages a sort by a field of few values (see `Levels`); `id_prefix` is the
-    prefix of the collection's ids (`ids.new_id`), whose random rest samples it (`value_order`).
+    prefix of the collection's ids (`ids.new_id`), whose random rest samples it (`value_order`);
+    `searched`, a text field whose searches are read by their pieces (see `Searched`).
     """
 
     model: type[D]
@@ -79,6 +98,28 @@ class Listing(Generic[D, A]):
     kind: str | None = None
     levels: Levels[A] | None = None
     id_prefix: str = ""
+    searched: Searched[A] | None = None
+
+    def _served(self, args: A, query: dict[str, Any]) -> tuple[dict[str, Any], Fetch[D]]:
+        """What the database is asked for `query`, and the fetch that checks the rest: a
+        search of `searched` is asked as its rarest piece and checked on what that finds."""
+        found: Fetch[D] = reader(self.model.find)
+        searched = self.searched
+        text = searched.text(args) if searched is not None else None
+        piece = rarest(text) if text else None
+        if searched is None or piece is None or searched.field not in query:
+            return query, found
+        condition = query[searched.field]
+        pattern = re.compile(condition["$regex"], re.IGNORECASE)
+        served = {k: c for k, c in query.items() if k != searched.field}
+        served[searched.pieces] = piece
+
+        async def fetch(where: dict[str, Any], order: Any, limit: int) -> list[D]:
+            docs = await found(where, order, 0)  # the database reads them all anyway
+            kept = [d for d in docs if pattern.search(str(getattr(d, searched.field)))]
+            return kept[:limit] if limit else kept
+
+        return served, fetch
 
     async def _span(self, args: A) -> Span:
         if self.kind is None:
@@ -96,15 +137,16 @@ class Listing(Generic[D, A]):
     ) -> list[D]:
         """OCTOSPINE's lists: newest first, by limit and offset (at most `MAX_LIST_OFFSET`)."""
         size, skip = list_window(settings.max_page_size, limit, offset)
-        query = self.query(args)
+        served, fetch = self._served(args, self.query(args))
         page = await paginate(
             self.model,
-            query,
+            served,
             sort_field="created_at",
             descending=True,
             first=size,
             offset=skip,
             span=await self._span(args),
+            fetch=fetch,
         )
         return page.items
 
@@ -137,15 +179,17 @@ class Listing(Generic[D, A]):
                 has_next=len(found) > size,
                 has_previous=bool(after),
             )
+        served, fetch = self._served(args, query)
         return await paginate(
             self.model,
-            query,
+            served,
             sort_field=order.field,
             descending=order.descending,
             first=size,
             after=after,
             count=self._count(args, query),
             span=await self._span(args),
+            fetch=fetch,
         )
 
     async def _by_value(
@@ -165,10 +209,11 @@ class Listing(Generic[D, A]):
         collection = self.model.get_pymongo_collection()
         span = await self._span(args)
         sample = await samples.of(collection, name, self.id_prefix, span.count)
+        served, fetch = self._served(args, query)
         found = await value_order.by_value(
-            reader(self.model.find),
+            fetch,
             lambda doc: value_order.place(doc, name),
-            query,
+            served,
             name,
             order.descending,
             size + 1,
@@ -223,9 +268,11 @@ class Listing(Generic[D, A]):
                 continue  # before the cursor's level
             within = at[1] if at is not None and level == at[0] else None
             span = await self._span(narrowed)
-            query = self.query(narrowed)
+            query, fetch = self._served(narrowed, self.query(narrowed))
             need = want - len(found)
-            docs = await windows(self.model, query, "created_at", descending, need, within, span)
+            docs = await windows(
+                self.model, query, "created_at", descending, need, within, span, fetch
+            )
             found += [(level, doc) for doc in docs]
             if len(found) >= want:
                 break

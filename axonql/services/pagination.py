@@ -89,6 +89,7 @@ async def paginate(
     offset: int = 0,
     count: Count | None = None,
     span: Span | None = None,
+    fetch: Fetch[D] | None = None,
 ) -> Page[D]:
     """Documents matching `query`, ordered by the time field `sort_field` (`TIME_FIELDS`) then
     id, after a cursor or offset.
@@ -98,7 +99,7 @@ async def paginate(
     """
     cursor = decode_cursor(after) if after else None
     want = offset + first + 1
-    docs = await windows(model, query, sort_field, descending, want, cursor, span or Span())
+    docs = await windows(model, query, sort_field, descending, want, cursor, span or Span(), fetch)
     docs = docs[offset:]
     has_next = len(docs) > first
     docs = docs[:first]
@@ -191,15 +192,16 @@ async def windows(
     want: int,
     cursor: tuple[Any, str] | None,
     span: Span,
+    fetch: Fetch[D] | None = None,
 ) -> list[D]:
     """The first `want` documents of `model` matching `query` in `field` order (then id), read
-    as growing time windows (see `windows_of`)."""
+    as growing time windows (see `windows_of`) by `fetch` (default: the model's `find`)."""
 
     def key(doc: D) -> tuple[Any, str]:
         return aware(getattr(doc, field)), str(doc.id)
 
-    fetch: Fetch[D] = reader(model.find)
-    return await windows_of(fetch, key, query, field, descending, want, cursor, span)
+    read: Fetch[D] = fetch or reader(model.find)
+    return await windows_of(read, key, query, field, descending, want, cursor, span)
 
 
 def raw_reader(collection: Any, session: Any = None) -> Fetch[dict[str, Any]]:

@@ -19,11 +19,12 @@ from axonql.services import validation as v
 from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lifecycle import counted
-from axonql.services.listing import Levels, Listing
+from axonql.services.listing import Levels, Listing, Searched
 from axonql.services.query_filters import all_of, compact, contains, window
 from axonql.services.schedule import check_schedule, next_run
 from axonql.services.task_parameters import check_parameters
 from axonql.settings import Settings
+from axonql.text_grams import grams
 
 
 @dataclass
@@ -115,6 +116,7 @@ TASKS = Listing(
     tallies.TASKS,
     Levels("priority_rank", priority_levels),
     id_prefix="task",
+    searched=Searched("name", "name_grams", lambda f: f.search),
 )
 
 
@@ -139,6 +141,7 @@ class TaskDraft:
 def _apply(settings: Settings, task: models.Task, draft: TaskDraft) -> None:
     if draft.name is not None:
         task.name = v.text("name", draft.name, settings.max_name_length)
+        task.name_grams = grams(task.name)
     if draft.description is not None:
         task.description = v.text(
             "description", draft.description, settings.max_text_length, required=False
