@@ -1,6 +1,7 @@
 """Task searches read the tasks holding the search's rarest three-character piece, then check
 the search itself: every match is found (any case, any script), renames move a task's pieces,
-and tasks stored before pieces existed get theirs once."""
+and tasks stored before pieces existed get theirs once. Several tags are read by the first
+from its index and checked whole the same way."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 from axonql import models
 from axonql.services import name_pieces
 from axonql.text_grams import grams, rarest
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, RequestCommands
 
 NAMES = [
     "Deploy the API",
@@ -94,3 +95,51 @@ def test_the_rarest_piece_prefers_digits_and_rare_letters() -> None:
     assert rarest("jazz") in {"jaz", "azz"}
     assert rarest("ab") is None
     assert grams("ΟΔΟΣ") == grams("οδοσ") == ["οδο", "δοσ"]
+
+
+async def test_several_tags_read_by_the_first_and_checked_whole(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    tagged = {
+        "both": ["red", "blue"],
+        "both and more": ["blue", "green", "red"],
+        "red only": ["red"],
+        "blue only": ["blue"],
+        "none": [],
+    }
+    await models.Task.insert_many([models.Task(name=n, tags=t) for n, t in tagged.items()])
+    query = "query($t: [String!]) { tasks(filter: {tags: $t, limit: 50}) { name } }"
+    for tags in (["red", "blue"], ["blue", "red"], ["red", "blue", "green"], ["red", "red"]):
+        body = await gql(query, {"t": tags}, admin_token)
+        got = sorted(t["name"] for t in body["data"]["tasks"])
+        assert got == sorted(n for n, t in tagged.items() if set(tags) <= set(t)), tags
+    connection = """query($t: [String!]) { tasksConnection(first: 1, filter: {tags: $t},
+      sort: {field: NAME, direction: DESC}) { totalCount edges { node { name } } } }"""
+    body = await gql(connection, {"t": ["blue", "red"]}, admin_token)
+    assert body["data"]["tasksConnection"]["totalCount"] == 2
+    assert body["data"]["tasksConnection"]["edges"][0]["node"]["name"] == "both and more"
+
+
+async def test_what_the_database_is_asked_is_an_index_equality(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    """SecantusDB serves neither `$regex` nor `$all` from an index (it would read every task
+    of each window): the finds carry the piece and the first tag as equalities instead."""
+    await models.Task.insert_many([models.Task(name=n, tags=["a", "b"]) for n in NAMES])
+    reads = {
+        "search": ('{ tasks(filter: {search: "deploy", limit: 5}) { id } }', "name_grams"),
+        "tags": ('{ tasks(filter: {tags: ["a", "b"], limit: 5}) { id } }', "tags"),
+    }
+    for label, (read, field) in reads.items():
+        request_commands.commands.clear()
+        request_commands.keep = True
+        try:
+            body = await gql(read, token=admin_token)
+        finally:
+            request_commands.keep = False
+        assert not body.get("errors"), body
+        filters = [c["filter"] for c in request_commands.commands if c.get("find") == "tasks"]
+        assert filters, label
+        for where in filters:
+            assert isinstance(where.get(field), str), (label, where)
+            assert "name" not in where and "$all" not in str(where), (label, where)

@@ -101,22 +101,30 @@ class Listing(Generic[D, A]):
     searched: Searched[A] | None = None
 
     def _served(self, args: A, query: dict[str, Any]) -> tuple[dict[str, Any], Fetch[D]]:
-        """What the database is asked for `query`, and the fetch that checks the rest: a
-        search of `searched` is asked as its rarest piece and checked on what that finds."""
-        found: Fetch[D] = reader(self.model.find)
+        """What the database is asked for `query`, and the fetch that checks the rest on what
+        it finds: a search of `searched` is asked as its rarest piece, and several values
+        that must all be present (`$all`: tags) as the first (an index serves one equality)."""
+        served = dict(query)
+        checks: list[Callable[[D], bool]] = []
         searched = self.searched
         text = searched.text(args) if searched is not None else None
         piece = rarest(text) if text else None
-        if searched is None or piece is None or searched.field not in query:
+        if searched is not None and piece is not None and searched.field in query:
+            pattern = re.compile(query[searched.field]["$regex"], re.IGNORECASE)
+            del served[searched.field]
+            served[searched.pieces] = piece
+            checks.append(lambda d: bool(pattern.search(str(getattr(d, searched.field)))))
+        for name, condition in query.items():
+            if isinstance(condition, dict) and list(condition) == ["$all"] and condition["$all"]:
+                served[name] = condition["$all"][0]
+                checks.append(_holds_all(name, set(condition["$all"])))
+        found: Fetch[D] = reader(self.model.find)
+        if not checks:
             return query, found
-        condition = query[searched.field]
-        pattern = re.compile(condition["$regex"], re.IGNORECASE)
-        served = {k: c for k, c in query.items() if k != searched.field}
-        served[searched.pieces] = piece
 
         async def fetch(where: dict[str, Any], order: Any, limit: int) -> list[D]:
             docs = await found(where, order, 0)  # the database reads them all anyway
-            kept = [d for d in docs if pattern.search(str(getattr(d, searched.field)))]
+            kept = [d for d in docs if all(check(d) for check in checks)]
             return kept[:limit] if limit else kept
 
         return served, fetch
@@ -283,3 +291,8 @@ def _types(model: type[Document], name: str) -> set[type]:
     """The plain types a model's field may hold (`str | None` → {str, NoneType})."""
     annotation = model.model_fields[name].annotation
     return set(typing.get_args(annotation)) or {annotation}
+
+
+def _holds_all(name: str, wanted: set[Any]) -> Callable[[Any], bool]:
+    """Whether a document's array field `name` holds every one of `wanted`."""
+    return lambda doc: wanted <= set(getattr(doc, name) or ())
