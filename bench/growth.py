@@ -106,7 +106,7 @@ def _task(i: int, newest: datetime) -> dict[str, Any]:
         "priority_rank": 2 if status == "queued" else 1,
         "parameters": {},
         "required_capabilities": [],
-        "tags": ["rare"] if status == "queued" else ["common"],
+        "tags": ["rare", "urgent"] if status == "queued" else ["common"],
         "schedule": None,
         "next_run": None,
         "progress": 0 if status == "queued" else 100,
@@ -356,6 +356,9 @@ def _reads(
         ),
         'GraphQL tasks(tags: ["rare"], limit: 20)': gql(
             '{ tasks(filter: {tags: ["rare"], limit: 20}) { id } }'
+        ),
+        'GraphQL tasks(tags: ["rare", "urgent"], limit: 20)': gql(
+            '{ tasks(filter: {tags: ["rare", "urgent"], limit: 20}) { id } }'
         ),
         'GraphQL tasks(search: "task 1", limit: 20)': gql(
             '{ tasks(filter: {search: "task 1", limit: 20}) { id } }'
