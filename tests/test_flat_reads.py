@@ -18,7 +18,14 @@ from axonql.models.base import utcnow
 from axonql.models.event import event_id
 from axonql.models.system import SERVER_SYSTEM_ID, SYSTEM_METRICS, MetricName
 from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
-from axonql.services import immune, latest_metrics, memories, memory_ops, tallies
+from axonql.services import (
+    immune,
+    latest_metrics,
+    memories,
+    memory_ops,
+    name_pieces,
+    tallies,
+)
 from axonql.settings import Settings
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions.filters import EventFilter
@@ -31,6 +38,7 @@ QUEUED_AT = (7, 150, 290)  # the same few queued tasks at both sizes (also HIGH,
 MEASURED = ["sys_measured_a", "sys_measured_b"]  # systems with stored CPU/memory/disk samples
 READ_COLLECTIONS = {
     "tasks",
+    "task_names",
     "agents",
     "events",
     "tallies",
@@ -42,6 +50,7 @@ READ_COLLECTIONS = {
 }
 COLLECTIONS = (
     models.Task,
+    models.TaskName,
     models.Agent,
     models.Tally,
     models.Memory,
@@ -124,6 +133,7 @@ async def seed(n: int) -> None:
     await latest_metrics.fill(MEASURED)  # the samples were inserted directly, as above
     await models.Agent.insert_many([models.Agent(name=f"agent {i}") for i in range(n // 100)])
     await tallies.rebuild()  # inserted directly, as a bulk import would
+    await name_pieces.rebuild()
 
 
 async def matched(commands: list[dict[str, Any]]) -> int:

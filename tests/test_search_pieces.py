@@ -1,7 +1,8 @@
-"""Task searches read the tasks holding the search's rarest three-character piece, then check
-the search itself: every match is found (any case, any script), renames move a task's pieces,
-and tasks stored before pieces existed get theirs once. Several tags are read by the first
-from its index and checked whole the same way."""
+"""Task searches read the ids of the tasks holding the search's rarest three-character piece
+(`task_names`, kept from the task events), then those tasks, and check the search itself:
+every match is found (any case, any script), renames and deletions move the pieces, and tasks
+stored before pieces existed get theirs once. Several tags are read by the first from its index
+and checked whole the same way."""
 
 from __future__ import annotations
 
@@ -46,10 +47,16 @@ async def listed(gql: GraphQLClient, token: str, search: str) -> list[str]:
     return sorted(t["name"] for t in body["data"]["tasks"])
 
 
+async def insert(tasks: list[models.Task]) -> None:
+    """Tasks inserted directly, as a bulk import would: their pieces are rebuilt."""
+    await models.Task.insert_many(tasks)
+    await name_pieces.rebuild()
+
+
 async def test_a_search_finds_what_the_substring_match_finds(
     gql: GraphQLClient, admin_token: str
 ) -> None:
-    await models.Task.insert_many([models.Task(name=name) for name in NAMES])
+    await insert([models.Task(name=name) for name in NAMES])
     for search in SEARCHES:
         assert await listed(gql, admin_token, search) == matching(search), search
         seen: list[str] = []
@@ -64,29 +71,37 @@ async def test_a_search_finds_what_the_substring_match_finds(
         assert seen == matching(search), search
 
 
-async def test_a_rename_moves_the_pieces(gql: GraphQLClient, admin_token: str) -> None:
-    task = models.Task(name="Quarterly report")
-    await task.insert()
-    rename = "mutation($id: ID!) { updateTask(id: $id, input: {name: $n}) { id } }"
-    rename = rename.replace("$id: ID!)", "$id: ID!, $n: String!)")
-    body = await gql(rename, {"id": task.id, "n": "Zebra census"}, admin_token)
+async def test_a_rename_and_a_deletion_move_the_pieces(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    created = await gql(
+        'mutation { createTask(input: {name: "Quarterly report", type: "general"}) { id } }',
+        token=admin_token,
+    )
+    assert not created.get("errors"), created
+    task_id = created["data"]["createTask"]["id"]
+    assert await listed(gql, admin_token, "quarterly") == ["Quarterly report"]
+    rename = "mutation($id: ID!, $n: String!) { updateTask(id: $id, input: {name: $n}) { id } }"
+    body = await gql(rename, {"id": task_id, "n": "Zebra census"}, admin_token)
     assert not body.get("errors"), body
     assert await listed(gql, admin_token, "zebra") == ["Zebra census"]
     assert await listed(gql, admin_token, "quarterly") == []
-    stored = await models.Task.get_pymongo_collection().find_one({"_id": task.id})
+    stored = await models.TaskName.get_pymongo_collection().find_one({"_id": task_id})
     assert stored is not None and stored["name_grams"] == grams("Zebra census")
+    gone = await gql("mutation($id: ID!) { deleteTask(id: $id) }", {"id": task_id}, admin_token)
+    assert gone["data"]["deleteTask"] is True, gone
+    assert await models.TaskName.get_pymongo_collection().count_documents({}) == 0
+    assert await listed(gql, admin_token, "zebra") == []
 
 
 async def test_tasks_stored_without_pieces_get_them_once(
     gql: GraphQLClient, admin_token: str
 ) -> None:
-    collection = models.Task.get_pymongo_collection()
-    await models.Task.insert_many([models.Task(name=name) for name in NAMES])
-    await collection.update_many({}, {"$unset": {"name_grams": ""}})  # as stored before
+    await models.Task.insert_many([models.Task(name=name) for name in NAMES])  # no pieces
     assert await listed(gql, admin_token, "deploy") == []  # what a search reads is missing
     assert await name_pieces.ensure() == len(NAMES)
     assert await listed(gql, admin_token, "deploy") == matching("deploy")
-    await collection.update_many({}, {"$unset": {"name_grams": ""}})
+    await models.TaskName.get_pymongo_collection().delete_many({})
     assert await name_pieces.ensure() == 0  # marked done: a later start reads one document
 
 
@@ -107,7 +122,7 @@ async def test_several_tags_read_by_the_first_and_checked_whole(
         "blue only": ["blue"],
         "none": [],
     }
-    await models.Task.insert_many([models.Task(name=n, tags=t) for n, t in tagged.items()])
+    await insert([models.Task(name=n, tags=t) for n, t in tagged.items()])
     query = "query($t: [String!]) { tasks(filter: {tags: $t, limit: 50}) { name } }"
     for tags in (["red", "blue"], ["blue", "red"], ["red", "blue", "green"], ["red", "red"]):
         body = await gql(query, {"t": tags}, admin_token)
@@ -124,13 +139,17 @@ async def test_what_the_database_is_asked_is_an_index_equality(
     gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
 ) -> None:
     """SecantusDB serves neither `$regex` nor `$all` from an index (it would read every task
-    of each window): the finds carry the piece and the first tag as equalities instead."""
-    await models.Task.insert_many([models.Task(name=n, tags=["a", "b"]) for n in NAMES])
+    of each window): the finds carry a piece and the first tag as equalities instead."""
+    await insert([models.Task(name=n, tags=["a", "b"]) for n in NAMES])
     reads = {
-        "search": ('{ tasks(filter: {search: "deploy", limit: 5}) { id } }', "name_grams"),
-        "tags": ('{ tasks(filter: {tags: ["a", "b"], limit: 5}) { id } }', "tags"),
+        "search": (
+            '{ tasks(filter: {search: "deploy", limit: 5}) { id } }',
+            "task_names",
+            "name_grams",
+        ),
+        "tags": ('{ tasks(filter: {tags: ["a", "b"], limit: 5}) { id } }', "tasks", "tags"),
     }
-    for label, (read, field) in reads.items():
+    for label, (read, collection, field) in reads.items():
         request_commands.commands.clear()
         request_commands.keep = True
         try:
@@ -138,8 +157,12 @@ async def test_what_the_database_is_asked_is_an_index_equality(
         finally:
             request_commands.keep = False
         assert not body.get("errors"), body
-        filters = [c["filter"] for c in request_commands.commands if c.get("find") == "tasks"]
-        assert filters, label
-        for where in filters:
+        finds = [c for c in request_commands.commands if "find" in c]
+        asked = [c["filter"] for c in finds if c["find"] == collection]
+        assert asked, label
+        for where in asked:
             assert isinstance(where.get(field), str), (label, where)
             assert "name" not in where and "$all" not in str(where), (label, where)
+        if collection == "task_names":  # then the tasks it names, by id (point lookups)
+            by_id = [c["filter"] for c in finds if c["find"] == "tasks"]
+            assert by_id and all(list(where) == ["_id"] for where in by_id), by_id

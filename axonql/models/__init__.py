@@ -18,7 +18,7 @@ from axonql.models.simulation import (
 )
 from axonql.models.system import MetricRollup, MetricSample, System
 from axonql.models.tally import Tally
-from axonql.models.task import Task
+from axonql.models.task import Task, TaskName
 from axonql.models.threat import ImmuneScan, Threat
 from axonql.models.user import ApiKey, LearningSession, RefreshToken, RevokedSession, User
 
@@ -27,6 +27,7 @@ ALL_DOCUMENTS: list[type[Document]] = [
     MetricSample,
     MetricRollup,
     Task,
+    TaskName,
     Agent,
     User,
     LearningSession,
@@ -79,6 +80,7 @@ __all__ = [
     "System",
     "Tally",
     "Task",
+    "TaskName",
     "Threat",
     "User",
 ]

@@ -7,11 +7,11 @@ from enum import StrEnum
 from typing import Any
 
 import pymongo
-from pydantic import BaseModel, Field, model_validator
+from beanie import Document
+from pydantic import BaseModel, Field
 
 from axonql.ids import new_id
 from axonql.models.base import Entity
-from axonql.text_grams import grams
 
 
 class TaskStatus(StrEnum):
@@ -112,14 +112,6 @@ class Task(Entity):
     queued_at: datetime | None = None
     # What the running agent last reported beside its progress (epoch, metrics …).
     progress_details: dict[str, Any] | None = None
-    # The name's three-character pieces (`text_grams`): a search reads the tasks holding its
-    # rarest piece. Set from `name` whenever a task is made; a rename sets it again.
-    name_grams: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _pieces_of_name(self) -> Task:
-        self.name_grams = grams(self.name)
-        return self
 
     class Settings:
         name = "tasks"
@@ -163,5 +155,20 @@ class Task(Entity):
             [("is_automation", 1), ("parent_id", 1), ("created_at", 1)],
             [("is_automation", 1), ("priority", 1), ("created_at", 1)],
             [("is_automation", 1), ("tags", 1), ("created_at", 1)],  # one tag (`all_of`)
-            [("is_automation", 1), ("name_grams", 1), ("created_at", 1)],  # a search's piece
         ]
+
+
+class TaskName(Document):
+    """The three-character pieces of one task's name (`text_grams`), kept beside the task from
+    its events (`services/name_pieces`): a search reads the tasks holding its rarest piece from
+    this index, and no write of the task itself (progress, a claim) has more index entries to
+    rewrite."""
+
+    id: str  # type: ignore[assignment]  # the task's id
+    is_automation: bool = False
+    created_at: datetime
+    name_grams: list[str] = Field(default_factory=list)
+
+    class Settings:
+        name = "task_names"
+        indexes = [[("is_automation", 1), ("name_grams", 1), ("created_at", 1)]]

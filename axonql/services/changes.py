@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-DERIVED = frozenset({"updated_at", "revision", "priority_rank", "name_grams"})
+DERIVED = frozenset({"updated_at", "revision", "priority_rank"})
 """Kept in step by every write (or computed from another field): never news on their own."""
 
 

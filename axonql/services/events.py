@@ -38,7 +38,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from axonql.errors import Conflict
 from axonql.models import Event
-from axonql.services import tallies
+from axonql.services import name_pieces, tallies
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions import snapshots
 from axonql.subscriptions.log import EventLog
@@ -240,11 +240,13 @@ async def _try_once(
 
 
 async def _commit(change: Change, session: AsyncClientSession) -> None:
-    """Snapshot the subjects, number and insert the events, write the counts, and commit."""
+    """Snapshot the subjects, number and insert the events, write the counts and the name
+    pieces, and commit."""
     if change.events:
         await snapshots.attach(change.events, session, change.written)
         await event_log.store(change.events, session)
     await tallies.apply(change.counts(), session, change.shard)
+    await name_pieces.apply(change.events, session)
     for attempt in range(3):
         try:
             await session.commit_transaction()
@@ -291,4 +293,5 @@ async def _two_steps(
                 if attempt + 1 == STORE_ATTEMPTS or not exc.has_error_label(event_log.TRANSIENT):
                     raise
     await tallies.apply(change.counts())
+    await name_pieces.apply(change.events)
     return result, change.events

@@ -67,17 +67,18 @@ class Levels(Generic[A]):
 
 @dataclass(frozen=True)
 class Searched(Generic[A]):
-    """A text field that a filter searches for a substring (`query_filters.contains`), and
-    the field holding its three-character pieces (`text_grams`).
+    """A text field that a filter searches for a substring (`query_filters.contains`), with
+    the collection keeping its three-character pieces (`text_grams`, `services/name_pieces`).
 
-    The database is asked for the documents holding the search's rarest piece (an indexed
-    equality, so a rare search reads about its matches) and the search is checked on those.
+    A newest-first page whose only other filter is the automation flag (and a creation window)
+    reads the ids holding the search's rarest piece from that collection's index, then those
+    documents by id, and checks the search on them: a rare search reads about its matches.
     """
 
     field: str
-    pieces: str
     text: Callable[[A], str | None]
     """The search typed, from the filter arguments (None: no search)."""
+    pieces: type[Document]
 
 
 @dataclass(frozen=True)
@@ -100,34 +101,48 @@ class Listing(Generic[D, A]):
     id_prefix: str = ""
     searched: Searched[A] | None = None
 
-    def _served(self, args: A, query: dict[str, Any]) -> tuple[dict[str, Any], Fetch[D]]:
-        """What the database is asked for `query`, and the fetch that checks the rest on what
-        it finds: a search of `searched` is asked as its rarest piece, and several values
-        that must all be present (`$all`: tags) as the first (an index serves one equality)."""
+    def _served(
+        self, args: A, query: dict[str, Any], order: str = "created_at"
+    ) -> tuple[dict[str, Any], Fetch[D]]:
+        """What the database is asked for `query` read in `order`, and the fetch that checks
+        the rest on what it finds: several values that must all be present (`$all`: tags) are
+        asked as the first (an index serves one equality); a search of `searched` is checked
+        here, and asked of its pieces when it can be (see `Searched`)."""
         served = dict(query)
         checks: list[Callable[[D], bool]] = []
-        searched = self.searched
-        text = searched.text(args) if searched is not None else None
-        piece = rarest(text) if text else None
-        if searched is not None and piece is not None and searched.field in query:
-            pattern = re.compile(query[searched.field]["$regex"], re.IGNORECASE)
-            del served[searched.field]
-            served[searched.pieces] = piece
-            checks.append(lambda d: bool(pattern.search(str(getattr(d, searched.field)))))
         for name, condition in query.items():
             if isinstance(condition, dict) and list(condition) == ["$all"] and condition["$all"]:
                 served[name] = condition["$all"][0]
                 checks.append(_holds_all(name, set(condition["$all"])))
+        searched = self.searched
+        text = searched.text(args) if searched is not None else None
+        if searched is not None and text and searched.field in query:
+            pattern = re.compile(query[searched.field]["$regex"], re.IGNORECASE)
+            del served[searched.field]
+            checks.append(lambda d: bool(pattern.search(str(getattr(d, searched.field)))))
+            piece = rarest(text)
+            if piece is not None and order == "created_at" and set(served) <= PIECES_KEYS:
+                served["name_grams"] = piece
+                return served, self._by_pieces(searched.pieces, checks)
         found: Fetch[D] = reader(self.model.find)
         if not checks:
             return query, found
+        return served, _checked(found, checks)
+
+    def _by_pieces(self, pieces: type[Document], checks: list[Callable[[D], bool]]) -> Fetch[D]:
+        """A fetch that asks the pieces' collection, then reads what it names by id (point
+        lookups) and keeps those passing `checks`, in the pieces' order."""
+        ids_of = reader(lambda where: pieces.get_pymongo_collection().find(where, {"_id": 1}))
 
         async def fetch(where: dict[str, Any], order: Any, limit: int) -> list[D]:
-            docs = await found(where, order, 0)  # the database reads them all anyway
-            kept = [d for d in docs if all(check(d) for check in checks)]
+            ids = [str(found["_id"]) for found in await ids_of(where, order, 0)]
+            if not ids:
+                return []
+            docs = {str(d.id): d for d in await self.model.find({"_id": {"$in": ids}}).to_list()}
+            kept = [docs[i] for i in ids if i in docs and all(c(docs[i]) for c in checks)]
             return kept[:limit] if limit else kept
 
-        return served, fetch
+        return fetch
 
     async def _span(self, args: A) -> Span:
         if self.kind is None:
@@ -187,7 +202,7 @@ class Listing(Generic[D, A]):
                 has_next=len(found) > size,
                 has_previous=bool(after),
             )
-        served, fetch = self._served(args, query)
+        served, fetch = self._served(args, query, order.field)
         return await paginate(
             self.model,
             served,
@@ -217,7 +232,7 @@ class Listing(Generic[D, A]):
         collection = self.model.get_pymongo_collection()
         span = await self._span(args)
         sample = await samples.of(collection, name, self.id_prefix, span.count)
-        served, fetch = self._served(args, query)
+        served, fetch = self._served(args, query, name)
         found = await value_order.by_value(
             fetch,
             lambda doc: value_order.place(doc, name),
@@ -276,7 +291,7 @@ class Listing(Generic[D, A]):
                 continue  # before the cursor's level
             within = at[1] if at is not None and level == at[0] else None
             span = await self._span(narrowed)
-            query, fetch = self._served(narrowed, self.query(narrowed))
+            query, fetch = self._served(narrowed, self.query(narrowed), levels.field)
             need = want - len(found)
             docs = await windows(
                 self.model, query, "created_at", descending, need, within, span, fetch
@@ -291,6 +306,21 @@ def _types(model: type[Document], name: str) -> set[type]:
     """The plain types a model's field may hold (`str | None` → {str, NoneType})."""
     annotation = model.model_fields[name].annotation
     return set(typing.get_args(annotation)) or {annotation}
+
+
+PIECES_KEYS = frozenset({"is_automation", "created_at"})
+"""The filters a search's pieces carry besides the pieces themselves."""
+
+
+def _checked(fetch: Fetch[D], checks: list[Callable[[D], bool]]) -> Fetch[D]:
+    """`fetch`, keeping what passes every check (the database reads the window whole anyway,
+    so it is asked for all of it, and the limit applies after the checks)."""
+
+    async def checked(where: dict[str, Any], order: Any, limit: int) -> list[D]:
+        kept = [d for d in await fetch(where, order, 0) if all(c(d) for c in checks)]
+        return kept[:limit] if limit else kept
+
+    return checked
 
 
 def _holds_all(name: str, wanted: set[Any]) -> Callable[[Any], bool]:

@@ -24,7 +24,6 @@ from axonql.services.query_filters import all_of, compact, contains, window
 from axonql.services.schedule import check_schedule, next_run
 from axonql.services.task_parameters import check_parameters
 from axonql.settings import Settings
-from axonql.text_grams import grams
 
 
 @dataclass
@@ -116,7 +115,7 @@ TASKS = Listing(
     tallies.TASKS,
     Levels("priority_rank", priority_levels),
     id_prefix="task",
-    searched=Searched("name", "name_grams", lambda f: f.search),
+    searched=Searched("name", lambda f: f.search, models.TaskName),
 )
 
 
@@ -141,7 +140,6 @@ class TaskDraft:
 def _apply(settings: Settings, task: models.Task, draft: TaskDraft) -> None:
     if draft.name is not None:
         task.name = v.text("name", draft.name, settings.max_name_length)
-        task.name_grams = grams(task.name)
     if draft.description is not None:
         task.description = v.text(
             "description", draft.description, settings.max_text_length, required=False
