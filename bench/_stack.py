@@ -42,8 +42,10 @@ class Stack:
         self.base = f"http://127.0.0.1:{self.port}"
         self.url = f"{self.base}/graphql"
         binary = Path(sys.executable).parent / "secantusd-py"
+        # `:memory:` holds everything in WiredTiger's cache: the growth benchmark's 100,000
+        # stage overflowed the default 1G (WT_CACHE_FULL on an insert), so it gets 4G
         storage = ("--storage-path", str(home / "db"), "--sync-on-commit") if durable else (
-            "--storage-path", ":memory:"
+            "--storage-path", ":memory:", "--cache-size", "4G"
         )  # fmt: skip
         self.db = subprocess.Popen(
             [

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,6 +186,17 @@ class RequestCommands(monitoring.CommandListener):
 
     def failed(self, event: monitoring.CommandFailedEvent) -> None:
         pass
+
+    @contextlib.contextmanager
+    def kept(self) -> Iterator[list[dict[str, Any]]]:
+        """Keep whole the commands sent meanwhile (and only those): `with commands.kept() as
+        sent: ...`."""
+        self.commands.clear()
+        self.keep = True
+        try:
+            yield self.commands
+        finally:
+            self.keep = False
 
     def writes(self) -> list[str]:
         return [n for n in self.names if n.split(" ", 1)[0] in WRITE_COMMANDS]

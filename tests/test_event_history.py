@@ -83,12 +83,8 @@ async def test_history_reads_do_not_grow_with_the_log(
         deep = await seed(n)
         found: dict[str, int] = {}
         for name, read in READS.items():
-            request_commands.commands.clear()
-            request_commands.keep = True
-            try:
+            with request_commands.kept():
                 body = await gql(read, {"after": deep} if "$after" in read else None, admin_token)
-            finally:
-                request_commands.keep = False
             assert not body.get("errors"), body
             found[name] = await matched(request_commands.commands)
         measured[n] = found

@@ -274,22 +274,18 @@ async def costs(
             assert not (await gql(read, token=token)).get("errors")
     found: dict[str, int] = {}
     for name, (kind, read) in READS.items():
-        commands.commands.clear()
-        commands.keep = True
         after = cursor
         if "PRIORITY" in read:
             after = priority_cursor
         elif "NAME" in read:
             after = name_cursor
-        try:
+        with commands.kept():
             if kind == "gql":
                 body = await gql(read, {"after": after} if "$after" in read else None, token)
                 assert not body.get("errors"), body
             else:
                 response = await http.get(read, headers={"Authorization": f"Bearer {token}"})
                 assert response.status_code == 200, response.text
-        finally:
-            commands.keep = False
         found[name] = await matched(commands.commands)
     return found
 
@@ -454,12 +450,8 @@ async def test_a_claim_reads_about_as_many_tasks_with_3000_queued_as_with_300(
         urgent, oldest = await _backlog(n)
         read[n] = []
         for expected in (urgent, oldest):
-            request_commands.commands.clear()
-            request_commands.keep = True
-            try:
+            with request_commands.kept():
                 claimed = await claim(gql, key, caps=["backlog"])
-            finally:
-                request_commands.keep = False
             assert claimed is not None and claimed["id"] == expected, (n, claimed)
             read[n].append(await matched(request_commands.commands))
             task_reads = [
@@ -622,12 +614,8 @@ async def test_a_long_raw_series_reads_about_the_samples_it_returns(
             for i in range(6_000)
         ]
     )
-    request_commands.commands.clear()
-    request_commands.keep = True
-    try:
+    with request_commands.kept():
         body = await gql('{ metrics(type: CPU_USAGE, period: "30d") { value } }', token=admin_token)
-    finally:
-        request_commands.keep = False
     values = [point["value"] for point in body["data"]["metrics"]]
     assert values == [float(i) for i in reversed(range(2_000))]  # oldest first
     assert await matched(request_commands.commands) <= 3_000

@@ -108,14 +108,10 @@ async def test_a_move_reads_its_task_by_id_alone_and_checks_the_rest_itself(
     _, other = await register(gql, admin_token, "not the holder", [])
     task_id = await queued_task(gql, admin_token)
     assert (await claim(gql, key) or {}).get("id") == task_id
-    request_commands.commands.clear()
-    request_commands.keep = True
-    try:
+    with request_commands.kept():
         refused = await gql(COMPLETE, {"id": task_id, "r": {}}, other)
         done = await gql(COMPLETE, {"id": task_id, "r": {}}, key)
         again = await gql(COMPLETE, {"id": task_id, "r": {}}, key)
-    finally:
-        request_commands.keep = False
     assert error_codes(refused) == ["AUTHORIZATION_DENIED"], refused
     assert done["data"]["completeTask"]["status"] == "COMPLETED", done
     assert error_codes(again) == ["ILLEGAL_TRANSITION"], again

@@ -150,12 +150,8 @@ async def test_what_the_database_is_asked_is_an_index_equality(
         "tags": ('{ tasks(filter: {tags: ["a", "b"], limit: 5}) { id } }', "tasks", "tags"),
     }
     for label, (read, collection, field) in reads.items():
-        request_commands.commands.clear()
-        request_commands.keep = True
-        try:
+        with request_commands.kept():
             body = await gql(read, token=admin_token)
-        finally:
-            request_commands.keep = False
         assert not body.get("errors"), body
         finds = [c for c in request_commands.commands if "find" in c]
         asked = [c["filter"] for c in finds if c["find"] == collection]

@@ -271,12 +271,8 @@ async def test_new_patterns_today_come_from_counts_the_writes_keep(
     semantic = [await store("semantic") for _ in range(3)]
     await store("procedural")
     episodic = await store("episodic")
-    request_commands.commands.clear()
-    request_commands.keep = True
-    try:
+    with request_commands.kept():
         body = await gql(NEW_PATTERNS, token=admin_token)
-    finally:
-        request_commands.keep = False
     assert body["data"]["consciousness"]["learningProgress"] == {
         "totalPatterns": 4,
         "newPatternsToday": 4,
