@@ -25,8 +25,6 @@ from axonql.services.pagination import (
     Page,
     Span,
     counter,
-    decode_cursor,
-    encode_cursor,
     list_window,
     paginate,
     reader,
@@ -131,18 +129,17 @@ class Listing(Generic[D, A]):
 
     def _by_pieces(self, pieces: type[Document], checks: list[Callable[[D], bool]]) -> Fetch[D]:
         """A fetch that asks the pieces' collection, then reads what it names by id (point
-        lookups) and keeps those passing `checks`, in the pieces' order."""
+        lookups), in the pieces' order, keeping those passing `checks`."""
         ids_of = reader(lambda where: pieces.get_pymongo_collection().find(where, {"_id": 1}))
 
         async def fetch(where: dict[str, Any], order: Any, limit: int) -> list[D]:
-            ids = [str(found["_id"]) for found in await ids_of(where, order, 0)]
+            ids = [str(found["_id"]) for found in await ids_of(where, order, limit)]
             if not ids:
                 return []
             docs = {str(d.id): d for d in await self.model.find({"_id": {"$in": ids}}).to_list()}
-            kept = [docs[i] for i in ids if i in docs and all(c(docs[i]) for c in checks)]
-            return kept[:limit] if limit else kept
+            return [docs[i] for i in ids if i in docs]
 
-        return fetch
+        return _checked(fetch, checks)
 
     async def _span(self, args: A) -> Span:
         if self.kind is None:
@@ -195,7 +192,7 @@ class Listing(Generic[D, A]):
             return Page(
                 items=[doc for _, doc in found[:size]],
                 cursors=[
-                    encode_cursor([level, doc.created_at], str(doc.id))
+                    value_order.encode(level, doc.created_at, str(doc.id))
                     for level, doc in found[:size]
                 ],
                 count=self._count(args, query),
@@ -273,17 +270,12 @@ class Listing(Generic[D, A]):
     ) -> list[tuple[int, D]]:
         """The first `want` matches (with their level) by level, then `created_at`, then id,
         after the cursor."""
-        at: tuple[int, tuple[Any, str]] | None = None
+        at: tuple[int, tuple[datetime, str]] | None = None
         if after:
-            value, doc_id = decode_cursor(after)
-            if not (
-                isinstance(value, list)
-                and len(value) == 2
-                and isinstance(value[0], int)
-                and isinstance(value[1], datetime)
-            ):  # not a cursor of this order
+            mark, mark_time = value_order.decode(after)
+            if not isinstance(mark, int) or isinstance(mark, bool):  # not of this order
                 raise ValidationError("malformed cursor", field="after")
-            at = value[0], (value[1], doc_id)
+            at = mark, mark_time
         ordered = levels.narrow(args)
         found: list[tuple[int, D]] = []
         for level, narrowed in reversed(ordered) if descending else ordered:

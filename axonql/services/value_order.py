@@ -194,6 +194,12 @@ class _Reading:
     def need(self) -> int:
         return self.want - len(self.found)
 
+    @property
+    def order(self) -> list[tuple[str, int]]:
+        """(field, `created_at`, id), in the sort's direction."""
+        direction = pymongo.DESCENDING if self.descending else pymongo.ASCENDING
+        return [(self.field, direction), ("created_at", direction), ("_id", direction)]
+
     def _first(self, condition: Any) -> dict[str, Any]:
         """The query with `condition` on the sorted field placed first: SecantusDB serves a
         filter its compound indexes do not cover from the index of its first field (here the
@@ -226,11 +232,9 @@ class _Reading:
         condition = _merged(self.query.get(self.field), bounds)
         if condition is _IMPOSSIBLE:
             return 0
-        direction = pymongo.DESCENDING if self.descending else pymongo.ASCENDING
-        order = [(self.field, direction), ("created_at", direction), ("_id", direction)]
         batch: list[Any] = []
         for part in p.variants(self._first(condition)):
-            batch += await self.fetch(part, order, self.need)
+            batch += await self.fetch(part, self.order, self.need)
         batch.sort(key=self.key, reverse=self.descending)
         self.found.extend(batch[: self.need])
         return len(batch)
@@ -328,11 +332,9 @@ async def by_value(
 
 async def _whole(reading: _Reading, cursor: Cursor | None) -> list[Any]:
     """A query matching a few pages: every match, in order, after the cursor."""
-    direction = pymongo.DESCENDING if reading.descending else pymongo.ASCENDING
-    order = [(reading.field, direction), ("created_at", direction), ("_id", direction)]
     batch: list[Any] = []
     for part in p.variants(reading.query):
-        batch += await reading.fetch(part, order, 0)
+        batch += await reading.fetch(part, reading.order, 0)
     batch.sort(key=reading.key, reverse=reading.descending)
     if cursor is not None:
         value, (created, doc_id) = cursor
