@@ -162,3 +162,13 @@ async def test_what_the_database_is_asked_is_an_index_equality(
         if collection == "task_names":  # then the tasks it names, by id (point lookups)
             by_id = [c["filter"] for c in finds if c["find"] == "tasks"]
             assert by_id and all(list(where) == ["_id"] for where in by_id), by_id
+
+
+async def test_a_search_longer_than_searched_reads_pieces_of_what_is_searched(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    """A search is cut to its first 100 characters; its pieces come from those, so a name
+    holding them is found whatever the rest of the search says."""
+    head = "report " * 14 + "xy"  # 100 characters
+    await insert([models.Task(name=head + " tail"), models.Task(name="other")])
+    assert await listed(gql, admin_token, head + " 9999999") == [head + " tail"]

@@ -75,7 +75,8 @@ class Searched(Generic[A]):
 
     field: str
     text: Callable[[A], str | None]
-    """The search typed, from the filter arguments (None: no search)."""
+    """What the search looks for, from the filter arguments (`query_filters.search_text`;
+    None: no search)."""
     pieces: type[Document]
 
 

@@ -29,9 +29,15 @@ def literal(text: str) -> str:
     return re.escape(text).replace("\x00", "\\x00")
 
 
+def search_text(text: str | None, limit: int = MAX_SEARCH_LENGTH) -> str | None:
+    """What a search looks for: the text as typed, its first `limit` characters."""
+    return text[:limit] if text else None
+
+
 def contains(text: str | None, limit: int = MAX_SEARCH_LENGTH) -> dict[str, Any] | None:
     """A case-insensitive substring match of the text as typed (never a user regex)."""
-    return {"$regex": literal(text[:limit]), "$options": "i"} if text else None
+    searched = search_text(text, limit)
+    return {"$regex": literal(searched), "$options": "i"} if searched else None
 
 
 def all_of(values: list[str] | None) -> Any:

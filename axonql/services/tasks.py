@@ -20,7 +20,7 @@ from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lifecycle import counted
 from axonql.services.listing import Levels, Listing, Searched
-from axonql.services.query_filters import all_of, compact, contains, window
+from axonql.services.query_filters import all_of, compact, contains, search_text, window
 from axonql.services.schedule import check_schedule, next_run
 from axonql.services.task_parameters import check_parameters
 from axonql.settings import Settings
@@ -115,7 +115,7 @@ TASKS = Listing(
     tallies.TASKS,
     Levels("priority_rank", priority_levels),
     id_prefix="task",
-    searched=Searched("name", lambda f: f.search, models.TaskName),
+    searched=Searched("name", lambda f: search_text(f.search), models.TaskName),
 )
 
 
