@@ -14,9 +14,10 @@ first by `updatedAt` with `totalCount`, by priority, by name, by progress, memor
 importance), statistics, REST lists with their pagination block
 (an offset of 500 too), the immune scan and status, OCTOSPINE's health. Reads run in this
 process against the same database (the functions the server runs on a timer or per
-subscription): the queue's claim (the five queued tasks are leased during the warm-up at 1,000,
-so it measures the claim's search; the claim's write is by id), the reaper, the scheduler, and
-the event-log resume check.
+subscription): the queue's claim (of an agent offering none of the capability the five queued
+tasks require, so it measures the claim's search at every size and leases nothing: a task
+leased at 1,000 would be "stuck" for the scan by the 100,000 stage), the reaper, the
+scheduler, and the event-log resume check.
 
 Results: printed, merged into bench/results.json (`growth: <read>`), figures in BENCHMARKS.md.
 """
@@ -92,7 +93,8 @@ def task_id(i: int) -> str:
 
 def _task(i: int, newest: datetime) -> dict[str, Any]:
     """The i-th newest task: completed (some failed), a few queued among the newest (HIGH
-    priority and tagged `rare`: filters matching a handful), every tenth a learning task."""
+    priority and tagged `rare`: filters matching a handful; requiring the workers' `growth`
+    capability), every tenth a learning task."""
     created = newest - i * SPACING
     status = "queued" if i < QUEUED else ("failed" if i % 50 == 0 else "completed")
     kind = "learning" if i % 10 == 3 else TYPES[i % len(TYPES)]
@@ -105,7 +107,7 @@ def _task(i: int, newest: datetime) -> dict[str, Any]:
         "priority": "high" if status == "queued" else "medium",
         "priority_rank": 2 if status == "queued" else 1,
         "parameters": {},
-        "required_capabilities": [],
+        "required_capabilities": ["growth"] if status == "queued" else [],
         "tags": ["rare", "urgent"] if status == "queued" else ["common"],
         "schedule": None,
         "next_run": None,
@@ -364,8 +366,14 @@ def _reads(
         'GraphQL tasks(search: "task 1", limit: 20)': gql(
             '{ tasks(filter: {search: "task 1", limit: 20}) { id } }'
         ),
-        'GraphQL tasks(search: "task 777", limit: 20) (rare)': gql(
-            '{ tasks(filter: {search: "task 777", limit: 20}) { id } }'
+        'GraphQL tasks(search: "running", limit: 20) (one match)': gql(
+            '{ tasks(filter: {search: "running", limit: 20}) { id } }'
+        ),
+        'GraphQL tasks(search: "running", status: COMPLETED) (rare search)': gql(
+            '{ tasks(filter: {search: "running", status: COMPLETED, limit: 20}) { id } }'
+        ),
+        'GraphQL tasks(search: "growth", status: QUEUED) (rare status)': gql(
+            '{ tasks(filter: {search: "growth", status: QUEUED, limit: 20}) { id } }'
         ),
         "GraphQL memories(limit: 20)": gql("{ memories(filter: {limit: 20}) { id title } }"),
         "GraphQL memoryUsage": gql("{ memoryUsage { usedMemory fragmentation pools { used } } }"),

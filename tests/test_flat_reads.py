@@ -230,6 +230,14 @@ READS = {
     ),
     "tasks by search": ("gql", '{ tasks(filter: {search: "task 1", limit: 20}) { id } }'),
     "tasks by a rare search": ("gql", '{ tasks(filter: {search: "task 150", limit: 20}) { id } }'),
+    "tasks by a rare search and a common status": (
+        "gql",
+        '{ tasks(filter: {search: "task 150", status: COMPLETED, limit: 20}) { id } }',
+    ),
+    "tasks by a common search and a rare status": (
+        "gql",
+        '{ tasks(filter: {search: "task", status: QUEUED, limit: 20}) { id } }',
+    ),
     "memories page": ("gql", "{ memories(filter: {limit: 20}) { id } }"),
     "memory usage": ("gql", "{ memoryUsage { usedMemory fragmentation pools { pool used } } }"),
     "metrics, raw": ("gql", '{ metrics(type: CPU_USAGE, period: "1h") { value } }'),

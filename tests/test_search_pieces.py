@@ -7,9 +7,11 @@ and checked whole the same way."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from axonql import models
-from axonql.services import name_pieces
+from axonql.models.task import TaskStatus
+from axonql.services import name_pieces, tallies
 from axonql.text_grams import grams, rarest
 from tests.support import GraphQLClient, RequestCommands
 
@@ -48,9 +50,10 @@ async def listed(gql: GraphQLClient, token: str, search: str) -> list[str]:
 
 
 async def insert(tasks: list[models.Task]) -> None:
-    """Tasks inserted directly, as a bulk import would: their pieces are rebuilt."""
+    """Tasks inserted directly, as a bulk import would: their pieces and tallies are rebuilt."""
     await models.Task.insert_many(tasks)
     await name_pieces.rebuild()
+    await tallies.rebuild()
 
 
 async def test_a_search_finds_what_the_substring_match_finds(
@@ -172,3 +175,59 @@ async def test_a_search_longer_than_searched_reads_pieces_of_what_is_searched(
     head = "report " * 14 + "xy"  # 100 characters
     await insert([models.Task(name=head + " tail"), models.Task(name="other")])
     assert await listed(gql, admin_token, head + " 9999999") == [head + " tail"]
+
+
+FILTERED = """query($s: String, $status: TaskStatus) {
+  tasks(filter: {search: $s, status: $status, limit: 100}) { name } }"""
+
+
+async def test_a_search_beside_another_filter_finds_what_both_match(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    """Whichever is read (the search's pieces, or the rest of the filter), the tasks listed
+    are those matching both."""
+    queued = {"Deploy the API", "task 150", "ab"}
+    statuses = {n: TaskStatus.QUEUED if n in queued else TaskStatus.COMPLETED for n in NAMES}
+    await insert([models.Task(name=n, status=s) for n, s in statuses.items()])
+    for search in SEARCHES:
+        for status in (TaskStatus.QUEUED, TaskStatus.COMPLETED):
+            body = await gql(FILTERED, {"s": search, "status": status.name}, admin_token)
+            assert not body.get("errors"), body
+            got = sorted(t["name"] for t in body["data"]["tasks"])
+            assert got == [n for n in matching(search) if statuses[n] == status], (search, status)
+
+
+async def test_a_search_beside_another_filter_reads_whichever_matches_fewer(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    """A rare search among many completed tasks reads its pieces, then those tasks by id with
+    the status (`_id` first, so SecantusDB serves it from the `_id` index); a search every
+    name holds among two queued tasks reads the queued tasks."""
+    names = [f"routine {i}" for i in range(200)] + ["quokka census"]
+    await insert(
+        [models.Task(name=n, status=TaskStatus.COMPLETED) for n in names]
+        + [models.Task(name=f"routine queued {i}", status=TaskStatus.QUEUED) for i in range(2)]
+    )
+
+    async def asked(search: str, status: TaskStatus) -> tuple[list[str], list[dict[str, Any]]]:
+        with request_commands.kept():
+            body = await gql(FILTERED, {"s": search, "status": status.name}, admin_token)
+        assert not body.get("errors"), body
+        finds = [c for c in request_commands.commands if "find" in c]
+        return [t["name"] for t in body["data"]["tasks"]], finds
+
+    got, finds = await asked("quokka", TaskStatus.COMPLETED)
+    assert got == ["quokka census"]
+    pieces = [c["filter"] for c in finds if c["find"] == "task_names"]
+    assert pieces and all(isinstance(where["name_grams"], str) for where in pieces), pieces
+    tasks = [c["filter"] for c in finds if c["find"] == "tasks"]
+    by_id = [where for where in tasks if "$in" in where["_id"]]
+    assert by_id and all(list(where) == ["_id", "status"] for where in by_id), tasks
+    sampled = [where for where in tasks if where not in by_id]  # names sampled by id range
+    assert all(list(where) == ["_id"] and "$gte" in where["_id"] for where in sampled), tasks
+
+    got, finds = await asked("routine", TaskStatus.QUEUED)
+    assert sorted(got) == ["routine queued 0", "routine queued 1"]
+    assert not [c for c in finds if c["find"] == "task_names"]
+    read = [c["filter"] for c in finds if c["find"] == "tasks"]
+    assert read and all(where["status"] == "queued" and "name" not in where for where in read)

@@ -25,7 +25,7 @@ class AgentQuery:
     async def agents(self, info: Info, filter: AgentFilter | None = None) -> list[Agent]:
         f = filter or AgentFilter()
         docs = await logic.AGENTS.newest_first(
-            info.context.settings, f.to_args(), f.limit, f.offset
+            info.context.settings, info.context.state.value_samples, f.to_args(), f.limit, f.offset
         )
         return [Agent.from_document(d) for d in docs]
 

@@ -26,7 +26,7 @@ class AutomationQuery:
     ) -> list[Automation]:
         f = filter or AutomationFilter()
         docs = await logic.AUTOMATIONS.newest_first(
-            info.context.settings, f.to_args(), f.limit, f.offset
+            info.context.settings, info.context.state.value_samples, f.to_args(), f.limit, f.offset
         )
         return [Automation.from_document(d) for d in docs]
 

@@ -29,7 +29,7 @@ class MemoryQuery:
     async def memories(self, info: Info, filter: MemoryFilter | None = None) -> list[Memory]:
         f = filter or MemoryFilter()
         docs = await logic.MEMORIES.newest_first(
-            info.context.settings, f.to_args(), f.limit, f.offset
+            info.context.settings, info.context.state.value_samples, f.to_args(), f.limit, f.offset
         )
         return [Memory.from_document(d) for d in docs]
 

@@ -32,7 +32,7 @@ class PopulationQuery:
     ) -> list[Population]:
         f = filter or PopulationFilter()
         docs = await logic.POPULATIONS.newest_first(
-            info.context.settings, f.to_args(), f.limit, f.offset
+            info.context.settings, info.context.state.value_samples, f.to_args(), f.limit, f.offset
         )
         return [Population.from_document(d) for d in docs]
 

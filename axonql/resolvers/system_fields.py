@@ -31,7 +31,7 @@ class SystemQuery:
     async def systems(self, info: Info, filter: SystemFilter | None = None) -> list[System]:
         f = filter or SystemFilter()
         docs = await logic.SYSTEMS.newest_first(
-            info.context.settings, f.to_args(), f.limit, f.offset
+            info.context.settings, info.context.state.value_samples, f.to_args(), f.limit, f.offset
         )
         return [System.from_document(d) for d in docs]
 

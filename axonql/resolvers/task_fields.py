@@ -24,7 +24,9 @@ class TaskQuery:
     @query(Scope.TASKS_READ, description="Tasks matching a filter (OCTOSPINE: limit/offset).")
     async def tasks(self, info: Info, filter: TaskFilter | None = None) -> list[Task]:
         f = filter or TaskFilter()
-        docs = await logic.TASKS.newest_first(info.context.settings, f.to_args(), f.limit, f.offset)
+        docs = await logic.TASKS.newest_first(
+            info.context.settings, info.context.state.value_samples, f.to_args(), f.limit, f.offset
+        )
         return [Task.from_document(d) for d in docs]
 
     @query(Scope.TASKS_READ, description="Tasks as a Relay connection, sorted and paged.")

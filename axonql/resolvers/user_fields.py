@@ -28,7 +28,9 @@ class UserQuery:
     @query(Scope.USER_MANAGE, description="Users matching a filter, newest first.")
     async def users(self, info: Info, filter: UserFilter | None = None) -> list[User]:
         f = filter or UserFilter()
-        docs = await logic.USERS.newest_first(info.context.settings, f.to_args(), f.limit, f.offset)
+        docs = await logic.USERS.newest_first(
+            info.context.settings, info.context.state.value_samples, f.to_args(), f.limit, f.offset
+        )
         return [User.from_document(d) for d in docs]
 
     @query(Scope.USER_MANAGE, description="Users as a Relay connection, sorted and paged.")

@@ -68,15 +68,20 @@ class Searched(Generic[A]):
     """A text field that a filter searches for a substring (`query_filters.contains`), with
     the collection keeping its three-character pieces (`text_grams`, `services/name_pieces`).
 
-    A newest-first page whose only other filter is the automation flag (and a creation window)
-    reads the ids holding the search's rarest piece from that collection's index, then those
-    documents by id, and checks the search on them: a rare search reads about its matches.
+    A newest-first page reads the ids holding the search's rarest piece from that collection's
+    index, then those documents by id with the rest of the filter, and checks the search on
+    them: a rare search reads about its matches. Beside other filters, the pieces are read
+    when fewer documents hold the piece (estimated from a sample of the field's values) than
+    match the rest of the filter (from the tallies); otherwise the rest of the filter is read
+    and the search checked on what it finds.
     """
 
     field: str
     text: Callable[[A], str | None]
     """What the search looks for, from the filter arguments (`query_filters.search_text`;
     None: no search)."""
+    without: Callable[[A], A]
+    """The filter arguments without the search (their matches are counted by the tallies)."""
     pieces: type[Document]
 
 
@@ -100,13 +105,13 @@ class Listing(Generic[D, A]):
     id_prefix: str = ""
     searched: Searched[A] | None = None
 
-    def _served(
-        self, args: A, query: dict[str, Any], order: str = "created_at"
+    async def _served(
+        self, samples: ValueSamples, args: A, query: dict[str, Any], order: str = "created_at"
     ) -> tuple[dict[str, Any], Fetch[D]]:
         """What the database is asked for `query` read in `order`, and the fetch that checks
         the rest on what it finds: several values that must all be present (`$all`: tags) are
         asked as the first (an index serves one equality); a search of `searched` is checked
-        here, and asked of its pieces when it can be (see `Searched`)."""
+        here, and asked of its pieces when that reads less (see `Searched`)."""
         served = dict(query)
         checks: list[Callable[[D], bool]] = []
         for name, condition in query.items():
@@ -120,24 +125,57 @@ class Listing(Generic[D, A]):
             del served[searched.field]
             checks.append(lambda d: bool(pattern.search(str(getattr(d, searched.field)))))
             piece = rarest(text)
-            if piece is not None and order == "created_at" and set(served) <= PIECES_KEYS:
-                served["name_grams"] = piece
-                return served, self._by_pieces(searched.pieces, checks)
+            if (
+                piece is not None
+                and order == "created_at"
+                and await self._pieces_pay(samples, searched, args, served, piece)
+            ):
+                asked = {k: v for k, v in served.items() if k in PIECES_KEYS}
+                rest = {k: v for k, v in served.items() if k not in PIECES_KEYS}
+                return asked | {"name_grams": piece}, self._by_pieces(searched, rest, checks)
         found: Fetch[D] = reader(self.model.find)
         if not checks:
             return query, found
         return served, _checked(found, checks)
 
-    def _by_pieces(self, pieces: type[Document], checks: list[Callable[[D], bool]]) -> Fetch[D]:
-        """A fetch that asks the pieces' collection, then reads what it names by id (point
-        lookups), in the pieces' order, keeping those passing `checks`."""
-        ids_of = reader(lambda where: pieces.get_pymongo_collection().find(where, {"_id": 1}))
+    async def _pieces_pay(
+        self,
+        samples: ValueSamples,
+        searched: Searched[A],
+        args: A,
+        served: dict[str, Any],
+        piece: str,
+    ) -> bool:
+        """Whether fewer documents hold `piece` than match the rest of the filter (`served`):
+        those holding it are estimated from a sample of the field's values, the rest's matches
+        counted by the tallies (a filter they do not cover is taken to match a
+        `UNTALLIED_SHARE` of the collection)."""
+        if set(served) <= PIECES_KEYS:
+            return True
+        collection = self.model.get_pymongo_collection()
+        total = (await self._span(args)).count
+        sample = await samples.of(collection, searched.field, self.id_prefix, total)
+        holding = sum(1 for v in sample.values if isinstance(v, str) and piece in v.casefold())
+        counted = await self.maintained(searched.without(args)) if self.maintained else None
+        rest = counted if counted is not None else sample.size * UNTALLIED_SHARE
+        return holding * sample.per <= rest
+
+    def _by_pieces(
+        self, searched: Searched[A], rest: dict[str, Any], checks: list[Callable[[D], bool]]
+    ) -> Fetch[D]:
+        """A fetch that asks the pieces' collection, then reads what it names by id with the
+        rest of the filter (`_id` first: SecantusDB serves a filter from the index of its first
+        field), in the pieces' order, keeping those passing `checks`."""
+        ids_of = reader(
+            lambda where: searched.pieces.get_pymongo_collection().find(where, {"_id": 1})
+        )
 
         async def fetch(where: dict[str, Any], order: Any, limit: int) -> list[D]:
             ids = [str(found["_id"]) for found in await ids_of(where, order, limit)]
             if not ids:
                 return []
-            docs = {str(d.id): d for d in await self.model.find({"_id": {"$in": ids}}).to_list()}
+            named = await self.model.find({"_id": {"$in": ids}, **rest}).to_list()
+            docs = {str(d.id): d for d in named}
             return [docs[i] for i in ids if i in docs]
 
         return _checked(fetch, checks)
@@ -154,11 +192,17 @@ class Listing(Generic[D, A]):
         return counter(self.model, query, (lambda: maintained(args)) if maintained else None)
 
     async def newest_first(
-        self, settings: Settings, args: A, limit: int | None, offset: int | None
+        self,
+        settings: Settings,
+        samples: ValueSamples,
+        args: A,
+        limit: int | None,
+        offset: int | None,
     ) -> list[D]:
-        """OCTOSPINE's lists: newest first, by limit and offset (at most `MAX_LIST_OFFSET`)."""
+        """OCTOSPINE's lists: newest first, by limit and offset (at most `MAX_LIST_OFFSET`;
+        `samples`: this instance's samples of field values, see `page`)."""
         size, skip = list_window(settings.max_page_size, limit, offset)
-        served, fetch = self._served(args, self.query(args))
+        served, fetch = await self._served(samples, args, self.query(args))
         page = await paginate(
             self.model,
             served,
@@ -189,7 +233,9 @@ class Listing(Generic[D, A]):
         ):
             return await self._by_value(samples, args, query, order, size, after)
         if self.levels is not None and order.field == self.levels.field:
-            found = await self._by_level(self.levels, args, order.descending, size + 1, after)
+            found = await self._by_level(
+                samples, self.levels, args, order.descending, size + 1, after
+            )
             return Page(
                 items=[doc for _, doc in found[:size]],
                 cursors=[
@@ -200,7 +246,7 @@ class Listing(Generic[D, A]):
                 has_next=len(found) > size,
                 has_previous=bool(after),
             )
-        served, fetch = self._served(args, query, order.field)
+        served, fetch = await self._served(samples, args, query, order.field)
         return await paginate(
             self.model,
             served,
@@ -230,7 +276,7 @@ class Listing(Generic[D, A]):
         collection = self.model.get_pymongo_collection()
         span = await self._span(args)
         sample = await samples.of(collection, name, self.id_prefix, span.count)
-        served, fetch = self._served(args, query, name)
+        served, fetch = await self._served(samples, args, query, name)
         found = await value_order.by_value(
             fetch,
             lambda doc: value_order.place(doc, name),
@@ -267,7 +313,13 @@ class Listing(Generic[D, A]):
         return isinstance(value, int | float) and bool({int, float} & _types(self.model, name))
 
     async def _by_level(
-        self, levels: Levels[A], args: A, descending: bool, want: int, after: str | None
+        self,
+        samples: ValueSamples,
+        levels: Levels[A],
+        args: A,
+        descending: bool,
+        want: int,
+        after: str | None,
     ) -> list[tuple[int, D]]:
         """The first `want` matches (with their level) by level, then `created_at`, then id,
         after the cursor."""
@@ -284,7 +336,7 @@ class Listing(Generic[D, A]):
                 continue  # before the cursor's level
             within = at[1] if at is not None and level == at[0] else None
             span = await self._span(narrowed)
-            query, fetch = self._served(narrowed, self.query(narrowed), levels.field)
+            query, fetch = await self._served(samples, narrowed, self.query(narrowed), levels.field)
             need = want - len(found)
             docs = await windows(
                 self.model, query, "created_at", descending, need, within, span, fetch
@@ -303,6 +355,9 @@ def _types(model: type[Document], name: str) -> set[type]:
 
 PIECES_KEYS = frozenset({"is_automation", "created_at"})
 """The filters a search's pieces carry besides the pieces themselves."""
+UNTALLIED_SHARE = 1 / 16
+"""The share of a collection taken to match a filter the tallies do not count (an agent, a
+tag, a parent: usually few), when choosing between reading it and reading a search's pieces."""
 
 
 def _checked(fetch: Fetch[D], checks: list[Callable[[D], bool]]) -> Fetch[D]:

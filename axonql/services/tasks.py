@@ -115,7 +115,9 @@ TASKS = Listing(
     tallies.TASKS,
     Levels("priority_rank", priority_levels),
     id_prefix="task",
-    searched=Searched("name", lambda f: search_text(f.search), models.TaskName),
+    searched=Searched(
+        "name", lambda f: search_text(f.search), lambda f: replace(f, search=None), models.TaskName
+    ),
 )
 
 
