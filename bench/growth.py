@@ -11,13 +11,13 @@ a shared machine out of the comparison.
 
 Reads over HTTP: GraphQL lists, connections (first page, a page after a cursor 500 deep, oldest
 first by `updatedAt` with `totalCount`, by priority, by name, by progress, memories by
-importance), statistics, REST lists with their pagination block
-(an offset of 500 too), the immune scan and status, OCTOSPINE's health. Reads run in this
-process against the same database (the functions the server runs on a timer or per
-subscription): the queue's claim (of an agent offering none of the capability the five queued
-tasks require, so it measures the claim's search at every size and leases nothing: a task
-leased at 1,000 would be "stuck" for the scan by the 100,000 stage), the reaper, the
-scheduler, and the event-log resume check.
+importance), searches (task names, alone and beside a status; memories by relevance),
+statistics, REST lists with their pagination block (an offset of 500 too), the immune scan and
+status, OCTOSPINE's health. Reads run in this process against the same database (the functions
+the server runs on a timer or per subscription): the queue's claim (of an agent offering none
+of the capability the five queued tasks require, so it measures the claim's search at every
+size and leases nothing: a task leased at 1,000 would be "stuck" for the scan by the 100,000
+stage), the reaper, the scheduler, and the event-log resume check.
 
 Results: printed, merged into bench/results.json (`growth: <read>`), figures in BENCHMARKS.md.
 """
@@ -44,7 +44,7 @@ from axonql import models
 from axonql.ids import HEX_DIGITS
 from axonql.models.event import event_id
 from axonql.scopes import ALL_SCOPES
-from axonql.services import memory_ops, name_pieces, queue, scheduler, tallies
+from axonql.services import memory_ops, memory_terms, name_pieces, queue, scheduler, tallies
 from axonql.services.auth import issue_access_token
 from axonql.services.pagination import encode_cursor
 from axonql.settings import Settings
@@ -240,7 +240,8 @@ async def _fill(database: Any, start: int, stop: int, newest: datetime) -> None:
                 raise
     await event_log.mark_settled(await event_log.take(0) - 1)
     await tallies.rebuild()
-    await name_pieces.rebuild()
+    await name_pieces.PIECES.rebuild()
+    await memory_terms.TERMS.rebuild()
 
 
 Read = Callable[[], Awaitable[None]]
@@ -376,6 +377,12 @@ def _reads(
             '{ tasks(filter: {search: "growth", status: QUEUED, limit: 20}) { id } }'
         ),
         "GraphQL memories(limit: 20)": gql("{ memories(filter: {limit: 20}) { id title } }"),
+        'GraphQL searchMemories("7") (one memory holds the term)': gql(
+            '{ searchMemories(input: {query: "7", limit: 10}) { totalMatches } }'
+        ),
+        'GraphQL searchMemories("growth") (every memory: the newest 2,000)': gql(
+            '{ searchMemories(input: {query: "growth", limit: 10}) { totalMatches } }'
+        ),
         "GraphQL memoryUsage": gql("{ memoryUsage { usedMemory fragmentation pools { used } } }"),
         "GraphQL consciousness": gql(
             "{ consciousness { memoryUsage { shortTerm totalCount } learningProgress "

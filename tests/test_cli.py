@@ -133,6 +133,9 @@ async def test_demo_is_idempotent_and_shows_progress(
     after_first = await counts(cli_db)
     for collection in ("systems", "agents", "tasks", "users", "populations", "memories"):
         assert after_first.get(collection, 0) > 0, (collection, after_first)
+    # searchable as a search reads them: the words kept beside tasks and memories
+    assert after_first["task_names"] == after_first["tasks"], after_first
+    assert after_first["memory_terms"] == after_first["memories"], after_first
     second = axonql("demo", mongo_url=mongo_url, data_dir=tmp_path)
     assert second.returncode == 0, second.stderr
     after_second = await counts(cli_db)

@@ -8,7 +8,7 @@ from typing import Any
 from axonql import models
 from axonql.models.base import utcnow
 from axonql.services import tallies
-from tests.support import GraphQLClient, error_codes
+from tests.support import GraphQLClient, error_codes, imported
 
 EVOLVE = """mutation($id: ID!, $input: EvolutionInput) {
   evolvePopulation(id: $id, input: $input) {
@@ -77,20 +77,22 @@ async def test_evolve_population_is_reproducible(gql: GraphQLClient, admin_token
 async def test_memory_search_recall_usage_consolidation(
     gql: GraphQLClient, admin_token: str
 ) -> None:
-    await models.Memory(
-        id="m1",
-        title="Quantum entanglement",
-        content="quantum physics lesson",
-        related_ids=["m2"],
-        importance=0.9,
-    ).insert()
-    await models.Memory(
-        id="m2",
-        title="Cooking",
-        content="bread and flour",
-        created_at=utcnow() - timedelta(days=30),
-        importance=0.1,
-    ).insert()
+    await imported(
+        models.Memory(
+            id="m1",
+            title="Quantum entanglement",
+            content="quantum physics lesson",
+            related_ids=["m2"],
+            importance=0.9,
+        ),
+        models.Memory(
+            id="m2",
+            title="Cooking",
+            content="bread and flour",
+            created_at=utcnow() - timedelta(days=30),
+            importance=0.1,
+        ),
+    )
     search = await gql(
         """query { searchMemories(input: {query: "quantum physics", limit: 5}) {
       results { memory { id } relevanceScore } totalMatches } }""",

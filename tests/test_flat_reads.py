@@ -23,6 +23,7 @@ from axonql.services import (
     latest_metrics,
     memories,
     memory_ops,
+    memory_terms,
     name_pieces,
     tallies,
 )
@@ -43,6 +44,7 @@ READ_COLLECTIONS = {
     "events",
     "tallies",
     "memories",
+    "memory_terms",
     "metric_samples",
     "threats",
     "immune_scans",
@@ -54,6 +56,7 @@ COLLECTIONS = (
     models.Agent,
     models.Tally,
     models.Memory,
+    models.MemoryTerms,
     models.MetricSample,
     models.Threat,
     models.ImmuneScan,
@@ -133,7 +136,8 @@ async def seed(n: int) -> None:
     await latest_metrics.fill(MEASURED)  # the samples were inserted directly, as above
     await models.Agent.insert_many([models.Agent(name=f"agent {i}") for i in range(n // 100)])
     await tallies.rebuild()  # inserted directly, as a bulk import would
-    await name_pieces.rebuild()
+    await name_pieces.PIECES.rebuild()
+    await memory_terms.TERMS.rebuild()
 
 
 async def matched(commands: list[dict[str, Any]]) -> int:
@@ -237,6 +241,10 @@ READS = {
     "tasks by a common search and a rare status": (
         "gql",
         '{ tasks(filter: {search: "task", status: QUEUED, limit: 20}) { id } }',
+    ),
+    "memories by a rare term": (
+        "gql",
+        '{ searchMemories(input: {query: "150", limit: 10}) { totalMatches } }',
     ),
     "memories page": ("gql", "{ memories(filter: {limit: 20}) { id } }"),
     "memory usage": ("gql", "{ memoryUsage { usedMemory fragmentation pools { pool used } } }"),

@@ -8,6 +8,7 @@ from axonql import models
 from axonql.models.base import utcnow
 from axonql.services import memory_ops, relevance, tallies
 from axonql.services.memory_ops import ConsolidationPlan, SearchFilters
+from tests.support import imported
 
 CAPACITY = {"short_term": 10, "long_term": 20, "episodic": 5}
 
@@ -20,8 +21,13 @@ CORPUS = [
 
 
 async def _store(corpus: list[tuple[str, str, str]] = CORPUS, **fields: object) -> None:
-    for mid, title, content in corpus:
-        await models.Memory(id=mid, title=title, content=content, **fields).insert()
+    """Memories inserted directly, as a bulk import would: their search terms are rebuilt."""
+    await imported(
+        *(
+            models.Memory(id=mid, title=title, content=content, **fields)
+            for mid, title, content in corpus
+        )
+    )
 
 
 async def test_search_ranks_a_known_corpus() -> None:
@@ -42,9 +48,7 @@ async def test_search_ranks_a_known_corpus() -> None:
 
 async def test_search_filters() -> None:
     await _store(CORPUS[:2], type="semantic", importance=0.9)
-    await models.Memory(
-        id="m_low", title="Quantum notes", content="quantum", importance=0.1
-    ).insert()
+    await _store([("m_low", "Quantum notes", "quantum")], importance=0.1)
     hits = await memory_ops.search("quantum", SearchFilters(min_importance=0.5), limit=10)
     assert {m.id for m, _ in hits.hits} == {"m_qe", "m_qc"}
     typed = await memory_ops.search("quantum", SearchFilters(types=["episodic"]), limit=10)

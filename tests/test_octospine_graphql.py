@@ -14,7 +14,7 @@ from axonql.models.system import SystemStatus
 from axonql.services.metrics_sampler import disk_path
 from axonql.settings import Settings
 from tests.agents_support import register
-from tests.support import GraphQLClient, error_codes
+from tests.support import GraphQLClient, error_codes, imported
 
 # The "Schema Overview" of OCTOSPINE, verbatim (comments dropped).
 SEED_SCHEMA = """
@@ -220,12 +220,14 @@ async def test_health_is_public_and_pings_the_database(http: httpx.AsyncClient) 
 async def test_remaining_seed_queries_answer(http: httpx.AsyncClient, admin_token: str) -> None:
     """consciousness, documentation, searchDocumentation, automations, automation, metrics."""
     gql = GraphQLClient(http, "/api/graphql")
-    await models.Memory(
-        type="document",
-        title="Authentication API Reference",
-        content="Authentication methods and endpoints.",
-        context={"doc_type": "api_reference"},
-    ).insert()
+    await imported(
+        models.Memory(
+            type="document",
+            title="Authentication API Reference",
+            content="Authentication methods and endpoints.",
+            context={"doc_type": "api_reference"},
+        )
+    )
     await models.MetricSample(metric="cpu_usage", value=42.0).insert()
     body = await gql(
         """{

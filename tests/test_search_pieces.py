@@ -11,9 +11,9 @@ from typing import Any
 
 from axonql import models
 from axonql.models.task import TaskStatus
-from axonql.services import name_pieces, tallies
+from axonql.services import name_pieces
 from axonql.text_grams import grams, rarest
-from tests.support import GraphQLClient, RequestCommands
+from tests.support import GraphQLClient, RequestCommands, imported
 
 NAMES = [
     "Deploy the API",
@@ -51,9 +51,7 @@ async def listed(gql: GraphQLClient, token: str, search: str) -> list[str]:
 
 async def insert(tasks: list[models.Task]) -> None:
     """Tasks inserted directly, as a bulk import would: their pieces and tallies are rebuilt."""
-    await models.Task.insert_many(tasks)
-    await name_pieces.rebuild()
-    await tallies.rebuild()
+    await imported(*tasks)
 
 
 async def test_a_search_finds_what_the_substring_match_finds(
@@ -102,10 +100,10 @@ async def test_tasks_stored_without_pieces_get_them_once(
 ) -> None:
     await models.Task.insert_many([models.Task(name=name) for name in NAMES])  # no pieces
     assert await listed(gql, admin_token, "deploy") == []  # what a search reads is missing
-    assert await name_pieces.ensure() == len(NAMES)
+    assert await name_pieces.PIECES.ensure() == len(NAMES)
     assert await listed(gql, admin_token, "deploy") == matching("deploy")
     await models.TaskName.get_pymongo_collection().delete_many({})
-    assert await name_pieces.ensure() == 0  # marked done: a later start reads one document
+    assert await name_pieces.PIECES.ensure() == 0  # marked done: a later start reads one document
 
 
 def test_the_rarest_piece_prefers_digits_and_rare_letters() -> None:

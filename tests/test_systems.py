@@ -29,6 +29,7 @@ from tests.support import (
     error_codes,
     extra_server,
     free_port,
+    imported,
     token_for,
 )
 
@@ -522,13 +523,15 @@ CORPUS = [
 
 
 async def _corpus() -> None:
-    for doc_id, title, content, kind in CORPUS:
-        await models.Memory(
-            id=doc_id, type="document", title=title, content=content, context={"doc_type": kind}
-        ).insert()
-    await models.Memory(
-        type="semantic", title="Authentication API", content="not a document"
-    ).insert()
+    await imported(
+        *(
+            models.Memory(
+                id=doc_id, type="document", title=title, content=content, context={"doc_type": kind}
+            )
+            for doc_id, title, content, kind in CORPUS
+        ),
+        models.Memory(type="semantic", title="Authentication API", content="not a document"),
+    )
 
 
 async def test_search_ranks_title_over_content(gql: GraphQLClient, admin_token: str) -> None:

@@ -5,7 +5,7 @@ from beanie import Document
 from axonql.models.agent import Agent
 from axonql.models.event import Event
 from axonql.models.lock import Lock
-from axonql.models.memory import Memory
+from axonql.models.memory import Memory, MemoryTerms
 from axonql.models.persisted_query import PersistedQuery
 from axonql.models.population import GenerationRecord, Individual, Population
 from axonql.models.security import SecurityAssessment, SecurityScenario
@@ -40,6 +40,7 @@ ALL_DOCUMENTS: list[type[Document]] = [
     Individual,
     GenerationRecord,
     Memory,
+    MemoryTerms,
     Event,
     Lock,
     Threat,
@@ -65,6 +66,7 @@ __all__ = [
     "Lock",
     "MechanisticRecord",
     "Memory",
+    "MemoryTerms",
     "MetricRollup",
     "MetricSample",
     "PersistedQuery",

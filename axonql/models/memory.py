@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from beanie import Document
 from pydantic import Field
 
 from axonql.ids import new_id
@@ -51,3 +52,18 @@ class Memory(Entity):
             [("type", 1), ("created_at", 1)],
             [("owner_system_id", 1), ("type", 1), ("created_at", 1)],
         ]
+
+
+class MemoryTerms(Document):
+    """The terms of one memory's title, content and tags (`relevance.tokens`), kept beside
+    the memory from its events (`services/memory_terms`): a relevance search reads the newest
+    memories holding each of its terms from this index, and no recall of the memory has more
+    index entries to rewrite."""
+
+    id: str  # type: ignore[assignment]  # the memory's id
+    created_at: datetime
+    terms: list[str] = Field(default_factory=list)
+
+    class Settings:
+        name = "memory_terms"
+        indexes = [[("terms", 1), ("created_at", 1)]]

@@ -1,4 +1,4 @@
-"""Evolution cycles over stored populations: trigger, status and history (seeds 000, 003)."""
+"""Evolution cycles over stored populations: trigger, status and history (SynapticOS, NexusNet)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from axonql.schema.memory_types import Memory
 
 @strawberry.input
 class MemorySearchInput:
-    """Seeds 002 and 003's search: a query, filters, a similarity threshold (0–1)."""
+    """LUKHAS's and NexusNet's memory search: a query, filters, a similarity threshold (0–1)."""
 
     query: str
     limit: int = 10

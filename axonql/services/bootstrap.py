@@ -6,8 +6,9 @@ from pymongo.errors import DuplicateKeyError
 
 from axonql import __version__, models
 from axonql.models.system import SERVER_SYSTEM_ID
-from axonql.services import latest_metrics, name_pieces, tallies
+from axonql.services import latest_metrics, tallies
 from axonql.services.api_records import ensure_api_records
+from axonql.services.events import KEPT_WORDS
 from axonql.services.memory_ops import ensure_text_index
 from axonql.services.users import ensure_admin
 from axonql.state import AppState
@@ -40,7 +41,8 @@ async def ensure_server_system(state: AppState) -> models.System:
 async def bootstrap(state: AppState, *, load_demo: bool = False) -> None:
     await ensure_server_system(state)
     await tallies.ensure()
-    await name_pieces.ensure()
+    for kept in KEPT_WORDS:
+        await kept.ensure()
     await ensure_api_records(state.settings)
     await latest_metrics.ensure()
     state.text_search = await ensure_text_index()

@@ -15,6 +15,7 @@ from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
 from axonql.scopes import ALL_SCOPES, Scope
 from axonql.services import genetics, tallies
 from axonql.services.auth import hash_password
+from axonql.services.events import KEPT_WORDS
 from axonql.settings import Settings
 
 DEMO_PASSWORD = "axonql-demo"
@@ -222,6 +223,14 @@ STEPS: list[tuple[str, Callable[[], Awaitable[None]]]] = [
 ]
 
 
+async def _derive() -> None:
+    """What the services keep beside the documents they write (the tallies, the words
+    searches read): the steps insert directly, not through the services."""
+    await tallies.rebuild()
+    for kept in KEPT_WORDS:
+        await kept.rebuild()
+
+
 async def load_demo(
     settings: Settings, *, progress: bool = True, only_if_empty: bool = False
 ) -> bool:
@@ -231,7 +240,7 @@ async def load_demo(
     if not progress:
         for _, step in STEPS:
             await step()
-        await tallies.rebuild()  # the steps insert directly, not through the services
+        await _derive()
         return True
     with Progress() as bar:
         job = bar.add_task("demo data", total=len(STEPS))
@@ -239,6 +248,6 @@ async def load_demo(
             bar.update(job, description=f"demo data: {name}")
             await step()
             bar.advance(job)
-    await tallies.rebuild()
+    await _derive()
     print(f"demo users: demo / {DEMO_PASSWORD} (every scope), reader / {DEMO_PASSWORD}")
     return True

@@ -38,13 +38,17 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from axonql.errors import Conflict
 from axonql.models import Event
-from axonql.services import name_pieces, tallies
+from axonql.services import memory_terms, name_pieces, tallies
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions import snapshots
 from axonql.subscriptions.log import EventLog
 
 if TYPE_CHECKING:
     from axonql.subscriptions.realtime import RealTime
+
+KEPT_WORDS = (name_pieces.PIECES, memory_terms.TERMS)
+"""The words kept beside collections from their events (`kept_words`): written with the
+events and the tallies."""
 
 T = TypeVar("T")
 
@@ -240,13 +244,14 @@ async def _try_once(
 
 
 async def _commit(change: Change, session: AsyncClientSession) -> None:
-    """Snapshot the subjects, number and insert the events, write the counts and the name
-    pieces, and commit."""
+    """Snapshot the subjects, number and insert the events, write the counts and the kept
+    words, and commit."""
     if change.events:
         await snapshots.attach(change.events, session, change.written)
         await event_log.store(change.events, session)
     await tallies.apply(change.counts(), session, change.shard)
-    await name_pieces.apply(change.events, session)
+    for kept in KEPT_WORDS:
+        await kept.apply(change.events, session)
     for attempt in range(3):
         try:
             await session.commit_transaction()
@@ -293,5 +298,6 @@ async def _two_steps(
                 if attempt + 1 == STORE_ATTEMPTS or not exc.has_error_label(event_log.TRANSIENT):
                     raise
     await tallies.apply(change.counts())
-    await name_pieces.apply(change.events)
+    for kept in KEPT_WORDS:
+        await kept.apply(change.events)
     return result, change.events

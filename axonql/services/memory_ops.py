@@ -7,7 +7,6 @@ capped at 1.0 — rarely used, unimportant memories drift fastest. Crossing
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,7 +17,7 @@ from pymongo.errors import OperationFailure
 from axonql import models
 from axonql.errors import NotFound
 from axonql.models.base import utcnow
-from axonql.services import relevance, tallies
+from axonql.services import memory_terms, relevance, tallies
 from axonql.services import validation as v
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lookup import fetch
@@ -155,16 +154,11 @@ async def _candidates(
             .to_list()
         )
         return found, True
-    pattern = "|".join(re.escape(t) for t in terms)
-    prefilter = {
-        **base,
-        "$or": [
-            {"title": {"$regex": pattern, "$options": "i"}},
-            {"content": {"$regex": pattern, "$options": "i"}},
-            {"tags": {"$in": terms}},
-        ],
-    }
-    return await models.Memory.find(prefilter).limit(MAX_CANDIDATES).to_list(), False
+    ids = await memory_terms.holding(terms, MAX_CANDIDATES)
+    if not ids:
+        return [], False
+    # `_id` first: SecantusDB serves a filter from the index of its first field
+    return await models.Memory.find({"_id": {"$in": ids}, **base}).to_list(), False
 
 
 async def search(
