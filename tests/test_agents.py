@@ -8,7 +8,7 @@ from typing import Any
 from axonql import models
 from axonql.models.base import utcnow
 from axonql.services import tallies
-from tests.support import GraphQLClient, error_codes
+from tests.support import GraphQLClient, error_codes, imported
 
 CREATE = """mutation($input: CreateAgentInput!) {
   createAgent(input: $input) { id name type status capabilities
@@ -56,23 +56,25 @@ async def test_create_read_update_delete(gql: GraphQLClient, admin_token: str) -
 
 async def test_every_filter(gql: GraphQLClient, admin_token: str) -> None:
     now = utcnow()
-    await models.Agent(
-        name="alpha",
-        type="a",
-        capabilities=["x"],
-        system_id="s1",
-        tags=["t1"],
-        last_heartbeat=now,
-        created_at=now - timedelta(days=2),
-    ).insert()
-    await models.Agent(
-        name="beta",
-        type="b",
-        status="offline",
-        capabilities=["y"],
-        tags=["t1", "t2"],
-        last_heartbeat=now - timedelta(hours=1),
-    ).insert()
+    await imported(
+        models.Agent(
+            name="alpha",
+            type="a",
+            capabilities=["x"],
+            system_id="s1",
+            tags=["t1"],
+            last_heartbeat=now,
+            created_at=now - timedelta(days=2),
+        ),
+        models.Agent(
+            name="beta",
+            type="b",
+            status="offline",
+            capabilities=["y"],
+            tags=["t1", "t2"],
+            last_heartbeat=now - timedelta(hours=1),
+        ),
+    )
     assert await _names(gql, admin_token, {"status": "OFFLINE"}) == ["beta"]
     assert await _names(gql, admin_token, {"type": "a"}) == ["alpha"]
     assert await _names(gql, admin_token, {"capability": "y"}) == ["beta"]

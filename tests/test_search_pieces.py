@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from axonql import models
 from axonql.models.task import TaskStatus
 from axonql.services import name_pieces
@@ -229,3 +231,54 @@ async def test_a_search_beside_another_filter_reads_whichever_matches_fewer(
     assert not [c for c in finds if c["find"] == "task_names"]
     read = [c["filter"] for c in finds if c["find"] == "tasks"]
     assert read and all(where["status"] == "queued" and "name" not in where for where in read)
+
+
+NAMED = {"Agent": "agents", "System": "systems", "Population": "populations"}
+
+
+@pytest.mark.parametrize("kind", list(NAMED))
+async def test_agents_systems_and_populations_are_searched_by_their_name_pieces(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands, kind: str
+) -> None:
+    """Their searches find what the substring match finds, read from their own pieces (kept
+    from their events): a rename moves them, a deletion removes them."""
+    plural = NAMED[kind]
+    listed = f"query($s: String) {{ {plural}(filter: {{search: $s, limit: 100}}) {{ id name }} }}"
+    create = f"mutation($n: String!) {{ create{kind}(input: {{name: $n}}) {{ id }} }}"
+    ids = {}
+    for name in NAMES:
+        body = await gql(create, {"n": name}, admin_token)
+        assert not body.get("errors"), body
+        ids[name] = body["data"][f"create{kind}"]["id"]
+
+    async def found(search: str | None) -> list[str]:
+        body = await gql(listed, {"s": search}, admin_token)
+        assert not body.get("errors"), body
+        return sorted(d["name"] for d in body["data"][plural])
+
+    every = await found(None)  # with what else is stored (the server's own system)
+    for search in SEARCHES:
+        pattern = re.compile(re.escape(search), re.IGNORECASE)
+        assert await found(search) == [n for n in every if pattern.search(n)], search
+
+    with request_commands.kept():
+        assert await found("deploy") == matching("deploy")
+    finds = [c for c in request_commands.commands if "find" in c]
+    pieces = [c["filter"] for c in finds if c["find"] == f"{kind.lower()}_names"]
+    assert pieces and all(isinstance(where["name_grams"], str) for where in pieces), pieces
+    named = [c["filter"] for c in finds if c["find"] == plural]
+    assert named and all(list(where) == ["_id"] for where in named), named
+
+    renamed = ids["Deploy the API"]
+    update = f"""mutation($id: ID!, $n: String!) {{
+      update{kind}(id: $id, input: {{name: $n}}) {{ id }} }}"""
+    body = await gql(update, {"id": renamed, "n": "Zebra census"}, admin_token)
+    assert not body.get("errors"), body
+    assert await found("zebra") == ["Zebra census"]
+    assert "Deploy the API" not in await found("deploy")
+    delete = f"mutation($id: ID!) {{ delete{kind}(id: $id) }}"
+    body = await gql(delete, {"id": renamed}, admin_token)
+    assert body["data"][f"delete{kind}"] is True, body
+    assert await found("zebra") == []
+    kept = getattr(models, f"{kind}Name").get_pymongo_collection()
+    assert await kept.count_documents({"_id": renamed}) == 0

@@ -6,6 +6,7 @@ from axonql.models.agent import Agent
 from axonql.models.event import Event
 from axonql.models.lock import Lock
 from axonql.models.memory import Memory, MemoryTerms
+from axonql.models.names import AgentName, PopulationName, SystemName
 from axonql.models.persisted_query import PersistedQuery
 from axonql.models.population import GenerationRecord, Individual, Population
 from axonql.models.security import SecurityAssessment, SecurityScenario
@@ -28,6 +29,9 @@ ALL_DOCUMENTS: list[type[Document]] = [
     MetricRollup,
     Task,
     TaskName,
+    AgentName,
+    SystemName,
+    PopulationName,
     Agent,
     User,
     LearningSession,
@@ -57,6 +61,7 @@ ALL_DOCUMENTS: list[type[Document]] = [
 __all__ = [
     "ALL_DOCUMENTS",
     "Agent",
+    "AgentName",
     "ApiKey",
     "Event",
     "GenerationRecord",
@@ -71,6 +76,7 @@ __all__ = [
     "MetricSample",
     "PersistedQuery",
     "Population",
+    "PopulationName",
     "RefreshToken",
     "RevokedSession",
     "SecurityAssessment",
@@ -80,6 +86,7 @@ __all__ = [
     "SimulationConfig",
     "SimulationEvent",
     "System",
+    "SystemName",
     "Tally",
     "Task",
     "TaskName",

@@ -13,7 +13,7 @@ from axonql.services import tallies
 from axonql.services import validation as v
 from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
-from axonql.services.listing import Listing
+from axonql.services.listing import Listing, name_search
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
 from axonql.services.query_filters import all_of, compact, contains, window
@@ -59,7 +59,14 @@ async def maintained_total(f: AgentFilterArgs) -> int | None:
     return sum(counts.values())
 
 
-AGENTS = Listing(models.Agent, agent_query, maintained_total, tallies.AGENTS, id_prefix="agent")
+AGENTS: Listing[models.Agent, AgentFilterArgs] = Listing(
+    models.Agent,
+    agent_query,
+    maintained_total,
+    tallies.AGENTS,
+    id_prefix="agent",
+    searched=name_search(models.AgentName),
+)
 
 
 @dataclass

@@ -46,7 +46,13 @@ from axonql.subscriptions.log import EventLog
 if TYPE_CHECKING:
     from axonql.subscriptions.realtime import RealTime
 
-KEPT_WORDS = (name_pieces.PIECES, memory_terms.TERMS)
+KEPT_WORDS = (
+    name_pieces.PIECES,
+    name_pieces.AGENTS,
+    name_pieces.SYSTEMS,
+    name_pieces.POPULATIONS,
+    memory_terms.TERMS,
+)
 """The words kept beside collections from their events (`kept_words`): written with the
 events and the tallies."""
 

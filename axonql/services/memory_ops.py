@@ -20,7 +20,7 @@ from axonql.models.base import utcnow
 from axonql.services import memory_terms, relevance, tallies
 from axonql.services import validation as v
 from axonql.services.events import Change, atomically, emit
-from axonql.services.lookup import fetch
+from axonql.services.lookup import by_ids, fetch
 
 POOLS = ("short_term", "long_term", "episodic")
 DEFAULT_POOL_CAPACITY = {"short_term": 3000, "long_term": 4000, "episodic": 500}
@@ -157,8 +157,7 @@ async def _candidates(
     ids = await memory_terms.holding(terms, MAX_CANDIDATES)
     if not ids:
         return [], False
-    # `_id` first: SecantusDB serves a filter from the index of its first field
-    return await models.Memory.find({"_id": {"$in": ids}, **base}).to_list(), False
+    return await by_ids(models.Memory, ids, base), False
 
 
 async def search(

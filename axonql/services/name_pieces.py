@@ -1,5 +1,6 @@
-"""The pieces of task names that searches read (`models.TaskName`), kept from the task events
-(`kept_words`): a task created, scheduled, renamed or deleted."""
+"""The pieces of names that searches read (`models.TaskName`, `models.names`), kept from the
+events of tasks, agents, systems and populations (`kept_words`): one created, renamed or
+deleted."""
 
 from __future__ import annotations
 
@@ -7,40 +8,55 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from beanie import Document
+
 from axonql import models
 from axonql.models.event import Event
 from axonql.services.kept_words import Kept, KeptWords
 from axonql.text_grams import grams
 
-CREATIONS = frozenset({"created", "scheduled"})
+
+def kept_names(
+    source: type[Document],
+    pieces: type[Document],
+    subject: str,
+    event_type: str,
+    creations: frozenset[str] = frozenset({"created"}),
+    flags: tuple[str, ...] = (),
+) -> KeptWords:
+    """The name pieces of `source` kept in `pieces` from its `event_type` events (a change in
+    `creations`, an update naming `name` in its fields, a deletion); `flags` are stored
+    beside them as booleans (filters the pieces' index carries: a task's `is_automation`)."""
+
+    def change(event: Event) -> Kept | None:
+        if event.type != event_type:
+            return None
+        done = event.payload.get("change")
+        if done == "deleted":
+            return Kept.DELETED
+        renamed = done == "updated" and "name" in (event.payload.get("fields") or [])
+        return Kept.WRITTEN if done in creations or renamed else None
+
+    def fields(stored: Mapping[str, Any]) -> dict[str, Any] | None:
+        name, created = stored.get("name"), stored.get("created_at")
+        if not isinstance(name, str) or not isinstance(created, datetime):
+            return None
+        flagged = {flag: bool(stored.get(flag)) for flag in flags}
+        return {"name_grams": grams(name), "created_at": created, **flagged}
+
+    return KeptWords(source, pieces, subject, change, fields, ("name", "created_at", *flags))
 
 
-def _change(event: Event) -> Kept | None:
-    if event.type != "TASK_STATE_CHANGED":
-        return None
-    change = event.payload.get("change")
-    if change == "deleted":
-        return Kept.DELETED
-    renamed = change == "updated" and "name" in (event.payload.get("fields") or [])
-    return Kept.WRITTEN if change in CREATIONS or renamed else None
-
-
-def _pieces(task: Mapping[str, Any]) -> dict[str, Any] | None:
-    name, created = task.get("name"), task.get("created_at")
-    if not isinstance(name, str) or not isinstance(created, datetime):
-        return None
-    return {
-        "name_grams": grams(name),
-        "is_automation": bool(task.get("is_automation")),
-        "created_at": created,
-    }
-
-
-PIECES = KeptWords(
+PIECES = kept_names(
     models.Task,
     models.TaskName,
     "task",
-    _change,
-    _pieces,
-    ("name", "created_at", "is_automation"),
+    "TASK_STATE_CHANGED",
+    creations=frozenset({"created", "scheduled"}),
+    flags=("is_automation",),
+)
+AGENTS = kept_names(models.Agent, models.AgentName, "agent", "AGENT_STATUS")
+SYSTEMS = kept_names(models.System, models.SystemName, "system", "SYSTEM_STATE_CHANGED")
+POPULATIONS = kept_names(
+    models.Population, models.PopulationName, "population", "POPULATION_UPDATED"
 )

@@ -18,7 +18,7 @@ from axonql.models.population import GeneRange
 from axonql.services import validation as v
 from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
-from axonql.services.listing import Listing
+from axonql.services.listing import Listing, name_search
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
 from axonql.services.query_filters import all_of, at_least, compact, contains, window
@@ -57,7 +57,12 @@ def population_query(f: PopulationFilterArgs) -> dict[str, Any]:
     )
 
 
-POPULATIONS = Listing(models.Population, population_query, id_prefix="pop")
+POPULATIONS: Listing[models.Population, PopulationFilterArgs] = Listing(
+    models.Population,
+    population_query,
+    id_prefix="pop",
+    searched=name_search(models.PopulationName),
+)
 
 
 @dataclass

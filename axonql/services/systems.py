@@ -26,7 +26,7 @@ from axonql.services import validation as v
 from axonql.services.changes import changed_fields, fields_of
 from axonql.services.components import active_count
 from axonql.services.events import Change, atomically, emit
-from axonql.services.listing import Listing
+from axonql.services.listing import Listing, name_search
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
 from axonql.services.query_filters import contains
@@ -71,7 +71,9 @@ def system_query(f: SystemFilterArgs) -> dict[str, Any]:
     return query
 
 
-SYSTEMS = Listing(models.System, system_query, id_prefix="sys")
+SYSTEMS: Listing[models.System, SystemFilterArgs] = Listing(
+    models.System, system_query, id_prefix="sys", searched=name_search(models.SystemName)
+)
 
 
 @dataclass

@@ -19,8 +19,8 @@ from axonql.services import validation as v
 from axonql.services.changes import changed_fields, fields_of
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lifecycle import counted
-from axonql.services.listing import Levels, Listing, Searched
-from axonql.services.query_filters import all_of, compact, contains, search_text, window
+from axonql.services.listing import Levels, Listing, name_search
+from axonql.services.query_filters import all_of, compact, contains, window
 from axonql.services.schedule import check_schedule, next_run
 from axonql.services.task_parameters import check_parameters
 from axonql.settings import Settings
@@ -115,9 +115,7 @@ TASKS = Listing(
     tallies.TASKS,
     Levels("priority_rank", priority_levels),
     id_prefix="task",
-    searched=Searched(
-        "name", lambda f: search_text(f.search), lambda f: replace(f, search=None), models.TaskName
-    ),
+    searched=name_search(models.TaskName, frozenset({"is_automation", "created_at"})),
 )
 
 
