@@ -92,7 +92,8 @@ async def test_a_search_asks_the_terms_then_memories_by_id_with_its_filters(
     gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
 ) -> None:
     """SecantusDB serves no `$regex` from an index (it read every memory): the terms are asked
-    as equalities, then the memories named, `_id` first, with the pools asked for."""
+    as equalities, then the fields ranked of the memories named, `_id` first, with the pools
+    asked for, then the results whole."""
     kept = await create(gql, admin_token, content="quokka sighting", pool="long_term")
     await create(gql, admin_token, content="quokka again", pool="short_term")
     with request_commands.kept():
@@ -101,5 +102,8 @@ async def test_a_search_asks_the_terms_then_memories_by_id_with_its_filters(
     finds = [c for c in request_commands.commands if "find" in c]
     asked = [c["filter"] for c in finds if c["find"] == "memory_terms"]
     assert asked and all(where["terms"] == "quokka" for where in asked), asked
-    memories = [c["filter"] for c in finds if c["find"] == "memories"]
-    assert memories and all(list(where) == ["_id", "pool"] for where in memories), memories
+    memories = [c for c in finds if c["find"] == "memories"]
+    candidates, shown = memories  # the candidates' ranked fields, then the results whole
+    assert list(candidates["filter"]) == ["_id", "pool"], candidates
+    assert set(candidates["projection"]) == {"title", "content", "tags"}, candidates
+    assert shown["filter"] == {"_id": {"$in": [kept]}}, shown

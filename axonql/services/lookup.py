@@ -36,7 +36,24 @@ async def by_ids(model: type[D], ids: list[str], rest: dict[str, Any] | None = N
     batches of `ID_BATCH` with `_id` first: SecantusDB serves a filter from the index of its
     first field."""
     found: list[D] = []
-    for start in range(0, len(ids), ID_BATCH):
-        batch = ids[start : start + ID_BATCH]
-        found += await model.find({"_id": {"$in": batch}, **(rest or {})}).to_list()
+    for batch in _batches(ids):
+        found += await model.find(_where(batch, rest)).to_list()
     return found
+
+
+async def stored_by_ids(
+    collection: Any, ids: list[str], rest: dict[str, Any], fields: dict[str, int]
+) -> list[dict[str, Any]]:
+    """As `by_ids`, the stored documents' `fields` only (no model built for each)."""
+    found: list[dict[str, Any]] = []
+    for batch in _batches(ids):
+        found += await collection.find(_where(batch, rest), fields).to_list()
+    return found
+
+
+def _batches(ids: list[str]) -> list[list[str]]:
+    return [ids[start : start + ID_BATCH] for start in range(0, len(ids), ID_BATCH)]
+
+
+def _where(ids: list[str], rest: dict[str, Any] | None) -> dict[str, Any]:
+    return {"_id": {"$in": ids}, **(rest or {})}

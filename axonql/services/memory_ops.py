@@ -20,7 +20,7 @@ from axonql.models.base import utcnow
 from axonql.services import memory_terms, relevance, tallies
 from axonql.services import validation as v
 from axonql.services.events import Change, atomically, emit
-from axonql.services.lookup import by_ids, fetch
+from axonql.services.lookup import by_ids, fetch, stored_by_ids
 
 POOLS = ("short_term", "long_term", "episodic")
 DEFAULT_POOL_CAPACITY = {"short_term": 3000, "long_term": 4000, "episodic": 500}
@@ -141,23 +141,31 @@ async def ensure_text_index() -> bool:
     return True
 
 
+RANKED = {"title": 1, "content": 1, "tags": 1}
+"""What the ranking reads of each candidate: the whole memory is read for the results only."""
+
+
 async def _candidates(
     query_text: str, base: dict[str, Any], text_index: bool
-) -> tuple[list[models.Memory], bool]:
+) -> tuple[list[relevance.Searchable], bool]:
     terms = relevance.tokens(query_text)
     if not terms:
         return [], False
+    collection = models.Memory.get_pymongo_collection()
     if text_index:
-        found = (
-            await models.Memory.find({**base, "$text": {"$search": " ".join(terms)}})
-            .limit(MAX_CANDIDATES)
-            .to_list()
-        )
-        return found, True
+        where = {**base, "$text": {"$search": " ".join(terms)}}
+        found = await collection.find(where, RANKED).limit(MAX_CANDIDATES).to_list()
+        return [_searchable(stored) for stored in found], True
     ids = await memory_terms.holding(terms, MAX_CANDIDATES)
-    if not ids:
-        return [], False
-    return await by_ids(models.Memory, ids, base), False
+    found = await stored_by_ids(collection, ids, base, RANKED)
+    return [_searchable(stored) for stored in found], False
+
+
+def _searchable(stored: dict[str, Any]) -> relevance.Searchable:
+    tags = [t for t in stored.get("tags") or [] if isinstance(t, str)]
+    return relevance.Searchable(
+        str(stored["_id"]), str(stored.get("title") or ""), str(stored.get("content") or ""), tags
+    )
 
 
 async def search(
@@ -171,14 +179,11 @@ async def search(
     """Memories matching the filters, ranked by relevance; only scores ≥ threshold count."""
     started = time.perf_counter()
     candidates, used_index = await _candidates(query_text, filters.query(), text_index)
-    by_id = {m.id: m for m in candidates}
-    ranked = relevance.rank(
-        query_text,
-        [relevance.Searchable(m.id, m.title, m.content, m.tags) for m in candidates],
-    )
-    kept = [(by_id[key], score) for key, score in ranked if score >= threshold]
+    ranked = relevance.rank(query_text, candidates)
+    kept = [(key, score) for key, score in ranked if score >= threshold]
+    shown = {m.id: m for m in await by_ids(models.Memory, [key for key, _ in kept[:limit]])}
     return SearchResult(
-        hits=kept[:limit],
+        hits=[(shown[key], score) for key, score in kept[:limit] if key in shown],
         total_matches=len(kept),
         search_time_ms=round((time.perf_counter() - started) * 1000, 3),
         used_text_index=used_index,
