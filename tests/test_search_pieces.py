@@ -13,7 +13,8 @@ import pytest
 
 from axonql import models
 from axonql.models.task import TaskStatus
-from axonql.services import name_pieces
+from axonql.services import name_pieces, users
+from axonql.settings import Settings
 from axonql.text_grams import grams, rarest
 from tests.support import GraphQLClient, RequestCommands, imported
 
@@ -282,3 +283,48 @@ async def test_agents_systems_and_populations_are_searched_by_their_name_pieces(
     assert await found("zebra") == []
     kept = getattr(models, f"{kind}Name").get_pymongo_collection()
     assert await kept.count_documents({"_id": renamed}) == 0
+
+
+USERNAMES = ["deploy-api", "nightly_DEPLOY", "redeployed.twice", "task150", "task1150", "ab"]
+USERS = "query($s: String) { users(filter: {search: $s}) { id username } }"
+
+
+async def test_users_are_searched_by_their_username_pieces(
+    gql: GraphQLClient, admin_token: str, settings: Settings, request_commands: RequestCommands
+) -> None:
+    """Accounts made through the API and around it (the bootstrap admin, `axonql user create`:
+    no unit of work, no event) are found; a rename moves the pieces, a deletion removes them."""
+    create = "mutation($n: String!) { createUser(input: {username: $n}) { id } }"
+    ids = {}
+    for name in USERNAMES:
+        body = await gql(create, {"n": name}, admin_token)
+        assert not body.get("errors"), body
+        ids[name] = body["data"]["createUser"]["id"]
+    await users.create_account(settings, username="Deployer-cli")  # as the CLI does
+
+    async def found(search: str | None) -> list[str]:
+        body = await gql(USERS, {"s": search}, admin_token)
+        assert not body.get("errors"), body
+        return sorted(u["username"] for u in body["data"]["users"])
+
+    every = await found(None)
+    assert "Deployer-cli" in every
+    for search in ["deploy", "DEPLOY", "150", "ab", "ploy", "zzz"]:
+        pattern = re.compile(re.escape(search), re.IGNORECASE)
+        assert await found(search) == [n for n in every if pattern.search(n)], search
+    with request_commands.kept():
+        await found("deploy")
+    asked = [c["filter"] for c in request_commands.commands if c.get("find") == "user_names"]
+    assert asked and all(isinstance(where["name_grams"], str) for where in asked), asked
+
+    rename = "mutation($id: ID!, $n: String!) { updateUser(id: $id, input: {username: $n}) { id } }"
+    body = await gql(rename, {"id": ids["deploy-api"], "n": "zebra-census"}, admin_token)
+    assert not body.get("errors"), body
+    assert await found("zebra") == ["zebra-census"]
+    assert "deploy-api" not in await found("deploy")
+    delete = "mutation($id: ID!) { deleteUser(id: $id) }"
+    gone = await gql(delete, {"id": ids["deploy-api"]}, admin_token)
+    assert gone["data"]["deleteUser"] is True, gone
+    assert await found("zebra") == []
+    kept = models.UserName.get_pymongo_collection()
+    assert await kept.count_documents({"_id": ids["deploy-api"]}) == 0

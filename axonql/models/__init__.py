@@ -6,7 +6,7 @@ from axonql.models.agent import Agent
 from axonql.models.event import Event
 from axonql.models.lock import Lock
 from axonql.models.memory import Memory, MemoryTerms
-from axonql.models.names import AgentName, PopulationName, SystemName
+from axonql.models.names import AgentName, PopulationName, SystemName, UserName
 from axonql.models.persisted_query import PersistedQuery
 from axonql.models.population import GenerationRecord, Individual, Population
 from axonql.models.security import SecurityAssessment, SecurityScenario
@@ -32,6 +32,7 @@ ALL_DOCUMENTS: list[type[Document]] = [
     AgentName,
     SystemName,
     PopulationName,
+    UserName,
     Agent,
     User,
     LearningSession,
@@ -92,4 +93,5 @@ __all__ = [
     "TaskName",
     "Threat",
     "User",
+    "UserName",
 ]

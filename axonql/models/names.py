@@ -1,4 +1,4 @@
-"""The three-character pieces of agents', systems' and populations' names (`text_grams`),
+"""The three-character pieces of agents', systems', populations' and users' names (`text_grams`),
 kept beside them from their events (`services/name_pieces`), as tasks' are (`TaskName`): a
 search reads the ids holding its rarest piece from one of these indexes, and no other write of
 the document (a heartbeat, an evolution step) has more index entries to rewrite."""
@@ -36,4 +36,12 @@ class SystemName(NamePieces):
 class PopulationName(NamePieces):
     class Settings:
         name = "population_names"
+        indexes = [PIECES_INDEX]
+
+
+class UserName(NamePieces):
+    """A user's username pieces."""
+
+    class Settings:
+        name = "user_names"
         indexes = [PIECES_INDEX]

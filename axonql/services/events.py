@@ -51,6 +51,7 @@ KEPT_WORDS = (
     name_pieces.AGENTS,
     name_pieces.SYSTEMS,
     name_pieces.POPULATIONS,
+    name_pieces.USERS,
     memory_terms.TERMS,
 )
 """The words kept beside collections from their events (`kept_words`): written with the

@@ -74,6 +74,13 @@ class KeptWords:
                     writes.append(write)
         return writes
 
+    async def keep(self, doc_id: str, stored: Mapping[str, Any], session: Any = None) -> None:
+        """Write one document's words from its stored fields (where it is written without an
+        event), in `session`'s transaction if any."""
+        write = self._written(doc_id, stored)
+        if write is not None:
+            await self._collection().bulk_write([write], session=session)
+
     async def apply(self, events: list[Event], session: Any = None) -> None:
         """Write what `events` change, in one command of the caller's transaction (`session`)."""
         writes = self.writes_of(events)

@@ -99,12 +99,14 @@ F = TypeVar("F", bound=_Searching)
 
 
 def name_search(
-    pieces: type[Document], carried: frozenset[str] = frozenset({"created_at"})
+    pieces: type[Document],
+    carried: frozenset[str] = frozenset({"created_at"}),
+    field: str = "name",
 ) -> Searched[F]:
-    """The filter's `search` (a substring of `name`), read from the name pieces in `pieces`
+    """The filter's `search` (a substring of `field`), read from the name pieces in `pieces`
     (`services/name_pieces`); the filter arguments are a dataclass."""
     return Searched(
-        "name",
+        field,
         lambda f: search_text(f.search),
         lambda f: dataclasses.replace(cast(Any, f), search=None),
         pieces,

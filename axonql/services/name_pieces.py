@@ -1,6 +1,7 @@
 """The pieces of names that searches read (`models.TaskName`, `models.names`), kept from the
-events of tasks, agents, systems and populations (`kept_words`): one created, renamed or
-deleted."""
+events of tasks, agents, systems, populations and users (`kept_words`): one created, renamed
+or deleted (and an account where it is created, `users.create_account`: some are created
+outside a unit of work, with no event)."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ def kept_names(
     event_type: str,
     creations: frozenset[str] = frozenset({"created"}),
     flags: tuple[str, ...] = (),
+    field: str = "name",
 ) -> KeptWords:
-    """The name pieces of `source` kept in `pieces` from its `event_type` events (a change in
-    `creations`, an update naming `name` in its fields, a deletion); `flags` are stored
-    beside them as booleans (filters the pieces' index carries: a task's `is_automation`)."""
+    """The pieces of `source`'s `field` kept in `pieces` from its `event_type` events (a
+    change in `creations`, an update naming `field` in its fields, a deletion); `flags` are
+    stored beside them as booleans (filters the pieces' index carries: a task's
+    `is_automation`)."""
 
     def change(event: Event) -> Kept | None:
         if event.type != event_type:
@@ -34,17 +37,17 @@ def kept_names(
         done = event.payload.get("change")
         if done == "deleted":
             return Kept.DELETED
-        renamed = done == "updated" and "name" in (event.payload.get("fields") or [])
+        renamed = done == "updated" and field in (event.payload.get("fields") or [])
         return Kept.WRITTEN if done in creations or renamed else None
 
     def fields(stored: Mapping[str, Any]) -> dict[str, Any] | None:
-        name, created = stored.get("name"), stored.get("created_at")
+        name, created = stored.get(field), stored.get("created_at")
         if not isinstance(name, str) or not isinstance(created, datetime):
             return None
         flagged = {flag: bool(stored.get(flag)) for flag in flags}
         return {"name_grams": grams(name), "created_at": created, **flagged}
 
-    return KeptWords(source, pieces, subject, change, fields, ("name", "created_at", *flags))
+    return KeptWords(source, pieces, subject, change, fields, (field, "created_at", *flags))
 
 
 PIECES = kept_names(
@@ -60,3 +63,4 @@ SYSTEMS = kept_names(models.System, models.SystemName, "system", "SYSTEM_STATE_C
 POPULATIONS = kept_names(
     models.Population, models.PopulationName, "population", "POPULATION_UPDATED"
 )
+USERS = kept_names(models.User, models.UserName, "user", "USER_UPDATED", field="username")

@@ -18,7 +18,7 @@ from axonql.services import users as accounts
 from axonql.services import validation as v
 from axonql.services.auth import Principal
 from axonql.services.events import Change, atomically, emit
-from axonql.services.listing import Listing
+from axonql.services.listing import Listing, name_search
 from axonql.services.loaders import Loaders
 from axonql.services.lookup import fetch
 from axonql.services.query_filters import compact, contains, window
@@ -55,7 +55,12 @@ def user_query(f: UserFilterArgs) -> dict[str, Any]:
     )
 
 
-USERS = Listing(models.User, user_query, id_prefix="user")
+USERS: Listing[models.User, UserFilterArgs] = Listing(
+    models.User,
+    user_query,
+    id_prefix="user",
+    searched=name_search(models.UserName, field="username"),
+)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from axonql import models
 from axonql.errors import Conflict, ValidationError
 from axonql.models.user import LearningContext
 from axonql.scopes import ALL_SCOPES
-from axonql.services import auth
+from axonql.services import auth, name_pieces
 from axonql.services import validation as v
 from axonql.settings import Settings
 
@@ -69,6 +69,9 @@ async def create_account(
     if taken is not None:
         raise Conflict(f"username {user.username} is taken", details={"username": user.username})
     await user.insert(session=session)
+    # its name pieces here: accounts are also created outside units of work (no event)
+    stored = {"username": user.username, "created_at": user.created_at}
+    await name_pieces.USERS.keep(user.id, stored, session)
     return user
 
 
