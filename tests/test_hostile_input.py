@@ -96,6 +96,13 @@ SURROGATE_CASES = [
         "VALIDATION_ERROR",
         "p.k[0]",
     ),
+    (  # a search is cut into pieces: a lone surrogate never reaches the query
+        "/graphql",
+        '{"query":"query($s: String){ tasks(filter: {search: $s, status: COMPLETED}) { id } }",'
+        f'"variables":{{"s":"ab{SURROGATE}cd"}}}}',
+        "VALIDATION_ERROR",
+        "s",
+    ),
 ]
 
 

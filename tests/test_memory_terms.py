@@ -43,11 +43,8 @@ async def create(gql: GraphQLClient, token: str, **fields: Any) -> str:
 def ranked(query: str, memories: list[models.Memory]) -> list[str]:
     """The ranking of every memory holding one of the query's terms (score above 0)."""
     wanted = set(relevance.tokens(query))
-    holding = [
-        relevance.Searchable(m.id, m.title, m.content, m.tags)
-        for m in memories
-        if wanted & set(memory_terms.terms_of(m.title, m.content, m.tags))
-    ]
+    every = [relevance.Searchable(m.id, m.title, m.content, m.tags) for m in memories]
+    holding = [m for m in every if wanted & set(memory_terms.terms_of(m))]
     return [key for key, _ in relevance.rank(query, holding)]
 
 

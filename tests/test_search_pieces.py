@@ -32,6 +32,7 @@ NAMES = [
     "ab",
 ]
 SEARCHES = ["deploy", "DEPLOY", "Straße", "strasse", "οδος", "ΟΔΟΣ", "150", "ab", "ploy", "zzz"]
+SEARCHES += ["de\x00ploy"]  # a NUL is searched for as typed (and found nowhere)
 
 LIST = "query($s: String) { tasks(filter: {search: $s, limit: 100}) { id name } }"
 CONNECTION = """query($s: String, $after: String) {

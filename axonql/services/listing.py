@@ -135,7 +135,12 @@ class Listing(Generic[D, A]):
     searched: Searched[A] | None = None
 
     async def _served(
-        self, samples: ValueSamples, args: A, query: dict[str, Any], order: str = "created_at"
+        self,
+        samples: ValueSamples,
+        span: Span,
+        args: A,
+        query: dict[str, Any],
+        order: str = "created_at",
     ) -> tuple[dict[str, Any], Fetch[D]]:
         """What the database is asked for `query` read in `order`, and the fetch that checks
         the rest on what it finds: several values that must all be present (`$all`: tags) are
@@ -157,7 +162,7 @@ class Listing(Generic[D, A]):
             if (
                 piece is not None
                 and order == "created_at"
-                and await self._pieces_pay(samples, searched, args, served, piece)
+                and await self._pieces_pay(samples, span, searched, args, served, piece)
             ):
                 asked = {k: v for k, v in served.items() if k in searched.carried}
                 rest = {k: v for k, v in served.items() if k not in searched.carried}
@@ -170,6 +175,7 @@ class Listing(Generic[D, A]):
     async def _pieces_pay(
         self,
         samples: ValueSamples,
+        span: Span,
         searched: Searched[A],
         args: A,
         served: dict[str, Any],
@@ -182,8 +188,7 @@ class Listing(Generic[D, A]):
         if set(served) <= searched.carried:
             return True
         collection = self.model.get_pymongo_collection()
-        total = (await self._span(args)).count
-        sample = await samples.of(collection, searched.field, self.id_prefix, total)
+        sample = await samples.of(collection, searched.field, self.id_prefix, span.count)
         holding = sum(1 for v in sample.values if isinstance(v, str) and piece in v.casefold())
         counted = await self.maintained(searched.without(args)) if self.maintained else None
         rest = counted if counted is not None else sample.size * UNTALLIED_SHARE
@@ -230,7 +235,8 @@ class Listing(Generic[D, A]):
         """OCTOSPINE's lists: newest first, by limit and offset (at most `MAX_LIST_OFFSET`;
         `samples`: this instance's samples of field values, see `page`)."""
         size, skip = list_window(settings.max_page_size, limit, offset)
-        served, fetch = await self._served(samples, args, self.query(args))
+        span = await self._span(args)
+        served, fetch = await self._served(samples, span, args, self.query(args))
         page = await paginate(
             self.model,
             served,
@@ -238,7 +244,7 @@ class Listing(Generic[D, A]):
             descending=True,
             first=size,
             offset=skip,
-            span=await self._span(args),
+            span=span,
             fetch=fetch,
         )
         return page.items
@@ -274,7 +280,8 @@ class Listing(Generic[D, A]):
                 has_next=len(found) > size,
                 has_previous=bool(after),
             )
-        served, fetch = await self._served(samples, args, query, order.field)
+        span = await self._span(args)
+        served, fetch = await self._served(samples, span, args, query, order.field)
         return await paginate(
             self.model,
             served,
@@ -283,7 +290,7 @@ class Listing(Generic[D, A]):
             first=size,
             after=after,
             count=self._count(args, query),
-            span=await self._span(args),
+            span=span,
             fetch=fetch,
         )
 
@@ -304,7 +311,7 @@ class Listing(Generic[D, A]):
         collection = self.model.get_pymongo_collection()
         span = await self._span(args)
         sample = await samples.of(collection, name, self.id_prefix, span.count)
-        served, fetch = await self._served(samples, args, query, name)
+        served, fetch = await self._served(samples, span, args, query, name)
         found = await value_order.by_value(
             fetch,
             lambda doc: value_order.place(doc, name),
@@ -364,7 +371,9 @@ class Listing(Generic[D, A]):
                 continue  # before the cursor's level
             within = at[1] if at is not None and level == at[0] else None
             span = await self._span(narrowed)
-            query, fetch = await self._served(samples, narrowed, self.query(narrowed), levels.field)
+            query, fetch = await self._served(
+                samples, span, narrowed, self.query(narrowed), levels.field
+            )
             need = want - len(found)
             docs = await windows(
                 self.model, query, "created_at", descending, need, within, span, fetch

@@ -155,17 +155,10 @@ async def _candidates(
     if text_index:
         where = {**base, "$text": {"$search": " ".join(terms)}}
         found = await collection.find(where, RANKED).limit(MAX_CANDIDATES).to_list()
-        return [_searchable(stored) for stored in found], True
+        return [memory_terms.searchable(stored) for stored in found], True
     ids = await memory_terms.holding(terms, MAX_CANDIDATES)
     found = await stored_by_ids(collection, ids, base, RANKED)
-    return [_searchable(stored) for stored in found], False
-
-
-def _searchable(stored: dict[str, Any]) -> relevance.Searchable:
-    tags = [t for t in stored.get("tags") or [] if isinstance(t, str)]
-    return relevance.Searchable(
-        str(stored["_id"]), str(stored.get("title") or ""), str(stored.get("content") or ""), tags
-    )
+    return [memory_terms.searchable(stored) for stored in found], False
 
 
 async def search(

@@ -16,7 +16,7 @@ from axonql import models
 from axonql.models.event import Event
 from axonql.services import pagination, tallies
 from axonql.services.kept_words import Kept, KeptWords
-from axonql.services.relevance import tokens
+from axonql.services.relevance import Searchable
 
 WORDED = frozenset({"title", "content", "tags"})
 """The fields a memory's terms come from."""
@@ -33,18 +33,23 @@ def _change(event: Event) -> Kept | None:
     return Kept.WRITTEN if fields is None or WORDED & set(fields) else None
 
 
-def terms_of(title: str, content: str, tags: list[str]) -> list[str]:
-    """A memory's distinct terms, as the ranking sees them."""
-    return sorted(set(tokens(title) + tokens(content) + tokens(" ".join(tags))))
+def searchable(memory: Mapping[str, Any]) -> Searchable:
+    """A stored memory (or the fields of it read) as the ranking reads it."""
+    tags = [t for t in memory.get("tags") or [] if isinstance(t, str)]
+    title, content = memory.get("title") or "", memory.get("content") or ""
+    return Searchable(str(memory.get("_id", "")), str(title), str(content), tags)
+
+
+def terms_of(memory: Searchable) -> list[str]:
+    """A memory's distinct terms: the words the ranking scores."""
+    return sorted(set(memory.terms()))
 
 
 def _terms(memory: Mapping[str, Any]) -> dict[str, Any] | None:
     created = memory.get("created_at")
     if not isinstance(created, datetime):
         return None
-    tags = [t for t in memory.get("tags") or [] if isinstance(t, str)]
-    title, content = memory.get("title") or "", memory.get("content") or ""
-    return {"terms": terms_of(str(title), str(content), tags), "created_at": created}
+    return {"terms": terms_of(searchable(memory)), "created_at": created}
 
 
 TERMS = KeptWords(

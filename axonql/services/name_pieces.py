@@ -63,4 +63,11 @@ SYSTEMS = kept_names(models.System, models.SystemName, "system", "SYSTEM_STATE_C
 POPULATIONS = kept_names(
     models.Population, models.PopulationName, "population", "POPULATION_UPDATED"
 )
-USERS = kept_names(models.User, models.UserName, "user", "USER_UPDATED", field="username")
+USERS = kept_names(
+    models.User,
+    models.UserName,
+    "user",
+    "USER_UPDATED",
+    creations=frozenset(),  # written by `users.create_account` itself, with or without an event
+    field="username",
+)

@@ -37,7 +37,8 @@ from axonql.models.task import TaskStatus
 TASKS = "task_cells"
 """Renamed from "tasks" when priority joined the cells: a database counted without priorities
 has no tallies of this kind, so a starting instance recounts it (`ensure`)."""
-LEGACY_KINDS = ("tasks",)  # removed by `rebuild`
+LEGACY_KINDS = ("tasks", "name_grams#filled")
+"""Kinds `rebuild` removes: the second is the task pieces' fill mark, now `task_names#filled`."""
 AGENTS = "agents"
 MEMORIES = "memories"
 THREATS = "threats"
