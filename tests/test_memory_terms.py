@@ -1,16 +1,20 @@
-"""Memory searches read the newest memories holding each of the search's terms (`memory_terms`,
-kept from the memory events), then those memories by id with the search's filters: the results
-are the ranking of every memory that holds a term, stores, edits and deletions move the terms,
-and memories stored before terms existed get theirs once."""
+"""Memory searches read the newest memories holding each of the search's terms and matching its
+filters (`memory_terms`, kept from the memory events with each term's count and the fields
+searches filter on), and rank them from those documents alone: the results are the ranking of
+every memory that holds a term, stores and edits move the terms and the kept fields, and
+memories stored before terms existed (or before a revision of what is kept) get theirs once."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+
+import pytest
 
 from axonql import models
 from axonql.services import memory_ops, memory_terms, relevance
 from axonql.services.memory_ops import SearchFilters
-from tests.support import GraphQLClient, RequestCommands
+from tests.support import GraphQLClient, RequestCommands, imported
 
 SEARCH = """query($q: String!, $pools: [String!]) {
   searchMemories(input: {query: $q, limit: 100, pools: $pools}) {
@@ -85,22 +89,97 @@ async def test_memories_stored_without_terms_get_them_once() -> None:
     assert await memory_terms.TERMS.ensure() == 0  # marked done: a later start reads one document
 
 
-async def test_a_search_asks_the_terms_then_memories_by_id_with_its_filters(
+async def test_a_search_asks_the_terms_with_its_filters_then_the_results_by_id(
     gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
 ) -> None:
     """SecantusDB serves no `$regex` from an index (it read every memory): the terms are asked
-    as equalities, then the fields ranked of the memories named, `_id` first, with the pools
-    asked for, then the results whole."""
+    as equalities beside the pool asked for, and ranked from what is kept with them; the
+    memories are read once, the results by `_id`."""
     kept = await create(gql, admin_token, content="quokka sighting", pool="long_term")
     await create(gql, admin_token, content="quokka again", pool="short_term")
     with request_commands.kept():
         found = await search(gql, admin_token, "quokka", pools=["long_term"])
     assert found == [kept]
     finds = [c for c in request_commands.commands if "find" in c]
-    asked = [c["filter"] for c in finds if c["find"] == "memory_terms"]
-    assert asked and all(where["terms"] == "quokka" for where in asked), asked
-    memories = [c for c in finds if c["find"] == "memories"]
-    candidates, shown = memories  # the candidates' ranked fields, then the results whole
-    assert list(candidates["filter"]) == ["_id", "pool"], candidates
-    assert set(candidates["projection"]) == {"title", "content", "tags"}, candidates
-    assert shown["filter"] == {"_id": {"$in": [kept]}}, shown
+    asked = [c for c in finds if c["find"] == "memory_terms"]
+    assert asked, finds
+    for command in asked:
+        assert (command["filter"]["terms"], command["filter"]["pool"]) == ("quokka", "long_term")
+        assert set(command["projection"]) == {"terms", "counts", "created_at"}, command
+    memories = [c["filter"] for c in finds if c["find"] == "memories"]
+    assert memories == [{"_id": {"$in": [kept]}}], memories
+
+
+async def test_a_filter_finds_older_holders_beyond_the_newest_candidates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The filter is asked with the terms, so the newest holders of a common term in other
+    pools never stand in for older ones in the pool asked for."""
+    monkeypatch.setattr(memory_ops, "MAX_CANDIDATES", 3)
+    old = models.Memory(content="ledger audit", pool="long_term")
+    newer = [models.Memory(content=f"ledger entry {n}") for n in range(5)]
+    for offset, memory in enumerate(newer, 1):
+        memory.created_at = old.created_at + timedelta(seconds=offset)
+    await imported(old, *newer)
+    found = await memory_ops.search("ledger", SearchFilters(pools=["long_term"]), limit=10)
+    assert [m.id for m, _ in found.hits] == [old.id]
+    unfiltered = await memory_ops.search("ledger", SearchFilters(), limit=10)
+    assert len(unfiltered.hits) == 3 and old.id not in {m.id for m, _ in unfiltered.hits}
+
+
+async def test_a_rare_terms_holders_are_ranked_beside_a_common_terms(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Candidates are taken rarest term first: the newest holders of a common term fill only
+    what the rare term's leave."""
+    monkeypatch.setattr(memory_ops, "MAX_CANDIDATES", 3)
+    rare = models.Memory(content="ledger with a narwhal")
+    common = [models.Memory(content=f"ledger entry {n}") for n in range(5)]
+    for offset, memory in enumerate(common, 1):
+        memory.created_at = rare.created_at + timedelta(seconds=offset)
+    await imported(rare, *common)
+    found = await memory_ops.search("ledger narwhal", SearchFilters(), limit=10)
+    ids = [m.id for m, _ in found.hits]
+    assert ids[0] == rare.id and len(ids) == 3, ids
+
+
+async def test_edits_move_the_fields_searches_filter_on(
+    gql: GraphQLClient, admin_token: str
+) -> None:
+    memory = await create(gql, admin_token, content="okapi", pool="short_term", importance=0.2)
+    assert await search(gql, admin_token, "okapi", pools=["long_term"]) == []
+    change = """mutation($id: ID!) {
+      updateMemory(id: $id, input: {pool: "long_term", importance: 0.9}) { id } }"""
+    body = await gql(change, {"id": memory}, admin_token)
+    assert not body.get("errors"), body
+    assert await search(gql, admin_token, "okapi", pools=["long_term"]) == [memory]
+    assert await search(gql, admin_token, "okapi", pools=["short_term"]) == []
+    important = await memory_ops.search("okapi", SearchFilters(min_importance=0.8), limit=10)
+    assert [m.id for m, _ in important.hits] == [memory]
+
+
+async def test_a_search_ends_at_its_end_inclusive() -> None:
+    memory = models.Memory(content="tapir")
+    await imported(memory)
+    stored = await models.Memory.get(memory.id)
+    assert stored is not None
+    at = stored.created_at  # as stored: to the millisecond
+    for end, found in ((at, 1), (at - timedelta(milliseconds=1), 0)):
+        hits = (await memory_ops.search("tapir", SearchFilters(end=end), limit=10)).hits
+        assert len(hits) == found, end
+    through = at + timedelta(microseconds=999)
+    assert len((await memory_ops.search("tapir", SearchFilters(end=through), limit=10)).hits) == 1
+
+
+async def test_terms_of_an_earlier_revision_are_rewritten_once() -> None:
+    """Terms kept before counts and filtered fields joined them are rewritten by the next
+    start; until then a search would filter and rank without them."""
+    await imported(models.Memory(content="axolotl", pool="episodic"))
+    terms = models.MemoryTerms.get_pymongo_collection()
+    await terms.update_many({}, {"$unset": {"counts": "", "pool": ""}})
+    marks = models.Tally.get_pymongo_collection()
+    await marks.delete_many({"_id": memory_terms.TERMS.filled})
+    await marks.insert_one({"_id": "memory_terms#filled", "kind": "memory_terms#filled"})
+    assert await memory_terms.TERMS.ensure() == 1
+    found = await memory_ops.search("axolotl", SearchFilters(pools=["episodic"]), limit=10)
+    assert len(found.hits) == 1

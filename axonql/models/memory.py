@@ -58,11 +58,18 @@ class MemoryTerms(Document):
     """The terms of one memory's title, content and tags (`relevance.tokens`), kept beside
     the memory from its events (`services/memory_terms`): a relevance search reads the newest
     memories holding each of its terms from this index, and no recall of the memory has more
-    index entries to rewrite."""
+    index entries to rewrite. With each term's count and the fields searches filter on, a
+    search filters and ranks its candidates from these documents alone."""
 
     id: str  # type: ignore[assignment]  # the memory's id
     created_at: datetime
     terms: list[str] = Field(default_factory=list)
+    counts: list[int] = Field(default_factory=list)  # of each term, in `terms` order
+    type: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    pool: str | None = None
+    owner_user_id: str | None = None
+    importance: float | None = None
 
     class Settings:
         name = "memory_terms"

@@ -45,12 +45,15 @@ class KeptWords:
     change: Callable[[Event], Kept | None]
     fields: Callable[[Mapping[str, Any]], dict[str, Any] | None]
     read: tuple[str, ...]
+    revision: int = 1
+    """Raised when what `fields` writes changes, so a start rewrites every document's once."""
 
     @property
     def filled(self) -> str:
         """A document among the tallies saying every document stored before the words were
-        kept has them."""
-        return f"{self.words.get_collection_name()}#filled"
+        kept (in this revision) has them."""
+        mark = f"{self.words.get_collection_name()}#filled"
+        return mark if self.revision == 1 else f"{mark}.{self.revision}"
 
     def _collection(self) -> Any:
         return self.words.get_pymongo_collection()

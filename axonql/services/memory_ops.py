@@ -17,7 +17,7 @@ from pymongo.errors import OperationFailure
 from axonql import models
 from axonql.errors import NotFound
 from axonql.models.base import utcnow
-from axonql.services import memory_terms, relevance, tallies
+from axonql.services import memory_terms, pagination, query_filters, relevance, tallies
 from axonql.services import validation as v
 from axonql.services.events import Change, atomically, emit
 from axonql.services.lookup import by_ids, fetch, stored_by_ids
@@ -100,8 +100,9 @@ class SearchFilters:
     end: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def query(self) -> dict[str, Any]:
-        query: dict[str, Any] = dict(self.extra)
+    def kept(self) -> dict[str, Any]:
+        """The filters on fields kept beside each memory's terms (`memory_terms.FILTERED`)."""
+        query: dict[str, Any] = {}
         if self.types:
             query["type"] = {"$in": self.types}
         if self.tags:
@@ -112,14 +113,15 @@ class SearchFilters:
             query["owner_user_id"] = self.owner_user_id
         if self.min_importance is not None:
             query["importance"] = {"$gte": self.min_importance}
-        window: dict[str, Any] = {}
-        if self.start:
-            window["$gte"] = self.start
-        if self.end:
-            window["$lte"] = self.end
+        start, end = pagination.aware(self.start), pagination.aware(self.end)  # naive: UTC
+        window = query_filters.window(start, query_filters.through(end) if end else None)
         if window:
             query["created_at"] = window
         return query
+
+    def query(self) -> dict[str, Any]:
+        """The filters on a stored memory."""
+        return {**self.extra, **self.kept()}
 
 
 @dataclass
@@ -142,23 +144,27 @@ async def ensure_text_index() -> bool:
 
 
 RANKED = {"title": 1, "content": 1, "tags": 1}
-"""What the ranking reads of each candidate: the whole memory is read for the results only."""
+"""What the ranking reads of each memory a text index finds."""
 
 
 async def _candidates(
-    query_text: str, base: dict[str, Any], text_index: bool
-) -> tuple[list[relevance.Searchable], bool]:
+    query_text: str, filters: SearchFilters, text_index: bool
+) -> tuple[list[relevance.Bag], bool]:
     terms = relevance.tokens(query_text)
     if not terms:
         return [], False
     collection = models.Memory.get_pymongo_collection()
     if text_index:
-        where = {**base, "$text": {"$search": " ".join(terms)}}
+        where = {**filters.query(), "$text": {"$search": " ".join(terms)}}
         found = await collection.find(where, RANKED).limit(MAX_CANDIDATES).to_list()
-        return [memory_terms.searchable(stored) for stored in found], True
-    ids = await memory_terms.holding(terms, MAX_CANDIDATES)
-    found = await stored_by_ids(collection, ids, base, RANKED)
-    return [memory_terms.searchable(stored) for stored in found], False
+        return [memory_terms.searchable(stored).bag() for stored in found], True
+    holders = await memory_terms.holding(terms, MAX_CANDIDATES, filters.kept())
+    if filters.extra:  # on fields not kept beside the terms: asked of the memories by `_id`
+        ids = [str(kept["_id"]) for kept in holders]
+        matched = await stored_by_ids(collection, ids, filters.extra, {"_id": 1})
+        known = {str(stored["_id"]) for stored in matched}
+        holders = [kept for kept in holders if str(kept["_id"]) in known]
+    return [memory_terms.bag(kept) for kept in holders], False
 
 
 async def search(
@@ -171,8 +177,8 @@ async def search(
 ) -> SearchResult:
     """Memories matching the filters, ranked by relevance; only scores ≥ threshold count."""
     started = time.perf_counter()
-    candidates, used_index = await _candidates(query_text, filters.query(), text_index)
-    ranked = relevance.rank(query_text, candidates)
+    candidates, used_index = await _candidates(query_text, filters, text_index)
+    ranked = relevance.rank_bags(query_text, candidates)
     kept = [(key, score) for key, score in ranked if score >= threshold]
     shown = {m.id: m for m in await by_ids(models.Memory, [key for key, _ in kept[:limit]])}
     return SearchResult(

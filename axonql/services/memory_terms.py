@@ -1,25 +1,32 @@
 """The terms of memories that relevance searches read (`models.MemoryTerms`), kept from the
-memory events (`kept_words`): a memory stored, its title, content or tags changed, or deleted.
+memory events (`kept_words`): a memory stored, a field kept here changed, or deleted.
 
 A search asks the index for the newest memories holding each of its terms (`relevance.tokens`,
 the words the ranking scores), so it reads about its candidates at any size; a memory holding
-none of them would score 0 and is never a result.
+none of them would score 0 and is never a result. Each memory's term counts and the fields a
+search filters on are kept with its terms, so the candidates are filtered and ranked from
+these documents alone, without reading the memories' text.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from axonql import models
 from axonql.models.event import Event
-from axonql.services import pagination, tallies
+from axonql.services import pagination, relevance, tallies
 from axonql.services.kept_words import Kept, KeptWords
 from axonql.services.relevance import Searchable
 
 WORDED = frozenset({"title", "content", "tags"})
 """The fields a memory's terms come from."""
+FILTERED = ("type", "tags", "pool", "owner_user_id", "importance")
+"""The fields a search filters on (besides `created_at`), kept as stored."""
+RANKED = {"terms": 1, "counts": 1, "created_at": 1}
+"""What a search reads of each candidate."""
 
 
 def _change(event: Event) -> Kept | None:
@@ -30,7 +37,7 @@ def _change(event: Event) -> Kept | None:
     if event.payload.get("change") == "deleted":
         return Kept.DELETED
     fields = event.payload.get("fields")
-    return Kept.WRITTEN if fields is None or WORDED & set(fields) else None
+    return Kept.WRITTEN if fields is None or (WORDED | set(FILTERED)) & set(fields) else None
 
 
 def searchable(memory: Mapping[str, Any]) -> Searchable:
@@ -49,7 +56,19 @@ def _terms(memory: Mapping[str, Any]) -> dict[str, Any] | None:
     created = memory.get("created_at")
     if not isinstance(created, datetime):
         return None
-    return {"terms": terms_of(searchable(memory)), "created_at": created}
+    counted = Counter(searchable(memory).terms())
+    terms = sorted(counted)
+    return {
+        "terms": terms,
+        "counts": [counted[term] for term in terms],
+        "created_at": created,
+        **{name: memory.get(name) for name in FILTERED},
+    }
+
+
+def bag(kept: Mapping[str, Any]) -> relevance.Bag:
+    """A kept memory as the ranking scores it."""
+    return str(kept["_id"]), dict(zip(kept["terms"], kept["counts"], strict=True))
 
 
 TERMS = KeptWords(
@@ -58,26 +77,35 @@ TERMS = KeptWords(
     "memory",
     _change,
     _terms,
-    ("title", "content", "tags", "created_at"),
+    ("title", "content", "created_at", *FILTERED),
+    revision=2,  # term counts and filtered fields joined the terms
 )
 
 
-async def holding(terms: list[str], want: int) -> list[str]:
-    """The ids of the newest `want` memories holding any of `terms`, newest first: each term's
-    newest `want` read from the index in `created_at` windows sized from the memories' tallies,
-    so a search costs about its candidates, not the collection."""
+async def holding(terms: list[str], want: int, where: dict[str, Any]) -> list[dict[str, Any]]:
+    """At most `want` kept memories matching `where` and holding any of `terms`: each term's
+    newest `want` read from the index in `created_at` windows sized from the memories'
+    tallies, so a search costs about its candidates, not the collection. The rarest term's
+    holders come first, so a common term in the search never crowds out a rare one's.
+
+    `where` is on the kept fields (`FILTERED`, `created_at` as `$gte`/`$lt`)."""
     totals = await tallies.read(tallies.MEMORIES)
     span = pagination.Span(totals.oldest, totals.newest, sum(totals.counts.values()))
     collection = models.MemoryTerms.get_pymongo_collection()
-    fetch = pagination.reader(lambda where: collection.find(where, {"created_at": 1}))
-    newest: dict[str, Any] = {}
-    for term in dict.fromkeys(terms):
-        for found in await pagination.windows_of(
-            fetch, _age, {"terms": term}, "created_at", True, want, None, span
-        ):
-            newest[str(found["_id"])] = pagination.aware(found["created_at"])
-    ordered = sorted(newest, key=lambda doc_id: (newest[doc_id], doc_id), reverse=True)
-    return ordered[:want]
+    fetch = pagination.reader(lambda asked: collection.find(asked, RANKED))
+    each = [
+        await pagination.windows_of(
+            fetch, _age, {"terms": term, **where}, "created_at", True, want, None, span
+        )
+        for term in dict.fromkeys(terms)
+    ]
+    chosen: dict[str, dict[str, Any]] = {}
+    for holders in sorted(each, key=len):
+        for kept in holders:
+            if len(chosen) == want:
+                break
+            chosen.setdefault(str(kept["_id"]), kept)
+    return list(chosen.values())
 
 
 def _age(found: dict[str, Any]) -> tuple[Any, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 MAX_SEARCH_LENGTH = 100
@@ -22,6 +22,11 @@ def window(after: datetime | None, before: datetime | None) -> dict[str, Any] | 
     if before:
         bounds["$lt"] = before
     return bounds or None
+
+
+def through(moment: datetime) -> datetime:
+    """The exclusive bound that means `<= moment` on stored times (kept to the millisecond)."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000) + timedelta(milliseconds=1)
 
 
 def literal(text: str) -> str:

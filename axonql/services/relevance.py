@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -64,6 +64,11 @@ def tokens(text: str) -> list[str]:
     return words
 
 
+Bag = tuple[str, Mapping[str, int]]
+"""One candidate as the ranking scores it: its key and how often it holds each term
+(`Searchable.terms`, kept beside memories by `memory_terms`)."""
+
+
 @dataclass(frozen=True)
 class Searchable:
     """One candidate: an id and its weighted text fields."""
@@ -76,17 +81,24 @@ class Searchable:
     def terms(self) -> list[str]:
         return tokens(self.title) * TITLE_WEIGHT + tokens(self.body) + tokens(" ".join(self.tags))
 
+    def bag(self) -> Bag:
+        return self.key, Counter(self.terms())
+
 
 def rank(query: str, candidates: Sequence[Searchable]) -> list[tuple[str, float]]:
     """(key, score) pairs, best first; score is the cosine of TF-IDF vectors, 0–1."""
+    return rank_bags(query, [c.bag() for c in candidates])
+
+
+def rank_bags(query: str, candidates: Sequence[Bag]) -> list[tuple[str, float]]:
+    """As `rank`, from each candidate's term counts (so its text need not be read)."""
     query_terms = tokens(query)
     if not query_terms or not candidates:
         return []
-    documents = [Counter(c.terms()) for c in candidates]
-    count = len(documents)
+    count = len(candidates)
     frequency: Counter[str] = Counter()
-    for doc in documents:
-        frequency.update(doc.keys())
+    for _, doc in candidates:
+        frequency.update(term for term, n in doc.items() if n > 0)
 
     def idf(term: str) -> float:
         return math.log((1 + count) / (1 + frequency[term])) + 1.0
@@ -94,14 +106,14 @@ def rank(query: str, candidates: Sequence[Searchable]) -> list[tuple[str, float]
     query_vector = {t: n * idf(t) for t, n in Counter(query_terms).items()}
     query_norm = math.sqrt(sum(w * w for w in query_vector.values()))
     scored: list[tuple[str, float]] = []
-    for candidate, doc in zip(candidates, documents, strict=True):
-        weights = {t: (1 + math.log(n)) * idf(t) for t, n in doc.items()}
+    for key, doc in candidates:
+        weights = {t: (1 + math.log(n)) * idf(t) for t, n in doc.items() if n > 0}
         norm = math.sqrt(sum(w * w for w in weights.values()))
         if not norm:
             continue
         dot = sum(w * weights.get(t, 0.0) for t, w in query_vector.items())
         score = dot / (norm * query_norm)
         if score > 0:
-            scored.append((candidate.key, round(min(1.0, score), 6)))
+            scored.append((key, round(min(1.0, score), 6)))
     scored.sort(key=lambda pair: (-pair[1], pair[0]))
     return scored

@@ -37,8 +37,9 @@ from axonql.models.task import TaskStatus
 TASKS = "task_cells"
 """Renamed from "tasks" when priority joined the cells: a database counted without priorities
 has no tallies of this kind, so a starting instance recounts it (`ensure`)."""
-LEGACY_KINDS = ("tasks", "name_grams#filled")
-"""Kinds `rebuild` removes: the second is the task pieces' fill mark, now `task_names#filled`."""
+LEGACY_KINDS = ("tasks", "name_grams#filled", "memory_terms#filled")
+"""Kinds `rebuild` removes: the others are fill marks of kept words since renamed
+(`task_names#filled`) or rewritten (`memory_terms#filled.2`)."""
 AGENTS = "agents"
 MEMORIES = "memories"
 THREATS = "threats"
