@@ -11,13 +11,13 @@ a shared machine out of the comparison.
 
 Reads over HTTP: GraphQL lists, connections (first page, a page after a cursor 500 deep, oldest
 first by `updatedAt` with `totalCount`, by priority, by name, by progress, memories by
-importance), searches (task names, alone and beside a status; memories by relevance),
-statistics, REST lists with their pagination block (an offset of 500 too), the immune scan and
-status, OCTOSPINE's health. Reads run in this process against the same database (the functions
-the server runs on a timer or per subscription): the queue's claim (of an agent offering none
-of the capability the five queued tasks require, so it measures the claim's search at every
-size and leases nothing: a task leased at 1,000 would be "stuck" for the scan by the 100,000
-stage), the reaper, the scheduler, and the event-log resume check.
+importance), searches (task names, alone, beside a status and by name or priority; memories by
+relevance), statistics, REST lists with their pagination block (an offset of 500 too), the
+immune scan and status, OCTOSPINE's health. Reads run in this process against the same
+database (the functions the server runs on a timer or per subscription): the queue's claim (of
+an agent offering none of the capability the five queued tasks require, so it measures the
+claim's search at every size and leases nothing: a task leased at 1,000 would be "stuck" for
+the scan by the 100,000 stage), the reaper, the scheduler, and the event-log resume check.
 
 Results: printed, merged into bench/results.json (`growth: <read>`), figures in BENCHMARKS.md.
 """
@@ -373,6 +373,14 @@ def _reads(
         'GraphQL tasks(search: "running", status: COMPLETED) (rare search)': gql(
             '{ tasks(filter: {search: "running", status: COMPLETED, limit: 20}) { id } }'
         ),
+        'GraphQL tasksConnection(search: "running", NAME) (rare search, value order)': gql(
+            '{ tasksConnection(first: 20, filter: {search: "running"}, '
+            "sort: {field: NAME, direction: ASC}) { edges { cursor } } }"
+        ),
+        'GraphQL tasksConnection(search: "running", PRIORITY) (rare search, levels)': gql(
+            '{ tasksConnection(first: 20, filter: {search: "running"}, '
+            "sort: {field: PRIORITY, direction: DESC}) { edges { cursor } } }"
+        ),
         'GraphQL tasks(search: "growth", status: QUEUED) (rare status)': gql(
             '{ tasks(filter: {search: "growth", status: QUEUED, limit: 20}) { id } }'
         ),
@@ -380,7 +388,7 @@ def _reads(
         'GraphQL searchMemories("7") (one memory holds the term)': gql(
             '{ searchMemories(input: {query: "7", limit: 10}) { totalMatches } }'
         ),
-        'GraphQL searchMemories("growth") (every memory: the newest 2,000)': gql(
+        'GraphQL searchMemories("growth") (every memory: the newest 1,000)': gql(
             '{ searchMemories(input: {query: "growth", limit: 10}) { totalMatches } }'
         ),
         "GraphQL memoryUsage": gql("{ memoryUsage { usedMemory fragmentation pools { used } } }"),

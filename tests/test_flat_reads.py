@@ -242,6 +242,26 @@ READS = {
         "gql",
         '{ tasks(filter: {search: "task", status: QUEUED, limit: 20}) { id } }',
     ),
+    "connection by a rare search, by name": (
+        "gql",
+        '{ tasksConnection(first: 20, filter: {search: "task 150"}, '
+        "sort: {field: NAME, direction: DESC}) { edges { cursor } } }",
+    ),
+    "connection by a rare search, by progress": (
+        "gql",
+        '{ tasksConnection(first: 20, filter: {search: "task 150"}, '
+        "sort: {field: PROGRESS, direction: ASC}) { edges { cursor } } }",
+    ),
+    "connection by a rare search, by priority": (
+        "gql",
+        '{ tasksConnection(first: 20, filter: {search: "task 150"}, '
+        "sort: {field: PRIORITY, direction: DESC}) { edges { cursor } } }",
+    ),
+    "connection by a rare search, oldest updated first": (
+        "gql",
+        '{ tasksConnection(first: 20, filter: {search: "task 150"}, '
+        "sort: {field: UPDATED_AT, direction: ASC}) { edges { cursor } } }",
+    ),
     "memories by a rare term": (
         "gql",
         '{ searchMemories(input: {query: "150", limit: 10}) { totalMatches } }',

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from axonql import models
-from axonql.models.task import TaskStatus
+from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
 from axonql.services import name_pieces, users
+from axonql.services.listing import Listing
 from axonql.settings import Settings
 from axonql.text_grams import grams, rarest
 from tests.support import GraphQLClient, RequestCommands, imported
@@ -233,6 +234,92 @@ async def test_a_search_beside_another_filter_reads_whichever_matches_fewer(
     assert not [c for c in finds if c["find"] == "task_names"]
     read = [c["filter"] for c in finds if c["find"] == "tasks"]
     assert read and all(where["status"] == "queued" and "name" not in where for where in read)
+
+
+ORDERED = """query($s: String, $after: String, $field: TaskSortField!,
+                 $direction: SortDirection!, $status: TaskStatus) {
+  tasksConnection(first: 2, after: $after, filter: {search: $s, status: $status},
+                  sort: {field: $field, direction: $direction}) {
+    edges { cursor node { name } } pageInfo { hasNextPage endCursor } } }"""
+ORDERS = ["NAME", "PROGRESS", "PRIORITY", "UPDATED_AT", "CREATED_AT"]
+
+
+async def test_a_rare_search_in_any_order_pages_what_the_ranges_page(
+    gql: GraphQLClient, admin_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every match of a rare search read from its pieces and ordered here gives the pages
+    (and the cursors: the two readings take each other's) that reading the order's ranges
+    with the search checked gives, in every order, both directions, with a filter or not."""
+    names = [f"routine {i}" for i in range(40)] + [f"quokka {i % 3}" for i in range(7)]
+    priorities = list(TaskPriority)
+    await insert(
+        [
+            models.Task(
+                name=name,
+                progress=(i * 37) % 5 * 25,
+                priority=priorities[i % len(priorities)],
+                priority_rank=PRIORITY_RANK[priorities[i % len(priorities)]],
+                status=TaskStatus.QUEUED if i % 2 else TaskStatus.COMPLETED,
+            )
+            for i, name in enumerate(names)
+        ]
+    )
+    read_whole = Listing._rare_matches
+
+    async def walk(variables: dict[str, Any], rare: list[bool]) -> list[str]:
+        seen: list[str] = []
+        after = None
+        for turn in range(20):
+            monkeypatch.setattr(
+                Listing, "_rare_matches", read_whole if rare[turn % 2] else never_rare
+            )
+            body = await gql(ORDERED, {**variables, "after": after}, admin_token)
+            assert not body.get("errors"), body
+            page = body["data"]["tasksConnection"]
+            seen += [edge["node"]["name"] for edge in page["edges"]]
+            if not page["pageInfo"]["hasNextPage"]:
+                return seen
+            after = page["pageInfo"]["endCursor"]
+        raise AssertionError(f"no last page: {seen}")
+
+    for field in ORDERS:
+        for direction in ("ASC", "DESC"):
+            for status in (None, "QUEUED"):
+                asked = {"s": "quokka", "field": field, "direction": direction, "status": status}
+                ranges = await walk(asked, [False, False])
+                assert len(ranges) == (7 if status is None else 3), (asked, ranges)
+                for rare in ([True, True], [True, False], [False, True]):
+                    assert await walk(asked, rare) == ranges, (asked, rare)
+
+
+async def never_rare(*_: Any) -> None:
+    """`Listing._rare_matches` taking no search as rare: the order's own ranges are read."""
+    return None
+
+
+async def test_a_rare_search_in_another_order_reads_its_pieces_and_a_common_one_the_ranges(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    names = [f"routine {i}" for i in range(200)] + ["quokka census"]
+    await insert([models.Task(name=n, progress=i % 100) for i, n in enumerate(names)])
+
+    async def asked(search: str) -> tuple[list[str], list[dict[str, Any]]]:
+        variables = {"s": search, "field": "PROGRESS", "direction": "DESC", "status": None}
+        with request_commands.kept():
+            body = await gql(ORDERED, variables, admin_token)
+        assert not body.get("errors"), body
+        finds = [c for c in request_commands.commands if "find" in c]
+        return [e["node"]["name"] for e in body["data"]["tasksConnection"]["edges"]], finds
+
+    got, finds = await asked("quokka")
+    assert got == ["quokka census"]
+    pieces = [c for c in finds if c["find"] == "task_names"]
+    assert len(pieces) == 1 and "created_at" not in pieces[0]["filter"], pieces
+    tasks = [c["filter"] for c in finds if c["find"] == "tasks"]
+    assert all(list(where) == ["_id"] for where in tasks), tasks  # by id, or sampled by id
+    got, finds = await asked("routine")
+    assert got == ["routine 199", "routine 99"]  # progress 99, newest first
+    assert not [c for c in finds if c["find"] == "task_names"]
 
 
 NAMED = {"Agent": "agents", "System": "systems", "Population": "populations"}

@@ -27,6 +27,9 @@ from axonql.services.pagination import (
     Page,
     Span,
     counter,
+    decode_cursor,
+    encode_cursor,
+    in_time_order,
     list_window,
     paginate,
     reader,
@@ -40,6 +43,8 @@ from axonql.text_grams import rarest
 
 D = TypeVar("D", bound=Document)
 A = TypeVar("A")
+Check = Callable[[D], bool]
+"""A condition checked on each document read (what the database was not asked)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,8 @@ class Searched(Generic[A]):
     them: a rare search reads about its matches. Beside other filters, the pieces are read
     when fewer documents hold the piece (estimated from a sample of the field's values) than
     match the rest of the filter (from the tallies); otherwise the rest of the filter is read
-    and the search checked on what it finds.
+    and the search checked on what it finds. In any other order a rare search's matches are
+    all read from its pieces and ordered here (`Listing._rare_matches`).
     """
 
     field: str
@@ -134,6 +140,33 @@ class Listing(Generic[D, A]):
     id_prefix: str = ""
     searched: Searched[A] | None = None
 
+    def _checked_query(self, query: dict[str, Any]) -> tuple[dict[str, Any], list[Check[D]]]:
+        """What the database can be asked of `query`, and the checks of the rest on what it
+        finds: several values that must all be present (`$all`: tags) are asked as the first
+        (an index serves one equality); a search of `searched` is checked whole."""
+        served = dict(query)
+        checks: list[Check[D]] = []
+        for name, condition in query.items():
+            if isinstance(condition, dict) and list(condition) == ["$all"] and condition["$all"]:
+                served[name] = condition["$all"][0]
+                checks.append(_holds_all(name, set(condition["$all"])))
+        searched = self.searched
+        if searched is not None and searched.field in query:
+            pattern = re.compile(query[searched.field]["$regex"], re.IGNORECASE)
+            del served[searched.field]
+            checks.append(lambda d: bool(pattern.search(str(getattr(d, searched.field)))))
+        return served, checks
+
+    def _piece(self, args: A, query: dict[str, Any]) -> tuple[Searched[A], str] | None:
+        """The searched field and the rarest piece of its search, when the filter searches
+        it for three characters or more."""
+        searched = self.searched
+        text = searched.text(args) if searched is not None else None
+        piece = rarest(text) if text else None
+        if searched is None or piece is None or searched.field not in query:
+            return None
+        return searched, piece
+
     async def _served(
         self,
         samples: ValueSamples,
@@ -143,56 +176,74 @@ class Listing(Generic[D, A]):
         order: str = "created_at",
     ) -> tuple[dict[str, Any], Fetch[D]]:
         """What the database is asked for `query` read in `order`, and the fetch that checks
-        the rest on what it finds: several values that must all be present (`$all`: tags) are
-        asked as the first (an index serves one equality); a search of `searched` is checked
-        here, and asked of its pieces when that reads less (see `Searched`)."""
-        served = dict(query)
-        checks: list[Callable[[D], bool]] = []
-        for name, condition in query.items():
-            if isinstance(condition, dict) and list(condition) == ["$all"] and condition["$all"]:
-                served[name] = condition["$all"][0]
-                checks.append(_holds_all(name, set(condition["$all"])))
-        searched = self.searched
-        text = searched.text(args) if searched is not None else None
-        if searched is not None and text and searched.field in query:
-            pattern = re.compile(query[searched.field]["$regex"], re.IGNORECASE)
-            del served[searched.field]
-            checks.append(lambda d: bool(pattern.search(str(getattr(d, searched.field)))))
-            piece = rarest(text)
-            if (
-                piece is not None
-                and order == "created_at"
-                and await self._pieces_pay(samples, span, searched, args, served, piece)
-            ):
-                asked = {k: v for k, v in served.items() if k in searched.carried}
-                rest = {k: v for k, v in served.items() if k not in searched.carried}
-                return asked | {"name_grams": piece}, self._by_pieces(searched, rest, checks)
+        the rest on what it finds (`_checked_query`); a search is asked of its pieces when
+        that reads less (see `Searched`)."""
+        served, checks = self._checked_query(query)
+        searching = self._piece(args, query)
+        if (
+            searching is not None
+            and order == "created_at"
+            and await self._pieces_pay(samples, span, args, served, *searching)
+        ):
+            return self._pieces_asked(served, *searching, checks)
         found: Fetch[D] = reader(self.model.find)
         if not checks:
             return query, found
         return served, _checked(found, checks)
 
+    def _pieces_asked(
+        self, served: dict[str, Any], searched: Searched[A], piece: str, checks: list[Check[D]]
+    ) -> tuple[dict[str, Any], Fetch[D]]:
+        """What the pieces' index is asked (the piece, with the filters it carries), and the
+        fetch reading the documents it names with the rest of the filter."""
+        asked = {k: v for k, v in served.items() if k in searched.carried}
+        rest = {k: v for k, v in served.items() if k not in searched.carried}
+        return asked | {"name_grams": piece}, self._by_pieces(searched, rest, checks)
+
+    async def _holders(
+        self, samples: ValueSamples, span: Span, searched: Searched[A], piece: str
+    ) -> tuple[float, float]:
+        """How many documents hold `piece`, and how many there are, estimated from a sample
+        of the field's values."""
+        collection = self.model.get_pymongo_collection()
+        sample = await samples.of(collection, searched.field, self.id_prefix, span.count)
+        holding = sum(1 for v in sample.values if isinstance(v, str) and piece in v.casefold())
+        return holding * sample.per, sample.size
+
     async def _pieces_pay(
         self,
         samples: ValueSamples,
         span: Span,
-        searched: Searched[A],
         args: A,
         served: dict[str, Any],
+        searched: Searched[A],
         piece: str,
     ) -> bool:
-        """Whether fewer documents hold `piece` than match the rest of the filter (`served`):
-        those holding it are estimated from a sample of the field's values, the rest's matches
-        counted by the tallies (a filter they do not cover is taken to match a
+        """Whether fewer documents hold `piece` (`_holders`) than match the rest of the filter
+        (`served`, counted by the tallies; a filter they do not cover is taken to match a
         `UNTALLIED_SHARE` of the collection)."""
         if set(served) <= searched.carried:
             return True
-        collection = self.model.get_pymongo_collection()
-        sample = await samples.of(collection, searched.field, self.id_prefix, span.count)
-        holding = sum(1 for v in sample.values if isinstance(v, str) and piece in v.casefold())
+        holders, size = await self._holders(samples, span, searched, piece)
         counted = await self.maintained(searched.without(args)) if self.maintained else None
-        rest = counted if counted is not None else sample.size * UNTALLIED_SHARE
-        return holding * sample.per <= rest
+        return holders <= (counted if counted is not None else size * UNTALLIED_SHARE)
+
+    async def _rare_matches(
+        self, samples: ValueSamples, args: A, query: dict[str, Any], size: int
+    ) -> list[D] | None:
+        """Every match of a search rare enough that reading them all (about its holders)
+        costs less than reading another order's ranges until they hold a page (about the
+        page ÷ the search's share, as `_holders`² ≤ page × collection says); None: not rare
+        enough, or no search."""
+        searching = self._piece(args, query)
+        if searching is None:
+            return None
+        holders, stored = await self._holders(samples, await self._span(args), *searching)
+        if holders > size and holders * holders > size * stored:
+            return None
+        served, checks = self._checked_query(query)
+        asked, fetch = self._pieces_asked(served, *searching, checks)
+        return await fetch(asked, None, 0)
 
     def _by_pieces(
         self, searched: Searched[A], rest: dict[str, Any], checks: list[Callable[[D], bool]]
@@ -262,6 +313,10 @@ class Listing(Generic[D, A]):
         (`samples`: this instance's samples of field values, for orders by value)."""
         size, _ = list_window(settings.max_page_size, first, 0)
         query = self.query(args)
+        if order.field != "created_at":  # (newest or oldest first, a search reads its pieces)
+            matches = await self._rare_matches(samples, args, query, size)
+            if matches is not None:
+                return self._page_of(matches, order, size, after, self._count(args, query))
         if order.field not in TIME_FIELDS and (
             self.levels is None or order.field != self.levels.field
         ):
@@ -332,6 +387,38 @@ class Listing(Generic[D, A]):
                 for d in docs
             ],
             count=self._count(args, query),
+            has_next=len(found) > size,
+            has_previous=bool(after),
+        )
+
+    def _page_of(
+        self, matches: list[D], order: SortOrder, size: int, after: str | None, count: Count
+    ) -> Page[D]:
+        """A page of `matches` (every match of the filter) in `order` after `after`, with the
+        cursors the order's own reading gives (so the next page may be read either way)."""
+        name = order.field
+        if name in TIME_FIELDS:
+            found = in_time_order(
+                matches, name, order.descending, decode_cursor(after) if after else None
+            )
+            cursors = [
+                encode_cursor(storage_value(getattr(d, name)), str(d.id)) for d in found[:size]
+            ]
+        else:
+            cursor = value_order.decode(after) if after else None
+            if cursor is not None and not self._holds(name, cursor[0]):
+                raise ValidationError("malformed cursor", field="after")
+            found = value_order.in_order(
+                matches, lambda d: value_order.place(d, name), order.descending, cursor
+            )
+            cursors = [
+                value_order.encode(storage_value(getattr(d, name)), d.created_at, str(d.id))
+                for d in found[:size]
+            ]
+        return Page(
+            items=found[:size],
+            cursors=cursors,
+            count=count,
             has_next=len(found) > size,
             has_previous=bool(after),
         )

@@ -24,7 +24,9 @@ from axonql.services.lookup import by_ids, fetch, stored_by_ids
 
 POOLS = ("short_term", "long_term", "episodic")
 DEFAULT_POOL_CAPACITY = {"short_term": 3000, "long_term": 4000, "episodic": 500}
-MAX_CANDIDATES = 2000
+MAX_CANDIDATES = 1000
+"""The memories a search ranks at most: every holder of its rarer terms first, then the newest
+holders of the commoner ones (`memory_terms.holding`), so a search costs the same at any size."""
 MAX_SEARCH_LIMIT = 100
 TEXT_INDEX_NAME = "memories_text"
 

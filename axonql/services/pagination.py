@@ -319,6 +319,22 @@ async def windows_of(
     return found
 
 
+def in_time_order(
+    found: list[D], field: str, descending: bool, cursor: tuple[Any, str] | None
+) -> list[D]:
+    """`found` in (`field`, id) order, from just after `cursor` (a time order's page read
+    whole: `paginate` reads the same order in windows)."""
+
+    def key(doc: D) -> tuple[Any, str]:
+        return aware(getattr(doc, field)), str(doc.id)
+
+    ordered = sorted(found, key=key, reverse=descending)
+    if cursor is None:
+        return ordered
+    mark = (aware(cursor[0]), cursor[1])
+    return [d for d in ordered if (key(d) < mark if descending else key(d) > mark)]
+
+
 def cursor_value(cursor: tuple[Any, str] | None) -> datetime | None:
     return aware(cursor[0]) if cursor is not None else None
 

@@ -335,13 +335,19 @@ async def _whole(reading: _Reading, cursor: Cursor | None) -> list[Any]:
     batch: list[Any] = []
     for part in p.variants(reading.query):
         batch += await reading.fetch(part, reading.order, 0)
-    batch.sort(key=reading.key, reverse=reading.descending)
-    if cursor is not None:
-        value, (created, doc_id) = cursor
-        mark = (_rank(value), created, doc_id)
-        batch = [d for d in batch if (reading.key(d) < mark) == reading.descending]
-        batch = [d for d in batch if reading.key(d) != mark]
-    return batch[: reading.want]
+    return in_order(batch, reading.key, reading.descending, cursor)[: reading.want]
+
+
+def in_order(
+    found: list[T], key: Callable[[T], tuple[Any, ...]], descending: bool, cursor: Cursor | None
+) -> list[T]:
+    """`found` in (value, `created_at`, id) order (`key`), from just after `cursor`."""
+    ordered = sorted(found, key=key, reverse=descending)
+    if cursor is None:
+        return ordered
+    value, (created, doc_id) = cursor
+    mark = (_rank(value), created, doc_id)
+    return [d for d in ordered if (key(d) < mark if descending else key(d) > mark)]
 
 
 def place(doc: Any, field_name: str) -> tuple[Any, ...]:
