@@ -183,3 +183,21 @@ async def test_terms_of_an_earlier_revision_are_rewritten_once() -> None:
     assert await memory_terms.TERMS.ensure() == 1
     found = await memory_ops.search("axolotl", SearchFilters(pools=["episodic"]), limit=10)
     assert len(found.hits) == 1
+
+
+async def test_a_long_query_reads_the_holders_of_its_first_terms_only(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    """Each term read may cost up to the candidates wanted, so a query of many words reads
+    the holders of its first `MAX_TERMS` distinct ones; every word still scores them."""
+    words = [f"word{n}" for n in range(memory_terms.MAX_TERMS + 8)]
+    first = await create(gql, admin_token, content=f"{words[0]} {words[-1]}")
+    last = await create(gql, admin_token, content=words[-1])
+    with request_commands.kept():
+        found = await search(gql, admin_token, " ".join(words))
+    assert found == [first], found  # `last` holds only a word past the first MAX_TERMS
+    asked = {
+        c["filter"]["terms"] for c in request_commands.commands if c.get("find") == "memory_terms"
+    }
+    assert asked == set(words[: memory_terms.MAX_TERMS]), asked
+    assert set(await search(gql, admin_token, words[-1])) == {first, last}

@@ -317,6 +317,13 @@ async def test_a_rare_search_in_another_order_reads_its_pieces_and_a_common_one_
     assert len(pieces) == 1 and "created_at" not in pieces[0]["filter"], pieces
     tasks = [c["filter"] for c in finds if c["find"] == "tasks"]
     assert all(list(where) == ["_id"] for where in tasks), tasks  # by id, or sampled by id
+    total = """{ tasksConnection(first: 2, filter: {search: "quokka"},
+                  sort: {field: NAME, direction: ASC}) { totalCount } }"""
+    with request_commands.kept():
+        body = await gql(total, token=admin_token)
+    assert body["data"]["tasksConnection"]["totalCount"] == 1, body
+    counted = [c for c in request_commands.commands if {"aggregate", "count"} & set(c)]
+    assert not counted, counted  # the matches read are counted, not counted again
     got, finds = await asked("routine")
     assert got == ["routine 199", "routine 99"]  # progress 99, newest first
     assert not [c for c in finds if c["find"] == "task_names"]

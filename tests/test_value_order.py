@@ -3,6 +3,7 @@ whatever the sample of values says; the sample costs the same at any size."""
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import timedelta
 from typing import Any
@@ -143,10 +144,15 @@ async def test_a_cursor_of_another_type_or_order_is_refused(
     await seed(30)
     text_cursor = value_order.encode("x", utcnow(), "task_1")
     time_cursor = pagination.encode_cursor(utcnow(), "task_1")
-    for sort, after in (("PROGRESS", text_cursor), ("NAME", time_cursor)):
-        variables = {"after": after, "sort": {"field": sort, "direction": "ASC"}}
+    refused = [("PROGRESS", text_cursor), ("NAME", time_cursor), ("UPDATED_AT", text_cursor)]
+    for (sort, after), search in itertools.product(refused, (None, "Zed")):  # "Zed": rare
+        variables = {
+            "after": after,
+            "sort": {"field": sort, "direction": "ASC"},
+            "filter": {"search": search},
+        }
         body = await gql(CONNECTION, variables, admin_token)
-        assert body["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", body
+        assert body["errors"][0]["extensions"]["code"] == "VALIDATION_ERROR", (sort, search, body)
 
 
 async def test_a_sample_reads_about_its_target_at_any_size() -> None:

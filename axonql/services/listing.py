@@ -27,7 +27,7 @@ from axonql.services.pagination import (
     Page,
     Span,
     counter,
-    decode_cursor,
+    decode_time_cursor,
     encode_cursor,
     in_time_order,
     list_window,
@@ -246,7 +246,7 @@ class Listing(Generic[D, A]):
         return await fetch(asked, None, 0)
 
     def _by_pieces(
-        self, searched: Searched[A], rest: dict[str, Any], checks: list[Callable[[D], bool]]
+        self, searched: Searched[A], rest: dict[str, Any], checks: list[Check[D]]
     ) -> Fetch[D]:
         """A fetch that asks the pieces' collection, then reads what it names by id with the
         rest of the filter (`lookup.by_ids`), in the pieces' order, keeping those passing
@@ -316,7 +316,7 @@ class Listing(Generic[D, A]):
         if order.field != "created_at":  # (newest or oldest first, a search reads its pieces)
             matches = await self._rare_matches(samples, args, query, size)
             if matches is not None:
-                return self._page_of(matches, order, size, after, self._count(args, query))
+                return self._page_of(matches, order, size, after, _counted(len(matches)))
         if order.field not in TIME_FIELDS and (
             self.levels is None or order.field != self.levels.field
         ):
@@ -399,7 +399,7 @@ class Listing(Generic[D, A]):
         name = order.field
         if name in TIME_FIELDS:
             found = in_time_order(
-                matches, name, order.descending, decode_cursor(after) if after else None
+                matches, name, order.descending, decode_time_cursor(after) if after else None
             )
             cursors = [
                 encode_cursor(storage_value(getattr(d, name)), str(d.id)) for d in found[:size]
@@ -482,7 +482,16 @@ UNTALLIED_SHARE = 1 / 16
 tag, a parent: usually few), when choosing between reading it and reading a search's pieces."""
 
 
-def _checked(fetch: Fetch[D], checks: list[Callable[[D], bool]]) -> Fetch[D]:
+def _counted(total: int) -> Count:
+    """The total of matches already read (all of them)."""
+
+    async def count() -> int:
+        return total
+
+    return count
+
+
+def _checked(fetch: Fetch[D], checks: list[Check[D]]) -> Fetch[D]:
     """`fetch`, keeping what passes every check (the database reads the window whole anyway,
     so it is asked for all of it, and the limit applies after the checks)."""
 

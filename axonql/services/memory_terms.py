@@ -27,6 +27,10 @@ FILTERED = ("type", "tags", "pool", "owner_user_id", "importance")
 """The fields a search filters on (besides `created_at`), kept as stored."""
 RANKED = {"terms": 1, "counts": 1, "created_at": 1}
 """What a search reads of each candidate."""
+MAX_TERMS = 16
+"""The terms of a search whose holders are read (its first distinct ones): each may cost up to
+the candidates wanted, so a long query costs at most this many times that (every term still
+scores the candidates)."""
 
 
 def _change(event: Event) -> Kept | None:
@@ -97,7 +101,7 @@ async def holding(terms: list[str], want: int, where: dict[str, Any]) -> list[di
         await pagination.windows_of(
             fetch, _age, {"terms": term, **where}, "created_at", True, want, None, span
         )
-        for term in dict.fromkeys(terms)
+        for term in list(dict.fromkeys(terms))[:MAX_TERMS]
     ]
     chosen: dict[str, dict[str, Any]] = {}
     for holders in sorted(each, key=len):

@@ -59,6 +59,14 @@ def decode_cursor(cursor: str) -> tuple[Any, str]:
     return value, str(doc_id)
 
 
+def decode_time_cursor(cursor: str) -> tuple[datetime, str]:
+    """A time order's cursor (`paginate`'s): a cursor of another order is refused."""
+    value, doc_id = decode_cursor(cursor)
+    if not isinstance(value, datetime):
+        raise ValidationError("malformed cursor", field="after")
+    return aware(value), doc_id
+
+
 def storage_value(value: Any) -> Any:
     """Values as the database stores them (enums by value)."""
     return getattr(value, "value", value)
@@ -97,7 +105,7 @@ async def paginate(
     They are read window by window (`windows`), so the database reads about the documents on
     the page, not every match (other orders: `value_order`).
     """
-    cursor = decode_cursor(after) if after else None
+    cursor = decode_time_cursor(after) if after else None
     want = offset + first + 1
     docs = await windows(model, query, sort_field, descending, want, cursor, span or Span(), fetch)
     docs = docs[offset:]
@@ -320,7 +328,7 @@ async def windows_of(
 
 
 def in_time_order(
-    found: list[D], field: str, descending: bool, cursor: tuple[Any, str] | None
+    found: list[D], field: str, descending: bool, cursor: tuple[datetime, str] | None
 ) -> list[D]:
     """`found` in (`field`, id) order, from just after `cursor` (a time order's page read
     whole: `paginate` reads the same order in windows)."""
@@ -331,8 +339,7 @@ def in_time_order(
     ordered = sorted(found, key=key, reverse=descending)
     if cursor is None:
         return ordered
-    mark = (aware(cursor[0]), cursor[1])
-    return [d for d in ordered if (key(d) < mark if descending else key(d) > mark)]
+    return [d for d in ordered if (key(d) < cursor if descending else key(d) > cursor)]
 
 
 def cursor_value(cursor: tuple[Any, str] | None) -> datetime | None:
