@@ -84,7 +84,7 @@ async def seed(n: int) -> None:
     ]
     memories = [
         models.Memory(
-            content=f"memory {i}",
+            content=f"memory {i} kept",
             type="semantic" if i % 3 else "episodic",
             pool="long_term" if i % 2 else "short_term",
             drift_score=0.9 if i in QUEUED_AT else 0.0,
@@ -267,6 +267,10 @@ READS = {
         '{ searchMemories(input: {query: "150", limit: 10}) { totalMatches } }',
     ),
     "memories page": ("gql", "{ memories(filter: {limit: 20}) { id } }"),
+    "memories by a rare text": (
+        "gql",
+        '{ memories(filter: {text: "y 150 k", limit: 20}) { id } }',
+    ),
     "memory usage": ("gql", "{ memoryUsage { usedMemory fragmentation pools { pool used } } }"),
     "metrics, raw": ("gql", '{ metrics(type: CPU_USAGE, period: "1h") { value } }'),
     "metrics, per minute": (

@@ -36,7 +36,7 @@ from axonql.services.pagination import (
     storage_value,
     windows,
 )
-from axonql.services.query_filters import search_text
+from axonql.services.query_filters import literal, search_text
 from axonql.services.value_order import ValueSamples
 from axonql.settings import Settings
 from axonql.text_grams import rarest
@@ -73,8 +73,10 @@ class Levels(Generic[A]):
 
 @dataclass(frozen=True)
 class Searched(Generic[A]):
-    """A text field that a filter searches for a substring (`query_filters.contains`), with
-    the collection keeping its three-character pieces (`text_grams`, `services/name_pieces`).
+    """Text fields that a filter searches for a substring (`query_filters.contains`), with the
+    collection keeping pieces of them beside each document (same id, its `created_at` and the
+    filters `carried`): the three-character pieces of a name (`text_grams`,
+    `services/name_pieces`), the terms of a memory (`services/memory_terms`).
 
     A newest-first page reads the ids holding the search's rarest piece from that collection's
     index, then those documents by id with the rest of the filter, and checks the search on
@@ -86,6 +88,7 @@ class Searched(Generic[A]):
     """
 
     field: str
+    """The filter's key holding the search (and the field sampled, when `sampled`)."""
     text: Callable[[A], str | None]
     """What the search looks for, from the filter arguments (`query_filters.search_text`;
     None: no search)."""
@@ -95,6 +98,15 @@ class Searched(Generic[A]):
     carried: frozenset[str] = frozenset({"created_at"})
     """The filters the pieces carry besides the pieces themselves (a task's automation flag):
     asked of the pieces' index, the rest of the filter of the documents they name."""
+    piece: Callable[[str], str | None] = rarest
+    """What the pieces' index is asked for a search (None: nothing any match must hold)."""
+    words: str = "name_grams"
+    """The pieces' field."""
+    fields: tuple[str, ...] = ()
+    """The fields the search looks in (none given: `field`)."""
+    sampled: bool = True
+    """Whether a sample of `field`'s values tells how many documents hold a piece; when not,
+    a newest-first page always reads the pieces, and other orders never do."""
 
 
 class _Searching(Protocol):
@@ -140,7 +152,9 @@ class Listing(Generic[D, A]):
     id_prefix: str = ""
     searched: Searched[A] | None = None
 
-    def _checked_query(self, query: dict[str, Any]) -> tuple[dict[str, Any], list[Check[D]]]:
+    def _checked_query(
+        self, args: A, query: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[Check[D]]]:
         """What the database can be asked of `query`, and the checks of the rest on what it
         finds: several values that must all be present (`$all`: tags) are asked as the first
         (an index serves one equality); a search of `searched` is checked whole."""
@@ -151,10 +165,10 @@ class Listing(Generic[D, A]):
                 served[name] = condition["$all"][0]
                 checks.append(_holds_all(name, set(condition["$all"])))
         searched = self.searched
-        if searched is not None and searched.field in query:
-            pattern = re.compile(query[searched.field]["$regex"], re.IGNORECASE)
+        text = searched.text(args) if searched is not None else None
+        if searched is not None and text and searched.field in query:
             del served[searched.field]
-            checks.append(lambda d: bool(pattern.search(str(getattr(d, searched.field)))))
+            checks.append(_holds_text(searched.fields or (searched.field,), text))
         return served, checks
 
     def _piece(self, args: A, query: dict[str, Any]) -> tuple[Searched[A], str] | None:
@@ -162,7 +176,7 @@ class Listing(Generic[D, A]):
         it for three characters or more."""
         searched = self.searched
         text = searched.text(args) if searched is not None else None
-        piece = rarest(text) if text else None
+        piece = searched.piece(text) if searched is not None and text else None
         if searched is None or piece is None or searched.field not in query:
             return None
         return searched, piece
@@ -178,7 +192,7 @@ class Listing(Generic[D, A]):
         """What the database is asked for `query` read in `order`, and the fetch that checks
         the rest on what it finds (`_checked_query`); a search is asked of its pieces when
         that reads less (see `Searched`)."""
-        served, checks = self._checked_query(query)
+        served, checks = self._checked_query(args, query)
         searching = self._piece(args, query)
         if (
             searching is not None
@@ -198,7 +212,7 @@ class Listing(Generic[D, A]):
         fetch reading the documents it names with the rest of the filter."""
         asked = {k: v for k, v in served.items() if k in searched.carried}
         rest = {k: v for k, v in served.items() if k not in searched.carried}
-        return asked | {"name_grams": piece}, self._by_pieces(searched, rest, checks)
+        return asked | {searched.words: piece}, self._by_pieces(searched, rest, checks)
 
     async def _holders(
         self, samples: ValueSamples, span: Span, searched: Searched[A], piece: str
@@ -222,7 +236,7 @@ class Listing(Generic[D, A]):
         """Whether fewer documents hold `piece` (`_holders`) than match the rest of the filter
         (`served`, counted by the tallies; a filter they do not cover is taken to match a
         `UNTALLIED_SHARE` of the collection)."""
-        if set(served) <= searched.carried:
+        if not searched.sampled or set(served) <= searched.carried:
             return True
         holders, size = await self._holders(samples, span, searched, piece)
         counted = await self.maintained(searched.without(args)) if self.maintained else None
@@ -236,12 +250,12 @@ class Listing(Generic[D, A]):
         page ÷ the search's share, as `_holders`² ≤ page × collection says); None: not rare
         enough, or no search."""
         searching = self._piece(args, query)
-        if searching is None:
+        if searching is None or not searching[0].sampled:
             return None
         holders, stored = await self._holders(samples, await self._span(args), *searching)
         if holders > size and holders * holders > size * stored:
             return None
-        served, checks = self._checked_query(query)
+        served, checks = self._checked_query(args, query)
         asked, fetch = self._pieces_asked(served, *searching, checks)
         return await fetch(asked, None, 0)
 
@@ -500,6 +514,13 @@ def _checked(fetch: Fetch[D], checks: list[Check[D]]) -> Fetch[D]:
         return kept[:limit] if limit else kept
 
     return checked
+
+
+def _holds_text(fields: tuple[str, ...], text: str) -> Callable[[Any], bool]:
+    """Whether one of a document's `fields` holds `text`, in any case (as the filter's
+    `query_filters.contains` asks the database)."""
+    pattern = re.compile(literal(text), re.IGNORECASE)
+    return lambda doc: any(pattern.search(str(getattr(doc, name))) for name in fields)
 
 
 def _holds_all(name: str, wanted: set[Any]) -> Callable[[Any], bool]:

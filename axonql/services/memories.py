@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,12 +11,19 @@ from axonql import models
 from axonql.errors import NotFound, UserNotFound, ValidationError
 from axonql.models.base import utcnow
 from axonql.models.memory import MEMORY_POOLS
-from axonql.services import tallies
+from axonql.services import memory_terms, tallies
 from axonql.services import validation as v
 from axonql.services.events import Change, atomically, emit
-from axonql.services.listing import Listing
+from axonql.services.listing import Listing, Searched
 from axonql.services.lookup import fetch
-from axonql.services.query_filters import all_of, at_least, compact, contains, window
+from axonql.services.query_filters import (
+    all_of,
+    at_least,
+    compact,
+    contains,
+    search_text,
+    window,
+)
 from axonql.settings import Settings
 
 MAX_RELATED = 100
@@ -38,9 +45,13 @@ class MemoryFilterArgs:
     text: str | None = None
 
 
+TEXT_LENGTH = 200
+"""The characters of a `text` filter looked for."""
+
+
 def memory_query(f: MemoryFilterArgs) -> dict[str, Any]:
     """The MongoDB filter for a MemoryFilter (the pool is checked: a typo is an error)."""
-    text = contains(f.text, 200)
+    text = contains(f.text, TEXT_LENGTH)
     return compact(
         {
             "type": {"$in": f.types} if f.types else None,
@@ -63,7 +74,26 @@ async def maintained_total(f: MemoryFilterArgs) -> int | None:
     return counts.get(pool(f.pool), 0) if f.pool is not None else sum(counts.values())
 
 
-MEMORIES = Listing(models.Memory, memory_query, maintained_total, tallies.MEMORIES, id_prefix="mem")
+MEMORIES: Listing[models.Memory, MemoryFilterArgs] = Listing(
+    models.Memory,
+    memory_query,
+    maintained_total,
+    tallies.MEMORIES,
+    id_prefix="mem",
+    searched=Searched[MemoryFilterArgs](
+        "$or",
+        lambda f: search_text(f.text, TEXT_LENGTH),
+        lambda f: replace(f, text=None),
+        models.MemoryTerms,
+        frozenset({"created_at", *memory_terms.FILTERED}),
+        memory_terms.enclosed_word,
+        "terms",
+        ("title", "content"),
+        sampled=False,
+    ),
+)
+"""A `text` filter with a whole word inside it is read from the memories holding that term
+(`memory_terms`, with the filters kept there), newest first."""
 
 
 def pool(value: str, field: str = "pool") -> str:

@@ -5,7 +5,8 @@ A search asks the index for the newest memories holding each of its terms (`rele
 the words the ranking scores), so it reads about its candidates at any size; a memory holding
 none of them would score 0 and is never a result. Each memory's term counts and the fields a
 search filters on are kept with its terms, so the candidates are filtered and ranked from
-these documents alone, without reading the memories' text.
+these documents alone, without reading the memories' text. The memory list's `text` filter
+asks it too, for a whole word inside the text (`enclosed_word`, `memories.MEMORIES`).
 """
 
 from __future__ import annotations
@@ -68,6 +69,13 @@ def _terms(memory: Mapping[str, Any]) -> dict[str, Any] | None:
         "created_at": created,
         **{name: memory.get(name) for name in FILTERED},
     }
+
+
+def enclosed_word(text: str) -> str | None:
+    """The term a memory holding `text` (in its title or content, in any case) must have:
+    the longest of the words with a character of `text` on each side (`relevance.enclosed`,
+    the longest being the likeliest to be rare); None when there is none."""
+    return max(relevance.enclosed(text), key=len, default=None)
 
 
 def bag(kept: Mapping[str, Any]) -> relevance.Bag:

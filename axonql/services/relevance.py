@@ -52,16 +52,38 @@ STOPWORDS = frozenset(
 TITLE_WEIGHT = 2
 
 
+_FOLDED = str.maketrans({"ſ": "s", "K": "k", "İ": "i", "ı": "i"})
+"""The four letters outside a–z that a case-insensitive match takes for one of them."""
+
+
+def _lowered(text: str) -> str:
+    return text.translate(_FOLDED).lower()
+
+
+def _term(word: str) -> str | None:
+    """A word as it is scored: None for a stop word, else lightly stemmed (plural `s`)."""
+    if word in STOPWORDS:
+        return None
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def tokens(text: str) -> list[str]:
     """Lower-case words without stop words, lightly stemmed (plural `s`)."""
-    words = []
-    for word in _WORD.findall(text.lower()):
-        if word in STOPWORDS:
-            continue
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        words.append(word)
-    return words
+    return [term for word in _WORD.findall(_lowered(text)) if (term := _term(word)) is not None]
+
+
+def enclosed(text: str) -> list[str]:
+    """The terms of the words with a character of `text` on each side: any text holding
+    `text` (in any case) holds each of them as a whole word, so it has them as `tokens`."""
+    lowered = _lowered(text)
+    return [
+        term
+        for found in _WORD.finditer(lowered)
+        if found.start() > 0 and found.end() < len(lowered)
+        if (term := _term(found.group())) is not None
+    ]
 
 
 Bag = tuple[str, Mapping[str, int]]
