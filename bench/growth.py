@@ -12,12 +12,13 @@ a shared machine out of the comparison.
 Reads over HTTP: GraphQL lists, connections (first page, a page after a cursor 500 deep, oldest
 first by `updatedAt` with `totalCount`, by priority, by name, by progress, memories by
 importance), searches (task names, alone, beside a status and by name or priority; memories by
-relevance), statistics, REST lists with their pagination block (an offset of 500 too), the
-immune scan and status, OCTOSPINE's health. Reads run in this process against the same
-database (the functions the server runs on a timer or per subscription): the queue's claim (of
-an agent offering none of the capability the five queued tasks require, so it measures the
-claim's search at every size and leases nothing: a task leased at 1,000 would be "stuck" for
-the scan by the 100,000 stage), the reaper, the scheduler, and the event-log resume check.
+relevance, and the memory list's text filter), statistics, REST lists with their pagination
+block (an offset of 500 too), the immune scan and status, OCTOSPINE's health. Reads run in
+this process against the same database (the functions the server runs on a timer or per
+subscription): the queue's claim (of an agent offering none of the capability the five queued
+tasks require, so it measures the claim's search at every size and leases nothing: a task
+leased at 1,000 would be "stuck" for the scan by the 100,000 stage), the reaper, the
+scheduler, and the event-log resume check.
 
 Results: printed, merged into bench/results.json (`growth: <read>`), figures in BENCHMARKS.md.
 """
@@ -385,6 +386,12 @@ def _reads(
             '{ tasks(filter: {search: "growth", status: QUEUED, limit: 20}) { id } }'
         ),
         "GraphQL memories(limit: 20)": gql("{ memories(filter: {limit: 20}) { id title } }"),
+        'GraphQL memories(text: "memory 7 rem") (one memory holds the word)': gql(
+            '{ memories(filter: {text: "memory 7 rem", limit: 20}) { id } }'
+        ),
+        'GraphQL memories(text: " growth memory ") (every memory holds it)': gql(
+            '{ memories(filter: {text: " growth memory ", limit: 20}) { id } }'
+        ),
         'GraphQL searchMemories("7") (one memory holds the term)': gql(
             '{ searchMemories(input: {query: "7", limit: 10}) { totalMatches } }'
         ),
