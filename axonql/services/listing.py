@@ -203,7 +203,9 @@ class Listing(Generic[D, A]):
         found: Fetch[D] = reader(self.model.find)
         if not checks:
             return query, found
-        return served, _checked(found, checks)
+        # the search asked last (the database narrows what it sends, the check confirms it)
+        searched = {k: c for k, c in query.items() if k not in served}
+        return served | searched, _checked(found, checks)
 
     def _pieces_asked(
         self, served: dict[str, Any], searched: Searched[A], piece: str, checks: list[Check[D]]
