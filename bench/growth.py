@@ -94,8 +94,8 @@ def task_id(i: int) -> str:
 
 def _task(i: int, newest: datetime) -> dict[str, Any]:
     """The i-th newest task: completed (some failed), a few queued among the newest (HIGH
-    priority and tagged `rare`: filters matching a handful; requiring the workers' `growth`
-    capability), every tenth a learning task."""
+    priority, tagged `rare`, runs of one automation: filters matching a handful; requiring the
+    workers' `growth` capability), every tenth a learning task."""
     created = newest - i * SPACING
     status = "queued" if i < QUEUED else ("failed" if i % 50 == 0 else "completed")
     kind = "learning" if i % 10 == 3 else TYPES[i % len(TYPES)]
@@ -121,7 +121,7 @@ def _task(i: int, newest: datetime) -> dict[str, Any]:
         },
         "agent_id": None if status == "queued" else f"agent_g{i % AGENTS:03d}",
         "system_id": None,
-        "parent_id": None,
+        "parent_id": "task_growth_parent" if status == "queued" else None,  # its runs
         "is_automation": False,
         "enabled": True,
         "triggers": [],
@@ -358,6 +358,14 @@ def _reads(
         ),
         "GraphQL tasks(priority: HIGH, limit: 20)": gql(
             "{ tasks(filter: {priority: HIGH, limit: 20}) { id } }"
+        ),
+        "GraphQL tasksConnection(parentId, NAME) (one automation's 5 runs)": gql(
+            '{ tasksConnection(first: 20, filter: {parentId: "task_growth_parent"}, '
+            "sort: {field: NAME, direction: ASC}) { edges { cursor } } }"
+        ),
+        "GraphQL tasksConnection(agentId, NAME) (one agent's: 1 task in 21)": gql(
+            '{ tasksConnection(first: 20, filter: {agentId: "agent_g007"}, '
+            "sort: {field: NAME, direction: ASC}) { edges { cursor } } }"
         ),
         'GraphQL tasks(tags: ["rare"], limit: 20)': gql(
             '{ tasks(filter: {tags: ["rare"], limit: 20}) { id } }'

@@ -76,6 +76,7 @@ async def seed(n: int) -> None:
             progress=0 if i in QUEUED_AT else 100,
             priority=TaskPriority.HIGH if i in QUEUED_AT else TaskPriority.MEDIUM,
             tags=["rare", "urgent"] if i in QUEUED_AT else ["common"],
+            parent_id="task_parent" if i in QUEUED_AT else None,  # one automation's runs
             result={"confidence": 0.5},
             created_at=now - timedelta(minutes=i),
             updated_at=now - timedelta(minutes=i),
@@ -216,6 +217,16 @@ READS = {
         "gql",
         "{ tasksConnection(first: 20, filter: {status: COMPLETED}, "
         "sort: {field: PROGRESS, direction: ASC}) { edges { cursor } } }",
+    ),
+    "connection by name, one parent's runs": (
+        "gql",
+        '{ tasksConnection(first: 20, filter: {parentId: "task_parent"}, '
+        "sort: {field: NAME, direction: ASC}) { edges { cursor } } }",
+    ),
+    "connection by progress, a tag most tasks hold": (
+        "gql",
+        '{ tasksConnection(first: 20, filter: {tags: ["common"]}, '
+        "sort: {field: PROGRESS, direction: DESC}) { edges { cursor } } }",
     ),
     "memories by importance": (
         "gql",

@@ -14,9 +14,10 @@ from axonql import models
 from axonql.models.base import utcnow
 from axonql.models.task import TaskStatus
 from axonql.services import pagination, tallies, value_order
+from axonql.services.listing import Listing
 from axonql.services.pagination import Span
 from axonql.services.value_order import ValueSample
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, RequestCommands
 
 NAMES = ["alpha"] * 60 + ["beta"] * 5 + [f"name {i:03d}" for i in range(120)] + ["Zed", "ä"]
 
@@ -80,6 +81,84 @@ async def test_pages_by_value_visit_every_task_once_in_order(
     failed = [t for t in tasks if t.status is TaskStatus.FAILED]
     by_status = await walk(gql, admin_token, sort, {"status": "FAILED"})
     assert by_status == expected(failed, name, descending)
+
+
+@pytest.mark.parametrize("field", ["NAME", "PROGRESS"])
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_a_filter_the_tallies_do_not_count_pages_the_same_read_either_way(
+    gql: GraphQLClient,
+    admin_token: str,
+    monkeypatch: pytest.MonkeyPatch,
+    field: str,
+    direction: str,
+) -> None:
+    """A few matches (one parent's runs) are read whole and ordered here, many (a tag most
+    tasks hold) as ranges of the order's values; each page may be read either way (the
+    cursors are the same) and every page is the order's."""
+    tasks = await seed()
+    for n, task in enumerate(tasks):  # one parent's seven runs; a tag all but a few hold
+        task.parent_id = "task_parent" if n % 31 == 0 and n < 7 * 31 else None
+        task.tags = [] if n % 9 else ["x"]
+        await models.Task.find_one({"_id": task.id}).update(
+            {"$set": {"parent_id": task.parent_id, "tags": task.tags}}
+        )
+    few_or_ranges = Listing._few_matches
+
+    async def never_few(*_: Any) -> None:
+        return None
+
+    sort = {"field": field, "direction": direction}
+    descending = direction == "DESC"
+    wheres: list[tuple[dict[str, Any], list[models.Task]]] = [
+        ({"parentId": "task_parent"}, [t for t in tasks if t.parent_id]),
+        ({"tags": ["x"]}, [t for t in tasks if t.tags]),
+        ({"parentId": "task_parent", "status": "FAILED"}, []),
+    ]
+    wheres[2] = (wheres[2][0], [t for t in wheres[0][1] if t.status is TaskStatus.FAILED])
+    for where, matching in wheres:
+        want = expected(matching, field.lower(), descending)
+        assert len(want) == len(matching) > 0 or where.get("status"), where
+        for turns in ([True], [False], [True, False], [False, True]):
+            seen: list[str] = []
+            after = None
+            for turn in range(100):
+                few = turns[turn % len(turns)]
+                monkeypatch.setattr(Listing, "_few_matches", few_or_ranges if few else never_few)
+                variables = {"after": after, "sort": sort, "filter": where}
+                body = await gql(CONNECTION, variables, admin_token)
+                assert not body.get("errors"), body
+                page = body["data"]["tasksConnection"]
+                seen += [e["node"]["id"] for e in page["edges"]]
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+            assert seen == want, (where, turns)
+
+
+async def test_a_few_matches_are_read_in_time_windows_not_ranges_of_the_order(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    """One parent's runs by name: the windows of `(is_automation, parent_id, created_at)`,
+    no range of names; a tag most tasks hold: ranges of names."""
+    tasks = await seed()
+    runs = {t.id for t in tasks[:5]}
+    await models.Task.find({"_id": {"$in": sorted(runs)}}).update(
+        {"$set": {"parent_id": "task_parent"}}
+    )
+    await models.Task.find({"_id": {"$nin": sorted(runs)}}).update({"$set": {"tags": ["x"]}})
+
+    async def asked(where: dict[str, Any]) -> list[dict[str, Any]]:
+        variables = {"sort": {"field": "NAME", "direction": "ASC"}, "filter": where}
+        with request_commands.kept():
+            body = await gql(CONNECTION, variables, admin_token)
+        assert not body.get("errors"), body
+        return [c["filter"] for c in request_commands.commands if c.get("find") == "tasks"]
+
+    await asked({"tags": ["x"]})  # takes the names' sample (a range of ids), once
+    few = await asked({"parentId": "task_parent"})
+    assert few and all("name" not in where and where["parent_id"] for where in few), few
+    many = await asked({"tags": ["x"]})
+    assert any("name" in where for where in many), many
 
 
 async def read(

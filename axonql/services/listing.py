@@ -21,6 +21,7 @@ from axonql.errors import ValidationError
 from axonql.services import tallies, value_order
 from axonql.services.lookup import by_ids
 from axonql.services.pagination import (
+    SPARSE,
     TIME_FIELDS,
     Count,
     Fetch,
@@ -379,8 +380,12 @@ class Listing(Generic[D, A]):
         cursor = value_order.decode(after) if after else None
         if cursor is not None and not self._holds(name, cursor[0]):
             raise ValidationError("malformed cursor", field="after")
-        collection = self.model.get_pymongo_collection()
         span = await self._span(args)
+        if span.matches is None:  # the tallies do not count this filter: it may match few
+            few = await self._few_matches(samples, span, args, query, size)
+            if few is not None:
+                return self._page_of(few, order, size, after, _counted(len(few)))
+        collection = self.model.get_pymongo_collection()
         sample = await samples.of(collection, name, self.id_prefix, span.count)
         served, fetch = await self._served(samples, span, args, query, name)
         found = await value_order.by_value(
@@ -395,17 +400,20 @@ class Listing(Generic[D, A]):
             span,
             nullable=type(None) in _types(self.model, name),
         )
-        docs = found[:size]
-        return Page(
-            items=docs,
-            cursors=[
-                value_order.encode(storage_value(getattr(d, name)), d.created_at, str(d.id))
-                for d in docs
-            ],
-            count=self._count(args, query),
-            has_next=len(found) > size,
-            has_previous=bool(after),
-        )
+        return _paged(found, size, after, _value_cursor(name), self._count(args, query))
+
+    async def _few_matches(
+        self, samples: ValueSamples, span: Span, args: A, query: dict[str, Any], size: int
+    ) -> list[D] | None:
+        """Every match of a filter the tallies do not count, when there are fewer than
+        `SPARSE` pages of them: read newest first in `created_at` windows (an equality the
+        indexes serve with the time reads only its matches: an agent's, a parent's, a tag's
+        tasks), to be ordered here; None when there are more (ranges of the order's values
+        then read about the page ÷ the filter's share)."""
+        want = SPARSE * size
+        served, fetch = await self._served(samples, span, args, query)
+        found = await windows(self.model, served, "created_at", True, want, None, span, fetch)
+        return found if len(found) < want else None
 
     def _page_of(
         self, matches: list[D], order: SortOrder, size: int, after: str | None, count: Count
@@ -417,27 +425,14 @@ class Listing(Generic[D, A]):
             found = in_time_order(
                 matches, name, order.descending, decode_time_cursor(after) if after else None
             )
-            cursors = [
-                encode_cursor(storage_value(getattr(d, name)), str(d.id)) for d in found[:size]
-            ]
-        else:
-            cursor = value_order.decode(after) if after else None
-            if cursor is not None and not self._holds(name, cursor[0]):
-                raise ValidationError("malformed cursor", field="after")
-            found = value_order.in_order(
-                matches, lambda d: value_order.place(d, name), order.descending, cursor
-            )
-            cursors = [
-                value_order.encode(storage_value(getattr(d, name)), d.created_at, str(d.id))
-                for d in found[:size]
-            ]
-        return Page(
-            items=found[:size],
-            cursors=cursors,
-            count=count,
-            has_next=len(found) > size,
-            has_previous=bool(after),
+            return _paged(found, size, after, _time_cursor(name), count)
+        cursor = value_order.decode(after) if after else None
+        if cursor is not None and not self._holds(name, cursor[0]):
+            raise ValidationError("malformed cursor", field="after")
+        found = value_order.in_order(
+            matches, lambda d: value_order.place(d, name), order.descending, cursor
         )
+        return _paged(found, size, after, _value_cursor(name), count)
 
     def _holds(self, name: str, value: Any) -> bool:
         """Whether a cursor's `value` is of the type the model stores in field `name` (so it
@@ -496,6 +491,32 @@ def _types(model: type[Document], name: str) -> set[type]:
 UNTALLIED_SHARE = 1 / 16
 """The share of a collection taken to match a filter the tallies do not count (an agent, a
 tag, a parent: usually few), when choosing between reading it and reading a search's pieces."""
+
+
+def _paged(
+    found: list[D], size: int, after: str | None, cursor: Callable[[D], str], count: Count
+) -> Page[D]:
+    """A page of the first `size` of `found` (in order, after the cursor `after`; one more
+    tells that a next page exists)."""
+    return Page(
+        items=found[:size],
+        cursors=[cursor(doc) for doc in found[:size]],
+        count=count,
+        has_next=len(found) > size,
+        has_previous=bool(after),
+    )
+
+
+def _time_cursor(name: str) -> Callable[[Any], str]:
+    """A document's cursor in the order of the time field `name` (`paginate`'s)."""
+    return lambda doc: encode_cursor(storage_value(getattr(doc, name)), str(doc.id))
+
+
+def _value_cursor(name: str) -> Callable[[Any], str]:
+    """A document's cursor in the order of field `name`'s values (`value_order`'s)."""
+    return lambda doc: value_order.encode(
+        storage_value(getattr(doc, name)), doc.created_at, str(doc.id)
+    )
 
 
 def _counted(total: int) -> Count:

@@ -79,8 +79,11 @@ def enclosed_word(text: str) -> str | None:
 
 
 def bag(kept: Mapping[str, Any]) -> relevance.Bag:
-    """A kept memory as the ranking scores it."""
-    return str(kept["_id"]), dict(zip(kept["terms"], kept["counts"], strict=True))
+    """A kept memory as the ranking scores it (terms kept by an earlier revision, by an
+    instance not yet upgraded, have no counts: each is counted once)."""
+    terms = kept.get("terms") or []
+    counts = kept.get("counts") or [1] * len(terms)
+    return str(kept["_id"]), dict(zip(terms, counts, strict=False))
 
 
 TERMS = KeptWords(
