@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -53,19 +54,27 @@ CONNECTION = """query($after: String, $sort: TaskSort, $filter: TaskFilter) {
 
 
 async def walk(
-    gql: GraphQLClient, token: str, sort: dict[str, str], where: dict[str, Any] | None = None
+    gql: GraphQLClient,
+    token: str,
+    sort: dict[str, str],
+    where: dict[str, Any] | None = None,
+    before_page: Callable[[int], None] | None = None,
 ) -> list[str]:
+    """Every page's task ids (`before_page` is told each page's number before it is read)."""
     seen: list[str] = []
     after = None
-    while True:
+    for turn in itertools.count():
+        if before_page is not None:
+            before_page(turn)
         variables = {"after": after, "sort": sort, "filter": where}
         body = await gql(CONNECTION, variables, token)
         assert not body.get("errors"), body
         page = body["data"]["tasksConnection"]
         seen += [e["node"]["id"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
-            return seen
+            break
         after = page["pageInfo"]["endCursor"]
+    return seen
 
 
 @pytest.mark.parametrize("field", ["NAME", "PROGRESS"])
@@ -119,20 +128,12 @@ async def test_a_filter_the_tallies_do_not_count_pages_the_same_read_either_way(
         want = expected(matching, field.lower(), descending)
         assert len(want) == len(matching) > 0 or where.get("status"), where
         for turns in ([True], [False], [True, False], [False, True]):
-            seen: list[str] = []
-            after = None
-            for turn in range(100):
+
+            def reading(turn: int, turns: list[bool] = turns) -> None:
                 few = turns[turn % len(turns)]
                 monkeypatch.setattr(Listing, "_few_matches", few_or_ranges if few else never_few)
-                variables = {"after": after, "sort": sort, "filter": where}
-                body = await gql(CONNECTION, variables, admin_token)
-                assert not body.get("errors"), body
-                page = body["data"]["tasksConnection"]
-                seen += [e["node"]["id"] for e in page["edges"]]
-                if not page["pageInfo"]["hasNextPage"]:
-                    break
-                after = page["pageInfo"]["endCursor"]
-            assert seen == want, (where, turns)
+
+            assert await walk(gql, admin_token, sort, where, reading) == want, (where, turns)
 
 
 async def test_a_few_matches_are_read_in_time_windows_not_ranges_of_the_order(
