@@ -264,15 +264,15 @@ async def test_a_rare_search_in_any_order_pages_what_the_ranges_page(
             for i, name in enumerate(names)
         ]
     )
-    read_whole = Listing._rare_matches
+    read_whole, look_first = Listing._rare_matches, Listing._few_matches
 
     async def walk(variables: dict[str, Any], rare: list[bool]) -> list[str]:
         seen: list[str] = []
         after = None
         for turn in range(20):
-            monkeypatch.setattr(
-                Listing, "_rare_matches", read_whole if rare[turn % 2] else never_rare
-            )
+            pieces = rare[turn % 2]  # else the ranges alone (no look at the newest matches)
+            monkeypatch.setattr(Listing, "_rare_matches", read_whole if pieces else never_rare)
+            monkeypatch.setattr(Listing, "_few_matches", look_first if pieces else never_rare)
             body = await gql(ORDERED, {**variables, "after": after}, admin_token)
             assert not body.get("errors"), body
             page = body["data"]["tasksConnection"]
@@ -293,7 +293,8 @@ async def test_a_rare_search_in_any_order_pages_what_the_ranges_page(
 
 
 async def never_rare(*_: Any) -> None:
-    """`Listing._rare_matches` taking no search as rare: the order's own ranges are read."""
+    """`Listing._rare_matches` (or `_few_matches`) finding no matches few enough to read
+    whole: the order's own ranges are read."""
     return None
 
 
