@@ -2,7 +2,10 @@
 
 Time orders are read in `created_at`/`updated_at` windows (`pagination.windows`), a field of a
 few levels level by level (`Levels`), any other field in ranges of its values sized from a
-sample (`value_order`): at any size a page costs about its own documents.
+sample (`value_order`): at any size a page costs about its own documents. A filter with few
+matches (a rare search, an automation's runs) is read whole from an index that holds just them
+and ordered here instead (`Listing._rare_matches`, `Listing._few_matches`), with the cursors
+the order's own reading gives.
 """
 
 from __future__ import annotations
