@@ -45,8 +45,9 @@ from axonql import models
 from axonql.ids import HEX_DIGITS
 from axonql.models.event import event_id
 from axonql.scopes import ALL_SCOPES
-from axonql.services import memory_ops, memory_terms, name_pieces, queue, scheduler, tallies
+from axonql.services import memory_ops, queue, scheduler
 from axonql.services.auth import issue_access_token
+from axonql.services.events import rebuild_kept
 from axonql.services.pagination import encode_cursor
 from axonql.settings import Settings
 from axonql.subscriptions import log as event_log
@@ -240,9 +241,7 @@ async def _fill(database: Any, start: int, stop: int, newest: datetime) -> None:
             if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
                 raise
     await event_log.mark_settled(await event_log.take(0) - 1)
-    await tallies.rebuild()
-    await name_pieces.PIECES.rebuild()
-    await memory_terms.TERMS.rebuild()
+    await rebuild_kept()
 
 
 Read = Callable[[], Awaitable[None]]

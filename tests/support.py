@@ -26,9 +26,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from axonql import models
 from axonql.models.base import utcnow
-from axonql.services import tallies
 from axonql.services.auth import TokenPair, issue_access_token, login
-from axonql.services.events import KEPT_WORDS
+from axonql.services.events import rebuild_kept
 from axonql.services.login_throttle import LoginThrottle
 from axonql.stopping import stop_process
 
@@ -39,9 +38,7 @@ async def imported(*docs: Document) -> None:
     and the words searches read."""
     for doc in docs:
         await doc.insert()
-    await tallies.rebuild()
-    for kept in KEPT_WORDS:
-        await kept.rebuild()
+    await rebuild_kept()
 
 
 def own_database(name: str) -> str:

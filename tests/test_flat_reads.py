@@ -23,10 +23,9 @@ from axonql.services import (
     latest_metrics,
     memories,
     memory_ops,
-    memory_terms,
-    name_pieces,
     tallies,
 )
+from axonql.services.events import rebuild_kept
 from axonql.settings import Settings
 from axonql.subscriptions import log as event_log
 from axonql.subscriptions.filters import EventFilter
@@ -136,9 +135,7 @@ async def seed(n: int) -> None:
             await models.System(id=system_id, name=system_id).insert()
     await latest_metrics.fill(MEASURED)  # the samples were inserted directly, as above
     await models.Agent.insert_many([models.Agent(name=f"agent {i}") for i in range(n // 100)])
-    await tallies.rebuild()  # inserted directly, as a bulk import would
-    await name_pieces.PIECES.rebuild()
-    await memory_terms.TERMS.rebuild()
+    await rebuild_kept()  # inserted directly, as a bulk import would
 
 
 async def matched(commands: list[dict[str, Any]]) -> int:

@@ -48,7 +48,7 @@ def ranked(query: str, memories: list[models.Memory]) -> list[str]:
     """The ranking of every memory holding one of the query's terms (score above 0)."""
     wanted = set(relevance.tokens(query))
     every = [relevance.Searchable(m.id, m.title, m.content, m.tags) for m in memories]
-    holding = [m for m in every if wanted & set(memory_terms.terms_of(m))]
+    holding = [m for m in every if wanted & set(m.terms())]
     return [key for key, _ in relevance.rank(query, holding)]
 
 

@@ -13,9 +13,9 @@ from axonql.models.population import GeneRange
 from axonql.models.system import Component
 from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
 from axonql.scopes import ALL_SCOPES, Scope
-from axonql.services import genetics, tallies
+from axonql.services import genetics
 from axonql.services.auth import hash_password
-from axonql.services.events import KEPT_WORDS
+from axonql.services.events import rebuild_kept
 from axonql.settings import Settings
 
 DEMO_PASSWORD = "axonql-demo"
@@ -223,14 +223,6 @@ STEPS: list[tuple[str, Callable[[], Awaitable[None]]]] = [
 ]
 
 
-async def _derive() -> None:
-    """What the services keep beside the documents they write (the tallies, the words
-    searches read): the steps insert directly, not through the services."""
-    await tallies.rebuild()
-    for kept in KEPT_WORDS:
-        await kept.rebuild()
-
-
 async def load_demo(
     settings: Settings, *, progress: bool = True, only_if_empty: bool = False
 ) -> bool:
@@ -240,7 +232,7 @@ async def load_demo(
     if not progress:
         for _, step in STEPS:
             await step()
-        await _derive()
+        await rebuild_kept()  # the steps insert directly, not through the services
         return True
     with Progress() as bar:
         job = bar.add_task("demo data", total=len(STEPS))
@@ -248,6 +240,6 @@ async def load_demo(
             bar.update(job, description=f"demo data: {name}")
             await step()
             bar.advance(job)
-    await _derive()
+    await rebuild_kept()  # the steps insert directly, not through the services
     print(f"demo users: demo / {DEMO_PASSWORD} (every scope), reader / {DEMO_PASSWORD}")
     return True

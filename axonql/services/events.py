@@ -57,6 +57,16 @@ KEPT_WORDS = (
 """The words kept beside collections from their events (`kept_words`): written with the
 events and the tallies."""
 
+
+async def rebuild_kept() -> None:
+    """What units of work keep beside the documents (the tallies, the kept words) recounted
+    from the stored documents: after documents are written around the services (a bulk
+    import, the demo). Never per request."""
+    await tallies.rebuild()
+    for kept in KEPT_WORDS:
+        await kept.rebuild()
+
+
 T = TypeVar("T")
 
 DEFAULT_RETENTION = timedelta(days=7)

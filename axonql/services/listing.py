@@ -249,7 +249,7 @@ class Listing(Generic[D, A]):
         return holders <= (counted if counted is not None else size * UNTALLIED_SHARE)
 
     async def _rare_matches(
-        self, samples: ValueSamples, args: A, query: dict[str, Any], size: int
+        self, samples: ValueSamples, span: Span, args: A, query: dict[str, Any], size: int
     ) -> list[D] | None:
         """Every match of a search rare enough that reading them all (about its holders)
         costs less than reading another order's ranges until they hold a page (about the
@@ -258,7 +258,7 @@ class Listing(Generic[D, A]):
         searching = self._piece(args, query)
         if searching is None or not searching[0].sampled:
             return None
-        holders, stored = await self._holders(samples, await self._span(args), *searching)
+        holders, stored = await self._holders(samples, span, *searching)
         if holders > size and holders * holders > size * stored:
             return None
         served, checks = self._checked_query(args, query)
@@ -333,14 +333,18 @@ class Listing(Generic[D, A]):
         (`samples`: this instance's samples of field values, for orders by value)."""
         size, _ = list_window(settings.max_page_size, first, 0)
         query = self.query(args)
-        if order.field != "created_at":  # (newest or oldest first, a search reads its pieces)
-            matches = await self._rare_matches(samples, args, query, size)
+        span: Span | None = None  # the tallies' span, read once and only when needed
+        # (newest or oldest first, a search reads its pieces as it pages)
+        if order.field != "created_at" and self._piece(args, query) is not None:
+            span = await self._span(args)
+            matches = await self._rare_matches(samples, span, args, query, size)
             if matches is not None:
                 return self._page_of(matches, order, size, after, _counted(len(matches)))
         if order.field not in TIME_FIELDS and (
             self.levels is None or order.field != self.levels.field
         ):
-            return await self._by_value(samples, args, query, order, size, after)
+            span = span if span is not None else await self._span(args)
+            return await self._by_value(samples, span, args, query, order, size, after)
         if self.levels is not None and order.field == self.levels.field:
             found = await self._by_level(
                 samples, self.levels, args, order.descending, size + 1, after
@@ -355,7 +359,7 @@ class Listing(Generic[D, A]):
                 has_next=len(found) > size,
                 has_previous=bool(after),
             )
-        span = await self._span(args)
+        span = span if span is not None else await self._span(args)
         served, fetch = await self._served(samples, span, args, query, order.field)
         return await paginate(
             self.model,
@@ -372,6 +376,7 @@ class Listing(Generic[D, A]):
     async def _by_value(
         self,
         samples: ValueSamples,
+        span: Span,
         args: A,
         query: dict[str, Any],
         order: SortOrder,
@@ -383,7 +388,6 @@ class Listing(Generic[D, A]):
         cursor = value_order.decode(after) if after else None
         if cursor is not None and not self._holds(name, cursor[0]):
             raise ValidationError("malformed cursor", field="after")
-        span = await self._span(args)
         if query and span.matches is None:  # a filter the tallies do not count: it may match few
             few = await self._few_matches(samples, span, args, query, size)
             if few is not None:

@@ -52,11 +52,6 @@ def searchable(memory: Mapping[str, Any]) -> Searchable:
     return Searchable(str(memory.get("_id", "")), str(title), str(content), tags)
 
 
-def terms_of(memory: Searchable) -> list[str]:
-    """A memory's distinct terms: the words the ranking scores."""
-    return sorted(set(memory.terms()))
-
-
 def _terms(memory: Mapping[str, Any]) -> dict[str, Any] | None:
     created = memory.get("created_at")
     if not isinstance(created, datetime):
