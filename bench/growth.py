@@ -58,11 +58,14 @@ from bench._stack import SECRET, Stack, calm, settle, timed
 
 SIZES = tuple(int(s) for s in os.environ.get("BENCH_GROWTH_SIZES", "1000,10000,100000").split(","))
 SAMPLES = int(os.environ.get("BENCH_GROWTH_SAMPLES", "15"))
+ONLY = [part for part in os.environ.get("BENCH_GROWTH_READS", "").split(",") if part]
+"""Substrings of the reads to run (empty: all of them); to look at a few quickly."""
 DATABASE = "bench_growth"
 SPACING = timedelta(seconds=26)  # 100,000 tasks ≈ one month
 QUEUED = 5  # a handful queued among the newest, at every size
 TYPES = ("data_processing", "training", "documentation", "simulation", "automation")
 AGENTS = 20
+SYSTEMS = 7
 DEEP = 500
 BATCH = 2_000
 """Documents per insert: a 5,000-task insert failed once with SecantusDB's internal error."""
@@ -121,7 +124,7 @@ def _task(i: int, newest: datetime) -> dict[str, Any]:
             "average_duration": 2.5,
         },
         "agent_id": None if status == "queued" else f"agent_g{i % AGENTS:03d}",
-        "system_id": None,
+        "system_id": None if status == "queued" else f"sys_g{i % SYSTEMS}",
         "parent_id": "task_growth_parent" if status == "queued" else None,  # its runs
         "is_automation": False,
         "enabled": True,
@@ -366,6 +369,28 @@ def _reads(
             '{ tasksConnection(first: 20, filter: {agentId: "agent_g007"}, '
             "sort: {field: NAME, direction: ASC}) { edges { cursor } } }"
         ),
+        "GraphQL tasksConnection(agentId, PRIORITY) (one agent's)": gql(
+            '{ tasksConnection(first: 20, filter: {agentId: "agent_g007"}, '
+            "sort: {field: PRIORITY, direction: DESC}) { edges { cursor } } }"
+        ),
+        "GraphQL tasksConnection(agentId, PROGRESS) (one agent's)": gql(
+            '{ tasksConnection(first: 20, filter: {agentId: "agent_g007"}, '
+            "sort: {field: PROGRESS, direction: DESC}) { edges { cursor } } }"
+        ),
+        "GraphQL tasksConnection(agentId, UPDATED_AT) (one agent's, oldest first)": gql(
+            '{ tasksConnection(first: 20, filter: {agentId: "agent_g007"}, '
+            "sort: {field: UPDATED_AT, direction: ASC}) { edges { cursor } } }"
+        ),
+        "GraphQL tasks(agentId, limit: 20) (one agent's)": gql(
+            '{ tasks(filter: {agentId: "agent_g007", limit: 20}) { id } }'
+        ),
+        "GraphQL tasks(systemId, limit: 20) (one system's: 1 task in 7)": gql(
+            '{ tasks(filter: {systemId: "sys_g3", limit: 20}) { id } }'
+        ),
+        "GraphQL tasksConnection(systemId, NAME) (one system's)": gql(
+            '{ tasksConnection(first: 20, filter: {systemId: "sys_g3"}, '
+            "sort: {field: NAME, direction: ASC}) { edges { cursor } } }"
+        ),
         'GraphQL tasks(tags: ["rare"], limit: 20)': gql(
             '{ tasks(filter: {tags: ["rare"], limit: 20}) { id } }'
         ),
@@ -513,6 +538,12 @@ async def _main() -> dict[str, dict[int, float]]:
                     task_lease_seconds=86_400,  # the progress read's renewals outlive the stages
                 )
                 reads = _reads(http, stack.base, newest, settings, await _token(settings))
+                if ONLY:
+                    reads = {
+                        name: read
+                        for name, read in reads.items()
+                        if name == REFERENCE or any(part in name for part in ONLY)
+                    }
                 filled = 0
                 quiet: float | None = None
                 for size in SIZES:

@@ -152,6 +152,15 @@ class Task(Entity):
             [("is_automation", 1), ("type", 1), ("created_at", 1)],
             [("is_automation", 1), ("status", 1), ("type", 1), ("created_at", 1)],
             [("is_automation", 1), ("agent_id", 1), ("created_at", 1)],
+            # An agent's tasks in every other order (value_order's ranges and levels, the
+            # `updated_at` windows): each read holds only the agent's tasks, however few of
+            # the collection's they are.
+            [("is_automation", 1), ("agent_id", 1), ("name", 1), ("created_at", 1), ("_id", 1)],
+            [("is_automation", 1), ("agent_id", 1), ("progress", 1), ("created_at", 1), ("_id", 1)],
+            [("is_automation", 1), ("agent_id", 1), ("priority", 1), ("created_at", 1), ("_id", 1)],
+            [("is_automation", 1), ("agent_id", 1), ("updated_at", 1), ("_id", 1)],
+            [("is_automation", 1), ("system_id", 1), ("created_at", 1)],
+            [("is_automation", 1), ("required_capabilities", 1), ("created_at", 1)],
             [("is_automation", 1), ("parent_id", 1), ("created_at", 1)],
             [("is_automation", 1), ("priority", 1), ("created_at", 1)],
             [("is_automation", 1), ("tags", 1), ("created_at", 1)],  # one tag (`all_of`)

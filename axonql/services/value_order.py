@@ -137,17 +137,31 @@ def decode(after: str) -> Cursor:
     return value[0], (p.aware(value[1]), doc_id)
 
 
-def _above(value: Any) -> dict[str, Any]:
-    """Values greater than `value`, as `$gte` its successor: SecantusDB reads a `$gt` bound on
-    a compound index from the bound itself, through every document holding it."""
+def _successor(value: Any) -> Any:
+    """The least value after `value` of its type (None: not a string or a number)."""
     if isinstance(value, str):
-        return {"$gte": value + "\x00"}  # the least string after `value`
+        return value + "\x00"
     if isinstance(value, int | float) and not isinstance(value, bool):
         successor = math.nextafter(float(value), math.inf)
         if abs(successor) < TINY:
             successor = TINY if successor > 0 else 0.0
-        return {"$gte": successor}
-    return {"$gt": value}
+        return successor
+    return None
+
+
+def _above(value: Any) -> dict[str, Any]:
+    """Values greater than `value`, as `$gte` its successor: SecantusDB reads a `$gt` bound on
+    a compound index from the bound itself, through every document holding it."""
+    successor = _successor(value)
+    return {"$gt": value} if successor is None else {"$gte": successor}
+
+
+def _up_to(value: Any) -> dict[str, Any]:
+    """Values up to `value` inclusive, as `$lt` its successor: from a compound index whose
+    leading equalities precede the field (an agent's tasks by name), SecantusDB's `$lte`
+    misses the documents holding the bound itself (measured on 0.7.0b3)."""
+    successor = _successor(value)
+    return {"$lte": value} if successor is None else {"$lt": successor}
 
 
 TINY = 1e-100
@@ -270,13 +284,15 @@ async def by_value(
     values = sample.counted()
     if descending:
         values.reverse()
-    through = "$gte" if descending else "$lte"
 
     def after(value: Any) -> dict[str, Any]:
         return {"$lt": value} if descending else _above(value)
 
     def before(value: Any) -> dict[str, Any]:
         return _above(value) if descending else {"$lt": value}
+
+    def through(value: Any) -> dict[str, Any]:
+        return {"$gte": value} if descending else _up_to(value)
 
     def beyond(value: Any, start: Any) -> bool:
         return bool(value < start) if descending else bool(value > start)
@@ -308,7 +324,7 @@ async def by_value(
                 break
         bounds: dict[str, Any] = {} if start is None else after(start)
         if end is not None:
-            bounds.update({through: end} if through_end else before(end))
+            bounds.update(through(end) if through_end else before(end))
         if not bounds:
             bounds = {"$ne": None}  # nothing sampled: every non-null value
         got = await reading.range(bounds)

@@ -1,0 +1,129 @@
+"""An agent's tasks in every order are read from indexes holding only that agent's tasks.
+
+A filter the tallies do not count (an agent) beside an order other than `createdAt` used to be
+read from the order's own index, checking the agent on each task: a page of one agent's tasks
+by name read about the page ÷ the agent's share of the collection, and by priority an empty
+level read every task. Here each query a page sends is `explain`ed: SecantusDB (and MongoDB)
+must serve it from one index whose keys hold every field it asks.
+"""
+
+from __future__ import annotations
+
+import operator
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from axonql import models
+from axonql.models.base import utcnow
+from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
+from axonql.services import tallies, value_order
+from tests.support import GraphQLClient, RequestCommands
+from tests.test_value_order import walk
+
+AGENT = "agent_orders"
+
+
+async def seed() -> list[models.Task]:
+    """200 tasks, 36 of them the agent's: names, progress, priorities and update times spread,
+    a few shared; no CRITICAL task (an empty level)."""
+    rnd = random.Random(11)
+    now = utcnow().replace(microsecond=0)
+    priorities = [TaskPriority.LOW, TaskPriority.MEDIUM, TaskPriority.HIGH]
+    tasks = [
+        models.Task(
+            name=rnd.choice(["alpha", "beta", f"task {rnd.randint(0, 999):03d}"]),
+            progress=rnd.choice([0, 100, rnd.randint(1, 99)]),
+            priority=(priority := rnd.choice(priorities)),
+            priority_rank=PRIORITY_RANK[priority],
+            status=TaskStatus.COMPLETED,
+            agent_id=AGENT if i % 11 < 2 else f"agent_{i % 5}",
+            created_at=now - timedelta(seconds=i // 2),
+            updated_at=now - timedelta(seconds=rnd.randint(0, 500)),
+        )
+        for i in range(200)
+    ]
+    await models.Task.insert_many(tasks)
+    await tallies.rebuild()
+    return [t for t in tasks if t.agent_id == AGENT]
+
+
+def expected(tasks: list[models.Task], field: str, descending: bool) -> list[str]:
+    if field == "updated_at":
+        ordered = sorted(tasks, key=lambda t: (t.updated_at, t.id), reverse=descending)
+    else:
+        ordered = sorted(tasks, key=lambda t: value_order.place(t, field), reverse=descending)
+    return [t.id for t in ordered]
+
+
+def fields_of(where: dict[str, Any]) -> set[str]:
+    """The fields a query asks (through `$and`/`$or`)."""
+    found: set[str] = set()
+    for name, condition in where.items():
+        if name in ("$and", "$or"):
+            for part in condition:
+                found |= fields_of(part)
+        else:
+            found.add(name)
+    return found
+
+
+SORTS = {
+    "NAME": "name",
+    "PROGRESS": "progress",
+    "PRIORITY": "priority_rank",
+    "UPDATED_AT": "updated_at",
+}
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+@pytest.mark.parametrize("sort", list(SORTS))
+async def test_an_agents_tasks_in_any_order_are_read_from_indexes_holding_only_them(
+    gql: GraphQLClient,
+    admin_token: str,
+    request_commands: RequestCommands,
+    sort: str,
+    direction: str,
+) -> None:
+    mine = await seed()
+    order = {"field": sort, "direction": direction}
+    with request_commands.kept():
+        seen = await walk(gql, admin_token, order, {"agentId": AGENT})
+    assert seen == expected(mine, SORTS[sort], direction == "DESC")
+    asked = [c["filter"] for c in request_commands.commands if c.get("find") == "tasks"]
+    assert any("agent_id" in where for where in asked), asked
+    collection = models.Task.get_pymongo_collection()
+    for where in asked:
+        plan = (await collection.find(where).explain())["queryPlanner"]["winningPlan"]
+        scan = plan.get("inputStage", plan)
+        assert scan["stage"] == "IXSCAN", (where, plan)
+        assert fields_of(where) <= set(scan["keyPattern"]), (where, scan["keyPattern"])
+
+
+@pytest.mark.parametrize(
+    ("field", "values"),
+    [("name", ["a", "b", "b", "b\x00", "bb", "c"]), ("progress", [0, 5, 5, 6, 100])],
+)
+async def test_the_bounds_of_a_range_find_exactly_its_values_behind_the_agents_equality(
+    field: str, values: list[Any]
+) -> None:
+    """`value_order`'s bounds, asked of the agent's `(is_automation, agent_id, field, …)`
+    index: SecantusDB's own `$lte` there misses the documents holding the bound (and `$gt`
+    reads them), so a range is bounded by `$lt`/`$gte` the next value."""
+    now = utcnow()
+    await models.Task.insert_many(
+        [
+            models.Task(**({"name": "t", "agent_id": AGENT, "created_at": now} | {field: value}))
+            for value in values
+        ]
+    )
+    collection = models.Task.get_pymongo_collection()
+    for value in set(values):
+        for bound, held in ((value_order._up_to, operator.le), (value_order._above, operator.gt)):
+            where = {"is_automation": False, "agent_id": AGENT, field: bound(value)}
+            plan = (await collection.find(where).explain())["queryPlanner"]["winningPlan"]
+            assert field in plan.get("inputStage", plan).get("keyPattern", {}), plan
+            found = [doc[field] for doc in await collection.find(where).to_list()]
+            assert sorted(found) == sorted(v for v in values if held(v, value)), (bound, value)
