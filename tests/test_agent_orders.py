@@ -21,7 +21,7 @@ from axonql.models.base import utcnow
 from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
 from axonql.services import tallies, value_order
 from tests.support import GraphQLClient, RequestCommands
-from tests.test_value_order import walk
+from tests.test_value_order import CONNECTION, walk
 
 AGENT = "agent_orders"
 
@@ -127,3 +127,37 @@ async def test_the_bounds_of_a_range_find_exactly_its_values_behind_the_agents_e
             assert field in plan.get("inputStage", plan).get("keyPattern", {}), plan
             found = [doc[field] for doc in await collection.find(where).to_list()]
             assert sorted(found) == sorted(v for v in values if held(v, value)), (bound, value)
+
+
+@pytest.mark.parametrize("sort", ["NAME", "PROGRESS"])
+async def test_a_page_of_many_agents_tasks_is_sized_from_the_share_its_newest_show(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands, sort: str
+) -> None:
+    """One agent's tasks among 21 agents': the newest few pages of its tasks, read first in
+    case they are all, span about 1/21 of the time, so the ranges of the order are sized for
+    that share: one or two hold the page (sized for the whole collection they took 3 or 4)."""
+    now = utcnow()
+    await models.Task.insert_many(
+        [
+            models.Task(
+                name=f"task {i * 7919 % 3000:04d}",
+                progress=i % 97,
+                agent_id=f"agent_{i % 21}",
+                created_at=now - timedelta(seconds=i),
+            )
+            for i in range(3000)
+        ]
+    )
+    await tallies.rebuild()
+    field = SORTS[sort]
+    for _ in range(2):  # the first takes the sample of values
+        with request_commands.kept():
+            body = await gql(
+                CONNECTION,
+                {"sort": {"field": sort, "direction": "ASC"}, "filter": {"agentId": "agent_3"}},
+                admin_token,
+            )
+        assert len(body["data"]["tasksConnection"]["edges"]) == 7, body
+        asked = [c["filter"] for c in request_commands.commands if c.get("find") == "tasks"]
+        ranges = [where for where in asked if isinstance(where.get(field), dict)]
+        assert 1 <= len(ranges) <= 2, ranges

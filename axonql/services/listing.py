@@ -390,8 +390,9 @@ class Listing(Generic[D, A]):
             raise ValidationError("malformed cursor", field="after")
         if query and span.matches is None:  # a filter the tallies do not count: it may match few
             few = await self._few_matches(samples, span, args, query, size)
-            if few is not None:
+            if isinstance(few, list):
                 return self._page_of(few, order, size, after, _counted(len(few)))
+            span = dataclasses.replace(span, matches=few)
         collection = self.model.get_pymongo_collection()
         sample = await samples.of(collection, name, self.id_prefix, span.count)
         served, fetch = await self._served(samples, span, args, query, name)
@@ -411,16 +412,17 @@ class Listing(Generic[D, A]):
 
     async def _few_matches(
         self, samples: ValueSamples, span: Span, args: A, query: dict[str, Any], size: int
-    ) -> list[D] | None:
+    ) -> list[D] | int | None:
         """Every match of a filter the tallies do not count, when there are fewer than
         `SPARSE` pages of them: read newest first in `created_at` windows (an equality the
         indexes serve with the time reads only its matches: an agent's, a parent's, a tag's
-        tasks), to be ordered here; None when there are more (ranges of the order's values
-        then read about the page ÷ the filter's share)."""
+        tasks), to be ordered here. When there are more: how many there are likely to be
+        (`_spread_over`), which sizes the ranges of the order's values."""
         want = SPARSE * size
         served, fetch = await self._served(samples, span, args, query)
         found = await windows(self.model, served, "created_at", True, want, None, span, fetch)
-        return found if len(found) < want else None
+        # never an estimate small enough for `by_value` to read every match unbounded
+        return found if len(found) < want else _spread_over(span, found, want + SPARSE + 1)
 
     def _page_of(
         self, matches: list[D], order: SortOrder, size: int, after: str | None, count: Count
@@ -493,6 +495,16 @@ def _types(model: type[Document], name: str) -> set[type]:
     """The plain types a model's field may hold (`str | None` → {str, NoneType})."""
     annotation = model.model_fields[name].annotation
     return set(typing.get_args(annotation)) or {annotation}
+
+
+def _spread_over(span: Span, newest: list[Any], least: int) -> int | None:
+    """How many documents match, from the time the `newest` matches span against the
+    collection's (at least `least`; None: unknown)."""
+    if span.oldest is None or span.newest is None or span.newest <= span.oldest:
+        return None
+    reach = span.newest - min(doc.created_at for doc in newest)
+    share = min(1.0, reach / (span.newest - span.oldest))
+    return max(least, round(len(newest) / share)) if share > 0 else None
 
 
 UNTALLIED_SHARE = 1 / 16
