@@ -391,6 +391,14 @@ def _reads(
             '{ tasksConnection(first: 20, filter: {systemId: "sys_g3"}, '
             "sort: {field: NAME, direction: ASC}) { edges { cursor } } }"
         ),
+        "GraphQL tasksConnection(systemId, PRIORITY) (one system's)": gql(
+            '{ tasksConnection(first: 20, filter: {systemId: "sys_g3"}, '
+            "sort: {field: PRIORITY, direction: DESC}) { edges { cursor } } }"
+        ),
+        "GraphQL tasksConnection(parentId, PRIORITY) (one automation's 5 runs)": gql(
+            '{ tasksConnection(first: 20, filter: {parentId: "task_growth_parent"}, '
+            "sort: {field: PRIORITY, direction: DESC}) { edges { cursor } } }"
+        ),
         'GraphQL tasks(tags: ["rare"], limit: 20)': gql(
             '{ tasks(filter: {tags: ["rare"], limit: 20}) { id } }'
         ),

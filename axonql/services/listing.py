@@ -73,6 +73,9 @@ class Levels(Generic[A]):
     narrow: Callable[[A], list[tuple[int, A]]]
     """(level, the filter narrowed to it), lowest level first; levels the filter excludes
     are left out."""
+    tallied: Callable[[A], A] | None = None
+    """The part of a filter the tallies count (its matches bound a level's, when the whole
+    filter is not counted: an agent's tasks of one priority are at most that priority's)."""
 
 
 @dataclass(frozen=True)
@@ -340,10 +343,17 @@ class Listing(Generic[D, A]):
             matches = await self._rare_matches(samples, span, args, query, size)
             if matches is not None:
                 return self._page_of(matches, order, size, after, _counted(len(matches)))
+        if order.field not in TIME_FIELDS:
+            span = span if span is not None else await self._span(args)
+            if query and span.matches is None:  # a filter the tallies do not count: few?
+                few = await self._few_matches(samples, span, args, query, size)
+                if isinstance(few, list):
+                    return self._page_of(few, order, size, after, _counted(len(few)))
+                span = dataclasses.replace(span, matches=few)
         if order.field not in TIME_FIELDS and (
             self.levels is None or order.field != self.levels.field
         ):
-            span = span if span is not None else await self._span(args)
+            assert span is not None
             return await self._by_value(samples, span, args, query, order, size, after)
         if self.levels is not None and order.field == self.levels.field:
             found = await self._by_level(
@@ -388,11 +398,6 @@ class Listing(Generic[D, A]):
         cursor = value_order.decode(after) if after else None
         if cursor is not None and not self._holds(name, cursor[0]):
             raise ValidationError("malformed cursor", field="after")
-        if query and span.matches is None:  # a filter the tallies do not count: it may match few
-            few = await self._few_matches(samples, span, args, query, size)
-            if isinstance(few, list):
-                return self._page_of(few, order, size, after, _counted(len(few)))
-            span = dataclasses.replace(span, matches=few)
         collection = self.model.get_pymongo_collection()
         sample = await samples.of(collection, name, self.id_prefix, span.count)
         served, fetch = await self._served(samples, span, args, query, name)
@@ -478,17 +483,44 @@ class Listing(Generic[D, A]):
                 continue  # before the cursor's level
             within = at[1] if at is not None and level == at[0] else None
             span = await self._span(narrowed)
-            query, fetch = await self._served(
-                samples, span, narrowed, self.query(narrowed), levels.field
-            )
             need = want - len(found)
-            docs = await windows(
-                self.model, query, "created_at", descending, need, within, span, fetch
-            )
+            bound = await self._bound(levels, narrowed, span)
+            if bound == 0:
+                continue
+            if bound is not None and bound <= SPARSE * need:
+                held = await self._level_whole(levels, narrowed)
+                docs = in_time_order(held, "created_at", descending, within)[:need]
+            else:
+                query, fetch = await self._served(
+                    samples, span, narrowed, self.query(narrowed), levels.field
+                )
+                docs = await windows(
+                    self.model, query, "created_at", descending, need, within, span, fetch
+                )
             found += [(level, doc) for doc in docs]
             if len(found) >= want:
                 break
         return found
+
+    async def _bound(self, levels: Levels[A], narrowed: A, span: Span) -> int | None:
+        """At most how many documents a level holds: its count when the tallies count the
+        filter, else the count of the part they do (`Levels.tallied`); None: unknown."""
+        if span.matches is not None or levels.tallied is None or self.maintained is None:
+            return span.matches
+        return await self.maintained(levels.tallied(narrowed))
+
+    async def _level_whole(self, levels: Levels[A], narrowed: A) -> list[D]:
+        """A level's matches, read from the few documents its counted part matches (an index
+        serves that part with the time): their ids, then those documents by `_id` with the
+        rest of the filter (`lookup.by_ids`), the search checked here."""
+        assert levels.tallied is not None
+        held = self.model.get_pymongo_collection().find(
+            self.query(levels.tallied(narrowed)), {"_id": 1}
+        )
+        ids = [str(doc["_id"]) for doc in await held.to_list()]
+        served, checks = self._checked_query(narrowed, self.query(narrowed))
+        found = await by_ids(self.model, ids, served)
+        return [doc for doc in found if all(check(doc) for check in checks)]
 
 
 def _types(model: type[Document], name: str) -> set[type]:

@@ -73,7 +73,12 @@ def task_query(f: TaskFilterArgs) -> dict[str, Any]:
 def tallied(f: TaskFilterArgs) -> bool:
     """Whether the tallies count this filter: it names only automation, status(es), type and
     priority."""
-    return f == TaskFilterArgs(
+    return f == counted_part(f)
+
+
+def counted_part(f: TaskFilterArgs) -> TaskFilterArgs:
+    """The part of a filter the tallies count (see `tallied`)."""
+    return TaskFilterArgs(
         status=f.status,
         statuses=f.statuses,
         type=f.type,
@@ -113,7 +118,7 @@ TASKS = Listing(
     task_query,
     maintained_total,
     tallies.TASKS,
-    Levels("priority_rank", priority_levels),
+    Levels("priority_rank", priority_levels, counted_part),
     id_prefix="task",
     searched=name_search(models.TaskName, frozenset({"is_automation", "created_at"})),
 )

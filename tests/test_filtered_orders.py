@@ -1,10 +1,10 @@
-"""An agent's tasks in every order are read from indexes holding only that agent's tasks.
+"""Pages of a filter the tallies do not count (an agent, a parent, a tag), in every order.
 
-A filter the tallies do not count (an agent) beside an order other than `createdAt` used to be
-read from the order's own index, checking the agent on each task: a page of one agent's tasks
-by name read about the page ÷ the agent's share of the collection, and by priority an empty
-level read every task. Here each query a page sends is `explain`ed: SecantusDB (and MongoDB)
-must serve it from one index whose keys hold every field it asks.
+Such a filter beside an order other than `createdAt` used to be read from the order's own
+index, checking the filter on each task: a page of one agent's tasks by name read about the
+page ÷ the agent's share of the collection, and by priority a level the filter left empty read
+every task. Here each query a page sends is `explain`ed: SecantusDB (and MongoDB) must serve
+it from one index whose keys hold every field it asks.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 from axonql import models
 from axonql.models.base import utcnow
 from axonql.models.task import PRIORITY_RANK, TaskPriority, TaskStatus
-from axonql.services import tallies, value_order
+from axonql.services import lookup, tallies, value_order
 from tests.support import GraphQLClient, RequestCommands
 from tests.test_value_order import CONNECTION, walk
 
@@ -94,12 +94,79 @@ async def test_an_agents_tasks_in_any_order_are_read_from_indexes_holding_only_t
     assert seen == expected(mine, SORTS[sort], direction == "DESC")
     asked = [c["filter"] for c in request_commands.commands if c.get("find") == "tasks"]
     assert any("agent_id" in where for where in asked), asked
-    collection = models.Task.get_pymongo_collection()
     for where in asked:
-        plan = (await collection.find(where).explain())["queryPlanner"]["winningPlan"]
-        scan = plan.get("inputStage", plan)
-        assert scan["stage"] == "IXSCAN", (where, plan)
-        assert fields_of(where) <= set(scan["keyPattern"]), (where, scan["keyPattern"])
+        await assert_covered(where)
+
+
+async def assert_covered(where: dict[str, Any]) -> None:
+    """`where` is served by one index whose keys hold every field it asks, or reads a batch
+    of ids (`lookup.by_ids`: `_id` first, whose index SecantusDB then serves it from, though
+    its `explain` does not say so)."""
+    ids = where.get("_id")
+    if next(iter(where)) == "_id" and isinstance(ids, dict) and "$in" in ids:
+        assert len(ids["$in"]) <= lookup.ID_BATCH, where
+        return
+    collection = models.Task.get_pymongo_collection()
+    plan = (await collection.find(where).explain())["queryPlanner"]["winningPlan"]
+    scan = plan.get("inputStage", plan)
+    assert scan["stage"] == "IXSCAN", (where, plan)
+    assert fields_of(where) <= set(scan["keyPattern"]), (where, scan["keyPattern"])
+
+
+def asked_of_tasks(commands: RequestCommands) -> list[dict[str, Any]]:
+    return [c["filter"] for c in commands.commands if c.get("find") == "tasks"]
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_a_parents_few_runs_by_priority_are_read_whole_from_its_index(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands, direction: str
+) -> None:
+    """Five runs among 200 tasks: read newest first from `(is_automation, parent_id,
+    created_at)` and ordered here; no level is read in windows of every task."""
+    await seed()
+    runs = await models.Task.find(models.Task.agent_id == AGENT).limit(5).to_list()
+    ids = [t.id for t in runs]
+    await models.Task.find({"_id": {"$in": ids}}).update({"$set": {"parent_id": "task_parent"}})
+    runs = await models.Task.find({"_id": {"$in": ids}}).to_list()
+    order = {"field": "PRIORITY", "direction": direction}
+    with request_commands.kept():
+        seen = await walk(gql, admin_token, order, {"parentId": "task_parent"})
+    assert seen == expected(runs, "priority_rank", direction == "DESC")
+    asked = asked_of_tasks(request_commands)
+    assert asked and all("priority" not in where for where in asked), asked
+    for where in asked:
+        await assert_covered(where)
+
+
+@pytest.mark.parametrize("direction", ["ASC", "DESC"])
+async def test_levels_a_filter_leaves_empty_or_nearly_are_not_read_in_windows(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands, direction: str
+) -> None:
+    """A tag on 60 of 200 tasks, all MEDIUM but three HIGH ones without the tag: CRITICAL and
+    LOW are not asked (the tallies count none), HIGH is read from its three tasks, MEDIUM in
+    windows; the pages are the order of every tagged task."""
+    await seed()
+    await models.Task.find({}).update({"$set": {"priority": "medium", "priority_rank": 1}})
+    tasks = await models.Task.find({}).sort("created_at").to_list()
+    tagged, high = tasks[:60], tasks[60:63]
+    await models.Task.find({"_id": {"$in": [t.id for t in tagged]}}).update(
+        {"$set": {"tags": ["x"]}}
+    )
+    await models.Task.find({"_id": {"$in": [t.id for t in high]}}).update(
+        {"$set": {"priority": "high", "priority_rank": 2}}
+    )
+    await tallies.rebuild()
+    tagged = await models.Task.find({"tags": "x"}).to_list()
+    order = {"field": "PRIORITY", "direction": direction}
+    with request_commands.kept():
+        seen = await walk(gql, admin_token, order, {"tags": ["x"]})
+    assert seen == expected(tagged, "priority_rank", direction == "DESC")
+    asked = asked_of_tasks(request_commands)
+    assert not [w for w in asked if w.get("priority") in ("critical", "low")], asked
+    highs = [where for where in asked if where.get("priority") == "high"]
+    assert highs, asked
+    for where in highs:
+        await assert_covered(where)
 
 
 @pytest.mark.parametrize(
