@@ -384,6 +384,9 @@ def _reads(
         "GraphQL tasks(agentId, limit: 20) (one agent's)": gql(
             '{ tasks(filter: {agentId: "agent_g007", limit: 20}) { id } }'
         ),
+        "GraphQL tasks(agentId, status: RUNNING) (the one task a worker runs)": gql(
+            f'{{ tasks(filter: {{agentId: "{WORKER}", status: RUNNING, limit: 20}}) {{ id }} }}'
+        ),
         "GraphQL tasks(systemId, limit: 20) (one system's: 1 task in 7)": gql(
             '{ tasks(filter: {systemId: "sys_g3", limit: 20}) { id } }'
         ),

@@ -118,22 +118,27 @@ def asked_of_tasks(commands: RequestCommands) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
-async def test_a_parents_few_runs_by_priority_are_read_whole_from_its_index(
-    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands, direction: str
+@pytest.mark.parametrize("sort", list(SORTS))
+async def test_a_parents_few_runs_in_any_order_are_read_whole_from_its_index(
+    gql: GraphQLClient,
+    admin_token: str,
+    request_commands: RequestCommands,
+    sort: str,
+    direction: str,
 ) -> None:
     """Five runs among 200 tasks: read newest first from `(is_automation, parent_id,
-    created_at)` and ordered here; no level is read in windows of every task."""
+    created_at)` and ordered here; no level, range or window of every task is read."""
     await seed()
     runs = await models.Task.find(models.Task.agent_id == AGENT).limit(5).to_list()
     ids = [t.id for t in runs]
     await models.Task.find({"_id": {"$in": ids}}).update({"$set": {"parent_id": "task_parent"}})
     runs = await models.Task.find({"_id": {"$in": ids}}).to_list()
-    order = {"field": "PRIORITY", "direction": direction}
+    order = {"field": sort, "direction": direction}
     with request_commands.kept():
         seen = await walk(gql, admin_token, order, {"parentId": "task_parent"})
-    assert seen == expected(runs, "priority_rank", direction == "DESC")
+    assert seen == expected(runs, SORTS[sort], direction == "DESC")
     asked = asked_of_tasks(request_commands)
-    assert asked and all("priority" not in where for where in asked), asked
+    assert asked and all(where["parent_id"] == "task_parent" for where in asked), asked
     for where in asked:
         await assert_covered(where)
 
@@ -228,3 +233,25 @@ async def test_a_page_of_many_agents_tasks_is_sized_from_the_share_its_newest_sh
         asked = [c["filter"] for c in request_commands.commands if c.get("find") == "tasks"]
         ranges = [where for where in asked if isinstance(where.get(field), dict)]
         assert 1 <= len(ranges) <= 2, ranges
+
+
+async def test_an_agents_tasks_of_one_status_are_read_from_an_index_holding_only_them(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands
+) -> None:
+    """The task an agent runs, among 200 it completed and others': newest first from
+    `(is_automation, agent_id, status, created_at)`, not every task's windows."""
+    mine = await seed()
+    await models.Task.find(models.Task.id == mine[7].id).update({"$set": {"status": "running"}})
+    await tallies.rebuild()
+    with request_commands.kept():
+        body = await gql(
+            "query($agent: ID) { tasks(filter: {agentId: $agent, status: RUNNING, limit: 20})"
+            " { id } }",
+            {"agent": AGENT},
+            admin_token,
+        )
+    assert body["data"]["tasks"] == [{"id": mine[7].id}], body
+    asked = asked_of_tasks(request_commands)
+    assert asked, asked
+    for where in asked:
+        await assert_covered(where)

@@ -343,13 +343,14 @@ class Listing(Generic[D, A]):
             matches = await self._rare_matches(samples, span, args, query, size)
             if matches is not None:
                 return self._page_of(matches, order, size, after, _counted(len(matches)))
-        if order.field not in TIME_FIELDS:
+        if order.field != "created_at":
             span = span if span is not None else await self._span(args)
             if query and span.matches is None:  # a filter the tallies do not count: few?
                 few = await self._few_matches(samples, span, args, query, size)
                 if isinstance(few, list):
                     return self._page_of(few, order, size, after, _counted(len(few)))
-                span = dataclasses.replace(span, matches=few)
+                if order.field not in TIME_FIELDS:  # sizes the ranges or the levels' windows
+                    span = dataclasses.replace(span, matches=few)
         if order.field not in TIME_FIELDS and (
             self.levels is None or order.field != self.levels.field
         ):
@@ -357,7 +358,7 @@ class Listing(Generic[D, A]):
             return await self._by_value(samples, span, args, query, order, size, after)
         if self.levels is not None and order.field == self.levels.field:
             found = await self._by_level(
-                samples, self.levels, args, order.descending, size + 1, after
+                samples, self.levels, args, order.descending, size + 1, after, span
             )
             return Page(
                 items=[doc for _, doc in found[:size]],
@@ -467,9 +468,11 @@ class Listing(Generic[D, A]):
         descending: bool,
         want: int,
         after: str | None,
+        whole: Span | None = None,
     ) -> list[tuple[int, D]]:
         """The first `want` matches (with their level) by level, then `created_at`, then id,
-        after the cursor."""
+        after the cursor (`whole`: the span of the whole filter, with its matches estimated
+        when the tallies do not count them, see `_few_matches`)."""
         at: tuple[int, tuple[datetime, str]] | None = None
         if after:
             mark, mark_time = value_order.decode(after)
@@ -491,6 +494,7 @@ class Listing(Generic[D, A]):
                 held = await self._level_whole(levels, narrowed)
                 docs = in_time_order(held, "created_at", descending, within)[:need]
             else:
+                span = _level_share(span, whole, bound, SPARSE * need + 1)
                 query, fetch = await self._served(
                     samples, span, narrowed, self.query(narrowed), levels.field
                 )
@@ -527,6 +531,18 @@ def _types(model: type[Document], name: str) -> set[type]:
     """The plain types a model's field may hold (`str | None` → {str, NoneType})."""
     annotation = model.model_fields[name].annotation
     return set(typing.get_args(annotation)) or {annotation}
+
+
+def _level_share(span: Span, whole: Span | None, bound: int | None, least: int) -> Span:
+    """A level's span with its matches estimated, when the tallies count neither: the whole
+    filter's estimate × the level's share of what the tallies count (at least `least`, so
+    its windows are never read whole on an estimate)."""
+    if span.matches is not None or whole is None or whole.matches is None:
+        return span
+    if bound is None or not whole.count:
+        return span
+    estimate = round(whole.matches * min(1.0, bound / whole.count))
+    return dataclasses.replace(span, matches=max(least, estimate))
 
 
 def _spread_over(span: Span, newest: list[Any], least: int) -> int | None:
