@@ -30,6 +30,7 @@ from axonql.services.pagination import (
     Fetch,
     Page,
     Span,
+    aware,
     counter,
     decode_time_cursor,
     encode_cursor,
@@ -39,6 +40,7 @@ from axonql.services.pagination import (
     reader,
     storage_value,
     windows,
+    windows_of,
 )
 from axonql.services.query_filters import literal, search_text
 from axonql.services.value_order import ValueSamples
@@ -423,12 +425,30 @@ class Listing(Generic[D, A]):
         `SPARSE` pages of them: read newest first in `created_at` windows (an equality the
         indexes serve with the time reads only its matches: an agent's, a parent's, a tag's
         tasks), to be ordered here. When there are more: how many there are likely to be
-        (`_spread_over`), which sizes the ranges of the order's values."""
+        (`_spread_over`), which sizes the ranges of the order's values. A filter the database
+        is asked whole is looked at by `_id` and time alone, then the few read by `_id`."""
         want = SPARSE * size
         served, fetch = await self._served(samples, span, args, query)
-        found = await windows(self.model, served, "created_at", True, want, None, span, fetch)
         # never an estimate small enough for `by_value` to read every match unbounded
-        return found if len(found) < want else _spread_over(span, found, want + SPARSE + 1)
+        least = want + SPARSE + 1
+        if served is not query:  # checks or pieces: the documents themselves are needed
+            found = await windows(self.model, served, "created_at", True, want, None, span, fetch)
+            times = [doc.created_at for doc in found]
+            return found if len(found) < want else _spread_over(span, times, least)
+        collection = self.model.get_pymongo_collection()
+        timed = await windows_of(
+            reader(lambda where: collection.find(where, {"created_at": 1})),
+            lambda doc: (aware(doc["created_at"]), str(doc["_id"])),
+            served,
+            "created_at",
+            True,
+            want,
+            None,
+            span,
+        )
+        if len(timed) >= want:
+            return _spread_over(span, [aware(doc["created_at"]) for doc in timed], least)
+        return await by_ids(self.model, [str(doc["_id"]) for doc in timed])
 
     def _page_of(
         self, matches: list[D], order: SortOrder, size: int, after: str | None, count: Count
@@ -545,12 +565,12 @@ def _level_share(span: Span, whole: Span | None, bound: int | None, least: int) 
     return dataclasses.replace(span, matches=max(least, estimate))
 
 
-def _spread_over(span: Span, newest: list[Any], least: int) -> int | None:
-    """How many documents match, from the time the `newest` matches span against the
-    collection's (at least `least`; None: unknown)."""
+def _spread_over(span: Span, newest: list[datetime], least: int) -> int | None:
+    """How many documents match, from the time the `newest` matches' `created_at` span
+    against the collection's (at least `least`; None: unknown)."""
     if span.oldest is None or span.newest is None or span.newest <= span.oldest:
         return None
-    reach = span.newest - min(doc.created_at for doc in newest)
+    reach = span.newest - min(newest)
     share = min(1.0, reach / (span.newest - span.oldest))
     return max(least, round(len(newest) / share)) if share > 0 else None
 
