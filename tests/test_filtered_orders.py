@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -100,12 +100,14 @@ async def test_an_agents_tasks_in_any_order_are_read_from_indexes_holding_only_t
 
 async def assert_covered(where: dict[str, Any]) -> None:
     """`where` is served by one index whose keys hold every field it asks, or reads a batch
-    of ids (`lookup.by_ids`: `_id` first, whose index SecantusDB then serves it from, though
-    its `explain` does not say so)."""
+    of ids (`lookup.by_ids`: `_id` first) or the documents of one `created_at` (first): though
+    its `explain` does not say so, SecantusDB serves those from their first field's index."""
     ids = where.get("_id")
     if next(iter(where)) == "_id" and isinstance(ids, dict) and "$in" in ids:
         assert len(ids["$in"]) <= lookup.ID_BATCH, where
         return
+    if isinstance(where.get("created_at"), datetime) and next(iter(where)) == "created_at":
+        return  # the ties at a cursor: the documents of one instant, from its first field
     collection = models.Task.get_pymongo_collection()
     plan = (await collection.find(where).explain())["queryPlanner"]["winningPlan"]
     scan = plan.get("inputStage", plan)
@@ -254,5 +256,41 @@ async def test_an_agents_tasks_of_one_status_are_read_from_an_index_holding_only
     assert body["data"]["tasks"] == [{"id": mine[7].id}], body
     asked = asked_of_tasks(request_commands)
     assert asked, asked
+    for where in asked:
+        await assert_covered(where)
+
+
+@pytest.mark.parametrize("sort", ["NAME", "PRIORITY", "UPDATED_AT"])
+async def test_a_filter_matching_under_the_root_of_page_times_tasks_is_read_whole(
+    gql: GraphQLClient, admin_token: str, request_commands: RequestCommands, sort: str
+) -> None:
+    """One system's 60 tasks among 3,000: more than four pages of 7, fewer than √(7 × 3,000)
+    ≈ 145, so its tasks are read from `(is_automation, system_id, created_at)` (ids, times
+    and the order's field), ordered here and the page loaded by `_id`: no range, level or
+    window of every task (about the page ÷ 1/50 of them)."""
+    rnd = random.Random(5)
+    now = utcnow().replace(microsecond=0)
+    await models.Task.insert_many(
+        [
+            models.Task(
+                name=f"task {rnd.randint(0, 9999):04d}",
+                priority=(priority := rnd.choice(list(TaskPriority))),
+                priority_rank=PRIORITY_RANK[priority],
+                system_id="sys_x" if i % 50 == 7 else None,
+                created_at=now - timedelta(seconds=i),
+                updated_at=now - timedelta(seconds=rnd.randint(0, 5000)),
+            )
+            for i in range(3000)
+        ]
+    )
+    await tallies.rebuild()
+    mine = await models.Task.find({"system_id": "sys_x"}).to_list()
+    with request_commands.kept():
+        seen = await walk(
+            gql, admin_token, {"field": sort, "direction": "ASC"}, {"systemId": "sys_x"}
+        )
+    assert seen == expected(mine, SORTS[sort], False)
+    asked = asked_of_tasks(request_commands)
+    assert asked and all(where.get("system_id") == "sys_x" or "_id" in where for where in asked)
     for where in asked:
         await assert_covered(where)

@@ -11,11 +11,13 @@ the order's own reading gives.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from beanie import Document
@@ -68,7 +70,10 @@ class Levels(Generic[A]):
 
     Within a level the order is `created_at` (the same direction), read in time windows from
     the filter narrowed to that level, so the page costs its own documents at any size: the
-    field's own index would make SecantusDB sort every match.
+    field's own index would make SecantusDB sort every match. With a filter the tallies do not
+    count, a level the counted part of it (`tallied`) leaves empty is skipped and one it
+    leaves a few documents in is read from those: windows of every document would find
+    nothing there, slowly.
     """
 
     field: str
@@ -348,9 +353,10 @@ class Listing(Generic[D, A]):
         if order.field != "created_at":
             span = span if span is not None else await self._span(args)
             if query and span.matches is None:  # a filter the tallies do not count: few?
-                few = await self._few_matches(samples, span, args, query, size)
+                few = await self._few_matches(samples, span, args, query, size, order.field)
                 if isinstance(few, list):
-                    return self._page_of(few, order, size, after, _counted(len(few)))
+                    page = self._page_of(few, order, size, after, _counted(len(few)))
+                    return await self._loaded(page)
                 if order.field not in TIME_FIELDS:  # sizes the ranges or the levels' windows
                     span = dataclasses.replace(span, matches=few)
         if order.field not in TIME_FIELDS and (
@@ -419,14 +425,22 @@ class Listing(Generic[D, A]):
         return _paged(found, size, after, _value_cursor(name), self._count(args, query))
 
     async def _few_matches(
-        self, samples: ValueSamples, span: Span, args: A, query: dict[str, Any], size: int
-    ) -> list[D] | int | None:
-        """Every match of a filter the tallies do not count, when there are fewer than
-        `SPARSE` pages of them: read newest first in `created_at` windows (an equality the
-        indexes serve with the time reads only its matches: an agent's, a parent's, a tag's
-        tasks), to be ordered here. When there are more: how many there are likely to be
-        (`_spread_over`), which sizes the ranges of the order's values. A filter the database
-        is asked whole is looked at by `_id` and time alone, then the few read by `_id`."""
+        self,
+        samples: ValueSamples,
+        span: Span,
+        args: A,
+        query: dict[str, Any],
+        size: int,
+        field: str,
+    ) -> list[Any] | int | None:
+        """Every match of a filter the tallies do not count, when there are few, to be ordered
+        here by `field`: read newest first in `created_at` windows (an equality the indexes
+        serve with the time reads only its matches: an agent's, a parent's, a tag's tasks).
+        Few is fewer than `SPARSE` pages, or fewer than √(page × collection) as the time
+        those pages span estimates (`_spread_over`): reading them costs less than ranges of
+        the order would (about the page ÷ the filter's share). Otherwise the estimate (None:
+        unknown), which sizes the ranges. A filter the database is asked whole is read as
+        stand-ins (`_stand_in`: id, time and `field`), whose page is loaded after."""
         want = SPARSE * size
         served, fetch = await self._served(samples, span, args, query)
         # never an estimate small enough for `by_value` to read every match unbounded
@@ -436,19 +450,35 @@ class Listing(Generic[D, A]):
             times = [doc.created_at for doc in found]
             return found if len(found) < want else _spread_over(span, times, least)
         collection = self.model.get_pymongo_collection()
-        timed = await windows_of(
-            reader(lambda where: collection.find(where, {"created_at": 1})),
-            lambda doc: (aware(doc["created_at"]), str(doc["_id"])),
-            served,
-            "created_at",
-            True,
-            want,
-            None,
-            span,
-        )
+        fields = {"created_at": 1, field: 1}
+        stored = reader(lambda where: collection.find(where, fields))
+
+        def key(doc: dict[str, Any]) -> tuple[Any, str]:
+            return aware(doc["created_at"]), str(doc["_id"])
+
+        timed = await windows_of(stored, key, served, "created_at", True, want, None, span)
         if len(timed) >= want:
-            return _spread_over(span, [aware(doc["created_at"]) for doc in timed], least)
-        return await by_ids(self.model, [str(doc["_id"]) for doc in timed])
+            estimate = _spread_over(span, [key(doc)[0] for doc in timed], least)
+            bound = math.isqrt(size * (span.count or 0))
+            if estimate is None or estimate > bound:
+                return estimate
+            last = (timed[-1]["created_at"], str(timed[-1]["_id"]))
+            timed += await windows_of(stored, key, served, "created_at", True, bound, last, span)
+            if len(timed) >= bound:  # more than the estimate said: ranges after all
+                return max(least, len(timed))
+        return [_stand_in(doc, field) for doc in timed]
+
+    async def _loaded(self, page: Page[Any]) -> Page[D]:
+        """`page` with its stand-ins (`_stand_in`) replaced by their documents, read by id."""
+        stand_ins = [item for item in page.items if not isinstance(item, self.model)]
+        if not stand_ins:
+            return page
+        docs = {str(d.id): d for d in await by_ids(self.model, [i.id for i in stand_ins])}
+        pairs = zip(page.items, page.cursors, strict=True)
+        kept = [(docs[str(item.id)], c) for item, c in pairs if str(item.id) in docs]
+        return dataclasses.replace(
+            page, items=[item for item, _ in kept], cursors=[c for _, c in kept]
+        )
 
     def _page_of(
         self, matches: list[D], order: SortOrder, size: int, after: str | None, count: Count
@@ -510,7 +540,7 @@ class Listing(Generic[D, A]):
             bound = await self._bound(levels, narrowed, span)
             if bound == 0:
                 continue
-            if bound is not None and bound <= SPARSE * need:
+            if span.matches is None and bound is not None and bound <= SPARSE * need:
                 held = await self._level_whole(levels, narrowed)
                 docs = in_time_order(held, "created_at", descending, within)[:need]
             else:
@@ -534,9 +564,9 @@ class Listing(Generic[D, A]):
         return await self.maintained(levels.tallied(narrowed))
 
     async def _level_whole(self, levels: Levels[A], narrowed: A) -> list[D]:
-        """A level's matches, read from the few documents its counted part matches (an index
-        serves that part with the time): their ids, then those documents by `_id` with the
-        rest of the filter (`lookup.by_ids`), the search checked here."""
+        """A level's matches, read from the few documents the counted part of its filter
+        matches (an index serves that part with the time): their ids, then those documents by
+        `_id` with the rest of the filter (`lookup.by_ids`), the search checked here."""
         assert levels.tallied is not None
         held = self.model.get_pymongo_collection().find(
             self.query(levels.tallied(narrowed)), {"_id": 1}
@@ -551,6 +581,16 @@ def _types(model: type[Document], name: str) -> set[type]:
     """The plain types a model's field may hold (`str | None` → {str, NoneType})."""
     annotation = model.model_fields[name].annotation
     return set(typing.get_args(annotation)) or {annotation}
+
+
+def _stand_in(stored: dict[str, Any], field: str) -> SimpleNamespace:
+    """A stored document's id, `created_at` and `field`, as a document's attributes: enough to
+    order it and give its cursor (`value_order.place`, `in_time_order`)."""
+    return SimpleNamespace(
+        id=str(stored["_id"]),
+        created_at=aware(stored["created_at"]),
+        **{field: aware(stored.get(field))},
+    )
 
 
 def _level_share(span: Span, whole: Span | None, bound: int | None, least: int) -> Span:
