@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from beanie import Document
 
 from axonql import models
 from axonql.models.base import utcnow
@@ -98,7 +99,7 @@ async def test_an_agents_tasks_in_any_order_are_read_from_indexes_holding_only_t
         await assert_covered(where)
 
 
-async def assert_covered(where: dict[str, Any]) -> None:
+async def assert_covered(where: dict[str, Any], model: type[Document] = models.Task) -> None:
     """`where` is served by one index whose keys hold every field it asks, or reads a batch
     of ids (`lookup.by_ids`: `_id` first) or the documents of one `created_at` (first): though
     its `explain` does not say so, SecantusDB serves those from their first field's index."""
@@ -108,7 +109,7 @@ async def assert_covered(where: dict[str, Any]) -> None:
         return
     if isinstance(where.get("created_at"), datetime) and next(iter(where)) == "created_at":
         return  # the ties at a cursor: the documents of one instant, from its first field
-    collection = models.Task.get_pymongo_collection()
+    collection = model.get_pymongo_collection()
     plan = (await collection.find(where).explain())["queryPlanner"]["winningPlan"]
     scan = plan.get("inputStage", plan)
     assert scan["stage"] == "IXSCAN", (where, plan)

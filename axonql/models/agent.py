@@ -53,11 +53,13 @@ class Agent(Entity):
         indexes = [
             [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
             [("name", 1), ("created_at", 1)],  # sorted by value (value_order)
-            "type",
-            "status",
-            "capabilities",
-            "system_id",
-            "tags",
+            # (filter, created_at): a filter's newest-first windows read only its
+            # matches, and the field still leads an index
+            [("type", 1), ("created_at", 1)],
+            [("status", 1), ("created_at", 1)],
+            [("capabilities", 1), ("created_at", 1)],
+            [("system_id", 1), ("created_at", 1)],
+            [("tags", 1), ("created_at", 1)],
             "last_heartbeat",
             "created_at",
             "updated_at",

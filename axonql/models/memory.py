@@ -36,13 +36,14 @@ class Memory(Entity):
         name = "memories"
         indexes = [
             [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
-            "type",
-            "tags",
+            # (filter, created_at): a filter's newest-first windows read only its
+            # matches, and the field still leads an index
+            [("tags", 1), ("created_at", 1)],
             [("importance", 1), ("created_at", 1)],  # sorted by value (value_order)
             [("drift_score", 1), ("created_at", 1)],  # sorted by value (value_order)
-            "pool",
-            "owner_user_id",
-            "owner_system_id",
+            [("pool", 1), ("created_at", 1)],
+            [("owner_user_id", 1), ("created_at", 1)],
+            [("owner_system_id", 1), ("created_at", 1)],
             "last_accessed",
             [("access_count", 1), ("created_at", 1)],  # sorted by value (value_order)
             "related_ids",

@@ -42,13 +42,15 @@ class Population(Entity):
         indexes = [
             [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
             [("name", 1), ("created_at", 1)],  # sorted by value (value_order)
-            "specialization",
+            # (filter, created_at): a filter's newest-first windows read only its
+            # matches, and the field still leads an index
+            [("specialization", 1), ("created_at", 1)],
             [("fitness_best", 1), ("created_at", 1)],  # sorted by value (value_order)
             [("fitness_average", 1), ("created_at", 1)],  # sorted by value (value_order)
             [("diversity_index", 1), ("created_at", 1)],  # sorted by value (value_order)
             [("generation", 1), ("created_at", 1)],  # sorted by value (value_order)
             [("size", 1), ("created_at", 1)],  # sorted by value (value_order)
-            "tags",
+            [("tags", 1), ("created_at", 1)],
             "created_at",
             "updated_at",
             "last_evolution",

@@ -98,9 +98,11 @@ class System(Entity):
         indexes = [
             [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
             pymongo.IndexModel("name", unique=True),
-            "kind",
-            "status",
-            "tags",
+            # (filter, created_at): a filter's newest-first windows read only its
+            # matches, and the field still leads an index
+            [("kind", 1), ("created_at", 1)],
+            [("status", 1), ("created_at", 1)],
+            [("tags", 1), ("created_at", 1)],
             [("consciousness_level", 1), ("created_at", 1)],  # sorted by value (value_order)
             "created_at",
             "updated_at",

@@ -161,6 +161,7 @@ class Task(Entity):
             [("is_automation", 1), ("agent_id", 1), ("updated_at", 1), ("_id", 1)],
             [("is_automation", 1), ("agent_id", 1), ("status", 1), ("created_at", 1)],
             [("is_automation", 1), ("system_id", 1), ("created_at", 1)],
+            [("is_automation", 1), ("required_capabilities", 1), ("created_at", 1)],
             [("is_automation", 1), ("parent_id", 1), ("created_at", 1)],
             [("is_automation", 1), ("priority", 1), ("created_at", 1)],
             [("is_automation", 1), ("tags", 1), ("created_at", 1)],  # one tag (`all_of`)

@@ -51,9 +51,11 @@ class User(Entity):
             [("_id", 1), ("created_at", 1)],  # id ranges: samples of values (value_order)
             pymongo.IndexModel("username", unique=True),
             "email",
-            "scopes",
-            "is_active",
-            "tags",
+            # (filter, created_at): a filter's newest-first windows read only its
+            # matches, and the field still leads an index
+            [("scopes", 1), ("created_at", 1)],
+            [("is_active", 1), ("created_at", 1)],
+            [("tags", 1), ("created_at", 1)],
             "created_at",
             "updated_at",
         ]
