@@ -535,7 +535,7 @@ class Listing(Generic[D, A]):
             if at is not None and (level > at[0] if descending else level < at[0]):
                 continue  # before the cursor's level
             within = at[1] if at is not None and level == at[0] else None
-            span = await self._span(narrowed)
+            span = await self._level_span(narrowed, whole)
             need = want - len(found)
             bound = await self._bound(levels, narrowed, span)
             if bound == 0:
@@ -555,6 +555,14 @@ class Listing(Generic[D, A]):
             if len(found) >= want:
                 break
         return found
+
+    async def _level_span(self, narrowed: A, whole: Span | None) -> Span:
+        """A level's span: the whole filter's, read once for the page, with the level's own
+        matches when the tallies count them."""
+        if whole is None:
+            return await self._span(narrowed)
+        matches = await self.maintained(narrowed) if self.maintained is not None else None
+        return dataclasses.replace(whole, matches=matches, head=None)
 
     async def _bound(self, levels: Levels[A], narrowed: A, span: Span) -> int | None:
         """At most how many documents a level holds: its count when the tallies count the
