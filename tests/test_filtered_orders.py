@@ -79,26 +79,6 @@ SORTS = {
 }
 
 
-@pytest.mark.parametrize("direction", ["ASC", "DESC"])
-@pytest.mark.parametrize("sort", list(SORTS))
-async def test_an_agents_tasks_in_any_order_are_read_from_indexes_holding_only_them(
-    gql: GraphQLClient,
-    admin_token: str,
-    request_commands: RequestCommands,
-    sort: str,
-    direction: str,
-) -> None:
-    mine = await seed()
-    order = {"field": sort, "direction": direction}
-    with request_commands.kept():
-        seen = await walk(gql, admin_token, order, {"agentId": AGENT})
-    assert seen == expected(mine, SORTS[sort], direction == "DESC")
-    asked = [c["filter"] for c in request_commands.commands if c.get("find") == "tasks"]
-    assert any("agent_id" in where for where in asked), asked
-    for where in asked:
-        await assert_covered(where)
-
-
 async def assert_covered(where: dict[str, Any], model: type[Document] = models.Task) -> None:
     """`where` is served by one index whose keys hold every field it asks, or reads a batch
     of ids (`lookup.by_ids`: `_id` first) or the documents of one `created_at` (first): though
@@ -120,31 +100,41 @@ def asked_of_tasks(commands: RequestCommands) -> list[dict[str, Any]]:
     return [c["filter"] for c in commands.commands if c.get("find") == "tasks"]
 
 
+async def mark_runs(mine: list[models.Task]) -> list[models.Task]:
+    """Five of the agent's tasks become one automation's runs."""
+    ids = [t.id for t in mine[:5]]
+    await models.Task.find({"_id": {"$in": ids}}).update({"$set": {"parent_id": "task_parent"}})
+    return await models.Task.find({"_id": {"$in": ids}}).to_list()
+
+
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
 @pytest.mark.parametrize("sort", list(SORTS))
-async def test_a_parents_few_runs_in_any_order_are_read_whole_from_its_index(
+@pytest.mark.parametrize("whose", ["agentId", "parentId"])
+async def test_a_filters_tasks_in_any_order_are_read_from_indexes_holding_only_them(
     gql: GraphQLClient,
     admin_token: str,
     request_commands: RequestCommands,
+    whose: str,
     sort: str,
     direction: str,
 ) -> None:
-    """Five runs among 200 tasks: read newest first from `(is_automation, parent_id,
-    created_at)` and ordered here; no level, range or window of every task is read."""
-    await seed()
-    runs = await models.Task.find(models.Task.agent_id == AGENT).limit(5).to_list()
-    ids = [t.id for t in runs]
-    await models.Task.find({"_id": {"$in": ids}}).update({"$set": {"parent_id": "task_parent"}})
-    runs = await models.Task.find({"_id": {"$in": ids}}).to_list()
+    """An agent's 36 tasks among 200 (its own indexes in every order), and an automation's
+    five runs (read newest first from `(is_automation, parent_id, created_at)` and ordered
+    here): no level, range or window of every task is read."""
+    mine = await seed()
+    if whose == "parentId":
+        mine = await mark_runs(mine)
+    where = {whose: AGENT if whose == "agentId" else "task_parent"}
     order = {"field": sort, "direction": direction}
     with request_commands.kept():
-        seen = await walk(gql, admin_token, order, {"parentId": "task_parent"})
-    assert seen == expected(runs, SORTS[sort], direction == "DESC")
+        seen = await walk(gql, admin_token, order, where)
+    assert seen == expected(mine, SORTS[sort], direction == "DESC")
     asked = asked_of_tasks(request_commands)
-    windows = [where for where in asked if "_id" not in where]  # then the runs by `_id`
-    assert windows and all(where["parent_id"] == "task_parent" for where in windows), asked
-    for where in asked:
-        await assert_covered(where)
+    field = "agent_id" if whose == "agentId" else "parent_id"
+    windows = [sent for sent in asked if "_id" not in sent]  # the few read by `_id` after
+    assert windows and all(field in sent for sent in windows), asked
+    for sent in asked:
+        await assert_covered(sent)
 
 
 @pytest.mark.parametrize("direction", ["ASC", "DESC"])
