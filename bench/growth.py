@@ -11,8 +11,9 @@ a shared machine out of the comparison.
 
 Reads over HTTP: GraphQL lists, connections (first page, a page after a cursor 500 deep, oldest
 first by `updatedAt` with `totalCount`, by priority, by name, by progress, memories by
-importance; one agent's, one system's and one automation's tasks in those orders), searches (task names, alone, beside a status and by name or priority; memories by
-relevance, and the memory list's text filter), statistics, REST lists with their pagination
+importance; one agent's, one system's and one automation's tasks in those orders), searches
+(task names, alone, beside a status and by name or priority; memories by relevance, and the
+memory list's text filter), statistics, REST lists with their pagination
 block (an offset of 500 too), the immune scan and status, OCTOSPINE's health. Reads run in
 this process against the same database (the functions the server runs on a timer or per
 subscription): the queue's claim (of an agent offering none of the capability the five queued
