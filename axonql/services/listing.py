@@ -359,12 +359,10 @@ class Listing(Generic[D, A]):
                     return await self._loaded(page)
                 if order.field not in TIME_FIELDS:  # sizes the ranges or the levels' windows
                     span = dataclasses.replace(span, matches=few)
-        if order.field not in TIME_FIELDS and (
-            self.levels is None or order.field != self.levels.field
-        ):
-            assert span is not None
-            return await self._by_value(samples, span, args, query, order, size, after)
-        if self.levels is not None and order.field == self.levels.field:
+        if order.field not in TIME_FIELDS:
+            assert span is not None  # read above for every order but `createdAt`
+            if self.levels is None or order.field != self.levels.field:
+                return await self._by_value(samples, span, args, query, order, size, after)
             found = await self._by_level(
                 samples, self.levels, args, order.descending, size + 1, after, span
             )
@@ -518,7 +516,7 @@ class Listing(Generic[D, A]):
         descending: bool,
         want: int,
         after: str | None,
-        whole: Span | None = None,
+        whole: Span,
     ) -> list[tuple[int, D]]:
         """The first `want` matches (with their level) by level, then `created_at`, then id,
         after the cursor (`whole`: the span of the whole filter, with its matches estimated
@@ -556,11 +554,9 @@ class Listing(Generic[D, A]):
                 break
         return found
 
-    async def _level_span(self, narrowed: A, whole: Span | None) -> Span:
+    async def _level_span(self, narrowed: A, whole: Span) -> Span:
         """A level's span: the whole filter's, read once for the page, with the level's own
         matches when the tallies count them."""
-        if whole is None:
-            return await self._span(narrowed)
         matches = await self.maintained(narrowed) if self.maintained is not None else None
         return dataclasses.replace(whole, matches=matches, head=None)
 
@@ -601,11 +597,11 @@ def _stand_in(stored: dict[str, Any], field: str) -> SimpleNamespace:
     )
 
 
-def _level_share(span: Span, whole: Span | None, bound: int | None, least: int) -> Span:
+def _level_share(span: Span, whole: Span, bound: int | None, least: int) -> Span:
     """A level's span with its matches estimated, when the tallies count neither: the whole
     filter's estimate × the level's share of what the tallies count (at least `least`, so
     its windows are never read whole on an estimate)."""
-    if span.matches is not None or whole is None or whole.matches is None:
+    if span.matches is not None or whole.matches is None:
         return span
     if bound is None or not whole.count:
         return span
